@@ -1,0 +1,336 @@
+//! Request extractors that turn bad input into the service's problem documents.
+//!
+//! `JsonBody<T>` reads the body but parses it only when the handler asks (`into_inner`), after authorization:
+//! an unauthorized caller learns nothing about the validation rules. Parsing reports every offending field it can
+//! find: unknown and missing properties from the type's schema, then type errors one by one.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use utoipa::PartialSchema;
+use utoipa::openapi::{RefOr, Schema};
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON request body, read but not yet parsed.
+pub struct JsonBody<T> {
+    result: Result<web::Bytes, ApiError>,
+    _type: std::marker::PhantomData<T>,
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<T: 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json_content_type(req);
+        let limit = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map_or(64 * 1024, |state| state.settings.max_body_bytes);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let result = if json {
+                bytes.await.map_err(|e| map_payload_error(e, limit))
+            } else {
+                // Nothing is read: the content type alone decides.
+                Err(ApiError::UnsupportedMediaType {
+                    expected: "application/json",
+                })
+            };
+            Ok(JsonBody {
+                result,
+                _type: std::marker::PhantomData,
+            })
+        })
+    }
+}
+
+fn map_payload_error(err: actix_web::Error, limit: usize) -> ApiError {
+    use actix_web::error::PayloadError;
+    match err.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+        _ => ApiError::BadRequest {
+            code: "unreadable_body",
+            detail: "The request body could not be read.".to_owned(),
+            errors: Vec::new(),
+        },
+    }
+}
+
+impl<T: DeserializeOwned + PartialSchema> JsonBody<T> {
+    /// Parses the body into `T`, or explains everything that is wrong with it.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        parse_json(&self.result?)
+    }
+}
+
+/// Parses a JSON document into `T`, reporting all offending fields that can be found.
+pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: if bytes.iter().all(u8::is_ascii_whitespace) {
+            "The request body is empty; a JSON document is expected.".to_owned()
+        } else {
+            format!(
+                "The request body is not valid JSON (line {}, column {}).",
+                e.line(),
+                e.column()
+            )
+        },
+        errors: Vec::new(),
+    })?;
+    let mut errors = schema_errors(&T::schema(), &value);
+    if errors.iter().any(|e| e.field.is_empty()) {
+        return Err(ApiError::validation(errors));
+    }
+    if let Value::Object(map) = &mut value {
+        for error in errors.iter().filter(|e| e.code == "unknown_field") {
+            map.remove(&error.field);
+        }
+    }
+    // Type errors come one at a time from serde: record one, remove the offending value, try again.
+    for _ in 0..32 {
+        match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            Ok(_) => break,
+            Err(err) => {
+                let path = err.path().clone();
+                let message = err.into_inner().to_string();
+                // Removing an invalid required field makes serde call it missing: that one is already recorded.
+                if message.starts_with("missing field") && !errors.is_empty() {
+                    break;
+                }
+                let field = path_to_field(&path);
+                errors.push(FieldError::new(field, error_code(&message), message));
+                if !remove_path(&mut value, &path) {
+                    break;
+                }
+            }
+        }
+    }
+    Err(ApiError::validation(errors))
+}
+
+/// Unknown and missing top-level properties, judged by the type's OpenAPI schema.
+fn schema_errors(schema: &RefOr<Schema>, value: &Value) -> Vec<FieldError> {
+    let RefOr::T(Schema::Object(object)) = schema else {
+        return Vec::new();
+    };
+    let Value::Object(map) = value else {
+        return vec![FieldError::new(
+            "",
+            "invalid_type",
+            "the request body must be a JSON object",
+        )];
+    };
+    let mut errors: Vec<FieldError> = map
+        .keys()
+        .filter(|key| !object.properties.contains_key(key.as_str()))
+        .map(|key| {
+            FieldError::new(
+                key.clone(),
+                "unknown_field",
+                "is not a field of this request, or may not be written",
+            )
+        })
+        .collect();
+    errors.extend(
+        object
+            .required
+            .iter()
+            .filter(|name| !map.contains_key(name.as_str()))
+            .map(|name| FieldError::new(name.clone(), "required", "is required")),
+    );
+    errors
+}
+
+fn error_code(message: &str) -> &'static str {
+    if message.starts_with("invalid type") {
+        "invalid_type"
+    } else if message.starts_with("unknown field") {
+        "unknown_field"
+    } else if message.starts_with("missing field") {
+        "required"
+    } else if message.starts_with("invalid length") {
+        "invalid_length"
+    } else {
+        "invalid_value"
+    }
+}
+
+fn path_to_field(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Removes the value at `path`, or the innermost object property that contains it (array items cannot be removed
+/// without renumbering their neighbours); false when there is nothing to remove (the error is at the root).
+fn remove_path(value: &mut Value, path: &serde_path_to_error::Path) -> bool {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    let Some(cut) = segments
+        .iter()
+        .rposition(|s| matches!(s, Segment::Map { .. }))
+    else {
+        return false;
+    };
+    let mut current = value;
+    for segment in &segments[..cut] {
+        let next = match segment {
+            Segment::Seq { index } => current.get_mut(*index),
+            Segment::Map { key } => current.get_mut(key.as_str()),
+            _ => None,
+        };
+        match next {
+            Some(v) => current = v,
+            None => return false,
+        }
+    }
+    match (segments[cut], current) {
+        (Segment::Map { key }, Value::Object(map)) => map.remove(key.as_str()).is_some(),
+        _ => false,
+    }
+}
+
+/// Query parameters parsed with the name of the offending parameter in the error.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string();
+        let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(
+            form_urlencoded::parse(query.as_bytes()),
+        ))
+        .map(ApiQuery)
+        .map_err(|err| {
+            let field = path_to_field(err.path());
+            let message = err.into_inner().to_string();
+            ApiError::BadRequest {
+                code: "invalid_query",
+                detail: "A query parameter has an invalid value.".to_owned(),
+                errors: vec![FieldError::new(field, error_code(&message), message)],
+            }
+        });
+        std::future::ready(parsed)
+    }
+}
+
+/// The version named by an `If-Match` header: `None` when there is no header or it is `*`.
+/// A value that names no version (`"abc"`, a weak tag) can never match: 412.
+pub fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<i32>().ok())
+        .map(Some)
+        .ok_or(ApiError::PreconditionFailed)
+}
+
+/// The strong entity tag of a resource version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use utoipa::ToSchema;
+
+    #[derive(Debug, Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        age: u8,
+        tags: Option<Vec<String>>,
+    }
+
+    fn fields(err: ApiError) -> Vec<(String, String)> {
+        match err {
+            ApiError::Validation(errors) => errors
+                .into_iter()
+                .map(|e| (e.field, e.code.into_owned()))
+                .collect(),
+            other => vec![("status".into(), other.code().to_owned())],
+        }
+    }
+
+    #[test]
+    fn every_unknown_and_missing_field_is_reported() {
+        let err = parse_json::<Sample>(br#"{"extra": 1, "other": 2}"#).err();
+        let mut got = err.map(fields).unwrap_or_default();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("age".to_owned(), "required".to_owned()),
+                ("extra".to_owned(), "unknown_field".to_owned()),
+                ("name".to_owned(), "required".to_owned()),
+                ("other".to_owned(), "unknown_field".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_type_error_is_reported() {
+        let err = parse_json::<Sample>(br#"{"tags": [1, 2], "name": 5, "age": "x"}"#).err();
+        let got = err.map(fields).unwrap_or_default();
+        let mut names: Vec<_> = got.iter().map(|(f, _)| f.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["age", "name", "tags[0]"]);
+        assert!(got.iter().all(|(_, c)| c == "invalid_type"));
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        let err = parse_json::<Sample>(b"{\"name\": ").err();
+        assert_eq!(err.map(|e| e.code().to_owned()).as_deref(), Some("malformed_json"));
+        let err = parse_json::<Sample>(b"[1]").err();
+        assert_eq!(err.map(fields).unwrap_or_default()[0].1, "invalid_type");
+    }
+
+    #[test]
+    fn valid_input_parses() {
+        let ok = parse_json::<Sample>(br#"{"name": "a", "age": 3}"#);
+        assert!(ok.is_ok_and(|s| s.age == 3 && s.tags.is_none()));
+    }
+}

@@ -1,0 +1,20 @@
+//! The HTTP layer: handlers, DTOs, extractors and the route table.
+
+pub mod extract;
+pub mod fallback;
+pub mod health;
+pub mod v1;
+
+use actix_web::middleware::DefaultHeaders;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every documented route. The server and the OpenAPI document both come from this function.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready).service(
+        scope::scope("/api/v1")
+            // Responses of the API carry personal data or tokens: no cache may keep them.
+            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+            .configure(v1::routes),
+    );
+}

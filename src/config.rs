@@ -1,0 +1,332 @@
+//! Settings from the environment. Secrets are `SecretString`s: they never reach `Debug` output or logs.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Where the service runs: development relaxes the secret checks, everything else is production-strict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// One signing key: the key id written into the token header (`kid`) and its HMAC secret.
+#[derive(Clone)]
+pub struct JwtKey {
+    pub kid: String,
+    pub secret: SecretString,
+}
+
+impl std::fmt::Debug for JwtKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtKey")
+            .field("kid", &self.kid)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub host: String,
+    pub port: u16,
+    pub database_url: SecretString,
+    pub db_pool_size: u32,
+    pub db_pool_timeout: Duration,
+    pub run_migrations: bool,
+    pub workers: usize,
+    pub jwt_current: JwtKey,
+    /// Keys that still verify tokens during a rotation, never sign.
+    pub jwt_previous: Vec<JwtKey>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub log_format: LogFormat,
+    pub cors_allowed_origins: Vec<String>,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout: Duration,
+    /// Registers `/__test/panic`: only the test harness turns this on.
+    pub enable_test_routes: bool,
+}
+
+/// A configuration error: the message says which variable and what is wrong, never the secret's value.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+/// The shortest accepted HMAC secret (RFC 7518 section 3.2: at least the hash size, 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads the settings through `get`, so tests can pass a map instead of the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        let environment = match get("APP_ENV").as_deref() {
+            None | Some("production") => Environment::Production,
+            Some("development") | Some("dev") => Environment::Development,
+            Some(_) => {
+                return Err(ConfigError(
+                    "APP_ENV must be `development` or `production`".into(),
+                ));
+            }
+        };
+        let database_url = get("DATABASE_URL")
+            .ok_or_else(|| ConfigError("DATABASE_URL is required".into()))?;
+        let jwt_current = JwtKey {
+            kid: get("JWT_KEY_ID").unwrap_or_else(|| "k1".to_owned()),
+            secret: read_secret(&get, "JWT_SECRET", environment)?,
+        };
+        let jwt_previous = match (get("JWT_PREVIOUS_KEY_ID"), get("JWT_PREVIOUS_SECRET")) {
+            (Some(kid), Some(secret)) => {
+                check_secret_length("JWT_PREVIOUS_SECRET", &secret)?;
+                vec![JwtKey {
+                    kid,
+                    secret: secret.into(),
+                }]
+            }
+            (None, None) => Vec::new(),
+            _ => {
+                return Err(ConfigError(
+                    "JWT_PREVIOUS_KEY_ID and JWT_PREVIOUS_SECRET must be set together".into(),
+                ));
+            }
+        };
+        if jwt_previous.iter().any(|k| k.kid == jwt_current.kid) {
+            return Err(ConfigError(
+                "JWT_PREVIOUS_KEY_ID must differ from JWT_KEY_ID".into(),
+            ));
+        }
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(_) => return Err(ConfigError("LOG_FORMAT must be `json` or `pretty`".into())),
+        };
+        let settings = Self {
+            environment,
+            host: get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
+            port: parse(&get, "PORT", 8080)?,
+            database_url: database_url.into(),
+            db_pool_size: parse(&get, "DB_POOL_SIZE", 4)?,
+            db_pool_timeout: Duration::from_millis(parse(&get, "DB_POOL_TIMEOUT_MS", 2000)?),
+            run_migrations: parse_bool(&get, "RUN_MIGRATIONS", true)?,
+            workers: parse(&get, "WORKERS", default_workers())?,
+            jwt_current,
+            jwt_previous,
+            jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "bimtek-api".to_owned()),
+            jwt_audience: get("JWT_AUDIENCE").unwrap_or_else(|| "bimtek-api".to_owned()),
+            access_token_ttl: Duration::from_secs(parse(&get, "ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            refresh_token_ttl: Duration::from_secs(parse(
+                &get,
+                "REFRESH_TOKEN_TTL_SECONDS",
+                14 * 24 * 3600,
+            )?),
+            log_format,
+            cors_allowed_origins: get("CORS_ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
+            shutdown_timeout: Duration::from_secs(parse(&get, "SHUTDOWN_TIMEOUT_SECONDS", 15)?),
+            enable_test_routes: false,
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.db_pool_size == 0 || self.db_pool_size > 100 {
+            return Err(ConfigError("DB_POOL_SIZE must be between 1 and 100".into()));
+        }
+        if self.access_token_ttl < Duration::from_secs(30)
+            || self.access_token_ttl > Duration::from_secs(3600)
+        {
+            return Err(ConfigError(
+                "ACCESS_TOKEN_TTL_SECONDS must be between 30 and 3600".into(),
+            ));
+        }
+        if self.refresh_token_ttl <= self.access_token_ttl {
+            return Err(ConfigError(
+                "REFRESH_TOKEN_TTL_SECONDS must be longer than the access-token lifetime".into(),
+            ));
+        }
+        if self.workers == 0 {
+            return Err(ConfigError("WORKERS must be at least 1".into()));
+        }
+        for origin in &self.cors_allowed_origins {
+            if origin == "*" || !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "CORS_ALLOWED_ORIGINS entries must be http(s) origins, not wildcards: `{origin}`"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+fn check_secret_length(name: &str, secret: &str) -> Result<(), ConfigError> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(ConfigError(format!(
+            "{name} must be at least {MIN_SECRET_BYTES} bytes long (it has {}); generate one with `openssl rand -base64 48`",
+            secret.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The JWT secret comes from `JWT_SECRET` or from the file named by `JWT_SECRET_FILE`. Outside development a
+/// missing or short secret is fatal; in development a missing one is replaced by a random per-process secret.
+fn read_secret(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    environment: Environment,
+) -> Result<SecretString, ConfigError> {
+    let file_var = format!("{name}_FILE");
+    let value = match (get(name), get(&file_var)) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError(format!(
+                "set either {name} or {file_var}, not both"
+            )));
+        }
+        (Some(v), None) => Some(v),
+        (None, Some(path)) => Some(
+            std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError(format!("{file_var}: cannot read the file: {e}")))?
+                .trim_end_matches(['\n', '\r'])
+                .to_owned(),
+        ),
+        (None, None) => None,
+    };
+    match (value, environment) {
+        (Some(v), _) => {
+            check_secret_length(name, &v)?;
+            Ok(v.into())
+        }
+        (None, Environment::Development) => Ok(crate::auth::tokens::random_token(48).into()),
+        (None, Environment::Production) => Err(ConfigError(format!(
+            "{name} (or {file_var}) is required outside development mode (APP_ENV=development)"
+        ))),
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} has an invalid value `{v}`"))),
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(v) => Err(ConfigError(format!("{name} must be true or false, not `{v}`"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const URL: (&str, &str) = ("DATABASE_URL", "postgres://localhost/x");
+
+    #[test]
+    fn production_refuses_a_missing_secret() {
+        let err = Settings::from_lookup(lookup(&[URL])).err().map(|e| e.0);
+        assert!(err.is_some_and(|m| m.contains("JWT_SECRET")));
+    }
+
+    #[test]
+    fn production_refuses_a_short_secret() {
+        let err = Settings::from_lookup(lookup(&[URL, ("JWT_SECRET", "too-short")]))
+            .err()
+            .map(|e| e.0);
+        assert!(err.is_some_and(|m| m.contains("at least 32 bytes") && !m.contains("too-short")));
+    }
+
+    #[test]
+    fn development_generates_a_secret_when_none_is_set() {
+        let s = Settings::from_lookup(lookup(&[URL, ("APP_ENV", "development")]));
+        assert!(s.is_ok_and(|s| s.jwt_current.secret.expose_secret().len() >= 32));
+    }
+
+    #[test]
+    fn development_still_refuses_a_short_secret() {
+        let s = Settings::from_lookup(lookup(&[
+            URL,
+            ("APP_ENV", "development"),
+            ("JWT_SECRET", "short"),
+        ]));
+        assert!(s.is_err());
+    }
+
+    #[test]
+    fn wildcard_cors_is_refused() {
+        let s = Settings::from_lookup(lookup(&[
+            URL,
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CORS_ALLOWED_ORIGINS", "*"),
+        ]));
+        assert!(s.is_err());
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let s = Settings::from_lookup(lookup(&[
+            URL,
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]));
+        let s = s.ok();
+        assert!(s.as_ref().is_some_and(|s| s.port == 8080
+            && s.db_pool_timeout == Duration::from_secs(2)
+            && s.log_format == LogFormat::Json));
+    }
+}

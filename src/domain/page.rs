@@ -1,0 +1,97 @@
+//! Pagination: `limit` (default 20, at most 100) and `offset`, and the list envelope.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::FieldError;
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+pub const MAX_OFFSET: i64 = 1_000_000;
+
+/// A checked page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl PageRequest {
+    /// Checks `limit` and `offset`, appending one error per offending parameter.
+    pub fn parse(limit: Option<i64>, offset: Option<i64>, errors: &mut Vec<FieldError>) -> Self {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        let offset = offset.unwrap_or(0);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.push(FieldError::new(
+                "limit",
+                "out_of_range",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            errors.push(FieldError::new(
+                "offset",
+                "out_of_range",
+                format!("must be between 0 and {MAX_OFFSET}"),
+            ));
+        }
+        Self {
+            limit: limit.clamp(1, MAX_LIMIT),
+            offset: offset.clamp(0, MAX_OFFSET),
+        }
+    }
+}
+
+/// One page of a collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page, in the requested order.
+    pub items: Vec<T>,
+    /// How many items match the filters, over all pages.
+    pub total: i64,
+    /// The page size used.
+    pub limit: i64,
+    /// How many matching items were skipped.
+    pub offset: i64,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, total: i64, page: PageRequest) -> Self {
+        Self {
+            items,
+            total,
+            limit: page.limit,
+            offset: page.offset,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_and_bounds_are_reported() {
+        let mut errors = Vec::new();
+        assert_eq!(
+            PageRequest::parse(None, None, &mut errors),
+            PageRequest {
+                limit: 20,
+                offset: 0
+            }
+        );
+        assert!(errors.is_empty());
+        PageRequest::parse(Some(101), Some(-1), &mut errors);
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "offset"]);
+    }
+}

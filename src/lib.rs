@@ -1,0 +1,17 @@
+//! bimtek-api: the REST service for the technical-guidance trainings (Bimtek) of a regional corrections office.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod middleware;
+pub mod openapi;
+pub mod repo;
+pub mod schema;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

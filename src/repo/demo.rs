@@ -1,0 +1,135 @@
+//! Idempotent inserts for the demo data: natural keys (`code`, `nip`, `username`) or fixed ids decide whether a
+//! row exists; existing rows are left as they are.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::schema::{event_organizers, events, participants, programs, session_facilitators, sessions, units};
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = units)]
+pub struct DemoUnit<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub unit_type: &'a str,
+    pub class: Option<&'a str>,
+    pub parent_id: Option<Uuid>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = participants)]
+pub struct DemoParticipant<'a> {
+    pub nip: &'a str,
+    pub full_name: &'a str,
+    pub sex: &'a str,
+    pub employee_type: &'a str,
+    pub grade: Option<&'a str>,
+    pub position: Option<&'a str>,
+    pub unit_id: Uuid,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+pub struct DemoEvent<'a> {
+    pub id: Uuid,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub program_id: Option<Uuid>,
+    pub host_unit_id: Uuid,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub capacity: i32,
+    pub legal_basis: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub status: &'a str,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct DemoSession<'a> {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<&'a str>,
+    pub jp: i16,
+}
+
+pub fn unit(conn: &mut PgConnection, row: &DemoUnit<'_>) -> QueryResult<Uuid> {
+    diesel::insert_into(units::table)
+        .values(row)
+        .on_conflict(units::code)
+        .do_nothing()
+        .execute(conn)?;
+    units::table
+        .filter(units::code.eq(row.code))
+        .select(units::id)
+        .first(conn)
+}
+
+pub fn participant(conn: &mut PgConnection, row: &DemoParticipant<'_>) -> QueryResult<Uuid> {
+    diesel::insert_into(participants::table)
+        .values(row)
+        .on_conflict(participants::nip)
+        .do_nothing()
+        .execute(conn)?;
+    participants::table
+        .filter(participants::nip.eq(row.nip))
+        .select(participants::id)
+        .first(conn)
+}
+
+pub fn program(conn: &mut PgConnection, name: &str, year: i32, description: &str) -> QueryResult<Uuid> {
+    diesel::insert_into(programs::table)
+        .values((
+            programs::name.eq(name),
+            programs::year.eq(year),
+            programs::description.eq(description),
+        ))
+        .on_conflict((programs::name, programs::year))
+        .do_nothing()
+        .execute(conn)?;
+    programs::table
+        .filter(programs::name.eq(name).and(programs::year.eq(year)))
+        .select(programs::id)
+        .first(conn)
+}
+
+pub fn event(conn: &mut PgConnection, row: &DemoEvent<'_>) -> QueryResult<usize> {
+    diesel::insert_into(events::table)
+        .values(row)
+        .on_conflict(events::id)
+        .do_nothing()
+        .execute(conn)
+}
+
+pub fn session(conn: &mut PgConnection, row: &DemoSession<'_>) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table)
+        .values(row)
+        .on_conflict(sessions::id)
+        .do_nothing()
+        .execute(conn)
+}
+
+pub fn organizer(conn: &mut PgConnection, event_id: Uuid, user_id: Uuid) -> QueryResult<usize> {
+    diesel::insert_into(event_organizers::table)
+        .values((
+            event_organizers::event_id.eq(event_id),
+            event_organizers::user_id.eq(user_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+pub fn facilitator(conn: &mut PgConnection, session_id: Uuid, user_id: Uuid) -> QueryResult<usize> {
+    diesel::insert_into(session_facilitators::table)
+        .values((
+            session_facilitators::session_id.eq(session_id),
+            session_facilitators::user_id.eq(user_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+}

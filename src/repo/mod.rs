@@ -1,0 +1,27 @@
+//! The repository layer: diesel rows and small query functions. All SQL of the service lives here.
+
+pub mod demo;
+pub mod refresh_tokens;
+pub mod users;
+
+/// Escapes `%`, `_` and `\` so user input is matched literally inside an `ILIKE` pattern.
+pub fn like_pattern(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 2);
+    out.push('%');
+    for c in input.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(super::like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
+}

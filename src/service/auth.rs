@@ -1,0 +1,169 @@
+//! Login, refresh-token rotation with reuse detection, and logout.
+
+use std::borrow::Cow;
+
+use chrono::Utc;
+use diesel::Connection;
+use diesel::pg::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::{password, tokens};
+use crate::db;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::repo::refresh_tokens::{self, NewRefreshToken};
+use crate::repo::users::{self, UserRow};
+use crate::state::AppState;
+
+/// A new access token and the refresh token that can replace it.
+#[derive(Debug)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::Unauthorized {
+        code: "invalid_credentials",
+        detail: Cow::Borrowed("The username or password is incorrect, or the account is inactive."),
+        invalid_token: false,
+    }
+}
+
+fn invalid_refresh(code: &'static str) -> ApiError {
+    ApiError::Unauthorized {
+        code,
+        detail: Cow::Borrowed("The refresh token is invalid, expired or revoked; log in again."),
+        invalid_token: false,
+    }
+}
+
+/// Checks a username and password and issues a token pair. A wrong password, an unknown user and an inactive
+/// account give the same answer in about the same time.
+pub async fn login(state: &AppState, username: String, password: String) -> Result<TokenPair, ApiError> {
+    let lookup = username.trim().to_lowercase();
+    let user = db::read(&state.pool, move |conn| Ok(users::find_by_username(conn, &lookup)?)).await?;
+    let verified = actix_web::web::block(move || match user {
+        Some(user) => password::verify(&user.password_hash, &password).then_some(user),
+        None => {
+            password::verify_dummy(&password);
+            None
+        }
+    })
+    .await?;
+    let user = match verified {
+        Some(user) if user.is_active => user,
+        _ => {
+            tracing::info!(auth.outcome = "failure", "login refused");
+            return Err(invalid_credentials());
+        }
+    };
+    let refresh_ttl = state.settings.refresh_token_ttl;
+    let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
+    let access_token = state.jwt.issue(user.id, role, user.token_version)?;
+    let user_id = user.id;
+    let refresh_token = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| {
+            let token = store_refresh_token(conn, user_id, Uuid::new_v4(), refresh_ttl)?;
+            users::touch_last_login(conn, user_id)?;
+            Ok::<_, ApiError>(token)
+        })
+    })
+    .await?;
+    let pair = TokenPair {
+        access_token,
+        expires_in: state.jwt.ttl_seconds(),
+        refresh_token,
+        refresh_expires_in: refresh_ttl.as_secs() as i64,
+    };
+    tracing::info!(auth.outcome = "success", user.id = %user.id, "login");
+    Ok(pair)
+}
+
+fn store_refresh_token(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    family_id: Uuid,
+    ttl: std::time::Duration,
+) -> Result<String, ApiError> {
+    let token = tokens::random_token(32);
+    let expires_at = Utc::now()
+        + chrono::Duration::from_std(ttl).map_err(|_| ApiError::internal_msg("refresh ttl"))?;
+    refresh_tokens::insert(
+        conn,
+        &NewRefreshToken {
+            user_id,
+            family_id,
+            token_hash: tokens::hash_token(&token),
+            expires_at,
+        },
+    )?;
+    Ok(token)
+}
+
+enum RefreshOutcome {
+    Rotated(UserRow, String),
+    Refused(&'static str),
+}
+
+/// Rotates a refresh token: the presented token is spent and a new pair is issued in the same family. A token
+/// that was already spent is a sign of theft: the whole family is revoked, for the thief and the owner alike.
+pub fn refresh(
+    conn: &mut PgConnection,
+    keys: &JwtKeys,
+    refresh_ttl: std::time::Duration,
+    presented: &str,
+) -> Result<TokenPair, ApiError> {
+    let hash = tokens::hash_token(presented);
+    // The transaction commits a revocation even when the answer is a refusal.
+    let outcome = conn.transaction(|conn| {
+        let Some(row) = refresh_tokens::find_for_update(conn, &hash)? else {
+            return Ok::<_, ApiError>(RefreshOutcome::Refused("invalid_refresh_token"));
+        };
+        if row.revoked_at.is_some() {
+            return Ok(RefreshOutcome::Refused("invalid_refresh_token"));
+        }
+        if row.used_at.is_some() {
+            refresh_tokens::revoke_family(conn, row.family_id)?;
+            tracing::warn!(user.id = %row.user_id, "refresh token reused: family revoked");
+            return Ok(RefreshOutcome::Refused("refresh_token_reused"));
+        }
+        if row.expires_at < Utc::now() {
+            return Ok(RefreshOutcome::Refused("invalid_refresh_token"));
+        }
+        let user = match users::find(conn, row.user_id)? {
+            Some(user) if user.is_active => user,
+            _ => {
+                refresh_tokens::revoke_family(conn, row.family_id)?;
+                return Ok(RefreshOutcome::Refused("invalid_refresh_token"));
+            }
+        };
+        refresh_tokens::mark_used(conn, row.id)?;
+        let token = store_refresh_token(conn, user.id, row.family_id, refresh_ttl)?;
+        Ok(RefreshOutcome::Rotated(user, token))
+    })?;
+    match outcome {
+        RefreshOutcome::Refused(code) => Err(invalid_refresh(code)),
+        RefreshOutcome::Rotated(user, refresh_token) => {
+            let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
+            Ok(TokenPair {
+                access_token: keys.issue(user.id, role, user.token_version)?,
+                expires_in: keys.ttl_seconds(),
+                refresh_token,
+                refresh_expires_in: refresh_ttl.as_secs() as i64,
+            })
+        }
+    }
+}
+
+/// Revokes the family of a refresh token. Unknown tokens are ignored: logout always succeeds.
+pub fn logout(conn: &mut PgConnection, presented: &str) -> Result<(), ApiError> {
+    let hash = tokens::hash_token(presented);
+    if let Some(family) = refresh_tokens::find_family_by_hash(conn, &hash)? {
+        refresh_tokens::revoke_family(conn, family)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! `Application::build`: the one way the server is assembled, used by `main` and by the tests (on port 0).
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::api::{self, fallback};
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::db;
+use crate::error::{ApiError, FieldError};
+use crate::middleware;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::telemetry::RequestSpan;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot reach the database to run migrations (is DATABASE_URL right and PostgreSQL up?)")]
+    Database,
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The OpenAPI document of the service, built from the same route registration as the server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api::routes)
+        .split_for_parts()
+        .1
+}
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        let pool = db::build_pool(&settings);
+        if settings.run_migrations {
+            let mut conn = pool.get().map_err(|_| StartupError::Database)?;
+            let applied = db::run_migrations(&mut conn)?;
+            if applied > 0 {
+                tracing::info!(migrations.applied = applied, "database migrated");
+            }
+        }
+        let jwt = JwtKeys::from_settings(&settings);
+        jwt.self_test()?;
+        let addr = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let shutdown = settings.shutdown_timeout.as_secs();
+        let state = web::Data::new(AppState {
+            pool,
+            jwt,
+            settings,
+        });
+        let server = HttpServer::new(move || build_app(state.clone()))
+            .workers(workers)
+            .shutdown_timeout(shutdown)
+            .max_connections(4096)
+            .listen(listener)?
+            .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to the shutdown timeout).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle to stop the server from a test.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+fn cors(settings: &Settings) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static(middleware::REQUEST_ID_HEADER),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static(middleware::REQUEST_ID_HEADER),
+        ])
+        .max_age(3600)
+        // A foreign origin gets a normal answer without CORS headers (the browser then hides it), not an error:
+        // same-origin callers such as Swagger UI keep working whatever the allow-list says.
+        .block_on_origin_mismatch(false);
+    for origin in &settings.cors_allowed_origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn problem_for_query(err: actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_query",
+        detail: "A query parameter has an invalid value.".to_owned(),
+        errors: vec![FieldError::new("query", "invalid_value", err.to_string())],
+    }
+}
+
+fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let max_body = state.settings.max_body_bytes;
+    let test_routes = state.settings.enable_test_routes;
+    let cors = cors(&state.settings);
+    let (app, openapi) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(max_body))
+        .app_data(web::PathConfig::default().error_handler(|err, _| {
+            ApiError::BadRequest {
+                code: "invalid_path_parameter",
+                detail: "A path parameter has an invalid value.".to_owned(),
+                errors: vec![FieldError::new("path", "invalid_value", err.to_string())],
+            }
+            .into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| problem_for_query(err).into()))
+        .configure(api::routes)
+        .split_for_parts();
+    let table = fallback::RouteTable::from_openapi(&openapi);
+    app.app_data(web::Data::new(table))
+        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .url("/api-docs/openapi.json", openapi)
+                .config(
+                    SwaggerConfig::default()
+                        .validator_url("none")
+                        .persist_authorization(true),
+                ),
+        )
+        .configure(|cfg| {
+            if test_routes {
+                cfg.route("/__test/panic", web::get().to(test_panic));
+            }
+        })
+        .default_service(web::to(fallback::not_matched))
+        .wrap(from_fn(middleware::catch_panic))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "no-referrer")),
+        )
+        .wrap(cors)
+        .wrap(TracingLogger::<RequestSpan>::new())
+        .wrap(from_fn(middleware::request_id))
+}
+
+#[allow(clippy::panic)]
+async fn test_panic() -> actix_web::HttpResponse {
+    panic!("deliberate panic of the test route");
+}

@@ -1,0 +1,11 @@
+//! What every handler can reach: the pool, the token keys, the settings.
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::db::DbPool;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub jwt: JwtKeys,
+    pub settings: Settings,
+}
