@@ -14,7 +14,11 @@ use crate::startup::{self, Application};
 use crate::{db, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(name = "bimtek-api", version, about = "REST API for Bimtek trainings of a corrections regional office")]
+#[command(
+    name = "bimtek-api",
+    version,
+    about = "REST API for Bimtek trainings of a corrections regional office"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -91,7 +95,8 @@ fn print_openapi() -> Result<(), String> {
 }
 
 fn create_admin(username: &str) -> Result<(), String> {
-    let username = Username::parse("username", username).map_err(|e| format!("username {}", e.message))?;
+    let username =
+        Username::parse("username", username).map_err(|e| format!("username {}", e.message))?;
     let mut line = String::new();
     std::io::stdin()
         .lock()

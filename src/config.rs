@@ -84,8 +84,8 @@ impl Settings {
                 ));
             }
         };
-        let database_url = get("DATABASE_URL")
-            .ok_or_else(|| ConfigError("DATABASE_URL is required".into()))?;
+        let database_url =
+            get("DATABASE_URL").ok_or_else(|| ConfigError("DATABASE_URL is required".into()))?;
         let jwt_current = JwtKey {
             kid: get("JWT_KEY_ID").unwrap_or_else(|| "k1".to_owned()),
             secret: read_secret(&get, "JWT_SECRET", environment)?,
@@ -259,7 +259,9 @@ fn parse_bool(
         None => Ok(default),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some("0" | "false" | "no" | "off") => Ok(false),
-        Some(v) => Err(ConfigError(format!("{name} must be true or false, not `{v}`"))),
+        Some(v) => Err(ConfigError(format!(
+            "{name} must be true or false, not `{v}`"
+        ))),
     }
 }
 

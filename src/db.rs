@@ -156,11 +156,17 @@ where
     .await?
 }
 
+/// Marks the connection broken when the result says the server is gone. An unexpected error (500) could also hide
+/// a dead connection under an unfamiliar message: then one ping decides (errors are rare, the ping is cheap).
 fn mark_if_lost<T>(
     conn: &mut r2d2::PooledConnection<Manager>,
     result: &Result<T, ApiError>,
 ) -> bool {
-    let lost = matches!(result, Err(ApiError::Unavailable { .. }));
+    let lost = match result {
+        Err(ApiError::Unavailable { .. }) => true,
+        Err(ApiError::Internal(_)) => conn.inner.ping().is_err(),
+        _ => false,
+    };
     if lost {
         conn.broken = true;
     }

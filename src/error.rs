@@ -136,11 +136,7 @@ impl ApiError {
         Self::Validation(errors)
     }
 
-    pub fn field(
-        field: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
 
@@ -169,7 +165,9 @@ impl ApiError {
     pub fn missing_token() -> Self {
         Self::Unauthorized {
             code: "unauthorized",
-            detail: Cow::Borrowed("This operation needs a bearer token in the Authorization header."),
+            detail: Cow::Borrowed(
+                "This operation needs a bearer token in the Authorization header.",
+            ),
             invalid_token: false,
         }
     }
@@ -383,15 +381,14 @@ impl From<DieselError> for ApiError {
                 Self::Conflict {
                     code: "already_exists",
                     detail: Cow::Owned(format!("A resource with this {field} already exists.")),
-                    errors: vec![FieldError::new(
-                        field,
-                        "already_exists",
-                        "is already taken",
-                    )],
+                    errors: vec![FieldError::new(field, "already_exists", "is already taken")],
                 }
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, ref info) => {
-                match info.constraint_name().and_then(|c| constraint_field(c, "_fkey")) {
+                match info
+                    .constraint_name()
+                    .and_then(|c| constraint_field(c, "_fkey"))
+                {
                     Some(field) => Self::field(
                         field,
                         "unknown_reference",

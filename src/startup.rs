@@ -30,7 +30,9 @@ pub enum StartupError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("cannot reach the database to run migrations (is DATABASE_URL right and PostgreSQL up?)")]
+    #[error(
+        "cannot reach the database to run migrations (is DATABASE_URL right and PostgreSQL up?)"
+    )]
     Database,
     #[error("{0}")]
     Api(#[from] ApiError),

@@ -28,7 +28,12 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
@@ -252,7 +257,10 @@ pub fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::PreconditionFailed)?
+        .trim();
     if value == "*" {
         return Ok(None);
     }
@@ -323,7 +331,10 @@ mod tests {
     #[test]
     fn malformed_json_is_a_bad_request() {
         let err = parse_json::<Sample>(b"{\"name\": ").err();
-        assert_eq!(err.map(|e| e.code().to_owned()).as_deref(), Some("malformed_json"));
+        assert_eq!(
+            err.map(|e| e.code().to_owned()).as_deref(),
+            Some("malformed_json")
+        );
         let err = parse_json::<Sample>(b"[1]").err();
         assert_eq!(err.map(fields).unwrap_or_default()[0].1, "invalid_type");
     }

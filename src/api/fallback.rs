@@ -77,7 +77,9 @@ pub async fn not_matched(
         Some(allow) => ApiError::MethodNotAllowed { allow },
         None => ApiError::NotFound {
             code: "route_not_found",
-            detail: "No resource exists at this path. The API lives under /api/v1; see /swagger-ui/.".into(),
+            detail:
+                "No resource exists at this path. The API lives under /api/v1; see /swagger-ui/."
+                    .into(),
         },
     })
 }
@@ -90,7 +92,10 @@ mod tests {
     fn templates_match_by_segment() {
         let table = RouteTable {
             routes: vec![
-                (vec![Some("api".into()), Some("users".into())], vec!["GET", "POST"]),
+                (
+                    vec![Some("api".into()), Some("users".into())],
+                    vec!["GET", "POST"],
+                ),
                 (
                     vec![Some("api".into()), Some("users".into()), None],
                     vec!["GET", "PATCH"],
@@ -98,7 +103,10 @@ mod tests {
             ],
         };
         assert_eq!(table.allowed("/api/users").as_deref(), Some("GET, POST"));
-        assert_eq!(table.allowed("/api/users/42").as_deref(), Some("GET, PATCH"));
+        assert_eq!(
+            table.allowed("/api/users/42").as_deref(),
+            Some("GET, PATCH")
+        );
         assert_eq!(table.allowed("/api/users/"), None);
         assert_eq!(table.allowed("/api/other"), None);
     }

@@ -31,7 +31,8 @@ impl Username {
         let first_ok = chars
             .next()
             .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        let rest_ok =
+            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
         if !(first_ok && rest_ok) {
             return Err(FieldError::new(
                 field,
@@ -125,7 +126,10 @@ mod tests {
             ("adm in", "invalid_format"),
             ("ädmin", "invalid_format"),
         ] {
-            assert_eq!(Username::parse("u", bad).map_err(|e| e.code), Err(code.into()));
+            assert_eq!(
+                Username::parse("u", bad).map_err(|e| e.code),
+                Err(code.into())
+            );
         }
         assert!(Username::parse("u", &"a".repeat(65)).is_err());
     }

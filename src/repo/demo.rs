@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::schema::{event_organizers, events, participants, programs, session_facilitators, sessions, units};
+use crate::schema::{
+    event_organizers, events, participants, programs, session_facilitators, sessions, units,
+};
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = units)]
@@ -82,7 +84,12 @@ pub fn participant(conn: &mut PgConnection, row: &DemoParticipant<'_>) -> QueryR
         .first(conn)
 }
 
-pub fn program(conn: &mut PgConnection, name: &str, year: i32, description: &str) -> QueryResult<Uuid> {
+pub fn program(
+    conn: &mut PgConnection,
+    name: &str,
+    year: i32,
+    description: &str,
+) -> QueryResult<Uuid> {
     diesel::insert_into(programs::table)
         .values((
             programs::name.eq(name),

@@ -33,7 +33,10 @@ pub fn insert(conn: &mut PgConnection, row: &NewRefreshToken) -> QueryResult<usi
 }
 
 /// Finds a token by its hash and locks its row, so two concurrent refreshes with one token cannot both win.
-pub fn find_for_update(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<RefreshTokenRow>> {
+pub fn find_for_update(
+    conn: &mut PgConnection,
+    hash: &[u8],
+) -> QueryResult<Option<RefreshTokenRow>> {
     refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash))
         .select(RefreshTokenRow::as_select())

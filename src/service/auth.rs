@@ -43,9 +43,16 @@ fn invalid_refresh(code: &'static str) -> ApiError {
 
 /// Checks a username and password and issues a token pair. A wrong password, an unknown user and an inactive
 /// account give the same answer in about the same time.
-pub async fn login(state: &AppState, username: String, password: String) -> Result<TokenPair, ApiError> {
+pub async fn login(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<TokenPair, ApiError> {
     let lookup = username.trim().to_lowercase();
-    let user = db::read(&state.pool, move |conn| Ok(users::find_by_username(conn, &lookup)?)).await?;
+    let user = db::read(&state.pool, move |conn| {
+        Ok(users::find_by_username(conn, &lookup)?)
+    })
+    .await?;
     let verified = actix_web::web::block(move || match user {
         Some(user) => password::verify(&user.password_hash, &password).then_some(user),
         None => {
@@ -148,7 +155,8 @@ pub fn refresh(
     match outcome {
         RefreshOutcome::Refused(code) => Err(invalid_refresh(code)),
         RefreshOutcome::Rotated(user, refresh_token) => {
-            let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
+            let role =
+                Role::parse(&user.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
             Ok(TokenPair {
                 access_token: keys.issue(user.id, role, user.token_version)?,
                 expires_in: keys.ttl_seconds(),

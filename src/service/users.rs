@@ -208,7 +208,9 @@ pub async fn deactivate(
         is_active: Some(false),
         ..UserPatch::default()
     };
-    update(state, actor, id, expected_version, patch).await.map(|_| ())
+    update(state, actor, id, expected_version, patch)
+        .await
+        .map(|_| ())
 }
 
 /// Creates an administrator, or resets the password of an existing account and makes it an active admin.
@@ -218,41 +220,50 @@ pub fn create_or_reset_admin(
     username: &Username,
     password_hash: String,
 ) -> Result<bool, ApiError> {
-    conn.transaction(|conn| match users::find_by_username(conn, username.as_str())? {
-        Some(existing) => {
-            let changes = UserChanges {
-                role: Some(Role::Admin.as_str().to_owned()),
-                is_active: Some(true),
-                password_hash: Some(password_hash),
-                ..UserChanges::default()
-            };
-            users::update(conn, existing.id, None, &changes, true)?;
-            refresh_tokens::revoke_all_for_user(conn, existing.id)?;
-            Ok(false)
-        }
-        None => {
-            users::insert(
-                conn,
-                &NewUserRow {
-                    id: Uuid::new_v4(),
-                    username: username.as_str().to_owned(),
-                    password_hash,
-                    role: Role::Admin.as_str().to_owned(),
-                    display_name: Some(Cow::Borrowed("Administrator").into_owned()),
-                    unit_id: None,
-                    participant_id: None,
-                },
-            )?;
-            Ok(true)
-        }
-    })
+    conn.transaction(
+        |conn| match users::find_by_username(conn, username.as_str())? {
+            Some(existing) => {
+                let changes = UserChanges {
+                    role: Some(Role::Admin.as_str().to_owned()),
+                    is_active: Some(true),
+                    password_hash: Some(password_hash),
+                    ..UserChanges::default()
+                };
+                users::update(conn, existing.id, None, &changes, true)?;
+                refresh_tokens::revoke_all_for_user(conn, existing.id)?;
+                Ok(false)
+            }
+            None => {
+                users::insert(
+                    conn,
+                    &NewUserRow {
+                        id: Uuid::new_v4(),
+                        username: username.as_str().to_owned(),
+                        password_hash,
+                        role: Role::Admin.as_str().to_owned(),
+                        display_name: Some(Cow::Borrowed("Administrator").into_owned()),
+                        unit_id: None,
+                        participant_id: None,
+                    },
+                )?;
+                Ok(true)
+            }
+        },
+    )
 }
 
 /// The caller's account with its unit (id, code, name) and linked participant (id, name).
 pub fn me(
     conn: &mut PgConnection,
     id: Uuid,
-) -> Result<(UserRow, Option<users::UnitLink>, Option<users::ParticipantLink>), ApiError> {
+) -> Result<
+    (
+        UserRow,
+        Option<users::UnitLink>,
+        Option<users::ParticipantLink>,
+    ),
+    ApiError,
+> {
     let row = get(conn, id)?;
     let (unit, participant) = users::me_links(conn, row.unit_id, row.participant_id)?;
     Ok((row, unit, participant))

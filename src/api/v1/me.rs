@@ -70,7 +70,8 @@ pub struct MeResponse {
 #[get("/me")]
 pub async fn me(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = user.id;
-    let (row, unit, participant) = db::read(&state.pool, move |conn| service::users::me(conn, id)).await?;
+    let (row, unit, participant) =
+        db::read(&state.pool, move |conn| service::users::me(conn, id)).await?;
     let role = Role::parse(&row.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
     Ok(HttpResponse::Ok().json(MeResponse {
         id: row.id,

@@ -85,7 +85,11 @@ impl TryFrom<UserRow> for UserResponse {
 }))]
 pub struct CreateUserRequest {
     /// 3-64 characters of letters, digits, `.`, `_`, `-`; stored in lower case.
-    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")]
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
+    )]
     pub username: String,
     /// 12-128 characters.
     #[schema(min_length = 12, max_length = 128)]
@@ -174,8 +178,11 @@ impl UpdateUserRequest {
         let mut errors = Vec::new();
         let role = not_null("role", self.role, &mut errors);
         let is_active = not_null("is_active", self.is_active, &mut errors);
-        let password = not_null("password", self.password, &mut errors)
-            .and_then(|p| NewPassword::parse("password", p).map_err(|e| errors.push(e)).ok());
+        let password = not_null("password", self.password, &mut errors).and_then(|p| {
+            NewPassword::parse("password", p)
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
         let display_name = match self.display_name {
             Some(Some(d)) => parse_display_name("display_name", &d)
                 .map(|d| Some(Some(d)))
@@ -274,7 +281,10 @@ impl ListUsersQuery {
     }
 }
 
-fn user_response(row: UserRow, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
+fn user_response(
+    row: UserRow,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, ApiError> {
     let body = UserResponse::try_from(row)?;
     let mut response = HttpResponse::build(status);
     response.insert_header((header::ETAG, etag(body.version)));

@@ -1,0 +1,175 @@
+//! The binary's commands, run as a user would run them.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use bimtek_api::domain::role::Role;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bimtek-api"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_strong_secret_outside_development() {
+    for secret in [None, Some("short-secret")] {
+        let mut command = bin();
+        command
+            .args(["serve"])
+            .env("DATABASE_URL", "postgres://127.0.0.1:1/none");
+        if let Some(s) = secret {
+            command.env("JWT_SECRET", s);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("JWT_SECRET"), "{stderr}");
+        assert!(
+            !stderr.contains("short-secret"),
+            "the secret is never printed"
+        );
+    }
+}
+
+#[test]
+fn the_openapi_command_prints_the_document() {
+    let output = bin().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        printed,
+        serde_json::to_value(bimtek_api::startup::openapi()).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn seed_demo_is_idempotent_and_its_logins_work_while_serve_alone_creates_none() {
+    let app = spawn_app().await;
+    // A database the demo seed never ran on has no accounts at all.
+    assert_eq!(app.count("users"), 0);
+    assert_eq!(
+        app.login_response("admin", "admin-demo-2025")
+            .await
+            .status(),
+        401
+    );
+
+    let run = || {
+        bin()
+            .arg("seed-demo")
+            .env("DATABASE_URL", &app.db_url)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    for login in bimtek_api::service::demo::DEMO_LOGINS {
+        assert!(stdout.contains(login.username) && stdout.contains(login.password));
+    }
+    let counts = |app: &crate::helpers::TestApp| {
+        [
+            "units",
+            "participants",
+            "programs",
+            "events",
+            "sessions",
+            "session_facilitators",
+            "users",
+        ]
+        .map(|t| app.count(t))
+    };
+    let after_first = counts(&app);
+    assert_eq!(after_first, [12, 20, 1, 1, 6, 5, 5]);
+    let second = run();
+    assert!(second.status.success());
+    assert_eq!(counts(&app), after_first, "a second run changes nothing");
+
+    for login in bimtek_api::service::demo::DEMO_LOGINS {
+        let response = app.login_response(login.username, login.password).await;
+        assert_eq!(response.status(), 200, "{}", login.username);
+        let token: Value = response.json().await.unwrap();
+        let me: Value = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["role"], login.role.as_str());
+        if login.role == Role::Participant {
+            assert!(me["participant"]["full_name"].is_string());
+        }
+        if login.role == Role::UnitOperator {
+            assert_eq!(me["unit"]["code"], "LAPAS-PALANGKARAYA");
+        }
+    }
+}
+
+#[tokio::test]
+async fn create_admin_creates_then_resets_with_the_password_from_stdin() {
+    let app = spawn_app().await;
+    let run = |password: &str| {
+        let mut child = bin()
+            .args(["create-admin", "--username", "Kanwil.Admin"])
+            .env("DATABASE_URL", &app.db_url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let created = run("first long password");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created"));
+    assert_eq!(
+        app.login_response("kanwil.admin", "first long password")
+            .await
+            .status(),
+        200
+    );
+
+    let reset = run("second long password");
+    assert!(reset.status.success());
+    assert_eq!(
+        app.login_response("kanwil.admin", "first long password")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login_response("kanwil.admin", "second long password")
+            .await
+            .status(),
+        200
+    );
+
+    let weak = run("short");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+    assert_eq!(app.count("users"), 1);
+}

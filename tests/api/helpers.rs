@@ -1,0 +1,324 @@
+//! The test harness: a per-test database cloned from a migrated template, the application built by the same
+//! `Application::build` as `main`, and small helpers for logging in and seeding accounts.
+
+use std::sync::OnceLock;
+
+use bimtek_api::config::Settings;
+use bimtek_api::db;
+use bimtek_api::domain::role::Role;
+use bimtek_api::startup::Application;
+use diesel::prelude::*;
+use diesel::sql_query;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const TEST_SECRET: &str = "test-secret-for-the-integration-tests-0123456789";
+pub const PASSWORD: &str = "a long test password";
+
+/// The server PostgreSQL URL the tests use: `DATABASE_URL` (any database on the server), or the local default.
+pub fn server_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The URL of database `name` on the test server.
+pub fn database_url(name: &str) -> String {
+    let url = server_url();
+    let (base, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    if query.is_empty() {
+        format!("{root}/{name}")
+    } else {
+        format!("{root}/{name}?{query}")
+    }
+}
+
+fn admin_connection() -> PgConnection {
+    PgConnection::establish(&database_url("postgres")).unwrap_or_else(|e| {
+        panic!("cannot reach PostgreSQL (set DATABASE_URL or run `make test`): {e}")
+    })
+}
+
+/// A name for the template that changes whenever a migration changes.
+fn template_name() -> String {
+    let mut hasher = Sha256::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("migrations dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for entry in entries {
+        for file in ["up.sql", "down.sql"] {
+            hasher.update(entry.to_string_lossy().as_bytes());
+            hasher.update(std::fs::read(entry.join(file)).unwrap_or_default());
+        }
+    }
+    let digest = hasher.finalize();
+    format!("bimtek_tpl_{}", &format!("{digest:x}")[..16])
+}
+
+/// Creates the migrated template once per process (under an advisory lock, so parallel test processes agree),
+/// then clones a fresh database from it.
+pub fn create_test_database() -> String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    let template = TEMPLATE.get_or_init(template_name).clone();
+    let mut admin = admin_connection();
+    sql_query("SELECT pg_advisory_lock(727274)")
+        .execute(&mut admin)
+        .expect("advisory lock");
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let exists = sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}') AS exists"
+    ))
+    .get_result::<Exists>(&mut admin)
+    .expect("template lookup")
+    .exists;
+    if !exists {
+        let building = format!("{template}_building");
+        sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut admin)
+            .expect("drop leftover");
+        sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut admin)
+            .expect("create template");
+        {
+            let mut conn =
+                PgConnection::establish(&database_url(&building)).expect("template conn");
+            db::run_migrations(&mut conn).expect("migrations");
+        }
+        sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .execute(&mut admin)
+            .expect("publish template");
+    }
+    let name = format!("bimtek_test_{}", Uuid::new_v4().simple());
+    sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .execute(&mut admin)
+        .expect("clone template");
+    sql_query("SELECT pg_advisory_unlock(727274)")
+        .execute(&mut admin)
+        .expect("advisory unlock");
+    name
+}
+
+pub fn drop_database(name: &str) {
+    if let Ok(mut admin) = PgConnection::establish(&database_url("postgres")) {
+        let _ =
+            sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+    }
+}
+
+/// The settings of a test application: port 0, one worker, a short pool timeout.
+pub fn test_settings(database_url: &str) -> Settings {
+    let db = database_url.to_owned();
+    let mut settings = Settings::from_lookup(move |key| {
+        Some(
+            match key {
+                "DATABASE_URL" => db.as_str(),
+                "JWT_SECRET" => TEST_SECRET,
+                "PORT" => "0",
+                "WORKERS" => "1",
+                "DB_POOL_SIZE" => "3",
+                "DB_POOL_TIMEOUT_MS" => "1000",
+                "CORS_ALLOWED_ORIGINS" => "https://frontend.example",
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    })
+    .expect("test settings");
+    settings.enable_test_routes = true;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db_name: String,
+    pub db_url: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // `stop` sends its command at once; the database goes with all its connections.
+        drop(self.handle.stop(false));
+        drop_database(&self.db_name);
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Builds the application exactly as `main` does, after `customize` adjusted the settings.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        bimtek_api::telemetry::init(bimtek_api::config::LogFormat::Json);
+    }
+    let db_name = tokio::task::spawn_blocking(create_test_database)
+        .await
+        .expect("create database");
+    let db_url = database_url(&db_name);
+    let mut settings = test_settings(&db_url);
+    customize(&mut settings);
+    let app = Application::build(settings).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db_name,
+        db_url,
+        handle,
+    }
+}
+
+/// An account seeded straight into the database, with the shared test password.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub username: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn db(&self) -> PgConnection {
+        PgConnection::establish(&self.db_url).expect("test db connection")
+    }
+
+    /// Inserts a unit and returns its id.
+    pub fn seed_unit(&self, code: &str) -> Uuid {
+        use bimtek_api::schema::units;
+        diesel::insert_into(units::table)
+            .values((
+                units::code.eq(code),
+                units::name.eq(format!("Unit {code}")),
+                units::unit_type.eq("lapas"),
+            ))
+            .returning(units::id)
+            .get_result(&mut self.db())
+            .expect("seed unit")
+    }
+
+    /// Inserts an account with the role (and, for a unit operator, a fresh unit).
+    pub fn seed_user(&self, role: Role) -> TestUser {
+        use bimtek_api::schema::users;
+        let username = format!(
+            "{}-{}",
+            role.as_str().replace('_', "-"),
+            &Uuid::new_v4().simple().to_string()[..8]
+        );
+        let unit_id = (role == Role::UnitOperator).then(|| {
+            self.seed_unit(&format!(
+                "U{}",
+                &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+            ))
+        });
+        let hash = bimtek_api::auth::password::hash(PASSWORD).expect("hash");
+        let id: Uuid = diesel::insert_into(users::table)
+            .values((
+                users::username.eq(&username),
+                users::password_hash.eq(hash),
+                users::role.eq(role.as_str()),
+                users::unit_id.eq(unit_id),
+            ))
+            .returning(users::id)
+            .get_result(&mut self.db())
+            .expect("seed user");
+        TestUser { id, username }
+    }
+
+    /// Logs in through the API and returns the whole token response.
+    pub async fn login_response(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn token_for(&self, user: &TestUser) -> String {
+        let response = self.login_response(&user.username, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login of a seeded user");
+        let body: serde_json::Value = response.json().await.expect("token json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// A seeded account of the role and its access token.
+    pub async fn user_with_token(&self, role: Role) -> (TestUser, String) {
+        let user = self.seed_user(role);
+        let token = self.token_for(&user).await;
+        (user, token)
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut self.db())
+            .expect("count")
+            .n
+    }
+}
+
+/// Asserts that a response is a problem document with this status and code, and returns its body.
+pub async fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: serde_json::Value = response.json().await.expect("problem json");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["code"], code, "code in {body}");
+    assert_eq!(body["type"], format!("urn:bimtek-api:problem:{code}"));
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// The fields named in a problem's `errors[]`, sorted.
+pub fn error_fields(body: &serde_json::Value) -> Vec<String> {
+    let mut fields: Vec<String> = body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    fields.sort();
+    fields
+}

@@ -1,0 +1,149 @@
+//! The OpenAPI document: committed, served, complete, and every secured operation really is secured.
+
+use serde_json::Value;
+
+use crate::helpers::{assert_problem, spawn_app};
+
+fn generated() -> Value {
+    serde_json::to_value(bimtek_api::startup::openapi()).unwrap()
+}
+
+#[test]
+fn openapi_document_matches_the_committed_file() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let current = bimtek_api::startup::openapi().to_pretty_json().unwrap() + "\n";
+    if std::env::var("UPDATE_OPENAPI").is_ok() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &current).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == current,
+        "openapi/openapi.json differs from the code: run `make openapi` (UPDATE_OPENAPI=1) and commit the file"
+    );
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.push((method.to_uppercase(), path.clone(), op.clone()));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_operation_is_documented_for_a_frontend_developer() {
+    let doc = generated();
+    for (method, path, op) in operations(&doc) {
+        let summary = op["summary"].as_str().unwrap_or_default();
+        let description = op["description"].as_str().unwrap_or_default();
+        assert!(!summary.is_empty(), "{method} {path} has no summary");
+        assert!(description.len() > 20, "{method} {path} has no description");
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            responses.keys().any(|s| s.starts_with('2')),
+            "{method} {path}: no success response"
+        );
+        if path.starts_with("/api/") {
+            assert!(responses.contains_key("500"), "{method} {path}: no 500");
+            assert!(responses.contains_key("503"), "{method} {path}: no 503");
+        }
+        if op.get("security").is_some() {
+            assert!(
+                responses.contains_key("401"),
+                "{method} {path}: secured without 401"
+            );
+            assert!(
+                responses.contains_key("403") || path == "/api/v1/me",
+                "{method} {path}: no 403"
+            );
+        }
+        if op.get("requestBody").is_some() {
+            for status in ["413", "415", "422"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path}: no {status}"
+                );
+            }
+        }
+    }
+    // Every schema a client reads or sends has an example.
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        if schema.get("properties").is_some() && !name.starts_with("Page") {
+            assert!(
+                schema.get("example").is_some(),
+                "schema {name} has no example"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_secured_operation_refuses_a_request_without_a_token() {
+    let app = spawn_app().await;
+    let doc = generated();
+    let mut checked = 0;
+    for (method, path, op) in operations(&doc) {
+        if op.get("security").is_none() {
+            continue;
+        }
+        let concrete = path.replace("{id}", "6f1c8b2e-2a4f-4c9e-8a61-3d1b2c3d4e5f");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method.clone(), app.url(&concrete))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.headers().contains_key("www-authenticate"),
+            "{method} {path}"
+        );
+        assert_problem(response, 401, "unauthorized").await;
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} secured operations found");
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_generated_one_and_swagger_ui_is_served() {
+    let app = spawn_app().await;
+    let served: Value = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(served, generated());
+    assert_eq!(
+        served["components"]["securitySchemes"]["bearer_auth"]["scheme"],
+        "bearer"
+    );
+
+    let page = app
+        .client
+        .get(app.url("/swagger-ui/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("swagger"));
+    let config = app
+        .client
+        .get(app.url("/swagger-ui/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap();
+    let js = config.text().await.unwrap();
+    assert!(js.contains("/api-docs/openapi.json"), "{js}");
+    let redirect = app.client.get(app.url("/swagger-ui")).send().await.unwrap();
+    assert!(redirect.status().is_redirection());
+    assert_eq!(redirect.headers()["location"], "/swagger-ui/");
+}
