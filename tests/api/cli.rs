@@ -173,3 +173,46 @@ async fn create_admin_creates_then_resets_with_the_password_from_stdin() {
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
     assert_eq!(app.count("users"), 1);
 }
+
+#[tokio::test]
+async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
+    let app = spawn_app().await;
+    let seeded = bin()
+        .arg("seed-demo")
+        .env("DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme
+        .split("<!-- curl-examples -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- /curl-examples -->").next())
+        .expect("the README marks its curl examples");
+    let script: String = block
+        .lines()
+        .filter(|line| !line.starts_with("```"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("http://127.0.0.1:8080", &app.address);
+    let output = Command::new("bash")
+        .args(["-eu", "-o", "pipefail", "-c", &script])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(r#""username":"admin""#), "me: {stdout}");
+    assert!(
+        stdout.contains(r#""username":"facilitator""#),
+        "list: {stdout}"
+    );
+    assert!(
+        stdout.contains(r#""code":"validation_failed""#),
+        "error: {stdout}"
+    );
+}

@@ -175,7 +175,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let test_app = TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -184,7 +184,22 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         db_name,
         db_url,
         handle,
+    };
+    // The server starts its workers when its future is first polled: wait until it answers, so that tests may
+    // block this thread (running the binary, say) without starving it.
+    for _ in 0..100 {
+        if let Ok(response) = test_app
+            .client
+            .get(test_app.url("/health/live"))
+            .send()
+            .await
+            && response.status().is_success()
+        {
+            return test_app;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    panic!("the test application did not start");
 }
 
 /// An account seeded straight into the database, with the shared test password.

@@ -1,0 +1,40 @@
+# Developer entry points; `make` alone lists them. The scripts under scripts/ do the work, so they can also be run
+# directly (scripts/test.sh takes cargo and test-harness arguments, e.g. scripts/test.sh login -- --nocapture).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+.PHONY: help run test fmt lint ci openapi db db-stop build
+
+help: ## List the targets
+	@echo 'Targets:'
+	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
+
+run: ## Start PostgreSQL if needed, build, load the demo data and serve on http://127.0.0.1:8080 (PORT=...)
+	scripts/run.sh
+
+test: ## Start PostgreSQL if needed and run every test (TEST_THREADS=4)
+	scripts/test.sh
+
+fmt: ## Format the code
+	cargo fmt --all
+
+lint: ## Check formatting and run clippy with warnings as errors
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+ci: ## What CI runs: lint, then the tests
+	bash .ci/run
+
+openapi: ## Regenerate the committed OpenAPI document from the code
+	db_env=$$(scripts/db.sh bimtek_test); eval "$$db_env"; \
+	UPDATE_OPENAPI=1 cargo test --test api openapi_document_matches_the_committed_file
+
+db: ## Find or start PostgreSQL and print its export lines (eval "$(make -s db)")
+	@scripts/db.sh
+
+db-stop: ## Stop the private PostgreSQL cluster started by scripts/db.sh, if any
+	@scripts/db.sh stop
+
+build: ## Build the release binary (target/release/bimtek-api)
+	cargo build --release

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make run`: finds or starts PostgreSQL (scripts/db.sh), builds the release binary, loads the demo data and serves
+# the API in development mode on http://127.0.0.1:8080 (PORT overrides the port).
+#
+# Variables you set yourself are kept: APP_ENV, LOG_FORMAT, HOST, PORT, JWT_SECRET / JWT_SECRET_FILE (without a
+# secret, development mode generates a random one per process: tokens do not survive a restart), DATABASE_URL
+# (then no database is started; see scripts/db.sh).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Assigned first, so that a failure of db.sh stops this script (`eval "$(...)"` would hide it).
+db_env=$(scripts/db.sh bimtek)
+eval "$db_env"
+
+export APP_ENV=${APP_ENV:-development}
+export LOG_FORMAT=${LOG_FORMAT:-pretty}
+export HOST=${HOST:-127.0.0.1}
+export PORT=${PORT:-8080}
+
+cargo build --release
+bin=target/release/bimtek-api
+
+echo
+"$bin" seed-demo
+echo
+
+case $HOST in
+0.0.0.0 | :: | '[::]') shown_host=127.0.0.1 ;;
+*:*) shown_host="[$HOST]" ;;
+*) shown_host=$HOST ;;
+esac
+base="http://$shown_host:$PORT"
+# Without the query string, and without the password should DATABASE_URL carry one.
+shown_db=$(printf '%s' "${DATABASE_URL%%\?*}" | sed -E 's#^([a-z]+://[^:/@]*):[^@/]*@#\1:***@#')
+cat <<MSG
+API:              $base  (health: $base/health/ready)
+Swagger UI:       $base/swagger-ui/
+OpenAPI document: $base/api-docs/openapi.json
+Database:         $shown_db
+
+Log in as the demo admin (other demo logins above):
+  curl -sS -X POST $base/api/v1/auth/login -H 'Content-Type: application/json' -d '{"username":"admin","password":"admin-demo-2025"}'
+
+Stop the server with Ctrl-C; stop the private PostgreSQL cluster, if one was started, with: make db-stop
+
+MSG
+
+exec "$bin" serve

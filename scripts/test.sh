@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make test`: finds or starts PostgreSQL (scripts/db.sh), exports DATABASE_URL and runs the whole test suite.
+# The test harness connects to that server and creates one database per test from a template.
+#
+#   scripts/test.sh                          every target (unit + integration tests), TEST_THREADS (4) at a time
+#   scripts/test.sh login                    only tests whose name contains `login`
+#   scripts/test.sh --test api -- --nocapture
+#
+# Arguments before a `--` go to cargo (after `cargo test`), arguments after it to the test harness. When they name
+# targets themselves (--test, --lib, ...), --all-targets is not added.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Assigned first, so that a failure of db.sh stops this script (`eval "$(...)"` would hide it).
+db_env=$(scripts/db.sh bimtek_test)
+eval "$db_env"
+
+cargo_args=()
+harness_args=()
+after_separator=0
+for arg in "$@"; do
+    if ((after_separator)); then
+        harness_args+=("$arg")
+    elif [[ $arg == -- ]]; then
+        after_separator=1
+    else
+        cargo_args+=("$arg")
+    fi
+done
+
+targets=(--all-targets)
+for arg in "${cargo_args[@]}"; do
+    case $arg in
+    --all-targets | --lib | --bins | --bin | --bin=* | --tests | --test | --test=* | --examples | --example | \
+        --example=* | --benches | --bench | --bench=* | --doc)
+        targets=()
+        ;;
+    esac
+done
+
+exec cargo test "${targets[@]}" "${cargo_args[@]}" -- --test-threads="${TEST_THREADS:-4}" "${harness_args[@]}"
