@@ -349,6 +349,9 @@ pub fn is_connection_error(err: &DieselError) -> bool {
 fn constraint_field(constraint: &str, suffix: &str) -> Option<String> {
     let stem = constraint.strip_suffix(suffix)?;
     for table in [
+        "event_unit_quotas",
+        "enrollments",
+        "attendance",
         "event_organizers",
         "session_facilitators",
         "refresh_tokens",

@@ -44,7 +44,14 @@ errors (422) list every offending field in `errors[]`.\n\n\
     tags(
         (name = "health", description = "Liveness and readiness probes."),
         (name = "auth", description = "Login, token refresh and logout."),
-        (name = "users", description = "User accounts and roles (administrators only).")
+        (name = "users", description = "User accounts and roles (administrators only)."),
+        (name = "units", description = "The Kanwil and its technical units (UPT: Lapas, Rutan, Bapas, ...)."),
+        (name = "participants", description = "Officers (pegawai) who take part in trainings. Personal data: the full NIP and contacts are shown only to those entitled."),
+        (name = "programs", description = "Training tracks that group events, e.g. PM Rehabilitasi Sosial 2025."),
+        (name = "events", description = "Training events (Bimtek) and their lifecycle draft -> published -> ongoing -> completed (or cancelled)."),
+        (name = "sessions", description = "Sessions of an event (morning meeting, seminar, group therapy, ...) with facilitators and JP."),
+        (name = "enrollments", description = "Nomination, approval up to capacity, waitlist and withdrawal of officers in an event."),
+        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code.")
     )
 )]
 pub struct ApiDoc;

@@ -1,5 +1,8 @@
 //! Domain values: parsed once at the edge, valid by construction afterwards ("parse, don't validate").
 
+pub mod enums;
+pub mod nip;
 pub mod page;
 pub mod role;
+pub mod text;
 pub mod user;

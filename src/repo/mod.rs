@@ -1,7 +1,15 @@
 //! The repository layer: diesel rows and small query functions. All SQL of the service lives here.
 
+pub mod access;
+pub mod attendance;
 pub mod demo;
+pub mod enrollments;
+pub mod events;
+pub mod participants;
+pub mod programs;
 pub mod refresh_tokens;
+pub mod sessions;
+pub mod units;
 pub mod users;
 
 /// Escapes `%`, `_` and `\` so user input is matched literally inside an `ILIKE` pattern.

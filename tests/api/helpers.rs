@@ -55,7 +55,13 @@ fn template_name() -> String {
     entries.sort();
     for entry in entries {
         for file in ["up.sql", "down.sql"] {
-            hasher.update(entry.file_name().unwrap_or_default().to_string_lossy().as_bytes());
+            hasher.update(
+                entry
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .as_bytes(),
+            );
             hasher.update(std::fs::read(entry.join(file)).unwrap_or_default());
         }
     }

@@ -4,11 +4,18 @@
 // Test code may unwrap: a failed unwrap is a failed test with its cause.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attendance;
 mod auth;
 mod cli;
+mod enrollments;
 mod errors;
+mod events;
 mod health;
 mod helpers;
 mod openapi;
+mod participants;
+mod programs;
 mod schema_check;
+mod sessions;
+mod units;
 mod users;

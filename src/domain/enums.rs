@@ -1,0 +1,161 @@
+//! The closed vocabularies of the domain. Stored as text (the database has matching CHECK constraints);
+//! serialized as English identifiers, with the Indonesian terms in the documentation.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Declares an enum with its stored/serialized names, `as_str`, `parse` and `ALL`.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// Sex of an officer (`male` laki-laki, `female` perempuan); must agree with digit 15 of the NIP.
+    Sex { Male = "male", Female = "female" }
+}
+
+vocabulary! {
+    /// Employment: `pns` (civil servant) or `pppk` (government employee on contract).
+    EmployeeType { Pns = "pns", Pppk = "pppk" }
+}
+
+vocabulary! {
+    /// Civil-service grade (golongan ruang), ordered from I/a to IV/e. PPPK staff have none.
+    Grade {
+        Ia = "I/a", Ib = "I/b", Ic = "I/c", Id = "I/d",
+        IIa = "II/a", IIb = "II/b", IIc = "II/c", IId = "II/d",
+        IIIa = "III/a", IIIb = "III/b", IIIc = "III/c", IIId = "III/d",
+        IVa = "IV/a", IVb = "IV/b", IVc = "IV/c", IVd = "IV/d", IVe = "IV/e",
+    }
+}
+
+vocabulary! {
+    /// Kind of position (jabatan): `structural` (struktural), `functional` (fungsional), `pelaksana`.
+    PositionKind { Structural = "structural", Functional = "functional", Pelaksana = "pelaksana" }
+}
+
+vocabulary! {
+    /// Type of unit: `kanwil` (regional office) or a UPT: `lapas` (prison), `lpp` (women's prison), `lpka`
+    /// (juvenile), `rutan` (remand), `bapas` (probation), `rupbasan` (seized goods), `pos_bapas` (under a Bapas).
+    UnitType {
+        Kanwil = "kanwil", Lapas = "lapas", Lpp = "lpp", Lpka = "lpka", Rutan = "rutan",
+        Bapas = "bapas", Rupbasan = "rupbasan", PosBapas = "pos_bapas",
+    }
+}
+
+vocabulary! {
+    /// Class of a UPT (kelas).
+    UnitClass { I = "I", II = "II", IIA = "IIA", IIB = "IIB", III = "III" }
+}
+
+vocabulary! {
+    /// Kind of training event: `orientation` (orientasi lapangan), `closing` (penutupan), `opening` (pembukaan),
+    /// `workshop`, `refresher` (penyegaran), `other`.
+    EventKind {
+        Orientation = "orientation", Closing = "closing", Opening = "opening",
+        Workshop = "workshop", Refresher = "refresher", Other = "other",
+    }
+}
+
+vocabulary! {
+    /// Lifecycle of an event: `draft` -> `published` -> `ongoing` -> `completed`; `cancelled` from any state
+    /// before `completed`.
+    EventStatus {
+        Draft = "draft", Published = "published", Ongoing = "ongoing",
+        Completed = "completed", Cancelled = "cancelled",
+    }
+}
+
+vocabulary! {
+    /// State of an enrollment: `nominated` (diusulkan) -> `approved` (disetujui) | `rejected` (ditolak) |
+    /// `waitlisted` (daftar tunggu); `withdrawn` (mengundurkan diri).
+    EnrollmentStatus {
+        Nominated = "nominated", Approved = "approved", Rejected = "rejected",
+        Waitlisted = "waitlisted", Withdrawn = "withdrawn",
+    }
+}
+
+vocabulary! {
+    /// Attendance (presensi): `present` (hadir), `late` (terlambat), `excused` (izin), `sick` (sakit),
+    /// `absent` (alpa).
+    AttendanceStatus {
+        Present = "present", Late = "late", Excused = "excused", Sick = "sick", Absent = "absent",
+    }
+}
+
+vocabulary! {
+    /// How attendance was recorded: `manual` (by a facilitator or organizer) or `code` (the officer checked in).
+    AttendanceMethod { Manual = "manual", Code = "code" }
+}
+
+impl EventStatus {
+    /// Completed and cancelled events are final: nothing about them changes any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, EventStatus::Completed | EventStatus::Cancelled)
+    }
+}
+
+impl AttendanceStatus {
+    /// Present and late count as attended for the attendance rate and JP.
+    pub fn attended(self) -> bool {
+        matches!(self, AttendanceStatus::Present | AttendanceStatus::Late)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_are_ordered_and_round_trip() {
+        assert_eq!(Grade::ALL.len(), 17);
+        assert!(Grade::Ia < Grade::IIa && Grade::IIId < Grade::IVa && Grade::IVd < Grade::IVe);
+        for g in Grade::ALL {
+            assert_eq!(Grade::parse(g.as_str()), Some(*g));
+        }
+        assert_eq!(Grade::parse("V/a"), None);
+    }
+
+    #[test]
+    fn serialized_names_are_the_stored_ones() {
+        assert_eq!(
+            serde_json::to_string(&UnitType::PosBapas).ok().as_deref(),
+            Some("\"pos_bapas\"")
+        );
+        assert_eq!(
+            serde_json::to_string(&Grade::IIIb).ok().as_deref(),
+            Some("\"III/b\"")
+        );
+        assert!(EventStatus::Completed.is_final() && !EventStatus::Ongoing.is_final());
+        assert!(AttendanceStatus::Late.attended() && !AttendanceStatus::Sick.attended());
+    }
+}

@@ -1,0 +1,1 @@
+//! The `attendance` table (being built).

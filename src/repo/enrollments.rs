@@ -1,0 +1,1 @@
+//! The `enrollments` table (being built).

@@ -1,0 +1,1 @@
+//! The `participants` table (being built).

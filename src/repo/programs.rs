@@ -1,0 +1,1 @@
+//! The `programs` table (being built).

@@ -1,0 +1,1 @@
+//! attendance: business rules (being built).

@@ -1,0 +1,1 @@
+//! enrollments: business rules (being built).

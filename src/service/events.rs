@@ -1,0 +1,1 @@
+//! events: business rules (being built).

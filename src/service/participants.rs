@@ -1,0 +1,1 @@
+//! participants: business rules (being built).

@@ -1,0 +1,1 @@
+//! programs: business rules (being built).

@@ -1,0 +1,1 @@
+//! sessions: business rules (being built).

@@ -1,0 +1,1 @@
+//! units: business rules (being built).

@@ -1,0 +1,1 @@
+//! Tests of attendance (being built).
