@@ -125,11 +125,13 @@ fn seed_demo() -> Result<(), String> {
     db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
     let summary = service::demo::seed(&mut conn).map_err(|e| e.to_string())?;
     println!(
-        "demo data ready: {} units, {} officers, event {} with {} sessions",
+        "demo data ready: {} units, {} officers, {} sessions; the completed Bimtek of 2 August 2025 is event {} \
+         (all officers enrolled, attendance taken), an upcoming published one is event {} (3 nominations)",
         summary.units,
         summary.participants,
+        summary.sessions,
         service::demo::DEMO_EVENT_ID,
-        summary.sessions
+        service::demo::UPCOMING_EVENT_ID,
     );
     println!("demo logins (demo data only, never for production):");
     println!("  {:<14} {:<12} password", "role", "username");

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::schema::{
-    event_organizers, events, participants, programs, session_facilitators, sessions, units,
+    attendance, enrollments, event_organizers, events, participants, programs,
+    session_facilitators, sessions, units,
 };
 
 #[derive(Debug, Insertable)]
@@ -24,6 +25,7 @@ pub struct DemoUnit<'a> {
 pub struct DemoParticipant<'a> {
     pub nip: &'a str,
     pub full_name: &'a str,
+    pub name_search: String,
     pub sex: &'a str,
     pub employee_type: &'a str,
     pub grade: Option<&'a str>,
@@ -138,5 +140,52 @@ pub fn facilitator(conn: &mut PgConnection, session_id: Uuid, user_id: Uuid) -> 
             session_facilitators::user_id.eq(user_id),
         ))
         .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = enrollments)]
+pub struct DemoEnrollment<'a> {
+    pub event_id: Uuid,
+    pub participant_id: Uuid,
+    pub status: &'a str,
+    pub check_in_code: String,
+    pub nominated_by: Option<Uuid>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = attendance)]
+pub struct DemoAttendance<'a> {
+    pub session_id: Uuid,
+    pub enrollment_id: Uuid,
+    pub participant_id: Uuid,
+    pub status: &'a str,
+    pub method: &'a str,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub note: Option<&'a str>,
+    pub recorded_by: Option<Uuid>,
+}
+
+/// Inserts an enrollment unless the officer is already enrolled in the event; returns the enrollment's id.
+pub fn enrollment(conn: &mut PgConnection, row: &DemoEnrollment<'_>) -> QueryResult<Uuid> {
+    diesel::insert_into(enrollments::table)
+        .values(row)
+        .on_conflict((enrollments::event_id, enrollments::participant_id))
+        .do_nothing()
+        .execute(conn)?;
+    enrollments::table
+        .filter(enrollments::event_id.eq(row.event_id))
+        .filter(enrollments::participant_id.eq(row.participant_id))
+        .select(enrollments::id)
+        .first(conn)
+}
+
+pub fn attendance(conn: &mut PgConnection, row: &DemoAttendance<'_>) -> QueryResult<usize> {
+    diesel::insert_into(attendance::table)
+        .values(row)
+        .on_conflict((attendance::session_id, attendance::enrollment_id))
+        .do_nothing()
         .execute(conn)
 }

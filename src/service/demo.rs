@@ -8,9 +8,12 @@ use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::password;
+use crate::auth::tokens;
 use crate::domain::role::Role;
 use crate::error::ApiError;
-use crate::repo::demo::{self, DemoEvent, DemoParticipant, DemoSession, DemoUnit};
+use crate::repo::demo::{
+    self, DemoAttendance, DemoEnrollment, DemoEvent, DemoParticipant, DemoSession, DemoUnit,
+};
 use crate::repo::users::{self, NewUserRow, UserChanges};
 
 /// The id of the demo event, fixed so that the README can name it.
@@ -418,13 +421,14 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
                 .copied()
                 .ok_or_else(|| ApiError::internal_msg("demo unit missing"))
         };
-        let mut first_participant = None;
+        let mut officer_ids = Vec::with_capacity(OFFICERS.len());
         for (nip, full_name, sex, employee_type, grade, position, unit) in OFFICERS {
             let id = demo::participant(
                 conn,
                 &DemoParticipant {
                     nip,
                     full_name,
+                    name_search: crate::domain::text::search_form(full_name),
                     sex,
                     employee_type,
                     grade,
@@ -432,7 +436,7 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
                     unit_id: unit_of(unit)?,
                 },
             )?;
-            first_participant.get_or_insert(id);
+            officer_ids.push(id);
         }
         let program = demo::program(
             conn,
@@ -462,7 +466,7 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
             },
         )?;
 
-        let users = seed_users(conn, &unit_ids, first_participant)?;
+        let users = seed_users(conn, &unit_ids, officer_ids.first().copied())?;
         demo::organizer(conn, DEMO_EVENT_ID, users.organizer)?;
         // Central Kalimantan keeps Western Indonesian Time (WIB, UTC+7).
         let wib = chrono::FixedOffset::east_opt(7 * 3600)
@@ -473,8 +477,10 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
                 .map(|t| t.with_timezone(&Utc))
                 .ok_or_else(|| ApiError::internal_msg("demo time"))
         };
+        let mut session_ids = Vec::with_capacity(SESSIONS.len());
         for (suffix, kind, title, start, end, jp) in SESSIONS {
             let id = Uuid::from_u128(0x5eed0000_0000_4000_8000_000000000000 | suffix);
+            session_ids.push((id, at(start)?));
             demo::session(
                 conn,
                 &DemoSession {
@@ -492,10 +498,12 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
                 demo::facilitator(conn, id, users.facilitator)?;
             }
         }
+        seed_attendance(conn, &officer_ids, &session_ids, &users)?;
+        seed_upcoming_event(conn, program, unit_of(OPERATOR_UNIT)?, &officer_ids, &users)?;
         Ok(SeedSummary {
             units: UNITS.len() + 1,
             participants: OFFICERS.len(),
-            sessions: SESSIONS.len(),
+            sessions: SESSIONS.len() + UPCOMING_SESSIONS.len(),
         })
     })
 }
@@ -503,6 +511,164 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
 struct DemoUserIds {
     organizer: Uuid,
     facilitator: Uuid,
+    operator: Uuid,
+}
+
+/// The id of the second demo event: upcoming and published, so nominations and approvals can be tried.
+pub const UPCOMING_EVENT_ID: Uuid = Uuid::from_u128(0x5eed0000_0000_4000_8000_000000000002);
+
+/// (id suffix, kind, title, day of December 2026, start, end, JP)
+type UpcomingSession = (
+    u128,
+    &'static str,
+    &'static str,
+    u32,
+    (u32, u32),
+    (u32, u32),
+    i16,
+);
+const UPCOMING_SESSIONS: [UpcomingSession; 2] = [
+    (0x21, "opening", "Pembukaan", 8, (8, 0), (8, 45), 1),
+    (
+        0x22,
+        "encounter_group",
+        "Praktik encounter group",
+        8,
+        (9, 0),
+        (12, 0),
+        4,
+    ),
+];
+
+/// Every officer of the demo attended the training of 2 August 2025, with a few realistic exceptions: one came
+/// late to the morning meeting, one fell sick after lunch, one was excused from group therapy, one missed the
+/// closing.
+fn seed_attendance(
+    conn: &mut PgConnection,
+    officers: &[Uuid],
+    sessions: &[(Uuid, chrono::DateTime<Utc>)],
+    users: &DemoUserIds,
+) -> Result<(), ApiError> {
+    for (i, participant_id) in officers.iter().enumerate() {
+        let enrollment_id = demo::enrollment(
+            conn,
+            &DemoEnrollment {
+                event_id: DEMO_EVENT_ID,
+                participant_id: *participant_id,
+                status: "approved",
+                check_in_code: tokens::random_token(12),
+                nominated_by: Some(users.operator),
+                decided_by: Some(users.organizer),
+                decided_at: sessions
+                    .first()
+                    .map(|(_, t)| *t - chrono::Duration::days(7)),
+            },
+        )?;
+        for (j, (session_id, starts_at)) in sessions.iter().enumerate() {
+            let (status, note) = match (i, j) {
+                (3, 0) => ("late", Some("Datang terlambat 20 menit")),
+                (7, 3..) => ("sick", Some("Sakit, surat keterangan menyusul")),
+                (12, 2) => ("excused", Some("Izin tugas dinas")),
+                (15, 5) => ("absent", None),
+                _ => ("present", None),
+            };
+            let minutes = if status == "late" {
+                20
+            } else {
+                (i % 10) as i64
+            };
+            demo::attendance(
+                conn,
+                &DemoAttendance {
+                    session_id: *session_id,
+                    enrollment_id,
+                    participant_id: *participant_id,
+                    status,
+                    method: "manual",
+                    checked_in_at: matches!(status, "present" | "late")
+                        .then(|| *starts_at + chrono::Duration::minutes(minutes)),
+                    note,
+                    recorded_by: Some(users.facilitator),
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A published follow-up training in December 2026 with three nominations waiting for approval.
+fn seed_upcoming_event(
+    conn: &mut PgConnection,
+    program: Uuid,
+    host: Uuid,
+    officers: &[Uuid],
+    users: &DemoUserIds,
+) -> Result<(), ApiError> {
+    let starts =
+        NaiveDate::from_ymd_opt(2026, 12, 8).ok_or_else(|| ApiError::internal_msg("demo date"))?;
+    let ends =
+        NaiveDate::from_ymd_opt(2026, 12, 9).ok_or_else(|| ApiError::internal_msg("demo date"))?;
+    demo::event(
+        conn,
+        &DemoEvent {
+            id: UPCOMING_EVENT_ID,
+            title: "Bimtek Penguatan Therapeutic Community bagi Petugas Rehabilitasi Angkatan II",
+            kind: "workshop",
+            program_id: Some(program),
+            host_unit_id: host,
+            starts_on: starts,
+            ends_on: ends,
+            capacity: 10,
+            legal_basis: Some("Nomor contoh (data demo)"),
+            description: Some(
+                "Lanjutan program PM Rehabilitasi Sosial: praktik static dan encounter group.",
+            ),
+            status: "published",
+        },
+    )?;
+    demo::organizer(conn, UPCOMING_EVENT_ID, users.organizer)?;
+    let wib = chrono::FixedOffset::east_opt(7 * 3600)
+        .ok_or_else(|| ApiError::internal_msg("demo offset"))?;
+    for (suffix, kind, title, day, (h1, m1), (h2, m2), jp) in UPCOMING_SESSIONS {
+        let at = |h, m| {
+            wib.with_ymd_and_hms(2026, 12, day, h, m, 0)
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| ApiError::internal_msg("demo time"))
+        };
+        let id = Uuid::from_u128(0x5eed0000_0000_4000_8000_000000000000 | suffix);
+        demo::session(
+            conn,
+            &DemoSession {
+                id,
+                event_id: UPCOMING_EVENT_ID,
+                kind,
+                title,
+                starts_at: at(h1, m1)?,
+                ends_at: at(h2, m2)?,
+                location: Some("Aula Lapas Kelas IIA Palangka Raya"),
+                jp,
+            },
+        )?;
+        if kind != "opening" {
+            demo::facilitator(conn, id, users.facilitator)?;
+        }
+    }
+    for participant_id in officers.iter().take(3) {
+        demo::enrollment(
+            conn,
+            &DemoEnrollment {
+                event_id: UPCOMING_EVENT_ID,
+                participant_id: *participant_id,
+                status: "nominated",
+                check_in_code: tokens::random_token(12),
+                nominated_by: Some(users.operator),
+                decided_by: None,
+                decided_at: None,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Creates the demo logins; an existing demo login whose password was changed gets the demo password back and is
@@ -514,6 +680,7 @@ fn seed_users(
 ) -> Result<DemoUserIds, ApiError> {
     let mut organizer = None;
     let mut facilitator = None;
+    let mut operator = None;
     for login in DEMO_LOGINS {
         let (unit, participant_id, display) = match login.role {
             Role::Admin => (unit_ids.get(KANWIL), None, "Admin Kanwil (demo)"),
@@ -564,13 +731,15 @@ fn seed_users(
         match login.role {
             Role::Organizer => organizer = Some(id),
             Role::Facilitator => facilitator = Some(id),
+            Role::UnitOperator => operator = Some(id),
             _ => {}
         }
     }
-    match (organizer, facilitator) {
-        (Some(organizer), Some(facilitator)) => Ok(DemoUserIds {
+    match (organizer, facilitator, operator) {
+        (Some(organizer), Some(facilitator), Some(operator)) => Ok(DemoUserIds {
             organizer,
             facilitator,
+            operator,
         }),
         _ => Err(ApiError::internal_msg("demo users missing")),
     }

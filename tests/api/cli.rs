@@ -86,11 +86,13 @@ async fn seed_demo_is_idempotent_and_its_logins_work_while_serve_alone_creates_n
             "sessions",
             "session_facilitators",
             "users",
+            "enrollments",
+            "attendance",
         ]
         .map(|t| app.count(t))
     };
     let after_first = counts(&app);
-    assert_eq!(after_first, [12, 20, 1, 1, 6, 5, 5]);
+    assert_eq!(after_first, [12, 20, 1, 2, 8, 6, 5, 23, 120]);
     let second = run();
     assert!(second.status.success());
     assert_eq!(counts(&app), after_first, "a second run changes nothing");
