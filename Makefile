@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test fmt lint ci openapi db db-stop build
+.PHONY: help run test fmt lint ci openapi db db-stop build bench
 
 help: ## List the targets
 	@echo 'Targets:'
@@ -38,3 +38,6 @@ db-stop: ## Stop the private PostgreSQL cluster started by scripts/db.sh, if any
 
 build: ## Build the release binary (target/release/bimtek-api)
 	cargo build --release
+
+bench: ## Seed a large dataset and measure the API against pgbench -S (SCALE=0.1: tables 10x smaller)
+	bench/run.sh
