@@ -1,1 +1,231 @@
-//! The `participants` table (being built).
+//! The `participants` table (officers). `grade_rank` is a generated column: never written here.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{exists, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Timestamptz};
+use uuid::Uuid;
+
+use crate::schema::{attendance, enrollments, participants, units, users};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = participants, check_for_backend(diesel::pg::Pg))]
+pub struct ParticipantRow {
+    pub id: Uuid,
+    pub nip: Option<String>,
+    pub full_name: String,
+    pub sex: String,
+    pub employee_type: String,
+    pub grade: Option<String>,
+    pub position: Option<String>,
+    pub position_kind: Option<String>,
+    pub unit_id: Uuid,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub erased_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = participants)]
+pub struct NewParticipantRow {
+    pub id: Uuid,
+    pub nip: String,
+    pub full_name: String,
+    pub name_search: String,
+    pub sex: String,
+    pub employee_type: String,
+    pub grade: Option<String>,
+    pub position: Option<String>,
+    pub position_kind: Option<String>,
+    pub unit_id: Uuid,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A partial update; `None` leaves a column as it is, `Some(None)` clears a nullable one.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = participants)]
+pub struct ParticipantChanges {
+    pub nip: Option<String>,
+    pub full_name: Option<String>,
+    pub name_search: Option<String>,
+    pub sex: Option<String>,
+    pub employee_type: Option<String>,
+    pub grade: Option<Option<String>>,
+    pub position: Option<Option<String>>,
+    pub position_kind: Option<Option<String>>,
+    pub unit_id: Option<Uuid>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantOrder {
+    FullName,
+    FullNameDesc,
+    Grade,
+    GradeDesc,
+    CreatedAt,
+    CreatedAtDesc,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ParticipantFilter {
+    /// Only this participant (a participant listing themself).
+    pub id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+    pub grade: Option<String>,
+    pub employee_type: Option<String>,
+    /// The search form (`domain::text::search_form`) of the name to look for.
+    pub name: Option<String>,
+    /// Archived and erased participants too.
+    pub include_archived: bool,
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
+    participants::table
+        .find(id)
+        .select(ParticipantRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Finds a participant and locks its row until the end of the transaction.
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
+    participants::table
+        .find(id)
+        .select(ParticipantRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut PgConnection, row: &NewParticipantRow) -> QueryResult<ParticipantRow> {
+    diesel::insert_into(participants::table)
+        .values(row)
+        .returning(ParticipantRow::as_returning())
+        .get_result(conn)
+}
+
+/// The `archived_at` value of an update: archiving keeps an earlier archive time.
+fn archived_expression(archive: bool) -> diesel::expression::SqlLiteral<Nullable<Timestamptz>> {
+    if archive {
+        sql::<Nullable<Timestamptz>>("coalesce(archived_at, now())")
+    } else {
+        sql::<Nullable<Timestamptz>>("NULL")
+    }
+}
+
+/// Applies `changes` (and archives or restores when `archive` is given), bumping the version.
+pub fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    changes: &ParticipantChanges,
+    archive: Option<bool>,
+) -> QueryResult<ParticipantRow> {
+    diesel::update(participants::table.find(id))
+        .set((
+            changes,
+            archive.map(|a| participants::archived_at.eq(archived_expression(a))),
+            participants::version.eq(participants::version + 1),
+            participants::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(ParticipantRow::as_returning())
+        .get_result(conn)
+}
+
+/// Erases the personal data of a participant (UU PDP): the row stays for anonymous aggregates.
+pub fn erase(
+    conn: &mut PgConnection,
+    id: Uuid,
+    placeholder_name: &str,
+    placeholder_search: &str,
+) -> QueryResult<ParticipantRow> {
+    diesel::update(participants::table.find(id))
+        .set((
+            participants::nip.eq(None::<String>),
+            participants::full_name.eq(placeholder_name),
+            participants::name_search.eq(placeholder_search),
+            participants::email.eq(None::<String>),
+            participants::phone.eq(None::<String>),
+            participants::position.eq(None::<String>),
+            participants::erased_at.eq(sql::<Nullable<Timestamptz>>("now()")),
+            participants::archived_at.eq(archived_expression(true)),
+            participants::version.eq(participants::version + 1),
+            participants::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(ParticipantRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(participants::table.find(id)).execute(conn)
+}
+
+/// Whether anything refers to the participant: an enrollment, an attendance record or a user account.
+pub fn has_history(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(
+        exists(enrollments::table.filter(enrollments::participant_id.eq(id)))
+            .or(exists(
+                attendance::table.filter(attendance::participant_id.eq(id)),
+            ))
+            .or(exists(users::table.filter(users::participant_id.eq(id)))),
+    )
+    .get_result(conn)
+}
+
+pub fn unit_exists(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(exists(units::table.find(id))).get_result(conn)
+}
+
+fn filtered(filter: &ParticipantFilter) -> participants::BoxedQuery<'_, diesel::pg::Pg> {
+    let mut query = participants::table.into_boxed();
+    if let Some(id) = filter.id {
+        query = query.filter(participants::id.eq(id));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        query = query.filter(participants::unit_id.eq(unit_id));
+    }
+    if let Some(grade) = &filter.grade {
+        query = query.filter(participants::grade.eq(grade));
+    }
+    if let Some(kind) = &filter.employee_type {
+        query = query.filter(participants::employee_type.eq(kind));
+    }
+    if let Some(name) = &filter.name {
+        query = query.filter(participants::name_search.like(super::like_pattern(name)));
+    }
+    if !filter.include_archived {
+        query = query
+            .filter(participants::archived_at.is_null())
+            .filter(participants::erased_at.is_null());
+    }
+    query
+}
+
+/// One page and the total: two queries.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &ParticipantFilter,
+    order: ParticipantOrder,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<ParticipantRow>, i64)> {
+    use participants::{created_at, grade_rank, id, name_search};
+    let total = filtered(filter).count().get_result(conn)?;
+    let query = filtered(filter).select(ParticipantRow::as_select());
+    let query = match order {
+        ParticipantOrder::FullName => query.order((name_search.asc(), id.asc())),
+        ParticipantOrder::FullNameDesc => query.order((name_search.desc(), id.desc())),
+        ParticipantOrder::Grade => query.order((grade_rank.asc().nulls_last(), id.asc())),
+        ParticipantOrder::GradeDesc => query.order((grade_rank.desc().nulls_last(), id.desc())),
+        ParticipantOrder::CreatedAt => query.order((created_at.asc(), id.asc())),
+        ParticipantOrder::CreatedAtDesc => query.order((created_at.desc(), id.desc())),
+    };
+    let rows = query.limit(limit).offset(offset).load(conn)?;
+    Ok((rows, total))
+}

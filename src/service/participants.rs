@@ -1,1 +1,612 @@
-//! participants: business rules (being built).
+//! Participants (officers): who may see and change which records, the NIP and contact rules, archiving,
+//! deletion of records without history, and the erasure of personal data (UU PDP).
+//!
+//! Nothing here logs a NIP, a name or a contact: only ids.
+
+use diesel::Connection;
+use diesel::pg::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex};
+use crate::domain::nip::{self, Nip};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::role::Role;
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
+use crate::repo::participants::{
+    self as repo, NewParticipantRow, ParticipantChanges, ParticipantFilter, ParticipantOrder,
+    ParticipantRow,
+};
+use crate::service::access;
+
+/// The name an erased participant keeps.
+pub const ERASED_NAME: &str = "Peserta terhapus";
+
+/// A request to create a participant, as sent (checked by [`create`]).
+#[derive(Debug)]
+pub struct NewParticipant {
+    pub nip: String,
+    pub full_name: String,
+    pub sex: Sex,
+    pub employee_type: EmployeeType,
+    pub grade: Option<Grade>,
+    pub position: Option<String>,
+    pub position_kind: Option<PositionKind>,
+    pub unit_id: Uuid,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A JSON merge patch as sent: `None` absent, `Some(None)` null, `Some(Some(v))` a value. Checked by [`update`].
+#[derive(Debug, Default)]
+pub struct ParticipantPatch {
+    pub nip: Option<Option<String>>,
+    pub full_name: Option<Option<String>>,
+    pub sex: Option<Option<Sex>>,
+    pub employee_type: Option<Option<EmployeeType>>,
+    pub grade: Option<Option<Grade>>,
+    pub position: Option<Option<String>>,
+    pub position_kind: Option<Option<PositionKind>>,
+    pub unit_id: Option<Option<Uuid>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub archived: Option<Option<bool>>,
+}
+
+impl ParticipantPatch {
+    /// The names of the fields the patch sends, in declaration order.
+    pub fn fields(&self) -> Vec<&'static str> {
+        let present = [
+            ("nip", self.nip.is_some()),
+            ("full_name", self.full_name.is_some()),
+            ("sex", self.sex.is_some()),
+            ("employee_type", self.employee_type.is_some()),
+            ("grade", self.grade.is_some()),
+            ("position", self.position.is_some()),
+            ("position_kind", self.position_kind.is_some()),
+            ("unit_id", self.unit_id.is_some()),
+            ("email", self.email.is_some()),
+            ("phone", self.phone.is_some()),
+            ("archived", self.archived.is_some()),
+        ];
+        present
+            .into_iter()
+            .filter_map(|(name, sent)| sent.then_some(name))
+            .collect()
+    }
+}
+
+/// The fields a participant may change on their own record.
+const SELF_EDITABLE: &[&str] = &["email", "phone"];
+
+/// Email: one `@`, something before it, a dot inside the domain, no spaces, at most 254 characters.
+pub const EMAIL_PATTERN: &str = r"^[^@\s]+@[^@\s]+\.[^@\s]+$";
+pub const EMAIL_MAX: usize = 254;
+/// Phone: digits with an optional leading `+`, spaces or dashes between them; 7-20 digits, at most 32 characters.
+pub const PHONE_PATTERN: &str = r"^\+?[0-9]([0-9 -]*[0-9])?$";
+pub const PHONE_MAX: usize = 32;
+pub const PHONE_MIN: usize = 7;
+
+pub fn parse_email(field: &str, input: &str) -> Result<String, FieldError> {
+    let value = input.trim();
+    if value.chars().count() > EMAIL_MAX {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {EMAIL_MAX} characters"),
+        ));
+    }
+    let invalid = || {
+        FieldError::new(
+            field,
+            "invalid_format",
+            "must be an email address such as nama@kemenkumham.go.id",
+        )
+    };
+    if value.chars().any(char::is_whitespace) {
+        return Err(invalid());
+    }
+    let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
+    let chars: Vec<char> = domain.chars().collect();
+    let inner_dot = chars.len() >= 3 && chars[1..chars.len() - 1].contains(&'.');
+    if local.is_empty() || domain.contains('@') || !inner_dot {
+        return Err(invalid());
+    }
+    Ok(value.to_owned())
+}
+
+pub fn parse_phone(field: &str, input: &str) -> Result<String, FieldError> {
+    let value = input.trim();
+    let invalid = || {
+        FieldError::new(
+            field,
+            "invalid_format",
+            "must be digits with an optional leading +, and spaces or dashes between digits",
+        )
+    };
+    let body = value.strip_prefix('+').unwrap_or(value);
+    let well_formed = body.starts_with(|c: char| c.is_ascii_digit())
+        && body.ends_with(|c: char| c.is_ascii_digit())
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+    if !well_formed {
+        return Err(invalid());
+    }
+    if value.chars().count() > PHONE_MAX {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {PHONE_MAX} characters"),
+        ));
+    }
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    if !(7..=20).contains(&digits) {
+        return Err(FieldError::new(
+            field,
+            "out_of_range",
+            "must have between 7 and 20 digits",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// PPPK (contract) staff use another scale than the civil-service grades.
+fn grade_error(employee_type: EmployeeType, grade: Option<Grade>) -> Option<FieldError> {
+    (employee_type == EmployeeType::Pppk && grade.is_some()).then(|| {
+        FieldError::new(
+            "grade",
+            "not_applicable",
+            "a PPPK officer has no civil-service grade (golongan); send null",
+        )
+    })
+}
+
+fn ok_or_push<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+fn position(input: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    ok_or_push(text::required("position", input, 200), errors)
+}
+
+/// Role-level gate of every write except erasure, checked before the body is read: facilitators never write,
+/// participants only through `PATCH` of their own record.
+pub fn require_writer(user: &AuthUser) -> Result<(), ApiError> {
+    user.require(&[Role::Admin, Role::Organizer, Role::UnitOperator])
+}
+
+/// Whether the caller may see (read) this participant at all.
+fn may_read(user: &AuthUser, row: &ParticipantRow) -> bool {
+    match user.role {
+        Role::Admin | Role::Organizer | Role::Facilitator => true,
+        Role::UnitOperator => user.unit_id == Some(row.unit_id),
+        Role::Participant => user.participant_id == Some(row.id),
+    }
+}
+
+/// Whether the caller may change (or delete) this participant.
+fn may_write(user: &AuthUser, row: &ParticipantRow) -> bool {
+    match user.role {
+        Role::Admin | Role::Organizer => true,
+        Role::UnitOperator => user.unit_id == Some(row.unit_id),
+        Role::Participant => user.participant_id == Some(row.id),
+        Role::Facilitator => false,
+    }
+}
+
+/// Masks the NIP and hides the contacts of a participant the caller may not see in full.
+pub fn present(user: &AuthUser, mut row: ParticipantRow) -> ParticipantRow {
+    if !access::sees_personal_details(user, row.id, row.unit_id) {
+        row.nip = row.nip.as_deref().map(nip::mask);
+        row.email = None;
+        row.phone = None;
+    }
+    row
+}
+
+fn check_unit_access(user: &AuthUser, unit_id: Uuid) -> Result<(), ApiError> {
+    if user.role == Role::UnitOperator && user.unit_id != Some(unit_id) {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: "A unit operator manages only the officers of their own unit.".into(),
+        });
+    }
+    Ok(())
+}
+
+pub fn create(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    input: NewParticipant,
+) -> Result<ParticipantRow, ApiError> {
+    require_writer(user)?;
+    check_unit_access(user, input.unit_id)?;
+    let mut errors = Vec::new();
+    let nip = ok_or_push(
+        Nip::parse("nip", &input.nip, input.sex, input.employee_type),
+        &mut errors,
+    );
+    let full_name = ok_or_push(
+        text::required("full_name", &input.full_name, 200),
+        &mut errors,
+    );
+    let position = input
+        .position
+        .as_deref()
+        .and_then(|p| position(p, &mut errors));
+    let email = input
+        .email
+        .as_deref()
+        .and_then(|e| ok_or_push(parse_email("email", e), &mut errors));
+    let phone = input
+        .phone
+        .as_deref()
+        .and_then(|p| ok_or_push(parse_phone("phone", p), &mut errors));
+    errors.extend(grade_error(input.employee_type, input.grade));
+    if !repo::unit_exists(conn, input.unit_id)? {
+        errors.push(FieldError::new(
+            "unit_id",
+            "unknown_reference",
+            "no unit has this id",
+        ));
+    }
+    let (Some(nip), Some(full_name)) = (nip, full_name) else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let row = NewParticipantRow {
+        id: Uuid::new_v4(),
+        nip: nip.into_inner(),
+        name_search: text::search_form(&full_name),
+        full_name,
+        sex: input.sex.as_str().to_owned(),
+        employee_type: input.employee_type.as_str().to_owned(),
+        grade: input.grade.map(|g| g.as_str().to_owned()),
+        position,
+        position_kind: input.position_kind.map(|k| k.as_str().to_owned()),
+        unit_id: input.unit_id,
+        email,
+        phone,
+    };
+    Ok(repo::insert(conn, &row)?)
+}
+
+/// One participant as the caller may see it: 404 when absent, 403 when the caller may not see it at all.
+pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<ParticipantRow, ApiError> {
+    let row = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
+    if !may_read(user, &row) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(present(user, row))
+}
+
+/// A page of participants restricted to what the caller may see. A unit operator asking for another unit's
+/// officers gets 403; a participant sees only themself.
+pub fn list(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    mut filter: ParticipantFilter,
+    order: ParticipantOrder,
+    page: PageRequest,
+) -> Result<Page<ParticipantRow>, ApiError> {
+    match user.role {
+        Role::Admin | Role::Organizer | Role::Facilitator => {}
+        Role::UnitOperator => {
+            let own = user.unit_id.ok_or_else(ApiError::forbidden)?;
+            if filter.unit_id.is_some_and(|u| u != own) {
+                return Err(ApiError::Forbidden {
+                    code: "forbidden",
+                    detail: "A unit operator may list only the officers of their own unit.".into(),
+                });
+            }
+            filter.unit_id = Some(own);
+        }
+        Role::Participant => match user.participant_id {
+            Some(own) => filter.id = Some(own),
+            None => return Ok(Page::new(Vec::new(), 0, page)),
+        },
+    }
+    let (rows, total) = repo::list(conn, &filter, order, page.limit, page.offset)?;
+    let rows = rows.into_iter().map(|row| present(user, row)).collect();
+    Ok(Page::new(rows, total, page))
+}
+
+fn erased_conflict() -> ApiError {
+    ApiError::conflict(
+        "participant_erased",
+        "The personal data of this participant was erased; the record can no longer be changed.",
+    )
+}
+
+/// Locks the row and checks access, erasure and the expected version, in this order.
+fn lock_for_write(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<ParticipantRow, ApiError> {
+    let current =
+        repo::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
+    if !may_write(user, &current) {
+        return Err(ApiError::forbidden());
+    }
+    if current.erased_at.is_some() {
+        return Err(erased_conflict());
+    }
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(current)
+}
+
+fn not_null<T>(
+    field: &'static str,
+    value: Option<Option<T>>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match value {
+        Some(None) => {
+            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
+            None
+        }
+        Some(Some(v)) => Some(v),
+        None => None,
+    }
+}
+
+fn stored<T>(value: &str, parse: fn(&str) -> Option<T>) -> Result<T, ApiError> {
+    parse(value).ok_or_else(|| ApiError::internal_msg("unknown vocabulary value in participants"))
+}
+
+/// Applies a merge patch under optimistic concurrency. Access is checked on the locked row before the body is
+/// parsed (`parse_body`); a participant may change only `email` and `phone` of their own record (403
+/// `forbidden_field` otherwise); a unit operator may not move an officer to another unit.
+pub fn update(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    parse_body: impl FnOnce() -> Result<ParticipantPatch, ApiError>,
+) -> Result<ParticipantRow, ApiError> {
+    conn.transaction(|conn| {
+        let current = lock_for_write(conn, user, id, expected_version)?;
+        let patch = parse_body()?;
+        if user.role == Role::Participant {
+            let refused: Vec<&str> = patch
+                .fields()
+                .into_iter()
+                .filter(|f| !SELF_EDITABLE.contains(f))
+                .collect();
+            if !refused.is_empty() {
+                return Err(ApiError::Forbidden {
+                    code: "forbidden_field",
+                    detail: format!(
+                        "You may change only email and phone of your own record; not: {}.",
+                        refused.join(", ")
+                    )
+                    .into(),
+                });
+            }
+        }
+        if let Some(Some(unit_id)) = patch.unit_id {
+            check_unit_access(user, unit_id)?;
+        }
+        let changes = check_patch(conn, &current, patch)?;
+        let (changes, archive) = changes;
+        Ok(repo::update(conn, id, &changes, archive)?)
+    })
+}
+
+/// Checks a patch against the current record (the NIP against the resulting sex and employee type, the grade
+/// against the resulting employee type), reporting every offending field at once.
+fn check_patch(
+    conn: &mut PgConnection,
+    current: &ParticipantRow,
+    patch: ParticipantPatch,
+) -> Result<(ParticipantChanges, Option<bool>), ApiError> {
+    let mut errors = Vec::new();
+    let sex_sent = not_null("sex", patch.sex, &mut errors);
+    let type_sent = not_null("employee_type", patch.employee_type, &mut errors);
+    let nip_sent = not_null("nip", patch.nip, &mut errors);
+    let name_sent = not_null("full_name", patch.full_name, &mut errors);
+    let unit_sent = not_null("unit_id", patch.unit_id, &mut errors);
+    let archive = not_null("archived", patch.archived, &mut errors);
+
+    let sex = match sex_sent {
+        Some(s) => s,
+        None => stored(&current.sex, Sex::parse)?,
+    };
+    let employee_type = match type_sent {
+        Some(t) => t,
+        None => stored(&current.employee_type, EmployeeType::parse)?,
+    };
+    // The NIP must agree with the resulting sex and employee type: check it when any of the three changes, and
+    // name the field the client sent.
+    let nip = match nip_sent {
+        Some(n) => {
+            ok_or_push(Nip::parse("nip", &n, sex, employee_type), &mut errors).map(Nip::into_inner)
+        }
+        None => {
+            if sex_sent.is_some() || type_sent.is_some() {
+                let field = if sex_sent.is_some() {
+                    "sex"
+                } else {
+                    "employee_type"
+                };
+                if let Some(existing) = &current.nip
+                    && let Err(mut e) = Nip::parse(field, existing, sex, employee_type)
+                {
+                    e.message = format!("does not agree with the stored NIP: {}", e.message);
+                    errors.push(e);
+                }
+            }
+            None
+        }
+    };
+    let grade = match patch.grade {
+        Some(g) => g,
+        None => current
+            .grade
+            .as_deref()
+            .map(|g| stored(g, Grade::parse))
+            .transpose()?,
+    };
+    if patch.grade.is_some() || type_sent.is_some() {
+        errors.extend(grade_error(employee_type, grade));
+    }
+    let full_name =
+        name_sent.and_then(|n| ok_or_push(text::required("full_name", &n, 200), &mut errors));
+    let position = patch
+        .position
+        .map(|p| p.and_then(|p| position(&p, &mut errors)));
+    let email = patch
+        .email
+        .map(|e| e.and_then(|e| ok_or_push(parse_email("email", &e), &mut errors)));
+    let phone = patch
+        .phone
+        .map(|p| p.and_then(|p| ok_or_push(parse_phone("phone", &p), &mut errors)));
+    if let Some(unit_id) = unit_sent
+        && unit_id != current.unit_id
+        && !repo::unit_exists(conn, unit_id)?
+    {
+        errors.push(FieldError::new(
+            "unit_id",
+            "unknown_reference",
+            "no unit has this id",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let changes = ParticipantChanges {
+        nip,
+        name_search: full_name.as_deref().map(text::search_form),
+        full_name,
+        sex: sex_sent.map(|s| s.as_str().to_owned()),
+        employee_type: type_sent.map(|t| t.as_str().to_owned()),
+        grade: patch.grade.map(|g| g.map(|g| g.as_str().to_owned())),
+        position,
+        position_kind: patch
+            .position_kind
+            .map(|k| k.map(|k| k.as_str().to_owned())),
+        unit_id: unit_sent,
+        email,
+        phone,
+    };
+    Ok((changes, archive))
+}
+
+/// Deletes a participant without history (204); one with enrollments, attendance or a user account is refused
+/// with 409 `in_use`: archive or erase it instead.
+pub fn delete(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
+    require_writer(user)?;
+    conn.transaction(|conn| {
+        let current =
+            repo::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
+        if !may_write(user, &current) {
+            return Err(ApiError::forbidden());
+        }
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        if repo::has_history(conn, id)? {
+            return Err(ApiError::conflict(
+                "in_use",
+                "This participant has enrollments, attendance or a user account and cannot be deleted; archive it \
+                 with PATCH {\"archived\": true}, or have an administrator erase its personal data \
+                 (POST /api/v1/participants/{id}/erase).",
+            ));
+        }
+        repo::delete(conn, id)?;
+        Ok(())
+    })
+}
+
+/// Erases the personal data of a participant (UU PDP), keeping the row, its enrollments and its attendance for
+/// anonymous aggregates. Administrators only.
+pub fn erase(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<ParticipantRow, ApiError> {
+    user.require(&[Role::Admin])?;
+    conn.transaction(|conn| {
+        let current =
+            repo::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
+        if current.erased_at.is_some() {
+            return Err(ApiError::conflict(
+                "already_erased",
+                "The personal data of this participant was already erased.",
+            ));
+        }
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        Ok(repo::erase(
+            conn,
+            id,
+            ERASED_NAME,
+            &text::search_form(ERASED_NAME),
+        )?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_need_one_at_and_a_dot_in_the_domain() {
+        assert_eq!(
+            parse_email("email", " dewi@kemenkumham.go.id ")
+                .ok()
+                .as_deref(),
+            Some("dewi@kemenkumham.go.id")
+        );
+        for bad in [
+            "dewi",
+            "@a.id",
+            "dewi@id",
+            "dewi@.id",
+            "dewi@id.",
+            "a@b@c.id",
+            "de wi@a.id",
+        ] {
+            assert!(parse_email("email", bad).is_err(), "{bad}");
+        }
+        assert!(parse_email("email", &format!("{}@a.id", "x".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn phones_are_digits_with_separators() {
+        assert!(parse_phone("phone", "+62 812-3456-7890").is_ok());
+        assert!(parse_phone("phone", "0536 3221").is_ok());
+        for bad in [
+            "123456",
+            "+62 812 abc",
+            "--0812345678",
+            "0812345678-",
+            "+",
+            "123456789012345678901",
+        ] {
+            assert!(parse_phone("phone", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pppk_officers_have_no_civil_service_grade() {
+        assert!(grade_error(EmployeeType::Pppk, Some(Grade::IIIa)).is_some());
+        assert!(grade_error(EmployeeType::Pppk, None).is_none());
+        assert!(grade_error(EmployeeType::Pns, Some(Grade::IIIa)).is_none());
+    }
+}
