@@ -95,6 +95,9 @@ pub enum ApiError {
         code: &'static str,
         detail: Cow<'static, str>,
     },
+    /// 403: authenticated and allowed the operation, but not on these fields.
+    #[error("forbidden fields")]
+    ForbiddenFields(Vec<FieldError>),
     /// 404: the resource (or route) does not exist, or the caller may not know it exists.
     #[error("{detail}")]
     NotFound {
@@ -197,6 +200,7 @@ impl ApiError {
             | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. } => code,
+            Self::ForbiddenFields(_) => "forbidden_field",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -218,6 +222,10 @@ impl ApiError {
             | Self::Forbidden { detail, .. }
             | Self::NotFound { detail, .. }
             | Self::Conflict { detail, .. } => detail.to_string(),
+            Self::ForbiddenFields(errors) => format!(
+                "You may not change {}.",
+                errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", ")
+            ),
             Self::MethodNotAllowed { allow } => {
                 format!("This path does not support the method; allowed: {allow}.")
             }
@@ -245,6 +253,7 @@ impl ApiError {
         let status = self.status_code();
         let errors = match self {
             Self::Validation(errors)
+            | Self::ForbiddenFields(errors)
             | Self::BadRequest { errors, .. }
             | Self::Conflict { errors, .. } => errors.clone(),
             _ => Vec::new(),
@@ -266,7 +275,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::Forbidden { .. } | Self::ForbiddenFields(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,

@@ -382,14 +382,18 @@ pub fn update(
                 .filter(|f| !SELF_EDITABLE.contains(f))
                 .collect();
             if !refused.is_empty() {
-                return Err(ApiError::Forbidden {
-                    code: "forbidden_field",
-                    detail: format!(
-                        "You may change only email and phone of your own record; not: {}.",
-                        refused.join(", ")
-                    )
-                    .into(),
-                });
+                return Err(ApiError::ForbiddenFields(
+                    refused
+                        .iter()
+                        .map(|field| {
+                            FieldError::new(
+                                *field,
+                                "forbidden_field",
+                                "you may change only email and phone of your own record",
+                            )
+                        })
+                        .collect(),
+                ));
             }
         }
         if let Some(Some(unit_id)) = patch.unit_id {
