@@ -103,7 +103,7 @@ impl TryFrom<UnitRow> for UnitResponse {
 
 /// Trims and upper-cases a unit code, then checks it against the pattern.
 fn parse_code(field: &str, input: &str) -> Result<String, FieldError> {
-    let value = input.trim().to_uppercase();
+    let value = input.trim().to_ascii_uppercase();
     let len = value.chars().count();
     if len == 0 {
         return Err(FieldError::new(field, "too_short", "must not be empty"));
