@@ -1,5 +1,482 @@
-//! `/api/v1/programs` (being built).
+//! `/api/v1/programs`: training tracks that group events. Everyone signed in reads; admins and organizers write.
 
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
-pub fn routes(_cfg: &mut ServiceConfig) {}
+use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
+use crate::api::v1::double_option;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
+use crate::openapi as responses;
+use crate::repo::programs::{ProgramFilter, ProgramOrder, ProgramWithCount};
+use crate::service;
+use crate::service::programs::{NewProgram, ProgramPatch};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_programs)
+        .service(create_program)
+        .service(get_program)
+        .service(update_program)
+        .service(delete_program);
+}
+
+const MIN_YEAR: i32 = 2000;
+const MAX_YEAR: i32 = 2100;
+
+/// A program: a training track grouping events, e.g. "PM Rehabilitasi Sosial" of 2025.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "4a7b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+    "name": "PM Rehabilitasi Sosial",
+    "year": 2025,
+    "description": "Program Manager Rehabilitasi Sosial bagi narapidana pengguna narkotika",
+    "event_count": 2,
+    "archived_at": null,
+    "version": 1,
+    "created_at": "2025-07-20T03:00:00Z",
+    "updated_at": "2025-07-20T03:00:00Z"
+}))]
+pub struct ProgramResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub year: i32,
+    pub description: Option<String>,
+    /// How many events belong to the program.
+    pub event_count: i64,
+    /// When the program was archived; archived programs are hidden from lists unless `include_archived=true`.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Increases with every change; sent as `ETag`, expected in `If-Match`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProgramWithCount> for ProgramResponse {
+    fn from(row: ProgramWithCount) -> Self {
+        let p = row.program;
+        Self {
+            id: p.id,
+            name: p.name,
+            year: p.year,
+            description: p.description,
+            event_count: row.event_count,
+            archived_at: p.archived_at,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+fn parse_year(year: i32) -> Result<i32, FieldError> {
+    if (MIN_YEAR..=MAX_YEAR).contains(&year) {
+        Ok(year)
+    } else {
+        Err(FieldError::new(
+            "year",
+            "out_of_range",
+            format!("must be between {MIN_YEAR} and {MAX_YEAR}"),
+        ))
+    }
+}
+
+/// Records the error of a field check and keeps its value when there is none.
+fn keep<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// A new program.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "PM Rehabilitasi Sosial",
+    "year": 2025,
+    "description": "Program Manager Rehabilitasi Sosial bagi narapidana pengguna narkotika"
+}))]
+pub struct CreateProgramRequest {
+    /// Unique together with `year`.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub year: i32,
+    /// Free text; an empty text is stored as `null`.
+    #[schema(max_length = 4000)]
+    pub description: Option<String>,
+}
+
+impl CreateProgramRequest {
+    fn parse(self) -> Result<NewProgram, ApiError> {
+        let mut errors = Vec::new();
+        let name = keep(text::required("name", &self.name, 200), &mut errors);
+        let year = keep(parse_year(self.year), &mut errors);
+        let description = keep(
+            text::optional("description", self.description.as_deref(), 4000),
+            &mut errors,
+        );
+        match (name, year, description) {
+            (Some(name), Some(year), Some(description)) if errors.is_empty() => Ok(NewProgram {
+                name,
+                year,
+                description,
+            }),
+            _ => Err(ApiError::validation(errors)),
+        }
+    }
+}
+
+/// A JSON merge patch of a program: send only the fields to change; `null` clears `description`.
+/// `archived: true` archives the program, `archived: false` restores it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Angkatan I", "archived": false}))]
+pub struct UpdateProgramRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
+    pub year: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, max_length = 4000)]
+    pub description: Option<Option<String>>,
+    /// `true` archives the program (sets `archived_at`), `false` restores it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
+    pub archived: Option<Option<bool>>,
+}
+
+fn not_null<T>(field: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
+    match value {
+        Some(None) => {
+            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
+            None
+        }
+        Some(Some(v)) => Some(v),
+        None => None,
+    }
+}
+
+impl UpdateProgramRequest {
+    fn parse(self) -> Result<ProgramPatch, ApiError> {
+        let mut errors = Vec::new();
+        let name = not_null("name", self.name, &mut errors)
+            .and_then(|n| keep(text::required("name", &n, 200), &mut errors));
+        let year =
+            not_null("year", self.year, &mut errors).and_then(|y| keep(parse_year(y), &mut errors));
+        let archived = not_null("archived", self.archived, &mut errors);
+        let description = match self.description {
+            Some(Some(d)) => keep(text::optional("description", Some(&d), 4000), &mut errors),
+            other => other,
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(ProgramPatch {
+            name,
+            year,
+            description,
+            archived,
+        })
+    }
+}
+
+/// Sort orders of the program list.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+pub enum ProgramSort {
+    #[default]
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    #[serde(rename = "year")]
+    Year,
+    #[serde(rename = "-year")]
+    YearDesc,
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+}
+
+/// Filters and paging of the program list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListProgramsQuery {
+    /// Page size, 1-100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000, default = 0)]
+    pub offset: Option<i64>,
+    /// Only programs of this year.
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// Case-insensitive substring of the name (`%` and `_` match literally).
+    #[param(min_length = 1, max_length = 100)]
+    pub q: Option<String>,
+    /// Include archived programs (default `false`).
+    #[param(default = false)]
+    pub include_archived: Option<bool>,
+    /// Sort order; `-` means descending. Ties are broken by id (`year` sorts by year, then name, then id).
+    #[param(inline)]
+    pub sort: Option<ProgramSort>,
+}
+
+impl ListProgramsQuery {
+    fn parse(self) -> Result<(ProgramFilter, ProgramOrder, PageRequest), ApiError> {
+        let mut errors = Vec::new();
+        let page = PageRequest::parse(self.limit, self.offset, &mut errors);
+        if let Some(year) = self.year {
+            errors.extend(parse_year(year).err());
+        }
+        let q = self.q.map(|q| q.trim().to_owned());
+        match q.as_deref().map(|q| q.chars().count()) {
+            Some(0) => errors.push(FieldError::new("q", "too_short", "must not be empty")),
+            Some(n) if n > 100 => errors.push(FieldError::new(
+                "q",
+                "too_long",
+                "must be at most 100 characters",
+            )),
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::BadRequest {
+                code: "invalid_query",
+                detail: "A query parameter has an invalid value.".to_owned(),
+                errors,
+            });
+        }
+        let order = match self.sort.unwrap_or_default() {
+            ProgramSort::Name => ProgramOrder::Name,
+            ProgramSort::NameDesc => ProgramOrder::NameDesc,
+            ProgramSort::Year => ProgramOrder::Year,
+            ProgramSort::YearDesc => ProgramOrder::YearDesc,
+            ProgramSort::CreatedAt => ProgramOrder::CreatedAt,
+            ProgramSort::CreatedAtDesc => ProgramOrder::CreatedAtDesc,
+        };
+        let filter = ProgramFilter {
+            year: self.year,
+            q,
+            include_archived: self.include_archived.unwrap_or(false),
+        };
+        Ok((filter, order, page))
+    }
+}
+
+fn program_response(row: ProgramWithCount, status: StatusCode) -> HttpResponse {
+    let body = ProgramResponse::from(row);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::ETAG, etag(body.version)));
+    if status == StatusCode::CREATED {
+        response.insert_header((header::LOCATION, format!("/api/v1/programs/{}", body.id)));
+    }
+    response.json(body)
+}
+
+/// List programs
+///
+/// Pages through the programs, filtered by year or a search text, each with the number of its events. Archived
+/// programs are left out unless `include_archived=true`. Every signed-in role may read programs.
+#[utoipa::path(
+    tag = "programs",
+    params(ListProgramsQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "A page of programs.", body = Page<ProgramResponse>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/programs")]
+pub async fn list_programs(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ListProgramsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    service::programs::authorize_read(&user)?;
+    let (filter, order, page) = query.0.parse()?;
+    let rows = db::read(&state.pool, move |conn| {
+        service::programs::list(conn, &user, &filter, order, page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(rows.map(ProgramResponse::from)))
+}
+
+/// Create a program
+///
+/// Creates a training track. The pair (`name`, `year`) must be unique (409 otherwise). Administrators and
+/// organizers.
+#[utoipa::path(
+    tag = "programs",
+    request_body = CreateProgramRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names the new program.", body = ProgramResponse,
+            headers(("Location" = String, description = "The URL of the new program"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/programs")]
+pub async fn create_program(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<CreateProgramRequest>,
+) -> Result<HttpResponse, ApiError> {
+    service::programs::authorize_write(&user)?;
+    let input = body.into_inner()?.parse()?;
+    let actor = user.id;
+    let row = db::run(&state.pool, move |conn| {
+        service::programs::create(conn, &user, input)
+    })
+    .await?;
+    tracing::info!(program.id = %row.program.id, actor.id = %actor, "program created");
+    Ok(program_response(row, StatusCode::CREATED))
+}
+
+/// Read a program
+///
+/// Any signed-in role may read a program, archived ones included, with the number of its events. The `ETag`
+/// header carries the version for a later `If-Match`.
+#[utoipa::path(
+    tag = "programs",
+    params(("id" = Uuid, Path, description = "The program id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The program.", body = ProgramResponse,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/programs/{id}")]
+pub async fn get_program(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    service::programs::authorize_read(&user)?;
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| {
+        service::programs::get(conn, &user, id)
+    })
+    .await?;
+    Ok(program_response(row, StatusCode::OK))
+}
+
+/// Change a program
+///
+/// A JSON merge patch (`application/merge-patch+json` or `application/json`) of `name`, `year`, `description`
+/// and `archived` (`true` archives the program, `false` restores it). Read-only fields (`id`, `version`,
+/// `event_count`, `archived_at`, timestamps) are refused with 422. With `If-Match: "<version>"` the change applies
+/// only to that version (412 otherwise). Administrators and organizers.
+#[utoipa::path(
+    tag = "programs",
+    params(
+        ("id" = Uuid, Path, description = "The program id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+    ),
+    request_body(content = UpdateProgramRequest, content_type = "application/merge-patch+json"),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The changed program.", body = ProgramResponse,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[patch("/programs/{id}")]
+pub async fn update_program(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateProgramRequest>,
+) -> Result<HttpResponse, ApiError> {
+    service::programs::authorize_write(&user)?;
+    let expected = if_match_version(&req)?;
+    let patch = body.into_inner()?.parse()?;
+    let id = id.into_inner();
+    let actor = user.id;
+    let row = db::run(&state.pool, move |conn| {
+        service::programs::update(conn, &user, id, expected, patch)
+    })
+    .await?;
+    tracing::info!(program.id = %id, actor.id = %actor, "program changed");
+    Ok(program_response(row, StatusCode::OK))
+}
+
+/// Delete a program
+///
+/// Deletes a program without events. A program with events is not deleted: the answer is 409 `in_use`, and the
+/// program can be archived instead with `PATCH {"archived": true}`. Honours `If-Match`. Administrators and
+/// organizers.
+#[utoipa::path(
+    tag = "programs",
+    params(
+        ("id" = Uuid, Path, description = "The program id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+    ),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[delete("/programs/{id}")]
+pub async fn delete_program(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    service::programs::authorize_write(&user)?;
+    let expected = if_match_version(&req)?;
+    let id = id.into_inner();
+    let actor = user.id;
+    db::run(&state.pool, move |conn| {
+        service::programs::delete(conn, &user, id, expected)
+    })
+    .await?;
+    tracing::info!(program.id = %id, actor.id = %actor, "program deleted");
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,5 +1,605 @@
-//! `/api/v1/units` (being built).
+//! `/api/v1/units`: the Kanwil and its technical units (UPT). Everyone signed in reads; administrators write.
 
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
-pub fn routes(_cfg: &mut ServiceConfig) {}
+use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
+use crate::api::v1::double_option;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::domain::enums::{UnitClass, UnitType};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
+use crate::openapi as responses;
+use crate::repo::units::{UnitFilter, UnitOrder, UnitRow};
+use crate::service;
+use crate::service::units::{NewUnit, UnitPatch};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_units)
+        .service(create_unit)
+        .service(get_unit)
+        .service(update_unit)
+        .service(delete_unit);
+}
+
+/// A unit: the Kanwil (regional office) or a UPT (Lapas, LPP, LPKA, Rutan, Bapas, Rupbasan, Pos Bapas).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "code": "LAPAS-KASONGAN",
+    "name": "Lapas Narkotika Kelas IIA Kasongan",
+    "type": "lapas",
+    "class": "IIA",
+    "parent_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "external_code": "WPLK.17",
+    "active_from": "2010-01-01",
+    "active_until": null,
+    "archived_at": null,
+    "version": 1,
+    "created_at": "2025-07-20T03:00:00Z",
+    "updated_at": "2025-07-20T03:00:00Z"
+}))]
+pub struct UnitResponse {
+    pub id: Uuid,
+    /// Unique code, upper case.
+    pub code: String,
+    pub name: String,
+    /// The kind of unit.
+    #[serde(rename = "type")]
+    pub unit_type: UnitType,
+    /// The class (kelas) of a UPT.
+    pub class: Option<UnitClass>,
+    /// The Kanwil a UPT belongs to, or the Bapas of a Pos Bapas.
+    pub parent_id: Option<Uuid>,
+    /// The code of the unit in the corrections information system.
+    pub external_code: Option<String>,
+    /// First day the unit is active (inclusive); `null` means since always.
+    pub active_from: Option<NaiveDate>,
+    /// Last day the unit is active (inclusive); `null` means still active.
+    pub active_until: Option<NaiveDate>,
+    /// When the unit was archived; archived units are hidden from lists unless `include_archived=true`.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Increases with every change; sent as `ETag`, expected in `If-Match`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<UnitRow> for UnitResponse {
+    type Error = ApiError;
+    fn try_from(row: UnitRow) -> Result<Self, ApiError> {
+        let class = match row.class.as_deref() {
+            Some(c) => Some(
+                UnitClass::parse(c).ok_or_else(|| ApiError::internal_msg("unknown unit class"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            unit_type: UnitType::parse(&row.unit_type)
+                .ok_or_else(|| ApiError::internal_msg("unknown unit type"))?,
+            class,
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            parent_id: row.parent_id,
+            external_code: row.external_code,
+            active_from: row.active_from,
+            active_until: row.active_until,
+            archived_at: row.archived_at,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Trims and upper-cases a unit code, then checks it against the pattern.
+fn parse_code(field: &str, input: &str) -> Result<String, FieldError> {
+    let value = input.trim().to_ascii_uppercase();
+    let len = value.chars().count();
+    if len == 0 {
+        return Err(FieldError::new(field, "too_short", "must not be empty"));
+    }
+    if len > 32 {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            "must be at most 32 characters",
+        ));
+    }
+    let mut chars = value.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let rest_ok = chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "._-".contains(c));
+    if !(first_ok && rest_ok) {
+        return Err(FieldError::new(
+            field,
+            "invalid_format",
+            "may contain only letters, digits, `.`, `_` and `-`, and must start with a letter or digit",
+        ));
+    }
+    Ok(value)
+}
+
+/// Trims a short text that may not be empty.
+fn parse_bounded(field: &str, input: &str, max: usize) -> Result<String, FieldError> {
+    let value = input.trim();
+    match value.chars().count() {
+        0 => Err(FieldError::new(field, "too_short", "must not be empty")),
+        n if n > max => Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        )),
+        _ => Ok(value.to_owned()),
+    }
+}
+
+/// Records the error of a field check and keeps its value when there is none.
+fn keep<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// A new unit.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "pos-bapas-sampit",
+    "name": "Pos Bapas Sampit",
+    "type": "pos_bapas",
+    "parent_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "external_code": "WPLK.21.1",
+    "active_from": "2024-01-01"
+}))]
+pub struct CreateUnitRequest {
+    /// Unique; 1-32 letters, digits, `.`, `_`, `-`, starting with a letter or digit. Stored in upper case.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+    )]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// The kind of unit.
+    #[serde(rename = "type")]
+    pub unit_type: UnitType,
+    pub class: Option<UnitClass>,
+    /// Required for a `pos_bapas` (a unit of type `bapas`); not allowed for a `kanwil`; optional for other UPTs
+    /// (a unit of type `kanwil`).
+    pub parent_id: Option<Uuid>,
+    /// The code in the corrections information system.
+    #[schema(min_length = 1, max_length = 64)]
+    pub external_code: Option<String>,
+    pub active_from: Option<NaiveDate>,
+    /// On or after `active_from`.
+    pub active_until: Option<NaiveDate>,
+}
+
+impl CreateUnitRequest {
+    fn parse(self) -> Result<NewUnit, ApiError> {
+        let mut errors = Vec::new();
+        let code = keep(parse_code("code", &self.code), &mut errors);
+        let name = keep(text::required("name", &self.name, 200), &mut errors);
+        let external_code = self
+            .external_code
+            .and_then(|c| keep(parse_bounded("external_code", &c, 64), &mut errors));
+        errors.extend(service::units::parent_presence_error(
+            self.unit_type,
+            self.parent_id,
+        ));
+        errors.extend(service::units::period_error(
+            self.active_from,
+            self.active_until,
+        ));
+        match (code, name) {
+            (Some(code), Some(name)) if errors.is_empty() => Ok(NewUnit {
+                code,
+                name,
+                unit_type: self.unit_type,
+                class: self.class,
+                parent_id: self.parent_id,
+                external_code,
+                active_from: self.active_from,
+                active_until: self.active_until,
+            }),
+            _ => Err(ApiError::validation(errors)),
+        }
+    }
+}
+
+/// A JSON merge patch of a unit: send only the fields to change; `null` clears a nullable field.
+/// `archived: true` archives the unit, `archived: false` restores it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Lapas Kelas IIA Palangka Raya", "class": "IIA", "archived": false}))]
+pub struct UpdateUnitRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+    pub code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", rename = "type")]
+    #[schema(value_type = Option<UnitType>)]
+    pub unit_type: Option<Option<UnitType>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<UnitClass>, nullable)]
+    pub class: Option<Option<UnitClass>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub parent_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 64)]
+    pub external_code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub active_from: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub active_until: Option<Option<NaiveDate>>,
+    /// `true` archives the unit (sets `archived_at`), `false` restores it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
+    pub archived: Option<Option<bool>>,
+}
+
+fn not_null<T>(field: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
+    match value {
+        Some(None) => {
+            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
+            None
+        }
+        Some(Some(v)) => Some(v),
+        None => None,
+    }
+}
+
+impl UpdateUnitRequest {
+    fn parse(self) -> Result<UnitPatch, ApiError> {
+        let mut errors = Vec::new();
+        let code = not_null("code", self.code, &mut errors)
+            .and_then(|c| keep(parse_code("code", &c), &mut errors));
+        let name = not_null("name", self.name, &mut errors)
+            .and_then(|n| keep(text::required("name", &n, 200), &mut errors));
+        let unit_type = not_null("type", self.unit_type, &mut errors);
+        let archived = not_null("archived", self.archived, &mut errors);
+        let external_code = match self.external_code {
+            Some(Some(c)) => keep(parse_bounded("external_code", &c, 64), &mut errors).map(Some),
+            other => other,
+        };
+        if let (Some(Some(from)), Some(Some(until))) = (self.active_from, self.active_until) {
+            errors.extend(service::units::period_error(Some(from), Some(until)));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(UnitPatch {
+            code,
+            name,
+            unit_type,
+            class: self.class,
+            parent_id: self.parent_id,
+            external_code,
+            active_from: self.active_from,
+            active_until: self.active_until,
+            archived,
+        })
+    }
+}
+
+/// Sort orders of the unit list.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+pub enum UnitSort {
+    #[default]
+    #[serde(rename = "code")]
+    Code,
+    #[serde(rename = "-code")]
+    CodeDesc,
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+}
+
+/// Filters and paging of the unit list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListUnitsQuery {
+    /// Page size, 1-100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000, default = 0)]
+    pub offset: Option<i64>,
+    /// Only units of this type.
+    #[serde(rename = "type")]
+    pub unit_type: Option<UnitType>,
+    /// Only the direct children of this unit.
+    pub parent_id: Option<Uuid>,
+    /// Case-insensitive substring of the code or name (`%` and `_` match literally).
+    #[param(min_length = 1, max_length = 100)]
+    pub q: Option<String>,
+    /// Only units active on this day (`active_from` <= day <= `active_until`, open ends included).
+    pub active_on: Option<NaiveDate>,
+    /// Include archived units (default `false`).
+    #[param(default = false)]
+    pub include_archived: Option<bool>,
+    /// Sort order; `-` means descending. Ties are broken by id.
+    #[param(inline)]
+    pub sort: Option<UnitSort>,
+}
+
+impl ListUnitsQuery {
+    fn parse(self) -> Result<(UnitFilter, UnitOrder, PageRequest), ApiError> {
+        let mut errors = Vec::new();
+        let page = PageRequest::parse(self.limit, self.offset, &mut errors);
+        let q = self.q.map(|q| q.trim().to_owned());
+        match q.as_deref().map(|q| q.chars().count()) {
+            Some(0) => errors.push(FieldError::new("q", "too_short", "must not be empty")),
+            Some(n) if n > 100 => errors.push(FieldError::new(
+                "q",
+                "too_long",
+                "must be at most 100 characters",
+            )),
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::BadRequest {
+                code: "invalid_query",
+                detail: "A query parameter has an invalid value.".to_owned(),
+                errors,
+            });
+        }
+        let order = match self.sort.unwrap_or_default() {
+            UnitSort::Code => UnitOrder::Code,
+            UnitSort::CodeDesc => UnitOrder::CodeDesc,
+            UnitSort::Name => UnitOrder::Name,
+            UnitSort::NameDesc => UnitOrder::NameDesc,
+            UnitSort::CreatedAt => UnitOrder::CreatedAt,
+            UnitSort::CreatedAtDesc => UnitOrder::CreatedAtDesc,
+        };
+        let filter = UnitFilter {
+            unit_type: self.unit_type.map(|t| t.as_str().to_owned()),
+            parent_id: self.parent_id,
+            q,
+            active_on: self.active_on,
+            include_archived: self.include_archived.unwrap_or(false),
+        };
+        Ok((filter, order, page))
+    }
+}
+
+fn unit_response(row: UnitRow, status: StatusCode) -> Result<HttpResponse, ApiError> {
+    let body = UnitResponse::try_from(row)?;
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::ETAG, etag(body.version)));
+    if status == StatusCode::CREATED {
+        response.insert_header((header::LOCATION, format!("/api/v1/units/{}", body.id)));
+    }
+    Ok(response.json(body))
+}
+
+/// List units
+///
+/// Pages through the units, filtered by type, parent, a search text or the day they are active on. Archived units
+/// are left out unless `include_archived=true`. Every signed-in role may read units.
+#[utoipa::path(
+    tag = "units",
+    params(ListUnitsQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "A page of units.", body = Page<UnitResponse>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/units")]
+pub async fn list_units(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ListUnitsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    service::units::authorize_read(&user)?;
+    let (filter, order, page) = query.0.parse()?;
+    let rows = db::read(&state.pool, move |conn| {
+        service::units::list(conn, &user, &filter, order, page)
+    })
+    .await?;
+    let mut items = Vec::with_capacity(rows.items.len());
+    for row in rows.items {
+        items.push(UnitResponse::try_from(row)?);
+    }
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total: rows.total,
+        limit: rows.limit,
+        offset: rows.offset,
+    }))
+}
+
+/// Create a unit
+///
+/// Creates a Kanwil or a UPT. The code is upper-cased and must be unique (409 otherwise). A `pos_bapas` needs a
+/// `parent_id` naming a `bapas`; a `kanwil` has no parent; other UPTs may name their `kanwil` as parent.
+/// Administrators only.
+#[utoipa::path(
+    tag = "units",
+    request_body = CreateUnitRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names the new unit.", body = UnitResponse,
+            headers(("Location" = String, description = "The URL of the new unit"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/units")]
+pub async fn create_unit(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<CreateUnitRequest>,
+) -> Result<HttpResponse, ApiError> {
+    service::units::authorize_write(&user)?;
+    let input = body.into_inner()?.parse()?;
+    let actor = user.id;
+    let row = db::run(&state.pool, move |conn| {
+        service::units::create(conn, &user, input)
+    })
+    .await?;
+    tracing::info!(unit.id = %row.id, actor.id = %actor, "unit created");
+    unit_response(row, StatusCode::CREATED)
+}
+
+/// Read a unit
+///
+/// Any signed-in role may read a unit, archived ones included. The `ETag` header carries the version for a later
+/// `If-Match`.
+#[utoipa::path(
+    tag = "units",
+    params(("id" = Uuid, Path, description = "The unit id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The unit.", body = UnitResponse,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/units/{id}")]
+pub async fn get_unit(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    service::units::authorize_read(&user)?;
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| {
+        service::units::get(conn, &user, id)
+    })
+    .await?;
+    unit_response(row, StatusCode::OK)
+}
+
+/// Change a unit
+///
+/// A JSON merge patch (`application/merge-patch+json` or `application/json`) of `code`, `name`, `type`, `class`,
+/// `parent_id`, `external_code`, `active_from`, `active_until` and `archived` (`true` archives the unit, `false`
+/// restores it). Read-only fields (`id`, `version`, `archived_at`, timestamps) are refused with 422. The hierarchy
+/// rules are checked on the result: a `type` change must suit the unit's parent and children, and a unit cannot
+/// become its own ancestor. With `If-Match: "<version>"` the change applies only to that version (412 otherwise).
+/// Administrators only.
+#[utoipa::path(
+    tag = "units",
+    params(
+        ("id" = Uuid, Path, description = "The unit id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+    ),
+    request_body(content = UpdateUnitRequest, content_type = "application/merge-patch+json"),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The changed unit.", body = UnitResponse,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[patch("/units/{id}")]
+pub async fn update_unit(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateUnitRequest>,
+) -> Result<HttpResponse, ApiError> {
+    service::units::authorize_write(&user)?;
+    let expected = if_match_version(&req)?;
+    let patch = body.into_inner()?.parse()?;
+    let id = id.into_inner();
+    let actor = user.id;
+    let row = db::run(&state.pool, move |conn| {
+        service::units::update(conn, &user, id, expected, patch)
+    })
+    .await?;
+    tracing::info!(unit.id = %id, actor.id = %actor, "unit changed");
+    unit_response(row, StatusCode::OK)
+}
+
+/// Delete a unit
+///
+/// Deletes a unit that nothing refers to. A unit with participants, user accounts, events, event quotas or child
+/// units is not deleted: the answer is 409 `in_use`, and the unit can be archived instead with
+/// `PATCH {"archived": true}`. Honours `If-Match`. Administrators only.
+#[utoipa::path(
+    tag = "units",
+    params(
+        ("id" = Uuid, Path, description = "The unit id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+    ),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[delete("/units/{id}")]
+pub async fn delete_unit(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    service::units::authorize_write(&user)?;
+    let expected = if_match_version(&req)?;
+    let id = id.into_inner();
+    let actor = user.id;
+    db::run(&state.pool, move |conn| {
+        service::units::delete(conn, &user, id, expected)
+    })
+    .await?;
+    tracing::info!(unit.id = %id, actor.id = %actor, "unit deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
