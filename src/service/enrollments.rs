@@ -1,1 +1,624 @@
-//! enrollments: business rules (being built).
+//! Enrollment rules: nomination, approval up to the capacity and the per-unit quotas, the waitlist, withdrawal with
+//! promotion of the first waitlisted officer, all under the event's row lock so concurrent decisions never put
+//! more than `capacity` officers in.
+//!
+//! Who sees an enrollment: the event's managers (admin, its organizers), the operator of the officer's unit, the
+//! facilitators of a session of the event (approved enrollments only) and the officer. Everybody else gets 404.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::auth::tokens::random_token;
+use crate::domain::enums::{EnrollmentStatus, EventStatus};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::role::Role;
+use crate::error::{ApiError, FieldError};
+use crate::repo::access as access_repo;
+use crate::repo::enrollments::{
+    self as repo, EnrollmentChanges, EnrollmentFilter, EnrollmentOrder, EnrollmentView, EventState,
+    NewEnrollmentRow,
+};
+use crate::service::access;
+
+/// How the caller relates to an enrollment; decides what they see and may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// Admin or organizer of the event.
+    Manager,
+    /// Operator of the officer's unit.
+    UnitOperator,
+    /// Facilitator of a session of the event (approved enrollments only).
+    Facilitator,
+    /// The officer themself.
+    Own,
+}
+
+/// An enrollment as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    pub view: EnrollmentView,
+    /// 1-based place on the waitlist; `None` unless waitlisted.
+    pub waitlist_position: Option<i64>,
+    /// Whether the caller may see the check-in code (managers and the officer).
+    pub code_visible: bool,
+}
+
+/// A checked nomination.
+#[derive(Debug, Clone)]
+pub struct Nomination {
+    pub participant_id: Uuid,
+    pub note: Option<String>,
+}
+
+/// A checked quota list: (unit, quota), units distinct.
+pub type Quotas = Vec<(Uuid, i32)>;
+
+/// A quota of one unit with the number of its officers approved so far.
+#[derive(Debug, Clone)]
+pub struct QuotaState {
+    pub unit_id: Uuid,
+    pub unit_code: String,
+    pub quota: i32,
+    pub approved: i64,
+}
+
+fn status_of(text: &str) -> Result<EnrollmentStatus, ApiError> {
+    EnrollmentStatus::parse(text).ok_or_else(|| ApiError::internal_msg("unknown enrollment status"))
+}
+
+fn event_status(event: &EventState) -> Result<EventStatus, ApiError> {
+    EventStatus::parse(&event.status).ok_or_else(|| ApiError::internal_msg("unknown event status"))
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("Enrollment")
+}
+
+fn closed() -> ApiError {
+    ApiError::conflict(
+        "enrollment_closed",
+        "The event no longer takes enrollment changes (it is completed, cancelled or archived).",
+    )
+}
+
+fn transition_not_allowed(from: EnrollmentStatus, action: &str) -> ApiError {
+    ApiError::conflict(
+        "transition_not_allowed",
+        format!("An enrollment in status `{from}` cannot be {action}."),
+    )
+}
+
+/// Whether the caller leads a session of the event.
+fn facilitates_event(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+) -> Result<bool, ApiError> {
+    Ok(user.role == Role::Facilitator
+        && access_repo::leads_a_session_of_event(conn, event_id, user.id)?)
+}
+
+fn viewer_of(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    view: &EnrollmentView,
+) -> Result<Option<Viewer>, ApiError> {
+    let enrollment = &view.enrollment;
+    if access::manages_event(conn, user, enrollment.event_id)? {
+        return Ok(Some(Viewer::Manager));
+    }
+    Ok(match user.role {
+        Role::UnitOperator if user.unit_id == Some(view.unit_id) => Some(Viewer::UnitOperator),
+        Role::Participant if user.participant_id == Some(enrollment.participant_id) => {
+            Some(Viewer::Own)
+        }
+        Role::Facilitator
+            if enrollment.status == EnrollmentStatus::Approved.as_str()
+                && facilitates_event(conn, user, enrollment.event_id)? =>
+        {
+            Some(Viewer::Facilitator)
+        }
+        _ => None,
+    })
+}
+
+/// The enrollment and how the caller relates to it; 404 when the caller may not see it.
+fn load_visible(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<(EnrollmentView, Viewer), ApiError> {
+    let view = repo::find_view(conn, id)?.ok_or_else(not_found)?;
+    match viewer_of(conn, user, &view)? {
+        Some(viewer) => Ok((view, viewer)),
+        None => Err(not_found()),
+    }
+}
+
+/// Managers, the operator of the officer's unit and the officer may withdraw and annotate an enrollment.
+fn may_act_for_officer(viewer: Viewer) -> bool {
+    matches!(viewer, Viewer::Manager | Viewer::UnitOperator | Viewer::Own)
+}
+
+fn waitlist_position(
+    conn: &mut PgConnection,
+    view: &EnrollmentView,
+) -> Result<Option<i64>, ApiError> {
+    if view.enrollment.status != EnrollmentStatus::Waitlisted.as_str() {
+        return Ok(None);
+    }
+    let list = repo::waitlist(conn, view.enrollment.event_id)?;
+    Ok(position_in(&list, view.enrollment.id))
+}
+
+fn position_in(list: &[(Uuid, Uuid)], id: Uuid) -> Option<i64> {
+    list.iter()
+        .position(|(e, _)| *e == id)
+        .and_then(|i| i64::try_from(i + 1).ok())
+}
+
+/// Re-reads an enrollment after a change and shapes it for the caller.
+fn shown(conn: &mut PgConnection, id: Uuid, viewer: Viewer) -> Result<Enrollment, ApiError> {
+    let view = repo::find_view(conn, id)?.ok_or_else(not_found)?;
+    let waitlist_position = waitlist_position(conn, &view)?;
+    Ok(Enrollment {
+        view,
+        waitlist_position,
+        code_visible: matches!(viewer, Viewer::Manager | Viewer::Own),
+    })
+}
+
+pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<Enrollment, ApiError> {
+    let (_, viewer) = load_visible(conn, user, id)?;
+    shown(conn, id, viewer)
+}
+
+/// Nominates an officer. The caller's right is checked before `parse` reads the body; the officer's unit decides
+/// the rest (an operator nominates only officers of their unit, a participant only themself). A withdrawn or
+/// rejected enrollment is reused: it goes back to `nominated` with its version increased.
+pub fn nominate(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+    parse: impl FnOnce() -> Result<Nomination, ApiError>,
+) -> Result<Enrollment, ApiError> {
+    let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    let manager = access::manages_event(conn, user, event_id)?;
+    if !manager && !matches!(user.role, Role::UnitOperator | Role::Participant) {
+        return Err(ApiError::forbidden());
+    }
+    let input = parse()?;
+    let viewer = match user.role {
+        _ if manager => Viewer::Manager,
+        Role::UnitOperator => Viewer::UnitOperator,
+        _ => Viewer::Own,
+    };
+    let id = conn.transaction(|conn| {
+        let participant =
+            repo::participant_state(conn, input.participant_id)?.ok_or_else(|| {
+                ApiError::field(
+                    "participant_id",
+                    "unknown_reference",
+                    "no participant has this id",
+                )
+            })?;
+        let allowed = manager
+            || match user.role {
+                Role::UnitOperator => user.unit_id == Some(participant.unit_id),
+                Role::Participant => user.participant_id == Some(participant.id),
+                _ => false,
+            };
+        if !allowed {
+            return Err(ApiError::forbidden());
+        }
+        if participant.erased_at.is_some() || participant.archived_at.is_some() {
+            return Err(ApiError::field(
+                "participant_id",
+                "not_nominable",
+                "this officer is archived or erased and cannot be nominated",
+            ));
+        }
+        let status = event_status(&event)?;
+        if !matches!(status, EventStatus::Draft | EventStatus::Published)
+            || event.archived_at.is_some()
+        {
+            return Err(ApiError::conflict(
+                "enrollment_closed",
+                "Officers can be nominated only while the event is `draft` or `published`.",
+            ));
+        }
+        match repo::lock_by_event_participant(conn, event_id, participant.id)? {
+            Some(existing)
+                if matches!(
+                    status_of(&existing.status)?,
+                    EnrollmentStatus::Withdrawn | EnrollmentStatus::Rejected
+                ) =>
+            {
+                let changes = EnrollmentChanges {
+                    status: Some(EnrollmentStatus::Nominated.as_str().to_owned()),
+                    nominated_by: Some(Some(user.id)),
+                    decided_by: Some(None),
+                    decided_at: Some(None),
+                    waitlisted_at: Some(None),
+                    note: Some(input.note.clone()),
+                };
+                repo::update(conn, existing.id, &changes)?;
+                Ok(existing.id)
+            }
+            Some(_) => Err(already_enrolled()),
+            None => {
+                let row = NewEnrollmentRow {
+                    id: Uuid::new_v4(),
+                    event_id,
+                    participant_id: participant.id,
+                    status: EnrollmentStatus::Nominated.as_str().to_owned(),
+                    check_in_code: random_token(12),
+                    nominated_by: Some(user.id),
+                    note: input.note.clone(),
+                };
+                repo::insert(conn, &row).map_err(|e| match e {
+                    DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info)
+                        if info.constraint_name() == Some("enrollments_participant_id_key") =>
+                    {
+                        already_enrolled()
+                    }
+                    other => ApiError::from(other),
+                })
+            }
+        }
+    })?;
+    shown(conn, id, viewer)
+}
+
+fn already_enrolled() -> ApiError {
+    ApiError::Conflict {
+        code: "already_enrolled",
+        detail: "This officer is already enrolled in the event.".into(),
+        errors: vec![FieldError::new(
+            "participant_id",
+            "already_enrolled",
+            "is already enrolled in this event",
+        )],
+    }
+}
+
+/// Changes the note of an enrollment (managers, the operator of the officer's unit, the officer).
+pub fn update_note(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    parse: impl FnOnce() -> Result<Option<Option<String>>, ApiError>,
+) -> Result<Enrollment, ApiError> {
+    let (_, viewer) = load_visible(conn, user, id)?;
+    if !may_act_for_officer(viewer) {
+        return Err(ApiError::forbidden());
+    }
+    let note = parse()?;
+    conn.transaction(|conn| {
+        let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let changes = EnrollmentChanges {
+            note,
+            ..EnrollmentChanges::default()
+        };
+        repo::update(conn, id, &changes)?;
+        Ok(())
+    })?;
+    shown(conn, id, viewer)
+}
+
+/// Approves an enrollment when a seat is free (capacity and the unit's quota), or puts it on the waitlist.
+/// Event managers only. The event row is locked while the approved officers are counted.
+pub fn approve(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Enrollment, ApiError> {
+    let (view, _) = load_visible(conn, user, id)?;
+    let event_id = view.enrollment.event_id;
+    access::require_event_manager(conn, user, event_id)?;
+    conn.transaction(|conn| {
+        let event = repo::lock_event(conn, event_id)?.ok_or_else(not_found)?;
+        let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let status = status_of(&current.status)?;
+        if !matches!(
+            status,
+            EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
+        ) {
+            return Err(transition_not_allowed(status, "approved"));
+        }
+        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+            return Err(closed());
+        }
+        let approved = repo::count_approved(conn, event_id)?;
+        let fits = approved < i64::from(event.capacity)
+            && match repo::quota_of(conn, event_id, view.unit_id)? {
+                Some(quota) => {
+                    repo::count_approved_of_unit(conn, event_id, view.unit_id)? < i64::from(quota)
+                }
+                None => true,
+            };
+        let now = Utc::now();
+        let changes = if fits {
+            EnrollmentChanges {
+                status: Some(EnrollmentStatus::Approved.as_str().to_owned()),
+                decided_by: Some(Some(user.id)),
+                decided_at: Some(Some(now)),
+                waitlisted_at: Some(None),
+                ..EnrollmentChanges::default()
+            }
+        } else {
+            EnrollmentChanges {
+                status: Some(EnrollmentStatus::Waitlisted.as_str().to_owned()),
+                decided_by: Some(Some(user.id)),
+                decided_at: Some(Some(now)),
+                // an officer already waiting keeps their place
+                waitlisted_at: Some(Some(current.waitlisted_at.unwrap_or(now))),
+                ..EnrollmentChanges::default()
+            }
+        };
+        repo::update(conn, id, &changes)?;
+        tracing::info!(enrollment.id = %id, event.id = %event_id, approved = fits, "enrollment decided");
+        Ok(())
+    })?;
+    shown(conn, id, Viewer::Manager)
+}
+
+/// Rejects a nominated or waitlisted enrollment. Event managers only.
+pub fn reject(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Enrollment, ApiError> {
+    let (view, _) = load_visible(conn, user, id)?;
+    let event_id = view.enrollment.event_id;
+    access::require_event_manager(conn, user, event_id)?;
+    conn.transaction(|conn| {
+        let event = repo::lock_event(conn, event_id)?.ok_or_else(not_found)?;
+        let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let status = status_of(&current.status)?;
+        if !matches!(
+            status,
+            EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
+        ) {
+            return Err(transition_not_allowed(status, "rejected"));
+        }
+        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+            return Err(closed());
+        }
+        let changes = EnrollmentChanges {
+            status: Some(EnrollmentStatus::Rejected.as_str().to_owned()),
+            decided_by: Some(Some(user.id)),
+            decided_at: Some(Some(Utc::now())),
+            waitlisted_at: Some(None),
+            ..EnrollmentChanges::default()
+        };
+        repo::update(conn, id, &changes)?;
+        Ok(())
+    })?;
+    shown(conn, id, Viewer::Manager)
+}
+
+/// Withdraws an enrollment (managers, the operator of the officer's unit, the officer). When an approved officer
+/// withdraws, the freed seat goes in the same transaction to the first waitlisted officer who fits the capacity
+/// and their unit's quota.
+pub fn withdraw(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Enrollment, ApiError> {
+    let (view, viewer) = load_visible(conn, user, id)?;
+    if !may_act_for_officer(viewer) {
+        return Err(ApiError::forbidden());
+    }
+    let event_id = view.enrollment.event_id;
+    conn.transaction(|conn| {
+        let event = repo::lock_event(conn, event_id)?.ok_or_else(not_found)?;
+        let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let status = status_of(&current.status)?;
+        if !matches!(
+            status,
+            EnrollmentStatus::Nominated | EnrollmentStatus::Approved | EnrollmentStatus::Waitlisted
+        ) {
+            return Err(transition_not_allowed(status, "withdrawn"));
+        }
+        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+            return Err(closed());
+        }
+        let changes = EnrollmentChanges {
+            status: Some(EnrollmentStatus::Withdrawn.as_str().to_owned()),
+            waitlisted_at: Some(None),
+            ..EnrollmentChanges::default()
+        };
+        repo::update(conn, id, &changes)?;
+        if status == EnrollmentStatus::Approved {
+            promote(conn, &event)?;
+        }
+        Ok(())
+    })?;
+    tracing::info!(enrollment.id = %id, event.id = %event_id, actor.id = %user.id, "enrollment withdrawn");
+    shown(conn, id, viewer)
+}
+
+/// Fills free seats from the waitlist, in its order, skipping officers whose unit's quota is full. Runs under the
+/// event's row lock.
+fn promote(conn: &mut PgConnection, event: &EventState) -> Result<(), ApiError> {
+    let mut approved = repo::count_approved(conn, event.id)?;
+    let capacity = i64::from(event.capacity);
+    if approved >= capacity {
+        return Ok(());
+    }
+    let quotas: HashMap<Uuid, i64> = repo::quotas(conn, event.id)?
+        .into_iter()
+        .map(|(unit, _, quota)| (unit, i64::from(quota)))
+        .collect();
+    let mut per_unit: HashMap<Uuid, i64> = repo::approved_per_unit(conn, event.id)?
+        .into_iter()
+        .collect();
+    for (enrollment_id, unit) in repo::waitlist(conn, event.id)? {
+        if approved >= capacity {
+            break;
+        }
+        let taken = per_unit.get(&unit).copied().unwrap_or(0);
+        if quotas.get(&unit).is_some_and(|quota| taken >= *quota) {
+            continue;
+        }
+        let changes = EnrollmentChanges {
+            status: Some(EnrollmentStatus::Approved.as_str().to_owned()),
+            decided_at: Some(Some(Utc::now())),
+            waitlisted_at: Some(None),
+            ..EnrollmentChanges::default()
+        };
+        repo::update(conn, enrollment_id, &changes)?;
+        tracing::info!(enrollment.id = %enrollment_id, event.id = %event.id, "promoted from the waitlist");
+        approved += 1;
+        per_unit.insert(unit, taken + 1);
+    }
+    Ok(())
+}
+
+/// The enrollments of an event the caller may see: managers all, a unit operator their unit's officers, a
+/// facilitator of the event the approved ones, a participant their own. Others: 403.
+pub fn list(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+    mut filter: EnrollmentFilter,
+    order: EnrollmentOrder,
+    page: PageRequest,
+) -> Result<Page<Enrollment>, ApiError> {
+    repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    let viewer = if access::manages_event(conn, user, event_id)? {
+        Viewer::Manager
+    } else {
+        match user.role {
+            Role::UnitOperator => {
+                filter.scope_unit_id = Some(user.unit_id.unwrap_or_else(Uuid::nil));
+                Viewer::UnitOperator
+            }
+            Role::Participant => {
+                filter.scope_participant_id = Some(user.participant_id.unwrap_or_else(Uuid::nil));
+                Viewer::Own
+            }
+            Role::Facilitator if facilitates_event(conn, user, event_id)? => {
+                filter.scope_status = Some(EnrollmentStatus::Approved.as_str().to_owned());
+                Viewer::Facilitator
+            }
+            _ => return Err(ApiError::forbidden()),
+        }
+    };
+    let (rows, total) = repo::list(conn, event_id, &filter, order, page.limit, page.offset)?;
+    let waitlist = if rows
+        .iter()
+        .any(|r| r.enrollment.status == EnrollmentStatus::Waitlisted.as_str())
+    {
+        repo::waitlist(conn, event_id)?
+    } else {
+        Vec::new()
+    };
+    let items = rows
+        .into_iter()
+        .map(|view| Enrollment {
+            waitlist_position: if view.enrollment.status == EnrollmentStatus::Waitlisted.as_str() {
+                position_in(&waitlist, view.enrollment.id)
+            } else {
+                None
+            },
+            code_visible: matches!(viewer, Viewer::Manager | Viewer::Own),
+            view,
+        })
+        .collect();
+    Ok(Page::new(items, total, page))
+}
+
+fn quota_states(conn: &mut PgConnection, event_id: Uuid) -> Result<Vec<QuotaState>, ApiError> {
+    let approved: HashMap<Uuid, i64> = repo::approved_per_unit(conn, event_id)?
+        .into_iter()
+        .collect();
+    Ok(repo::quotas(conn, event_id)?
+        .into_iter()
+        .map(|(unit_id, unit_code, quota)| QuotaState {
+            approved: approved.get(&unit_id).copied().unwrap_or(0),
+            unit_id,
+            unit_code,
+            quota,
+        })
+        .collect())
+}
+
+/// The per-unit quotas of an event: for its managers and for unit operators.
+pub fn quotas(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+) -> Result<Vec<QuotaState>, ApiError> {
+    repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    if user.role != Role::UnitOperator && !access::manages_event(conn, user, event_id)? {
+        return Err(ApiError::forbidden());
+    }
+    quota_states(conn, event_id)
+}
+
+/// Replaces the per-unit quotas of an event at once. Event managers only; not on completed or cancelled events.
+/// Officers already approved stay approved when a quota shrinks: quotas bind later approvals.
+pub fn replace_quotas(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+    parse: impl FnOnce() -> Result<Quotas, ApiError>,
+) -> Result<Vec<QuotaState>, ApiError> {
+    repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    access::require_event_manager(conn, user, event_id)?;
+    let quotas = parse()?;
+    conn.transaction(|conn| {
+        let event = repo::lock_event(conn, event_id)?
+            .ok_or_else(|| ApiError::not_found("Event"))?;
+        let ids: Vec<Uuid> = quotas.iter().map(|(unit, _)| *unit).collect();
+        let existing = repo::existing_units(conn, &ids)?;
+        let errors: Vec<FieldError> = quotas
+            .iter()
+            .enumerate()
+            .filter(|(_, (unit, _))| !existing.contains(unit))
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("[{i}].unit_id"),
+                    "unknown_reference",
+                    "no unit has this id",
+                )
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+            return Err(ApiError::conflict(
+                "event_not_editable",
+                "The quotas of a completed, cancelled or archived event cannot change.",
+            ));
+        }
+        repo::replace_quotas(conn, event_id, &quotas)?;
+        tracing::info!(event.id = %event_id, actor.id = %user.id, units = quotas.len(), "quotas replaced");
+        quota_states(conn, event_id)
+    })
+}

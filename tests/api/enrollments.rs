@@ -1,1 +1,1167 @@
-//! Tests of enrollments (being built).
+//! Enrollments: nomination rules, approval up to capacity and quotas, the waitlist and its promotion, race safety,
+//! check-in codes and list scoping by role. The seed helpers here (plain SQL through diesel) serve the attendance
+//! tests as well.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use bimtek_api::domain::role::Role;
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, TestUser, assert_problem, error_fields, spawn_app, spawn_app_with};
+
+static NIP_SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// A valid NIP, distinct for every call in this process.
+fn next_nip() -> String {
+    let n = NIP_SEQ.fetch_add(1, Ordering::Relaxed);
+    let day = 1 + (n / 999) % 28;
+    let seq = 1 + n % 999;
+    format!("198503{day:02}2010011{seq:03}")
+}
+
+/// Inserts an officer of `unit` and returns its id.
+pub fn seed_participant(app: &TestApp, unit: Uuid, name: &str) -> Uuid {
+    use bimtek_api::schema::participants;
+    diesel::insert_into(participants::table)
+        .values((
+            participants::nip.eq(next_nip()),
+            participants::full_name.eq(name),
+            participants::name_search.eq(name.to_lowercase()),
+            participants::sex.eq("male"),
+            participants::employee_type.eq("pns"),
+            participants::unit_id.eq(unit),
+        ))
+        .returning(participants::id)
+        .get_result(&mut app.db())
+        .unwrap()
+}
+
+/// Inserts an event with this status and capacity (hosted by a fresh unit) and returns its id.
+pub fn seed_event(app: &TestApp, status: &str, capacity: i32) -> Uuid {
+    use bimtek_api::schema::events;
+    let host = app.seed_unit(&format!(
+        "H{}",
+        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    ));
+    let today = Utc::now().date_naive();
+    diesel::insert_into(events::table)
+        .values((
+            events::title.eq("Orientasi Lapangan PM Rehabilitasi Sosial"),
+            events::kind.eq("orientation"),
+            events::host_unit_id.eq(host),
+            events::starts_on.eq(today - Duration::days(1)),
+            events::ends_on.eq(today + Duration::days(2)),
+            events::capacity.eq(capacity),
+            events::status.eq(status),
+        ))
+        .returning(events::id)
+        .get_result(&mut app.db())
+        .unwrap()
+}
+
+pub fn set_event_status(app: &TestApp, event: Uuid, status: &str) {
+    use bimtek_api::schema::events;
+    diesel::update(events::table.find(event))
+        .set(events::status.eq(status))
+        .execute(&mut app.db())
+        .unwrap();
+}
+
+pub fn add_organizer(app: &TestApp, event: Uuid, user: Uuid) {
+    use bimtek_api::schema::event_organizers;
+    diesel::insert_into(event_organizers::table)
+        .values((
+            event_organizers::event_id.eq(event),
+            event_organizers::user_id.eq(user),
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+}
+
+/// Inserts a session of `event` running from now + `start_min` to now + `end_min` minutes, worth `jp`.
+pub fn seed_session(app: &TestApp, event: Uuid, start_min: i64, end_min: i64, jp: i16) -> Uuid {
+    use bimtek_api::schema::sessions;
+    let now = Utc::now();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::event_id.eq(event),
+            sessions::kind.eq("seminar"),
+            sessions::title.eq("Seminar"),
+            sessions::starts_at.eq(now + Duration::minutes(start_min)),
+            sessions::ends_at.eq(now + Duration::minutes(end_min)),
+            sessions::jp.eq(jp),
+        ))
+        .returning(sessions::id)
+        .get_result(&mut app.db())
+        .unwrap()
+}
+
+pub fn add_facilitator(app: &TestApp, session: Uuid, user: Uuid) {
+    use bimtek_api::schema::session_facilitators;
+    diesel::insert_into(session_facilitators::table)
+        .values((
+            session_facilitators::session_id.eq(session),
+            session_facilitators::user_id.eq(user),
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+}
+
+/// Inserts an enrollment in this status and returns (id, check-in code).
+pub fn seed_enrollment(
+    app: &TestApp,
+    event: Uuid,
+    participant: Uuid,
+    status: &str,
+) -> (Uuid, String) {
+    use bimtek_api::schema::enrollments;
+    let code = Uuid::new_v4().simple().to_string();
+    let waitlisted_at = (status == "waitlisted").then(Utc::now);
+    let id = diesel::insert_into(enrollments::table)
+        .values((
+            enrollments::event_id.eq(event),
+            enrollments::participant_id.eq(participant),
+            enrollments::status.eq(status),
+            enrollments::check_in_code.eq(&code),
+            enrollments::waitlisted_at.eq(waitlisted_at),
+        ))
+        .returning(enrollments::id)
+        .get_result(&mut app.db())
+        .unwrap();
+    (id, code)
+}
+
+pub fn enrollment_status(app: &TestApp, id: Uuid) -> String {
+    use bimtek_api::schema::enrollments;
+    enrollments::table
+        .find(id)
+        .select(enrollments::status)
+        .first(&mut app.db())
+        .unwrap()
+}
+
+/// The unit of a seeded unit operator.
+pub fn unit_of(app: &TestApp, user: &TestUser) -> Uuid {
+    use bimtek_api::schema::users;
+    users::table
+        .find(user.id)
+        .select(users::unit_id)
+        .first::<Option<Uuid>>(&mut app.db())
+        .unwrap()
+        .unwrap()
+}
+
+/// A participant account linked to a new officer of `unit`: (account, officer id, token).
+pub async fn participant_account(
+    app: &TestApp,
+    unit: Uuid,
+    name: &str,
+) -> (TestUser, Uuid, String) {
+    use bimtek_api::schema::users;
+    let officer = seed_participant(app, unit, name);
+    let user = app.seed_user(Role::Participant);
+    diesel::update(users::table.find(user.id))
+        .set(users::participant_id.eq(officer))
+        .execute(&mut app.db())
+        .unwrap();
+    let token = app.token_for(&user).await;
+    (user, officer, token)
+}
+
+/// An organizer account that organizes `event`, and its token.
+pub async fn organizer_of(app: &TestApp, event: Uuid) -> (TestUser, String) {
+    let (user, token) = app.user_with_token(Role::Organizer).await;
+    add_organizer(app, event, user.id);
+    (user, token)
+}
+
+pub async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+pub async fn ok_json(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+async fn nominate(app: &TestApp, token: &str, event: Uuid, participant: Uuid) -> reqwest::Response {
+    send(
+        app,
+        reqwest::Method::POST,
+        &format!("/api/v1/events/{event}/enrollments"),
+        token,
+        Some(json!({"participant_id": participant})),
+    )
+    .await
+}
+
+async fn transition(app: &TestApp, token: &str, id: Uuid, action: &str) -> reqwest::Response {
+    send(
+        app,
+        reqwest::Method::POST,
+        &format!("/api/v1/enrollments/{id}/{action}"),
+        token,
+        None,
+    )
+    .await
+}
+
+async fn approve(app: &TestApp, token: &str, id: Uuid) -> Value {
+    ok_json(transition(app, token, id, "approve").await, 200).await
+}
+
+async fn list(app: &TestApp, token: &str, event: Uuid, query: &str) -> reqwest::Response {
+    send(
+        app,
+        reqwest::Method::GET,
+        &format!("/api/v1/events/{event}/enrollments{query}"),
+        token,
+        None,
+    )
+    .await
+}
+
+fn id_of(body: &Value) -> Uuid {
+    body["id"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn an_operator_nominates_an_officer_of_their_unit_and_the_organizer_approves() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (organizer, org_token) = organizer_of(&app, event).await;
+    let (operator, op_token) = app.user_with_token(Role::UnitOperator).await;
+    let unit = unit_of(&app, &operator);
+    let (_, officer, officer_token) = participant_account(&app, unit, "Dewi Lestari").await;
+
+    let response = nominate(&app, &op_token, event, officer).await;
+    assert_eq!(response.status(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(response.headers()["etag"], "\"1\"");
+    let body: Value = response.json().await.unwrap();
+    let id = id_of(&body);
+    assert_eq!(location, format!("/api/v1/enrollments/{id}"));
+    assert_eq!(body["status"], "nominated");
+    assert_eq!(body["event_id"], event.to_string());
+    assert_eq!(body["participant_name"], "Dewi Lestari");
+    assert_eq!(body["unit_id"], unit.to_string());
+    assert_eq!(body["nominated_by"], operator.id.to_string());
+    assert!(body["check_in_code"].is_null(), "an operator sees no code");
+    assert!(body["waitlist_position"].is_null());
+
+    let approved = approve(&app, &org_token, id).await;
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decided_by"], organizer.id.to_string());
+    assert!(approved["decided_at"].is_string());
+    assert_eq!(approved["version"], 2);
+    let code = approved["check_in_code"].as_str().unwrap().to_owned();
+    assert!(code.len() >= 16, "an unguessable code: {code}");
+
+    let own = ok_json(
+        send(&app, reqwest::Method::GET, &location, &officer_token, None).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        own["check_in_code"],
+        code.as_str(),
+        "the officer sees their code"
+    );
+    let seen_by_operator = ok_json(
+        send(&app, reqwest::Method::GET, &location, &op_token, None).await,
+        200,
+    )
+    .await;
+    assert!(seen_by_operator["check_in_code"].is_null());
+}
+
+#[tokio::test]
+async fn check_in_codes_are_unique_per_enrollment_and_hidden_from_other_roles() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, org_token) = organizer_of(&app, event).await;
+    let (fac, fac_token) = app.user_with_token(Role::Facilitator).await;
+    let session = seed_session(&app, event, 60, 120, 2);
+    add_facilitator(&app, session, fac.id);
+    let unit = app.seed_unit("LAPAS-SAMPIT");
+    let mut codes = Vec::new();
+    for name in ["A", "B", "C"] {
+        let officer = seed_participant(&app, unit, name);
+        let body = ok_json(nominate(&app, &org_token, event, officer).await, 201).await;
+        let approved = approve(&app, &org_token, id_of(&body)).await;
+        codes.push(approved["check_in_code"].as_str().unwrap().to_owned());
+        let by_facilitator = ok_json(
+            send(
+                &app,
+                reqwest::Method::GET,
+                &format!("/api/v1/enrollments/{}", id_of(&body)),
+                &fac_token,
+                None,
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert!(by_facilitator["check_in_code"].is_null());
+    }
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 3);
+    let listed = ok_json(list(&app, &fac_token, event, "").await, 200).await;
+    assert_eq!(listed["total"], 3);
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["check_in_code"].is_null())
+    );
+    let text = listed.to_string();
+    assert!(codes.iter().all(|c| !text.contains(c.as_str())));
+}
+
+#[tokio::test]
+async fn nominating_the_same_officer_twice_is_a_conflict_naming_participant_id() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "draft", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let officer = seed_participant(&app, app.seed_unit("LAPAS-1"), "Budi");
+    ok_json(nominate(&app, &token, event, officer).await, 201).await;
+    let body = assert_problem(
+        nominate(&app, &token, event, officer).await,
+        409,
+        "already_enrolled",
+    )
+    .await;
+    assert_eq!(error_fields(&body), ["participant_id"]);
+    assert_eq!(app.count("enrollments"), 1);
+}
+
+#[tokio::test]
+async fn an_operator_cannot_nominate_an_officer_of_another_unit() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = app.user_with_token(Role::UnitOperator).await;
+    let foreign = seed_participant(&app, app.seed_unit("LAPAS-OTHER"), "Citra");
+    let body = assert_problem(
+        nominate(&app, &token, event, foreign).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert!(body.get("participant_name").is_none());
+    assert_eq!(app.count("enrollments"), 0);
+}
+
+#[tokio::test]
+async fn a_participant_nominates_only_themself() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let unit = app.seed_unit("LAPAS-2");
+    let (user, officer, token) = participant_account(&app, unit, "Eko").await;
+    let colleague = seed_participant(&app, unit, "Fajar");
+    assert_problem(
+        nominate(&app, &token, event, colleague).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let body = ok_json(nominate(&app, &token, event, officer).await, 201).await;
+    assert_eq!(body["nominated_by"], user.id.to_string());
+    assert!(
+        body["check_in_code"].is_string(),
+        "the officer sees their own code"
+    );
+    assert_eq!(app.count("enrollments"), 1);
+}
+
+#[tokio::test]
+async fn facilitators_and_organizers_of_other_events_cannot_nominate() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let officer = seed_participant(&app, app.seed_unit("LAPAS-3"), "Gita");
+    for role in [Role::Facilitator, Role::Organizer] {
+        let (_, token) = app.user_with_token(role).await;
+        assert_problem(
+            nominate(&app, &token, event, officer).await,
+            403,
+            "forbidden",
+        )
+        .await;
+    }
+    assert_eq!(app.count("enrollments"), 0);
+}
+
+#[tokio::test]
+async fn nominations_are_closed_unless_the_event_is_draft_or_published() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let officer = seed_participant(&app, app.seed_unit("LAPAS-4"), "Hadi");
+    for status in ["ongoing", "completed", "cancelled"] {
+        let event = seed_event(&app, status, 10);
+        assert_problem(
+            nominate(&app, &token, event, officer).await,
+            409,
+            "enrollment_closed",
+        )
+        .await;
+    }
+    assert_eq!(app.count("enrollments"), 0);
+}
+
+#[tokio::test]
+async fn unknown_archived_or_erased_officers_and_bad_bodies_are_refused_with_422() {
+    use bimtek_api::schema::participants;
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let unit = app.seed_unit("LAPAS-5");
+    let archived = seed_participant(&app, unit, "Indah");
+    let erased = seed_participant(&app, unit, "Joko");
+    diesel::update(participants::table.find(archived))
+        .set(participants::archived_at.eq(Some(Utc::now())))
+        .execute(&mut app.db())
+        .unwrap();
+    diesel::update(participants::table.find(erased))
+        .set((
+            participants::erased_at.eq(Some(Utc::now())),
+            participants::nip.eq(None::<String>),
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+    let path = format!("/api/v1/events/{event}/enrollments");
+    let cases = [
+        (json!({"participant_id": archived}), vec!["participant_id"]),
+        (json!({"participant_id": erased}), vec!["participant_id"]),
+        (
+            json!({"participant_id": Uuid::new_v4()}),
+            vec!["participant_id"],
+        ),
+        (
+            json!({"participant_id": "not-a-uuid"}),
+            vec!["participant_id"],
+        ),
+        (json!({}), vec!["participant_id"]),
+        (
+            json!({"participant_id": archived, "status": "approved"}),
+            vec!["status"],
+        ),
+        (
+            json!({"participant_id": archived, "note": "x".repeat(1001)}),
+            vec!["note"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let response = send(
+            &app,
+            reqwest::Method::POST,
+            &path,
+            &token,
+            Some(body.clone()),
+        )
+        .await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(error_fields(&problem), fields, "{body}");
+    }
+    assert_eq!(app.count("enrollments"), 0);
+}
+
+#[tokio::test]
+async fn a_withdrawn_officer_can_be_nominated_again_reusing_the_row() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let officer = seed_participant(&app, app.seed_unit("LAPAS-6"), "Kartika");
+    let first = ok_json(nominate(&app, &token, event, officer).await, 201).await;
+    let id = id_of(&first);
+    let withdrawn = ok_json(transition(&app, &token, id, "withdraw").await, 200).await;
+    assert_eq!(withdrawn["status"], "withdrawn");
+    let again = ok_json(nominate(&app, &token, event, officer).await, 201).await;
+    assert_eq!(id_of(&again), id);
+    assert_eq!(again["status"], "nominated");
+    assert_eq!(again["version"], 3);
+    assert_eq!(again["check_in_code"], first["check_in_code"]);
+    let rejected = ok_json(transition(&app, &token, id, "reject").await, 200).await;
+    assert_eq!(rejected["status"], "rejected");
+    let third = ok_json(nominate(&app, &token, event, officer).await, 201).await;
+    assert_eq!(third["status"], "nominated");
+    assert!(third["decided_by"].is_null());
+    assert_eq!(app.count("enrollments"), 1);
+}
+
+#[tokio::test]
+async fn approvals_fill_the_capacity_and_then_go_to_the_waitlist_in_order() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 2);
+    let (_, token) = organizer_of(&app, event).await;
+    let unit = app.seed_unit("LAPAS-7");
+    let mut ids = Vec::new();
+    for name in ["A", "B", "C", "D"] {
+        let officer = seed_participant(&app, unit, name);
+        ids.push(id_of(
+            &ok_json(nominate(&app, &token, event, officer).await, 201).await,
+        ));
+    }
+    let mut outcomes = Vec::new();
+    for id in &ids {
+        let body = approve(&app, &token, *id).await;
+        outcomes.push((
+            body["status"].as_str().unwrap().to_owned(),
+            body["waitlist_position"].as_i64(),
+        ));
+    }
+    assert_eq!(
+        outcomes,
+        [
+            ("approved".to_owned(), None),
+            ("approved".to_owned(), None),
+            ("waitlisted".to_owned(), Some(1)),
+            ("waitlisted".to_owned(), Some(2)),
+        ]
+    );
+    // approving a waitlisted officer again while the event is full keeps their place
+    let again = approve(&app, &token, ids[3]).await;
+    assert_eq!(again["status"], "waitlisted");
+    assert_eq!(again["waitlist_position"], 2);
+    let waitlist = ok_json(list(&app, &token, event, "?status=waitlisted").await, 200).await;
+    let order: Vec<Uuid> = waitlist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    assert_eq!(order, [ids[2], ids[3]]);
+    assert_eq!(waitlist["total"], 2);
+}
+
+#[tokio::test]
+async fn a_unit_quota_limits_the_approvals_of_that_unit() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let unit_a = app.seed_unit("LAPAS-A");
+    let unit_b = app.seed_unit("LAPAS-B");
+    let quotas = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/api/v1/events/{event}/quotas"),
+        &token,
+        Some(json!([{"unit_id": unit_a, "quota": 1}])),
+    )
+    .await;
+    let quotas = ok_json(quotas, 200).await;
+    assert_eq!(
+        quotas,
+        json!([{"unit_id": unit_a, "unit_code": "LAPAS-A", "quota": 1, "approved": 0}])
+    );
+    let a1 = seed_participant(&app, unit_a, "A1");
+    let a2 = seed_participant(&app, unit_a, "A2");
+    let b1 = seed_participant(&app, unit_b, "B1");
+    let mut statuses = Vec::new();
+    for officer in [a1, a2, b1] {
+        let id = id_of(&ok_json(nominate(&app, &token, event, officer).await, 201).await);
+        statuses.push(
+            approve(&app, &token, id).await["status"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(statuses, ["approved", "waitlisted", "approved"]);
+    let read = ok_json(
+        send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/events/{event}/quotas"),
+            &token,
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(read[0]["approved"], 1);
+}
+
+#[tokio::test]
+async fn withdrawing_an_approved_officer_promotes_the_first_waitlisted_who_fits() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 2);
+    let (_, token) = organizer_of(&app, event).await;
+    let (operator, op_token) = app.user_with_token(Role::UnitOperator).await;
+    let unit_a = unit_of(&app, &operator);
+    let unit_b = app.seed_unit("LAPAS-B");
+    ok_json(
+        send(
+            &app,
+            reqwest::Method::PUT,
+            &format!("/api/v1/events/{event}/quotas"),
+            &token,
+            Some(json!([{"unit_id": unit_a, "quota": 1}])),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (unit, name) in [
+        (unit_a, "A1"),
+        (unit_b, "B1"),
+        (unit_a, "A2"),
+        (unit_b, "B2"),
+        (unit_b, "B3"),
+    ] {
+        let officer = seed_participant(&app, unit, name);
+        let id = id_of(&ok_json(nominate(&app, &token, event, officer).await, 201).await);
+        approve(&app, &token, id).await;
+        ids.push(id);
+    }
+    let [a1, b1, a2, b2, b3] = ids[..] else {
+        unreachable!()
+    };
+    assert_eq!(enrollment_status(&app, a1), "approved");
+    assert_eq!(enrollment_status(&app, b1), "approved");
+    for id in [a2, b2, b3] {
+        assert_eq!(enrollment_status(&app, id), "waitlisted");
+    }
+    // B1 leaves: A2 is first on the waitlist but unit A is at its quota, so B2 gets the seat.
+    let withdrawn = ok_json(transition(&app, &token, b1, "withdraw").await, 200).await;
+    assert_eq!(withdrawn["status"], "withdrawn");
+    assert_eq!(enrollment_status(&app, b2), "approved");
+    assert_eq!(enrollment_status(&app, a2), "waitlisted");
+    assert_eq!(enrollment_status(&app, b3), "waitlisted");
+    // The operator of unit A withdraws A1: A2 now fits its unit's quota and is promoted before B3.
+    ok_json(transition(&app, &op_token, a1, "withdraw").await, 200).await;
+    assert_eq!(enrollment_status(&app, a2), "approved");
+    assert_eq!(enrollment_status(&app, b3), "waitlisted");
+    let b3_now = ok_json(
+        send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/enrollments/{b3}"),
+            &token,
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(b3_now["waitlist_position"], 1);
+    // An operator of unit A may not withdraw an officer of unit B: they cannot even see it.
+    assert_problem(
+        transition(&app, &op_token, b3, "withdraw").await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(enrollment_status(&app, b3), "waitlisted");
+}
+
+#[tokio::test]
+async fn forty_concurrent_approvals_never_put_more_than_the_capacity_in() {
+    let app = spawn_app_with(|s| {
+        s.db_pool_size = 8;
+        s.db_pool_timeout = std::time::Duration::from_secs(20);
+        s.workers = 2;
+    })
+    .await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let unit = app.seed_unit("LAPAS-RACE");
+    let ids: Vec<Uuid> = (0..40)
+        .map(|i| {
+            let officer = seed_participant(&app, unit, &format!("Officer {i}"));
+            seed_enrollment(&app, event, officer, "nominated").0
+        })
+        .collect();
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let client = app.client.clone();
+            let url = app.url(&format!("/api/v1/enrollments/{id}/approve"));
+            let token = token.clone();
+            tokio::spawn(async move {
+                let response = client.post(url).bearer_auth(token).send().await.unwrap();
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap();
+                (status, body)
+            })
+        })
+        .collect();
+    let results = futures_util::future::join_all(tasks).await;
+    let mut approved = 0;
+    let mut positions = Vec::new();
+    for result in results {
+        let (status, body) = result.unwrap();
+        assert_eq!(status, 200, "{body}");
+        match body["status"].as_str().unwrap() {
+            "approved" => approved += 1,
+            "waitlisted" => positions.push(body["waitlist_position"].as_i64().unwrap()),
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(approved, 10);
+    assert_eq!(positions.len(), 30);
+    let count = |status: &str| {
+        use bimtek_api::schema::enrollments;
+        enrollments::table
+            .filter(enrollments::event_id.eq(event))
+            .filter(enrollments::status.eq(status))
+            .count()
+            .get_result::<i64>(&mut app.db())
+            .unwrap()
+    };
+    assert_eq!(count("approved"), 10);
+    assert_eq!(count("waitlisted"), 30);
+    let waitlist = ok_json(
+        list(&app, &token, event, "?status=waitlisted&limit=100").await,
+        200,
+    )
+    .await;
+    let listed: Vec<i64> = waitlist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["waitlist_position"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, (1..=30).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn transitions_from_the_wrong_state_are_conflicts_and_change_nothing() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let unit = app.seed_unit("LAPAS-8");
+    let cases = [
+        ("rejected", "approve"),
+        ("withdrawn", "approve"),
+        ("approved", "approve"),
+        ("approved", "reject"),
+        ("rejected", "reject"),
+        ("withdrawn", "withdraw"),
+        ("rejected", "withdraw"),
+    ];
+    for (i, (status, action)) in cases.into_iter().enumerate() {
+        let officer = seed_participant(&app, unit, &format!("S{i}"));
+        let (id, _) = seed_enrollment(&app, event, officer, status);
+        assert_problem(
+            transition(&app, &token, id, action).await,
+            409,
+            "transition_not_allowed",
+        )
+        .await;
+        assert_eq!(
+            enrollment_status(&app, id),
+            status,
+            "{action} from {status}"
+        );
+    }
+    set_event_status(&app, event, "cancelled");
+    let officer = seed_participant(&app, unit, "Late");
+    let (id, _) = seed_enrollment(&app, event, officer, "nominated");
+    assert_problem(
+        transition(&app, &token, id, "approve").await,
+        409,
+        "enrollment_closed",
+    )
+    .await;
+    assert_eq!(enrollment_status(&app, id), "nominated");
+}
+
+#[tokio::test]
+async fn a_stale_if_match_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let officer = seed_participant(&app, app.seed_unit("LAPAS-9"), "Lina");
+    let created = ok_json(nominate(&app, &token, event, officer).await, 201).await;
+    let id = id_of(&created);
+    for action in ["approve", "reject", "withdraw"] {
+        let response = app
+            .client
+            .post(app.url(&format!("/api/v1/enrollments/{id}/{action}")))
+            .bearer_auth(&token)
+            .header("if-match", "\"7\"")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 412, "precondition_failed").await;
+    }
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/enrollments/{id}")))
+        .bearer_auth(&token)
+        .header("if-match", "\"7\"")
+        .json(&json!({"note": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 412, "precondition_failed").await;
+    assert_eq!(enrollment_status(&app, id), "nominated");
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/enrollments/{id}/approve")))
+        .bearer_auth(&token)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["etag"], "\"2\"");
+    assert_eq!(ok_json(response, 200).await["status"], "approved");
+}
+
+#[tokio::test]
+async fn a_patch_changes_only_the_note() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let officer = seed_participant(&app, app.seed_unit("LAPAS-10"), "Maya");
+    let id = id_of(&ok_json(nominate(&app, &token, event, officer).await, 201).await);
+    let path = format!("/api/v1/enrollments/{id}");
+    for (body, field) in [
+        (json!({"status": "approved"}), "status"),
+        (json!({"version": 9}), "version"),
+        (json!({"participant_id": Uuid::new_v4()}), "participant_id"),
+        (json!({"note": "x".repeat(1001)}), "note"),
+    ] {
+        let problem = assert_problem(
+            send(&app, reqwest::Method::PATCH, &path, &token, Some(body)).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(error_fields(&problem), [field]);
+    }
+    let changed = ok_json(
+        send(
+            &app,
+            reqwest::Method::PATCH,
+            &path,
+            &token,
+            Some(json!({"note": " Wali "})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["note"], "Wali");
+    assert_eq!(changed["version"], 2);
+    assert_eq!(changed["status"], "nominated");
+    let cleared = ok_json(
+        send(
+            &app,
+            reqwest::Method::PATCH,
+            &path,
+            &token,
+            Some(json!({"note": null})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(cleared["note"].is_null());
+}
+
+#[tokio::test]
+async fn only_event_managers_decide_and_set_quotas() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (operator, op_token) = app.user_with_token(Role::UnitOperator).await;
+    let unit = unit_of(&app, &operator);
+    let (_, officer, officer_token) = participant_account(&app, unit, "Nina").await;
+    let (fac, fac_token) = app.user_with_token(Role::Facilitator).await;
+    let session = seed_session(&app, event, 60, 120, 2);
+    add_facilitator(&app, session, fac.id);
+    let (_, other_org_token) = app.user_with_token(Role::Organizer).await;
+    let (nominated, _) = seed_enrollment(&app, event, officer, "nominated");
+    for token in [&op_token, &officer_token, &other_org_token, &fac_token] {
+        for action in ["approve", "reject"] {
+            let response = transition(&app, token, nominated, action).await;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            assert!(status == 403 || status == 404, "{action}: {status} {body}");
+            assert!(body.get("check_in_code").is_none() && body.get("participant_name").is_none());
+        }
+        let response = send(
+            &app,
+            reqwest::Method::PUT,
+            &format!("/api/v1/events/{event}/quotas"),
+            token,
+            Some(json!([{"unit_id": unit, "quota": 5}])),
+        )
+        .await;
+        assert_problem(response, 403, "forbidden").await;
+    }
+    // a facilitator sees approved enrollments but may not withdraw them
+    use bimtek_api::schema::enrollments;
+    diesel::update(enrollments::table.find(nominated))
+        .set(enrollments::status.eq("approved"))
+        .execute(&mut app.db())
+        .unwrap();
+    assert_problem(
+        transition(&app, &fac_token, nominated, "withdraw").await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        transition(&app, &other_org_token, nominated, "withdraw").await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(enrollment_status(&app, nominated), "approved");
+    assert_eq!(app.count("event_unit_quotas"), 0);
+    // the officer withdraws themself
+    let own = ok_json(
+        transition(&app, &officer_token, nominated, "withdraw").await,
+        200,
+    )
+    .await;
+    assert_eq!(own["status"], "withdrawn");
+}
+
+#[tokio::test]
+async fn lists_show_each_role_only_what_it_may_see() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, org_token) = organizer_of(&app, event).await;
+    let (operator, op_token) = app.user_with_token(Role::UnitOperator).await;
+    let unit_a = unit_of(&app, &operator);
+    let unit_b = app.seed_unit("LAPAS-B");
+    let (_, own, own_token) = participant_account(&app, unit_a, "Own Officer").await;
+    let a2 = seed_participant(&app, unit_a, "A Two");
+    let b1 = seed_participant(&app, unit_b, "B One");
+    let b2 = seed_participant(&app, unit_b, "B Two");
+    let (e_own, _) = seed_enrollment(&app, event, own, "approved");
+    let (e_a2, _) = seed_enrollment(&app, event, a2, "nominated");
+    let (e_b1, _) = seed_enrollment(&app, event, b1, "approved");
+    let (e_b2, _) = seed_enrollment(&app, event, b2, "nominated");
+    let (fac, fac_token) = app.user_with_token(Role::Facilitator).await;
+    add_facilitator(&app, seed_session(&app, event, 60, 120, 2), fac.id);
+    let (_, stranger_fac_token) = app.user_with_token(Role::Facilitator).await;
+    let (_, stranger_org_token) = app.user_with_token(Role::Organizer).await;
+    let (_, admin_token) = app.user_with_token(Role::Admin).await;
+
+    let ids_of = |body: &Value| -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<Uuid>| {
+        v.sort();
+        v
+    };
+    for (token, expected, codes) in [
+        (&org_token, vec![e_own, e_a2, e_b1, e_b2], true),
+        (&admin_token, vec![e_own, e_a2, e_b1, e_b2], true),
+        (&op_token, vec![e_own, e_a2], false),
+        (&fac_token, vec![e_own, e_b1], false),
+        (&own_token, vec![e_own], true),
+    ] {
+        let body = ok_json(list(&app, token, event, "").await, 200).await;
+        assert_eq!(ids_of(&body), sorted(expected.clone()));
+        assert_eq!(body["total"], expected.len());
+        for item in body["items"].as_array().unwrap() {
+            assert_eq!(item["check_in_code"].is_string(), codes, "{item}");
+        }
+    }
+    for token in [&stranger_fac_token, &stranger_org_token] {
+        assert_problem(list(&app, token, event, "").await, 403, "forbidden").await;
+    }
+    // single reads of foreign enrollments: 404, no data
+    for (token, id) in [
+        (&op_token, e_b1),
+        (&own_token, e_a2),
+        (&fac_token, e_a2),
+        (&stranger_org_token, e_own),
+    ] {
+        let response = send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/enrollments/{id}"),
+            token,
+            None,
+        )
+        .await;
+        let body = assert_problem(response, 404, "not_found").await;
+        assert!(body.get("participant_name").is_none());
+    }
+    assert_problem(
+        list(&app, &org_token, Uuid::new_v4(), "").await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn lists_filter_sort_and_page() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let unit_a = app.seed_unit("LAPAS-A");
+    let unit_b = app.seed_unit("LAPAS-B");
+    let mut ids = Vec::new();
+    for (i, (unit, status)) in [
+        (unit_a, "approved"),
+        (unit_a, "nominated"),
+        (unit_b, "approved"),
+        (unit_b, "rejected"),
+        (unit_b, "nominated"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let officer = seed_participant(&app, unit, &format!("P{i}"));
+        ids.push(seed_enrollment(&app, event, officer, status).0);
+    }
+    let body = ok_json(list(&app, &token, event, "?status=approved").await, 200).await;
+    assert_eq!(body["total"], 2);
+    let body = ok_json(
+        list(
+            &app,
+            &token,
+            event,
+            &format!("?unit_id={unit_b}&status=nominated"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(body["total"], 1);
+    assert_eq!(id_of(&body["items"][0]), ids[4]);
+    let body = ok_json(
+        list(&app, &token, event, "?sort=-created_at&limit=2&offset=1").await,
+        200,
+    )
+    .await;
+    assert_eq!(body["total"], 5);
+    assert_eq!(body["limit"], 2);
+    assert_eq!(body["offset"], 1);
+    let page: Vec<Uuid> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    assert_eq!(page, [ids[3], ids[2]]);
+    let body = ok_json(list(&app, &token, event, "?sort=status").await, 200).await;
+    let statuses: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["approved", "approved", "nominated", "nominated", "rejected"]
+    );
+    for query in [
+        "?limit=0",
+        "?limit=101",
+        "?offset=-1",
+        "?status=maybe",
+        "?sort=name",
+        "?unit_id=x",
+    ] {
+        assert_problem(list(&app, &token, event, query).await, 400, "invalid_query").await;
+    }
+}
+
+#[tokio::test]
+async fn bad_quota_lists_are_refused_whole() {
+    let app = spawn_app().await;
+    let event = seed_event(&app, "published", 10);
+    let (_, token) = organizer_of(&app, event).await;
+    let unit = app.seed_unit("LAPAS-Q");
+    let path = format!("/api/v1/events/{event}/quotas");
+    ok_json(
+        send(
+            &app,
+            reqwest::Method::PUT,
+            &path,
+            &token,
+            Some(json!([{"unit_id": unit, "quota": 2}])),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let cases = [
+        (
+            json!([{"unit_id": unit, "quota": 1}, {"unit_id": unit, "quota": 2}]),
+            vec!["[1].unit_id"],
+        ),
+        (
+            json!([{"unit_id": unit, "quota": -1}, {"unit_id": Uuid::new_v4(), "quota": 1}]),
+            vec!["[0].quota"],
+        ),
+        (
+            json!([{"unit_id": Uuid::new_v4(), "quota": 1}]),
+            vec!["[0].unit_id"],
+        ),
+        (
+            json!([{"unit_id": unit, "quota": 10001}]),
+            vec!["[0].quota"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let problem = assert_problem(
+            send(
+                &app,
+                reqwest::Method::PUT,
+                &path,
+                &token,
+                Some(body.clone()),
+            )
+            .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(error_fields(&problem), fields, "{body}");
+    }
+    let quota: i32 = {
+        use bimtek_api::schema::event_unit_quotas;
+        event_unit_quotas::table
+            .select(event_unit_quotas::quota)
+            .first(&mut app.db())
+            .unwrap()
+    };
+    assert_eq!(quota, 2, "the earlier quotas stay");
+    let cleared = ok_json(
+        send(&app, reqwest::Method::PUT, &path, &token, Some(json!([]))).await,
+        200,
+    )
+    .await;
+    assert_eq!(cleared, json!([]));
+    set_event_status(&app, event, "completed");
+    assert_problem(
+        send(&app, reqwest::Method::PUT, &path, &token, Some(json!([]))).await,
+        409,
+        "event_not_editable",
+    )
+    .await;
+}
