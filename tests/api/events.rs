@@ -879,6 +879,25 @@ async fn the_list_filters_sorts_and_pages_deterministically() {
     asc_ids.reverse();
     assert_eq!(asc_ids, desc_ids);
 
+    // Counts are per event.
+    add_session(&app, &token, &ids[1], json!({})).await;
+    add_session(
+        &app,
+        &token,
+        &ids[1],
+        json!({"starts_at": "2025-08-02T13:00:00+07:00",
+        "ends_at": "2025-08-02T14:00:00+07:00"}),
+    )
+    .await;
+    let (_, counted) = get("sort=title").await;
+    let counts: Vec<i64> = counted["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["session_count"].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts, [0, 2, 0, 0]);
+
     let (_, closing) = get("kind=closing").await;
     assert_eq!(titles(&closing), ["Penutupan PM Rehabilitasi"]);
     let (_, at_sampit) = get(&format!("host_unit_id={sampit}&sort=starts_on")).await;
