@@ -1,0 +1,14 @@
+DROP INDEX enrollments_event_status_created_idx;
+DROP INDEX events_active_starts_on_idx;
+DROP INDEX events_created_at_idx;
+DROP INDEX events_title_idx;
+DROP INDEX participants_active_unit_name_idx;
+DROP INDEX participants_active_name_idx;
+DROP INDEX participants_grade_rank_desc_idx;
+DROP INDEX programs_name_trgm_idx;
+DROP INDEX programs_created_at_idx;
+DROP INDEX programs_name_idx;
+DROP INDEX units_parent_code_idx;
+DROP INDEX units_name_trgm_idx;
+DROP INDEX units_code_trgm_idx;
+DROP INDEX units_created_at_idx;
