@@ -217,4 +217,6 @@ async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
         stdout.contains(r#""code":"validation_failed""#),
         "error: {stdout}"
     );
+    assert!(stdout.contains("Dewi Lestari"), "search: {stdout}");
+    assert!(stdout.contains(r#""attendance_rate""#), "summary: {stdout}");
 }
