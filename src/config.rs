@@ -54,6 +54,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub shutdown_timeout: Duration,
+    /// How long an account checked for one request is trusted for the next ones (0: check every request).
+    pub auth_cache_ttl: Duration,
     /// Registers `/__test/panic`: only the test harness turns this on.
     pub enable_test_routes: bool,
 }
@@ -145,6 +147,7 @@ impl Settings {
                 .unwrap_or_default(),
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
             shutdown_timeout: Duration::from_secs(parse(&get, "SHUTDOWN_TIMEOUT_SECONDS", 15)?),
+            auth_cache_ttl: Duration::from_secs(parse(&get, "AUTH_CACHE_SECONDS", 5)?),
             enable_test_routes: false,
         };
         settings.check()?;
@@ -166,6 +169,9 @@ impl Settings {
             return Err(ConfigError(
                 "REFRESH_TOKEN_TTL_SECONDS must be longer than the access-token lifetime".into(),
             ));
+        }
+        if self.auth_cache_ttl > Duration::from_secs(60) {
+            return Err(ConfigError("AUTH_CACHE_SECONDS must be at most 60".into()));
         }
         if self.workers == 0 {
             return Err(ConfigError("WORKERS must be at least 1".into()));

@@ -79,6 +79,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             jwt,
+            auth_cache: crate::auth::AuthCache::new(settings.auth_cache_ttl),
             settings,
         });
         let server = HttpServer::new(move || build_app(state.clone()))

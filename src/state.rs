@@ -1,5 +1,6 @@
 //! What every handler can reach: the pool, the token keys, the settings.
 
+use crate::auth::AuthCache;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::db::DbPool;
@@ -7,5 +8,6 @@ use crate::db::DbPool;
 pub struct AppState {
     pub pool: DbPool,
     pub jwt: JwtKeys,
+    pub auth_cache: AuthCache,
     pub settings: Settings,
 }

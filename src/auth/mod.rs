@@ -5,4 +5,4 @@ pub mod jwt;
 pub mod password;
 pub mod tokens;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthCache, AuthUser};

@@ -151,7 +151,7 @@ pub async fn update(
         is_active,
         password: _,
     } = patch;
-    db::run(&state.pool, move |conn| {
+    let updated = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             let current = users::find(conn, id)?.ok_or_else(|| ApiError::not_found("User"))?;
             if expected_version.is_some_and(|v| v != current.version) {
@@ -194,7 +194,10 @@ pub async fn update(
             Ok(updated)
         })
     })
-    .await
+    .await?;
+    // Role, unit, activity and token version may have changed: this process forgets what it knew at once.
+    state.auth_cache.invalidate(id);
+    Ok(updated)
 }
 
 /// Deactivates an account (accounts are never deleted: they are referenced by events and audit records).
