@@ -207,7 +207,7 @@ fn filtered(filter: &ParticipantFilter) -> participants::BoxedQuery<'_, diesel::
     query
 }
 
-/// One page and the total: two queries.
+/// One page and the total, in one query (two only for a page past the end).
 pub fn list(
     conn: &mut PgConnection,
     filter: &ParticipantFilter,
@@ -216,8 +216,9 @@ pub fn list(
     offset: i64,
 ) -> QueryResult<(Vec<ParticipantRow>, i64)> {
     use participants::{created_at, grade_rank, id, name_search};
-    let total = filtered(filter).count().get_result(conn)?;
-    let query = filtered(filter).select(ParticipantRow::as_select());
+    // The total rides along as an uncorrelated scalar subquery (evaluated once): one round trip for the page and its total.
+    let total_expr = filtered(filter).count().single_value();
+    let query = filtered(filter).select((ParticipantRow::as_select(), total_expr));
     let query = match order {
         ParticipantOrder::FullName => query.order((name_search.asc(), id.asc())),
         ParticipantOrder::FullNameDesc => query.order((name_search.desc(), id.desc())),
@@ -226,6 +227,12 @@ pub fn list(
         ParticipantOrder::CreatedAt => query.order((created_at.asc(), id.asc())),
         ParticipantOrder::CreatedAtDesc => query.order((created_at.desc(), id.desc())),
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
-    Ok((rows, total))
+    let rows: Vec<(ParticipantRow, Option<i64>)> = query.limit(limit).offset(offset).load(conn)?;
+    let total = match rows.first() {
+        Some((_, total)) => total.unwrap_or(0),
+        // A page past the end carries no row to read the total from.
+        None if offset > 0 => filtered(filter).count().get_result(conn)?,
+        None => 0,
+    };
+    Ok((rows.into_iter().map(|(row, _)| row).collect(), total))
 }
