@@ -50,7 +50,7 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/nul
 token=$(curl -fs "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{"username":"bench.admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 export BENCH_TOKEN=$token
-unit=$(pg -c "SELECT id FROM units WHERE code = 'BENCH-7'")
+unit=$(pg -c "SELECT id FROM units WHERE code = 'BENCH-1'")
 
 lua_dir=$(mktemp -d)
 {

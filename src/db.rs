@@ -74,6 +74,9 @@ fn with_connect_options(url: &str) -> String {
         ("connect_timeout", "2"),
         ("keepalives_idle", "30"),
         ("application_name", "bimtek-api"),
+        // Prepared statements keep their generic plan: with LIMIT/OFFSET as parameters the planner otherwise
+        // judges the generic plan costlier and re-plans every list query (half of PostgreSQL's CPU under load).
+        ("options", "-c%20plan_cache_mode%3Dforce_generic_plan"),
     ] {
         if !url.contains(&format!("{key}=")) {
             url.push(if url.contains('?') { '&' } else { '?' });
@@ -182,7 +185,8 @@ mod tests {
         let url = with_connect_options("postgres://u@h/db");
         assert_eq!(
             url,
-            "postgres://u@h/db?connect_timeout=2&keepalives_idle=30&application_name=bimtek-api"
+            "postgres://u@h/db?connect_timeout=2&keepalives_idle=30&application_name=bimtek-api\
+             &options=-c%20plan_cache_mode%3Dforce_generic_plan"
         );
         let url = with_connect_options("postgres://u@h/db?connect_timeout=5");
         assert!(url.starts_with("postgres://u@h/db?connect_timeout=5&keepalives_idle=30"));
