@@ -22,7 +22,8 @@ SELECT to_char(date '1965-01-01' + (i / 999), 'YYYYMMDD')
        'pns',
        (ARRAY['II/a','II/b','II/c','II/d','III/a','III/b','III/c','III/d','IV/a'])[1 + i % 9],
        'Petugas Rehabilitasi',
-       u.ids[1 + i % array_length(u.ids, 1)],
+       -- officers are registered unit by unit (as an import per unit does), so a unit's rows lie together
+       u.ids[1 + ((i - 1) * array_length(u.ids, 1)) / current_setting('bench.participants')::int],
        'peserta' || i || '@example.invalid'
 FROM generate_series(1, current_setting('bench.participants')::int) AS i, u;
 

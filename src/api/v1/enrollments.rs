@@ -1,7 +1,7 @@
 //! `/api/v1/events/{id}/enrollments`, `/api/v1/enrollments/{id}` and its transitions, and
 //! `/api/v1/events/{id}/quotas`: nomination, approval up to capacity, the waitlist and withdrawal.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
 use crate::db;
@@ -294,12 +294,13 @@ impl From<QuotaState> for QuotaResponse {
 
 fn enrollment_response(row: Enrollment, status: StatusCode) -> Result<HttpResponse, ApiError> {
     let body = EnrollmentResponse::try_from(row)?;
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, etag(body.version)));
-    if status == StatusCode::CREATED {
-        response.insert_header((header::LOCATION, format!("/api/v1/enrollments/{}", body.id)));
-    }
-    Ok(response.json(body))
+    Ok(super::versioned(
+        status,
+        "enrollments",
+        body.id,
+        body.version,
+        body,
+    ))
 }
 
 /// List an event's enrollments

@@ -1,14 +1,14 @@
 //! `/api/v1/events`: training events (Bimtek) and their lifecycle.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
-use crate::api::v1::double_option;
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::{EventKind, EventStatus};
@@ -311,17 +311,6 @@ pub struct UpdateEventRequest {
     pub archived: Option<Option<bool>>,
 }
 
-fn not_null<T>(field: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
-    match value {
-        Some(None) => {
-            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
-            None
-        }
-        Some(Some(v)) => Some(v),
-        None => None,
-    }
-}
-
 fn optional_text(
     field: &str,
     value: Option<Option<String>>,
@@ -503,12 +492,13 @@ impl ListEventsQuery {
 
 fn event_response(view: EventView, status: StatusCode) -> Result<HttpResponse, ApiError> {
     let body = EventResponse::try_from(view)?;
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, etag(body.version)));
-    if status == StatusCode::CREATED {
-        response.insert_header((header::LOCATION, format!("/api/v1/events/{}", body.id)));
-    }
-    Ok(response.json(body))
+    Ok(super::versioned(
+        status,
+        "events",
+        body.id,
+        body.version,
+        body,
+    ))
 }
 
 /// List events

@@ -11,7 +11,13 @@ pub mod sessions;
 pub mod units;
 pub mod users;
 
-use serde::{Deserialize, Deserializer};
+use actix_web::HttpResponse;
+use actix_web::http::{StatusCode, header};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use crate::api::extract::etag;
+use crate::error::FieldError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -40,4 +46,36 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// For merge-patch fields that may be left out but not cleared: `null` is recorded as an error.
+pub fn not_null<T>(
+    field: &str,
+    value: Option<Option<T>>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match value {
+        Some(None) => {
+            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
+            None
+        }
+        Some(Some(v)) => Some(v),
+        None => None,
+    }
+}
+
+/// A versioned resource as a response: its `ETag`, and for a 201 the `Location` under `/api/v1/<collection>/`.
+pub fn versioned(
+    status: StatusCode,
+    collection: &str,
+    id: Uuid,
+    version: i32,
+    body: impl Serialize,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::ETAG, etag(version)));
+    if status == StatusCode::CREATED {
+        response.insert_header((header::LOCATION, format!("/api/v1/{collection}/{id}")));
+    }
+    response.json(body)
 }

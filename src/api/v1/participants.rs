@@ -1,7 +1,7 @@
 //! `/api/v1/participants`: officers (pegawai) who take part in trainings. Personal data: the full NIP and the
 //! contacts go only to those entitled (see `service::access::sees_personal_details`).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
 use crate::db;
@@ -341,15 +341,13 @@ impl ListParticipantsQuery {
 
 fn participant_response(row: ParticipantRow, status: StatusCode) -> Result<HttpResponse, ApiError> {
     let body = ParticipantResponse::try_from(row)?;
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, etag(body.version)));
-    if status == StatusCode::CREATED {
-        response.insert_header((
-            header::LOCATION,
-            format!("/api/v1/participants/{}", body.id),
-        ));
-    }
-    Ok(response.json(body))
+    Ok(super::versioned(
+        status,
+        "participants",
+        body.id,
+        body.version,
+        body,
+    ))
 }
 
 /// List participants

@@ -1,6 +1,6 @@
 //! `/api/v1/programs`: training tracks that group events. Everyone signed in reads; admins and organizers write.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
-use crate::api::v1::double_option;
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::page::{Page, PageRequest};
@@ -154,17 +154,6 @@ pub struct UpdateProgramRequest {
     pub archived: Option<Option<bool>>,
 }
 
-fn not_null<T>(field: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
-    match value {
-        Some(None) => {
-            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
-            None
-        }
-        Some(Some(v)) => Some(v),
-        None => None,
-    }
-}
-
 impl UpdateProgramRequest {
     fn parse(self) -> Result<ProgramPatch, ApiError> {
         let mut errors = Vec::new();
@@ -274,12 +263,7 @@ impl ListProgramsQuery {
 
 fn program_response(row: ProgramWithCount, status: StatusCode) -> HttpResponse {
     let body = ProgramResponse::from(row);
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, etag(body.version)));
-    if status == StatusCode::CREATED {
-        response.insert_header((header::LOCATION, format!("/api/v1/programs/{}", body.id)));
-    }
-    response.json(body)
+    super::versioned(status, "programs", body.id, body.version, body)
 }
 
 /// List programs

@@ -1,14 +1,14 @@
 //! `/api/v1/events/{id}/sessions` and `/api/v1/sessions/{id}`: the sessions of an event.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
-use crate::api::v1::double_option;
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::page::{Page, PageRequest};
@@ -217,17 +217,6 @@ pub struct UpdateSessionRequest {
     pub jp: Option<Option<i64>>,
 }
 
-fn not_null<T>(field: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
-    match value {
-        Some(None) => {
-            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
-            None
-        }
-        Some(Some(v)) => Some(v),
-        None => None,
-    }
-}
-
 impl UpdateSessionRequest {
     fn parse(self) -> Result<SessionPatch, ApiError> {
         let mut errors = Vec::new();
@@ -333,12 +322,7 @@ impl ListSessionsQuery {
 
 fn session_response(view: SessionView, status: StatusCode) -> HttpResponse {
     let body = SessionResponse::from(view);
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, etag(body.version)));
-    if status == StatusCode::CREATED {
-        response.insert_header((header::LOCATION, format!("/api/v1/sessions/{}", body.id)));
-    }
-    response.json(body)
+    super::versioned(status, "sessions", body.id, body.version, body)
 }
 
 /// List the sessions of an event

@@ -1,6 +1,6 @@
 //! `/api/v1/units`: the Kanwil and its technical units (UPT). Everyone signed in reads; administrators write.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
-use crate::api::v1::double_option;
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::{UnitClass, UnitType};
@@ -253,17 +253,6 @@ pub struct UpdateUnitRequest {
     pub archived: Option<Option<bool>>,
 }
 
-fn not_null<T>(field: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
-    match value {
-        Some(None) => {
-            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
-            None
-        }
-        Some(Some(v)) => Some(v),
-        None => None,
-    }
-}
-
 impl UpdateUnitRequest {
     fn parse(self) -> Result<UnitPatch, ApiError> {
         let mut errors = Vec::new();
@@ -385,12 +374,13 @@ impl ListUnitsQuery {
 
 fn unit_response(row: UnitRow, status: StatusCode) -> Result<HttpResponse, ApiError> {
     let body = UnitResponse::try_from(row)?;
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, etag(body.version)));
-    if status == StatusCode::CREATED {
-        response.insert_header((header::LOCATION, format!("/api/v1/units/{}", body.id)));
-    }
-    Ok(response.json(body))
+    Ok(super::versioned(
+        status,
+        "units",
+        body.id,
+        body.version,
+        body,
+    ))
 }
 
 /// List units

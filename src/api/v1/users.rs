@@ -1,14 +1,13 @@
 //! `/api/v1/users`: user accounts (administrators only).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
-use crate::api::v1::double_option;
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::page::{Page, PageRequest};
@@ -162,17 +161,6 @@ pub struct UpdateUserRequest {
     pub password: Option<Option<String>>,
 }
 
-fn not_null<T>(field: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
-    match value {
-        Some(None) => {
-            errors.push(FieldError::new(field, "invalid_type", "may not be null"));
-            None
-        }
-        Some(Some(v)) => Some(v),
-        None => None,
-    }
-}
-
 impl UpdateUserRequest {
     fn parse(self) -> Result<UserPatch, ApiError> {
         let mut errors = Vec::new();
@@ -286,12 +274,13 @@ fn user_response(
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let body = UserResponse::try_from(row)?;
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, etag(body.version)));
-    if status == actix_web::http::StatusCode::CREATED {
-        response.insert_header((header::LOCATION, format!("/api/v1/users/{}", body.id)));
-    }
-    Ok(response.json(body))
+    Ok(super::versioned(
+        status,
+        "users",
+        body.id,
+        body.version,
+        body,
+    ))
 }
 
 /// List user accounts
