@@ -4,9 +4,9 @@
 //!   (`LOGIN_MAX_ATTEMPTS_PER_ADDRESS` per minute, 20 by default).
 //! - Per account (the username, trimmed and lower-cased, whether or not such an account exists): every login attempt
 //!   takes a cell (`LOGIN_MAX_FAILURES_PER_ACCOUNT` per minute, 5 by default) and a successful login gives them all
-//!   back, so the bucket counts the failures since the last success. From the fourth failure on, the answer is
-//!   delayed a little more each time (`LOGIN_FAILURE_DELAY_MS` per failure beyond the third, at most 3 s), by an
-//!   asynchronous sleep that holds no thread.
+//!   back, so the bucket counts the failures since the last success. After three failures, each further attempt
+//!   waits a little longer before its password is checked (`LOGIN_FAILURE_DELAY_MS` per failure beyond the third,
+//!   at most 3 s), in an asynchronous sleep that holds no thread.
 //!
 //! Beyond a limit the answer is 429 with `Retry-After`. The state lives in this process's memory: with several
 //! instances each one counts separately. It is bounded: keys whose bucket is full again are swept regularly, and a

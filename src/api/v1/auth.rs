@@ -88,8 +88,8 @@ fn check_len(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>)
 ///
 /// Logins are throttled: 5 failed attempts per username per minute (counted whether or not the account exists; a
 /// successful login clears them) and 20 attempts per client address per minute, by default. Beyond that the
-/// answer is 429 with `Retry-After`; from the fourth failure on, each failed attempt is also answered a little
-/// later than the one before.
+/// answer is 429 with `Retry-After`. After three failures of an account, each further attempt is also answered
+/// a little later than the one before (half a second more each time by default, at most 3 s).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
