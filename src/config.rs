@@ -58,6 +58,14 @@ pub struct Settings {
     pub auth_cache_ttl: Duration,
     /// Registers `/__test/panic`: only the test harness turns this on.
     pub enable_test_routes: bool,
+    /// Login throttling: failed logins per account per minute, attempts per client address per minute, the delay
+    /// added per failure beyond the third, and whether `X-Forwarded-For` names the client (behind a proxy only).
+    pub login_max_failures_per_account: u32,
+    pub login_max_attempts_per_address: u32,
+    pub login_failure_delay: Duration,
+    pub trust_proxy_headers: bool,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// A configuration error: the message says which variable and what is wrong, never the secret's value.
@@ -149,6 +157,11 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(parse(&get, "SHUTDOWN_TIMEOUT_SECONDS", 15)?),
             auth_cache_ttl: Duration::from_secs(parse(&get, "AUTH_CACHE_SECONDS", 5)?),
             enable_test_routes: false,
+            login_max_failures_per_account: parse(&get, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
+            login_max_attempts_per_address: parse(&get, "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 20)?,
+            login_failure_delay: Duration::from_millis(parse(&get, "LOGIN_FAILURE_DELAY_MS", 500)?),
+            trust_proxy_headers: parse_bool(&get, "TRUST_PROXY_HEADERS", false)?,
+            metrics_token: get("METRICS_TOKEN").map(SecretString::from),
         };
         settings.check()?;
         Ok(settings)
@@ -172,6 +185,16 @@ impl Settings {
         }
         if self.auth_cache_ttl > Duration::from_secs(60) {
             return Err(ConfigError("AUTH_CACHE_SECONDS must be at most 60".into()));
+        }
+        if self.login_max_failures_per_account == 0 || self.login_max_attempts_per_address == 0 {
+            return Err(ConfigError(
+                "LOGIN_MAX_FAILURES_PER_ACCOUNT and LOGIN_MAX_ATTEMPTS_PER_ADDRESS must be at least 1".into(),
+            ));
+        }
+        if self.login_failure_delay > Duration::from_secs(5) {
+            return Err(ConfigError(
+                "LOGIN_FAILURE_DELAY_MS must be at most 5000".into(),
+            ));
         }
         if self.workers == 0 {
             return Err(ConfigError("WORKERS must be at least 1".into()));

@@ -83,6 +83,8 @@ impl Application {
             pool,
             jwt,
             auth_cache: crate::auth::AuthCache::new(settings.auth_cache_ttl),
+            login_limiter: crate::ratelimit::LoginLimiter::new(&settings),
+            metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
             settings,
         });
         let server = HttpServer::new(move || build_app(state.clone()))
@@ -166,6 +168,7 @@ fn build_app(
     let max_body = state.settings.max_body_bytes;
     let test_routes = state.settings.enable_test_routes;
     let cors = cors(&state.settings);
+    let metrics = std::sync::Arc::clone(&state.metrics);
     let (app, openapi) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -184,6 +187,11 @@ fn build_app(
         .split_for_parts();
     let table = fallback::RouteTable::from_openapi(&openapi);
     app.app_data(web::Data::new(table))
+        .service(
+            web::resource("/metrics")
+                .name("metrics")
+                .route(web::get().to(crate::metrics::serve)),
+        )
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(
             SwaggerUi::new("/swagger-ui/{_:.*}")
@@ -210,6 +218,7 @@ fn build_app(
         .wrap(cors)
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(middleware::request_id))
+        .wrap(crate::metrics::Track(metrics))
 }
 
 #[allow(clippy::panic)]

@@ -42,13 +42,19 @@ fn invalid_refresh(code: &'static str) -> ApiError {
 }
 
 /// Checks a username and password and issues a token pair. A wrong password, an unknown user and an inactive
-/// account give the same answer in about the same time.
+/// account give the same answer in about the same time. The account's throttle (see `crate::ratelimit`) is
+/// keyed by the normalised username whether or not the account exists, so that it tells nothing either.
 pub async fn login(
     state: &AppState,
     username: String,
     password: String,
 ) -> Result<TokenPair, ApiError> {
     let lookup = username.trim().to_lowercase();
+    let delay = state.login_limiter.check_account(&lookup)?;
+    if !delay.is_zero() {
+        actix_web::rt::time::sleep(delay).await;
+    }
+    let account = lookup.clone();
     let user = db::read(&state.pool, move |conn| {
         Ok(users::find_by_username(conn, &lookup)?)
     })
@@ -68,6 +74,7 @@ pub async fn login(
             return Err(invalid_credentials());
         }
     };
+    state.login_limiter.succeeded(&account);
     let refresh_ttl = state.settings.refresh_token_ttl;
     let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
     let access_token = state.jwt.issue(user.id, role, user.token_version)?;

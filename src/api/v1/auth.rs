@@ -1,6 +1,6 @@
 //! `/api/v1/auth`: login, refresh, logout.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -85,6 +85,11 @@ fn check_len(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>)
 /// Exchanges a username and password for an access token (a JWT, 15 minutes by default) and a refresh token
 /// (14 days, single use). A wrong password, an unknown username and a deactivated account all give the same
 /// 401 `invalid_credentials`.
+///
+/// Logins are throttled: 5 failed attempts per username per minute (counted whether or not the account exists; a
+/// successful login clears them) and 20 attempts per client address per minute, by default. Beyond that the
+/// answer is 429 with `Retry-After`. After three failures of an account, each further attempt is also answered
+/// a little later than the one before (half a second more each time by default, at most 3 s).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -96,12 +101,14 @@ fn check_len(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>)
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::ValidationFailed),
+        (status = 429, response = responses::TooManyRequests),
         (status = 500, response = responses::InternalError),
         (status = 503, response = responses::ServiceUnavailable)
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -112,6 +119,7 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    state.login_limiter.check_address(&req)?;
     let pair = service::auth::login(&state, input.username, input.password).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
@@ -131,6 +139,9 @@ fn checked_refresh_token(input: RefreshRequest) -> Result<String, ApiError> {
 /// Spends a refresh token and returns a new access token and a new refresh token. Each refresh token works once:
 /// presenting one that was already spent revokes every token of that login (a stolen token is then useless to
 /// the thief, and the owner logs in again). Deactivated accounts cannot refresh.
+///
+/// Refreshes count against the same per-address limit as logins (20 attempts per minute by default; beyond it
+/// 429 with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -142,16 +153,19 @@ fn checked_refresh_token(input: RefreshRequest) -> Result<String, ApiError> {
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::ValidationFailed),
+        (status = 429, response = responses::TooManyRequests),
         (status = 500, response = responses::InternalError),
         (status = 503, response = responses::ServiceUnavailable)
     )
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = checked_refresh_token(body.into_inner()?)?;
+    state.login_limiter.check_address(&req)?;
     let st = state.clone();
     let ttl = state.settings.refresh_token_ttl;
     let pair = db::run(&state.pool, move |conn| {
