@@ -16,6 +16,7 @@ mod openapi;
 mod participants;
 mod programs;
 mod schema_check;
+mod security;
 mod sessions;
 mod units;
 mod users;
