@@ -161,3 +161,49 @@ async fn a_client_that_trickles_its_headers_gets_408_within_six_seconds() {
         "408 after {elapsed:?}"
     );
 }
+
+#[tokio::test]
+async fn bulk_writes_over_their_item_limit_are_refused_whole_and_change_nothing() {
+    let app = spawn_app().await;
+    let callers = seed_callers(&app).await;
+    let admin = &callers.get(Role::Admin).token;
+    let mut conn = app.db();
+    let world = seed_world(
+        &mut conn,
+        super::fixtures::Spec {
+            event_status: "ongoing",
+            ..Default::default()
+        },
+    );
+    let before = fingerprint(&mut conn);
+    // 501 attendance lines (the schema's maxItems is 500): the same officer, so that only the count is wrong
+    // before the lines are judged one by one.
+    let records: Vec<Value> = (0..501)
+        .map(|_| json!({"participant_id": world.officer, "status": "present"}))
+        .collect();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/sessions/{}/attendance", world.session)))
+        .bearer_auth(admin)
+        .json(&json!({ "records": records }))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(crate::helpers::error_fields(&body), ["records"], "{body}");
+    // 1001 quotas (the service's limit is 1000).
+    let quotas: Vec<Value> = (0..1001)
+        .map(|_| json!({"unit_id": world.unit, "quota": 1}))
+        .collect();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/events/{}/quotas", world.event)))
+        .bearer_auth(admin)
+        .json(&quotas)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "too_long", "{body}");
+    assert_eq!(fingerprint(&mut conn), before);
+}

@@ -40,6 +40,9 @@ const SERVER_OWNED: &[&str] = &[
     "participant_id",
 ];
 
+/// What a caller of the public account operations (login, refresh) might try to set.
+const ACCOUNT_FIELDS: &[&str] = &["id", "role", "token_version", "password_hash", "is_active"];
+
 /// The object schema of a request body (the item schema for an array body) and whether the body is an array.
 fn request_object<'a>(doc: &'a Value, schema: &'a Value) -> (&'a Value, bool) {
     let schema = resolve(doc, schema);
@@ -131,7 +134,12 @@ async fn every_read_only_field_sent_to_a_write_operation_is_refused_and_changes_
         let (object, is_array) = request_object(&doc, &schema);
         let writable = property_names(object);
         let mut read_only: BTreeSet<String> = response_properties(&doc, &op);
-        read_only.extend(SERVER_OWNED.iter().map(|s| (*s).to_owned()));
+        // The public (login) operations get the account fields only: few requests, under any login rate limit.
+        let extra = match rule.access {
+            Access::Public => ACCOUNT_FIELDS,
+            Access::Roles { .. } => SERVER_OWNED,
+        };
+        read_only.extend(extra.iter().map(|s| (*s).to_owned()));
         read_only.retain(|f| !writable.contains(f));
         let token = match rule.access {
             Access::Public => None,
