@@ -4,17 +4,20 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test fmt lint ci openapi db db-stop build bench
+.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench
 
 help: ## List the targets
 	@echo 'Targets:'
-	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
 run: ## Start PostgreSQL if needed, build, load the demo data and serve on http://127.0.0.1:8080 (PORT=...)
 	scripts/run.sh
 
 test: ## Start PostgreSQL if needed and run every test (TEST_THREADS=4)
 	scripts/test.sh
+
+check-logs: ## Run the integration tests with logging on and fail on any NIP, token, password or name in the logs
+	scripts/check-logs.sh
 
 fmt: ## Format the code
 	cargo fmt --all
@@ -23,7 +26,7 @@ lint: ## Check formatting and run clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 
-ci: ## What CI runs: lint, then the tests
+ci: ## What CI runs: lint, the tests, then check-logs
 	bash .ci/run
 
 openapi: ## Regenerate the committed OpenAPI document from the code

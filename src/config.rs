@@ -54,6 +54,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub shutdown_timeout: Duration,
+    /// How long a client may take to send the request head: slower clients get 408 (slowloris).
+    pub client_request_timeout: Duration,
     /// How long an account checked for one request is trusted for the next ones (0: check every request).
     pub auth_cache_ttl: Duration,
     /// Registers `/__test/panic`: only the test harness turns this on.
@@ -155,6 +157,11 @@ impl Settings {
                 .unwrap_or_default(),
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
             shutdown_timeout: Duration::from_secs(parse(&get, "SHUTDOWN_TIMEOUT_SECONDS", 15)?),
+            client_request_timeout: Duration::from_millis(parse(
+                &get,
+                "CLIENT_REQUEST_TIMEOUT_MS",
+                5000,
+            )?),
             auth_cache_ttl: Duration::from_secs(parse(&get, "AUTH_CACHE_SECONDS", 5)?),
             enable_test_routes: false,
             login_max_failures_per_account: parse(&get, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
@@ -194,6 +201,13 @@ impl Settings {
         if self.login_failure_delay > Duration::from_secs(5) {
             return Err(ConfigError(
                 "LOGIN_FAILURE_DELAY_MS must be at most 5000".into(),
+            ));
+        }
+        if self.client_request_timeout < Duration::from_millis(100)
+            || self.client_request_timeout > Duration::from_secs(60)
+        {
+            return Err(ConfigError(
+                "CLIENT_REQUEST_TIMEOUT_MS must be between 100 and 60000".into(),
             ));
         }
         if self.workers == 0 {

@@ -300,6 +300,9 @@ impl ResponseError for ApiError {
         let mut builder = HttpResponse::build(self.status_code());
         builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         builder.insert_header((header::CACHE_CONTROL, "no-store"));
+        // Also here, not only in the app's `DefaultHeaders`: an error that a middleware returns (a handler panic)
+        // is rendered after the middlewares, which add headers to successful answers only.
+        builder.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
         match self {
             Self::Unauthorized { invalid_token, .. } => {
                 let value = if *invalid_token {

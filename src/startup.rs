@@ -79,6 +79,7 @@ impl Application {
         // contending for connections on r2d2's lock, which costs context switches (measured).
         let blocking_threads = (settings.db_pool_size as usize).div_ceil(workers) + 1;
         let shutdown = settings.shutdown_timeout.as_secs();
+        let client_request_timeout = settings.client_request_timeout;
         let state = web::Data::new(AppState {
             pool,
             jwt,
@@ -91,6 +92,7 @@ impl Application {
             .workers(workers)
             .worker_max_blocking_threads(blocking_threads)
             .shutdown_timeout(shutdown)
+            .client_request_timeout(client_request_timeout)
             .max_connections(4096)
             .listen(listener)?
             .run();

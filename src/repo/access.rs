@@ -56,3 +56,12 @@ pub fn participant_unit(
         .first(conn)
         .optional()
 }
+
+/// The status of an event, if it exists.
+pub fn event_status(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option<String>> {
+    crate::schema::events::table
+        .find(event_id)
+        .select(crate::schema::events::status)
+        .first(conn)
+        .optional()
+}

@@ -68,3 +68,17 @@ pub fn sees_personal_details(
         Role::Facilitator => false,
     }
 }
+
+/// Whether a draft event must stay hidden from the caller: a draft exists only for its managers, so for everybody
+/// else the event and everything below it (sessions, enrollments, quotas, attendance) is 404, as if unknown.
+pub fn hides_draft(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+    event_status: &str,
+) -> Result<bool, ApiError> {
+    Ok(
+        event_status == crate::domain::enums::EventStatus::Draft.as_str()
+            && !manages_event(conn, user, event_id)?,
+    )
+}

@@ -98,6 +98,9 @@ pub fn sheet(
     page: PageRequest,
 ) -> Result<Page<SheetRow>, ApiError> {
     let session = load_session(conn, session_id)?;
+    if access::hides_draft(conn, user, session.event_id, &session.event_status)? {
+        return Err(session_not_found());
+    }
     let scope = read_scope(conn, user, session.event_id)?;
     let (rows, total) = repo::sheet(
         conn,
@@ -269,7 +272,9 @@ pub fn summary(
     event_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<SummaryRow>, ApiError> {
-    if !repo::event_exists(conn, event_id)? {
+    let status =
+        access_repo::event_status(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    if access::hides_draft(conn, user, event_id, &status)? {
         return Err(ApiError::not_found("Event"));
     }
     let scope = read_scope(conn, user, event_id)?;

@@ -189,6 +189,9 @@ pub fn nominate(
     parse: impl FnOnce() -> Result<Nomination, ApiError>,
 ) -> Result<Enrollment, ApiError> {
     let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    if access::hides_draft(conn, user, event_id, &event.status)? {
+        return Err(ApiError::not_found("Event"));
+    }
     let manager = access::manages_event(conn, user, event_id)?;
     if !manager && !matches!(user.role, Role::UnitOperator | Role::Participant) {
         return Err(ApiError::forbidden());
@@ -508,7 +511,10 @@ pub fn list(
     order: EnrollmentOrder,
     page: PageRequest,
 ) -> Result<Page<Enrollment>, ApiError> {
-    repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    if access::hides_draft(conn, user, event_id, &event.status)? {
+        return Err(ApiError::not_found("Event"));
+    }
     let viewer = if access::manages_event(conn, user, event_id)? {
         Viewer::Manager
     } else {
@@ -573,7 +579,10 @@ pub fn quotas(
     user: &AuthUser,
     event_id: Uuid,
 ) -> Result<Vec<QuotaState>, ApiError> {
-    repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    if access::hides_draft(conn, user, event_id, &event.status)? {
+        return Err(ApiError::not_found("Event"));
+    }
     if user.role != Role::UnitOperator && !access::manages_event(conn, user, event_id)? {
         return Err(ApiError::forbidden());
     }

@@ -18,6 +18,7 @@ mod participants;
 mod programs;
 mod rate_limits;
 mod schema_check;
+mod security;
 mod sessions;
 mod units;
 mod users;

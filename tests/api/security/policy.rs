@@ -1,0 +1,271 @@
+//! THE POLICY TABLE: for every operation of the API, who may call it on objects they do not own.
+//!
+//! Deny by default: a role that is not in `allow` must be refused (403, or 404 for the roles in `hidden`, where the
+//! API hides that the object exists). A route without an entry here fails
+//! `every_operation_has_an_entry_in_the_policy_table`. Each entry also says how to reach a fresh object of the
+//! world (`path`) and gives a valid body, which the mass-assignment and limit tests reuse.
+
+use bimtek_api::domain::role::Role;
+use serde_json::{Value, json};
+
+use super::fixtures::{Callers, Spec, World, fresh_nip};
+use crate::helpers::PASSWORD;
+
+use Role::{Admin as A, Facilitator as F, Organizer as O, Participant as P, UnitOperator as U};
+
+pub const ALL: &[Role] = &[A, O, U, F, P];
+
+pub type PathFn = fn(&World) -> String;
+pub type BodyFn = fn(&World, &Callers) -> Value;
+
+#[derive(Clone, Copy)]
+pub enum Access {
+    /// No token needed (login, health): not part of the role matrix.
+    Public,
+    Roles {
+        /// May call it on the world's objects: answered with the documented success status.
+        allow: &'static [Role],
+        /// Refused with 404: the API does not admit that the object exists. Every other role: 403.
+        hidden: &'static [Role],
+        /// Allowed, but the answer is filtered: the world's officer must not appear in it at all.
+        scoped: &'static [Role],
+        /// Allowed and sees the officer's name, but never the NIP, the contacts or the check-in code.
+        masked: &'static [Role],
+    },
+}
+
+#[derive(Clone, Copy)]
+pub struct Rule {
+    /// `METHOD /path/{template}` exactly as in the OpenAPI document.
+    pub op: &'static str,
+    /// Empty for the main entry; a word (e.g. `draft`) for an extra case of the same operation.
+    pub variant: &'static str,
+    pub spec: Spec,
+    pub path: PathFn,
+    pub body: Option<BodyFn>,
+    pub access: Access,
+}
+
+fn rule(op: &'static str, path: PathFn, access: Access) -> Rule {
+    Rule {
+        op,
+        variant: "",
+        spec: Spec::default(),
+        path,
+        body: None,
+        access,
+    }
+}
+
+impl Rule {
+    fn body(mut self, body: BodyFn) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    fn event(mut self, status: &'static str) -> Self {
+        self.spec.event_status = status;
+        self
+    }
+
+    fn enrollment(mut self, status: &'static str) -> Self {
+        self.spec.enrollment_status = status;
+        self
+    }
+
+    fn attendance(mut self) -> Self {
+        self.spec.attendance = true;
+        self
+    }
+
+    /// The same operation on a draft event: only its managers (here: admins) learn that it exists.
+    fn on_draft(mut self) -> Self {
+        self.variant = "draft";
+        self.spec.event_status = "draft";
+        self.access = Access::Roles {
+            allow: &[A],
+            hidden: &[O, U, F, P],
+            scoped: &[],
+            masked: &[],
+        };
+        self
+    }
+}
+
+const fn only(allow: &'static [Role]) -> Access {
+    Access::Roles {
+        allow,
+        hidden: &[],
+        scoped: &[],
+        masked: &[],
+    }
+}
+
+const fn hidden_from_others(allow: &'static [Role], hidden: &'static [Role]) -> Access {
+    Access::Roles {
+        allow,
+        hidden,
+        scoped: &[],
+        masked: &[],
+    }
+}
+
+const fn scoped(
+    allow: &'static [Role],
+    scoped: &'static [Role],
+    masked: &'static [Role],
+) -> Access {
+    Access::Roles {
+        allow,
+        hidden: &[],
+        scoped,
+        masked,
+    }
+}
+
+fn refresh_body(_: &World, _: &Callers) -> Value {
+    json!({"refresh_token": "not-a-real-refresh-token-0123456789abcdef"})
+}
+
+fn session_body(w: &World, _: &Callers) -> Value {
+    json!({
+        "kind": "seminar",
+        "title": "New session",
+        "starts_at": format!("{}T02:00:00Z", w.starts_on),
+        "ends_at": format!("{}T03:00:00Z", w.starts_on),
+    })
+}
+
+/// The policy of every operation (and extra cases of some).
+pub fn rules() -> Vec<Rule> {
+    vec![
+        // --- public
+        rule("GET /health/live", |_| "/health/live".into(), Access::Public),
+        rule("GET /health/ready", |_| "/health/ready".into(), Access::Public),
+        rule("POST /api/v1/auth/login", |_| "/api/v1/auth/login".into(), Access::Public).body(|_, c| {
+            json!({"username": c.get(A).username, "password": PASSWORD})
+        }),
+        rule("POST /api/v1/auth/refresh", |_| "/api/v1/auth/refresh".into(), Access::Public)
+            .body(refresh_body),
+        rule("POST /api/v1/auth/logout", |_| "/api/v1/auth/logout".into(), Access::Public)
+            .body(refresh_body),
+        // --- the caller
+        rule("GET /api/v1/me", |_| "/api/v1/me".into(), only(ALL)),
+        // --- accounts: administrators only
+        rule("GET /api/v1/users", |_| "/api/v1/users".into(), only(&[A])),
+        rule("POST /api/v1/users", |_| "/api/v1/users".into(), only(&[A])).body(|w, _| {
+            json!({"username": format!("new-{}", w.tag), "password": "a long passphrase 2025", "role": "organizer"})
+        }),
+        rule("GET /api/v1/users/{id}", |w| format!("/api/v1/users/{}", w.organizer), only(&[A])),
+        rule("PATCH /api/v1/users/{id}", |w| format!("/api/v1/users/{}", w.organizer), only(&[A]))
+            .body(|_, _| json!({"display_name": "Renamed"})),
+        rule("DELETE /api/v1/users/{id}", |w| format!("/api/v1/users/{}", w.organizer), only(&[A])),
+        // --- units: everybody reads, administrators write
+        rule("GET /api/v1/units", |_| "/api/v1/units".into(), only(ALL)),
+        rule("POST /api/v1/units", |_| "/api/v1/units".into(), only(&[A])).body(|w, _| {
+            json!({"code": format!("N-{}", w.tag.to_uppercase()), "name": "New unit", "type": "lapas"})
+        }),
+        rule("GET /api/v1/units/{id}", |w| format!("/api/v1/units/{}", w.unit), only(ALL)),
+        rule("PATCH /api/v1/units/{id}", |w| format!("/api/v1/units/{}", w.unit), only(&[A]))
+            .body(|_, _| json!({"name": "Renamed unit"})),
+        rule("DELETE /api/v1/units/{id}", |w| format!("/api/v1/units/{}", w.spare_unit), only(&[A])),
+        // --- programs: everybody reads, administrators and organizers write
+        rule("GET /api/v1/programs", |_| "/api/v1/programs".into(), only(ALL)),
+        rule("POST /api/v1/programs", |_| "/api/v1/programs".into(), only(&[A, O]))
+            .body(|w, _| json!({"name": format!("New program {}", w.tag), "year": 2025})),
+        rule("GET /api/v1/programs/{id}", |w| format!("/api/v1/programs/{}", w.program), only(ALL)),
+        rule("PATCH /api/v1/programs/{id}", |w| format!("/api/v1/programs/{}", w.program), only(&[A, O]))
+            .body(|_, _| json!({"description": "Angkatan II"})),
+        rule("DELETE /api/v1/programs/{id}", |w| format!("/api/v1/programs/{}", w.spare_program), only(&[A, O])),
+        // --- officers: administrators and organizers; a unit operator only their unit's; a facilitator reads with
+        // the NIP masked; a participant only themself
+        rule("GET /api/v1/participants", |_| "/api/v1/participants".into(), scoped(ALL, &[U, P], &[F])),
+        rule("POST /api/v1/participants", |_| "/api/v1/participants".into(), only(&[A, O])).body(|w, _| {
+            json!({"nip": fresh_nip(), "full_name": "New officer", "sex": "male", "employee_type": "pns",
+                   "unit_id": w.unit})
+        }),
+        rule("GET /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.officer), scoped(&[A, O, F], &[], &[F])),
+        rule("PATCH /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.officer), only(&[A, O]))
+            .body(|_, _| json!({"position": "Konselor Adiksi"})),
+        rule("DELETE /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.spare_officer), only(&[A, O])),
+        rule("GET /api/v1/participants/{id}/attendance", |w| format!("/api/v1/participants/{}/attendance", w.officer),
+            scoped(&[A, O], &[O], &[])).attendance(),
+        rule("POST /api/v1/participants/{id}/erase", |w| format!("/api/v1/participants/{}/erase", w.officer), only(&[A])),
+        // --- events: everybody reads published events; their managers (admins, their organizers) change them
+        rule("GET /api/v1/events", |_| "/api/v1/events".into(), only(ALL)),
+        rule("POST /api/v1/events", |_| "/api/v1/events".into(), only(&[A, O])).body(|w, _| {
+            json!({"title": "New event", "kind": "workshop", "host_unit_id": w.unit, "starts_on": w.starts_on,
+                   "ends_on": w.ends_on, "capacity": 10})
+        }),
+        rule("GET /api/v1/events/{id}", |w| format!("/api/v1/events/{}", w.event), only(ALL)),
+        rule("GET /api/v1/events/{id}", |w| format!("/api/v1/events/{}", w.event), only(ALL)).on_draft(),
+        rule("PATCH /api/v1/events/{id}", |w| format!("/api/v1/events/{}", w.event), only(&[A]))
+            .body(|_, _| json!({"capacity": 45})),
+        rule("DELETE /api/v1/events/{id}", |w| format!("/api/v1/events/{}", w.spare_event), only(&[A])),
+        rule("POST /api/v1/events/{id}/publish", |w| format!("/api/v1/events/{}/publish", w.event), only(&[A]))
+            .event("draft"),
+        rule("POST /api/v1/events/{id}/start", |w| format!("/api/v1/events/{}/start", w.event), only(&[A])),
+        rule("POST /api/v1/events/{id}/complete", |w| format!("/api/v1/events/{}/complete", w.event), only(&[A]))
+            .event("ongoing"),
+        rule("POST /api/v1/events/{id}/cancel", |w| format!("/api/v1/events/{}/cancel", w.event), only(&[A])),
+        rule("GET /api/v1/events/{id}/attendance-summary", |w| format!("/api/v1/events/{}/attendance-summary", w.event),
+            scoped(&[A, U, P], &[U, P], &[])).event("ongoing").attendance(),
+        rule("GET /api/v1/events/{id}/attendance-summary", |w| format!("/api/v1/events/{}/attendance-summary", w.event),
+            only(ALL)).on_draft(),
+        rule("GET /api/v1/events/{id}/enrollments", |w| format!("/api/v1/events/{}/enrollments", w.event),
+            scoped(&[A, U, P], &[U, P], &[])),
+        rule("GET /api/v1/events/{id}/enrollments", |w| format!("/api/v1/events/{}/enrollments", w.event), only(ALL))
+            .on_draft(),
+        rule("POST /api/v1/events/{id}/enrollments", |w| format!("/api/v1/events/{}/enrollments", w.event), only(&[A]))
+            .body(|w, _| json!({"participant_id": w.spare_officer})),
+        rule("POST /api/v1/events/{id}/enrollments", |w| format!("/api/v1/events/{}/enrollments", w.event), only(&[A]))
+            .body(|w, _| json!({"participant_id": w.spare_officer}))
+            .on_draft(),
+        rule("GET /api/v1/events/{id}/quotas", |w| format!("/api/v1/events/{}/quotas", w.event), only(&[A, U])),
+        rule("GET /api/v1/events/{id}/quotas", |w| format!("/api/v1/events/{}/quotas", w.event), only(ALL)).on_draft(),
+        rule("PUT /api/v1/events/{id}/quotas", |w| format!("/api/v1/events/{}/quotas", w.event), only(&[A]))
+            .body(|w, _| json!([{"unit_id": w.unit, "quota": 3}])),
+        rule("GET /api/v1/events/{id}/sessions", |w| format!("/api/v1/events/{}/sessions", w.event), only(ALL)),
+        rule("GET /api/v1/events/{id}/sessions", |w| format!("/api/v1/events/{}/sessions", w.event), only(ALL))
+            .on_draft(),
+        rule("POST /api/v1/events/{id}/sessions", |w| format!("/api/v1/events/{}/sessions", w.event), only(&[A]))
+            .body(session_body),
+        // --- sessions: readable with their event; written by the event's managers; attendance also by the
+        // facilitators leading the session
+        rule("GET /api/v1/sessions/{id}", |w| format!("/api/v1/sessions/{}", w.session), only(ALL)),
+        rule("GET /api/v1/sessions/{id}", |w| format!("/api/v1/sessions/{}", w.session), only(ALL)).on_draft(),
+        rule("PATCH /api/v1/sessions/{id}", |w| format!("/api/v1/sessions/{}", w.session), only(&[A]))
+            .body(|_, _| json!({"location": "Aula"})),
+        rule("DELETE /api/v1/sessions/{id}", |w| format!("/api/v1/sessions/{}", w.session), only(&[A])),
+        rule("GET /api/v1/sessions/{id}/attendance", |w| format!("/api/v1/sessions/{}/attendance", w.session),
+            scoped(&[A, U, P], &[U, P], &[])).event("ongoing").attendance(),
+        rule("GET /api/v1/sessions/{id}/attendance", |w| format!("/api/v1/sessions/{}/attendance", w.session),
+            only(ALL)).on_draft(),
+        rule("PUT /api/v1/sessions/{id}/attendance", |w| format!("/api/v1/sessions/{}/attendance", w.session), only(&[A]))
+            .event("ongoing")
+            .body(|w, _| json!({"records": [{"participant_id": w.officer, "status": "present"}]})),
+        // The check-in code is the credential: anyone holding it may present it (a kiosk, a facilitator's device),
+        // except that a participant account checks in only itself.
+        rule("POST /api/v1/sessions/{id}/check-in", |w| format!("/api/v1/sessions/{}/check-in", w.session),
+            scoped(ALL, &[P], &[])).event("ongoing").body(|w, _| json!({"code": w.check_in_code})),
+        // --- enrollments: the event's managers; the operator of the officer's unit and the officer themself;
+        // everybody else does not learn that the enrollment exists
+        rule("GET /api/v1/enrollments/{id}", |w| format!("/api/v1/enrollments/{}", w.enrollment),
+            hidden_from_others(&[A], &[O, U, F, P])),
+        rule("PATCH /api/v1/enrollments/{id}", |w| format!("/api/v1/enrollments/{}", w.enrollment),
+            hidden_from_others(&[A], &[O, U, F, P])).body(|_, _| json!({"note": "Changed"})),
+        rule("POST /api/v1/enrollments/{id}/approve", |w| format!("/api/v1/enrollments/{}/approve", w.enrollment),
+            hidden_from_others(&[A], &[O, U, F, P])).enrollment("nominated"),
+        rule("POST /api/v1/enrollments/{id}/reject", |w| format!("/api/v1/enrollments/{}/reject", w.enrollment),
+            hidden_from_others(&[A], &[O, U, F, P])).enrollment("nominated"),
+        rule("POST /api/v1/enrollments/{id}/withdraw", |w| format!("/api/v1/enrollments/{}/withdraw", w.enrollment),
+            hidden_from_others(&[A], &[O, U, F, P])),
+    ]
+}
+
+/// The main entry of an operation.
+pub fn main_rule(key: &str) -> Option<Rule> {
+    rules()
+        .into_iter()
+        .find(|r| r.op == key && r.variant.is_empty())
+}
