@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench
+.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults
 
 help: ## List the targets
 	@echo 'Targets:'
@@ -44,3 +44,6 @@ build: ## Build the release binary (target/release/bimtek-api)
 
 bench: ## Seed a large dataset and measure the API against pgbench -S (SCALE=0.1: tables 10x smaller)
 	bench/run.sh
+
+faults: ## Fault tests: PostgreSQL restarts under load, then kill -9 during bulk writes (private cluster, not 5432)
+	status=0; scripts/faults/pg-restart.sh || status=1; scripts/faults/kill9.sh || status=1; exit $$status

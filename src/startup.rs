@@ -207,6 +207,10 @@ fn build_app(
         .configure(|cfg| {
             if test_routes {
                 cfg.route("/__test/panic", web::get().to(test_panic));
+                cfg.route(
+                    "/__test/hold-connections",
+                    web::get().to(test_hold_connections),
+                );
             }
         })
         .default_service(web::to(fallback::not_matched))
@@ -226,4 +230,29 @@ fn build_app(
 #[allow(clippy::panic)]
 async fn test_panic() -> actix_web::HttpResponse {
     panic!("deliberate panic of the test route");
+}
+
+/// `?ms=`: how long the test route holds every pooled connection (at most 10 s).
+#[derive(Debug, serde::Deserialize)]
+struct HoldQuery {
+    ms: u64,
+}
+
+/// Checks out every connection of the pool and keeps them for `ms` milliseconds, so that a test can watch the
+/// service answer 503 while the pool is exhausted. Registered only with `enable_test_routes`.
+async fn test_hold_connections(
+    state: web::Data<AppState>,
+    query: web::Query<HoldQuery>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let hold = std::time::Duration::from_millis(query.ms.min(10_000));
+    let held = web::block(move || -> Result<usize, ApiError> {
+        let connections = (0..pool.max_size())
+            .map(|_| pool.get())
+            .collect::<Result<Vec<_>, _>>()?;
+        std::thread::sleep(hold);
+        Ok(connections.len())
+    })
+    .await??;
+    Ok(actix_web::HttpResponse::Ok().json(serde_json::json!({ "held": held })))
 }

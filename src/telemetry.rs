@@ -82,7 +82,14 @@ impl RootSpanBuilder for RequestSpan {
         let latency_ms = started.map(|s| s.0.elapsed().as_secs_f64() * 1000.0);
         span.record("http.status_code", status);
         let _entered = span.enter();
-        if status >= 500 {
+        if status == 503 {
+            // The database is down or busy: expected during an outage, already answered with Retry-After.
+            tracing::warn!(
+                http.status_code = status,
+                latency_ms,
+                "request refused: service unavailable"
+            );
+        } else if status >= 500 {
             tracing::error!(http.status_code = status, latency_ms, "request failed");
         } else {
             tracing::info!(http.status_code = status, latency_ms, "request completed");

@@ -7,6 +7,7 @@
 mod attendance;
 mod auth;
 mod cli;
+mod concurrency;
 mod enrollments;
 mod errors;
 mod events;
