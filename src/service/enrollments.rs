@@ -135,6 +135,13 @@ fn load_visible(
     id: Uuid,
 ) -> Result<(EnrollmentView, Viewer), ApiError> {
     let view = repo::find_view(conn, id)?.ok_or_else(not_found)?;
+    // A draft event is hidden from all but its managers, and so is everything below it.
+    let event_id = view.enrollment.event_id;
+    if let Some(event) = repo::event_state(conn, event_id)?
+        && access::hides_draft(conn, user, event_id, &event.status)?
+    {
+        return Err(not_found());
+    }
     match viewer_of(conn, user, &view)? {
         Some(viewer) => Ok((view, viewer)),
         None => Err(not_found()),

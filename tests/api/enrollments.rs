@@ -1165,3 +1165,36 @@ async fn bad_quota_lists_are_refused_whole() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_enrollment_in_a_draft_event_is_hidden_even_from_its_officer_and_their_operator() {
+    let app = spawn_app().await;
+    let (operator, operator_token) = app.user_with_token(Role::UnitOperator).await;
+    let unit = unit_of(&app, &operator);
+    let (_, officer, officer_token) = participant_account(&app, unit, "Officer of a draft").await;
+    let event = seed_event(&app, "draft", 10);
+    let (enrollment, _) = seed_enrollment(&app, event, officer, "nominated");
+    for token in [&officer_token, &operator_token] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/enrollments/{enrollment}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let body = assert_problem(response, 404, "not_found").await;
+        assert!(!body.to_string().contains("Officer of a draft"));
+    }
+    // Once the event is published, the same enrollment is theirs to see.
+    set_event_status(&app, event, "published");
+    for token in [&officer_token, &operator_token] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/enrollments/{enrollment}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+}
