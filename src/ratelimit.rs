@@ -387,7 +387,10 @@ mod tests {
             "LOGIN_FAILURE_DELAY_MS" => Some("500".to_owned()),
             _ => None,
         });
-        let l = LoginLimiter::new(&settings.unwrap());
+        let Ok(settings) = settings else {
+            panic!("the test settings are valid");
+        };
+        let l = LoginLimiter::new(&settings);
         assert_eq!(l.delay_for(3), Duration::ZERO);
         assert_eq!(l.delay_for(4), Duration::from_millis(500));
         assert_eq!(l.delay_for(5), Duration::from_millis(1000));
