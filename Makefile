@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults
+.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults schemathesis
 
 help: ## List the targets
 	@echo 'Targets:'
@@ -47,3 +47,6 @@ bench: ## Seed a large dataset and measure the API against pgbench -S (SCALE=0.1
 
 faults: ## Fault tests: PostgreSQL restarts under load, then kill -9 during bulk writes (private cluster, not 5432)
 	status=0; scripts/faults/pg-restart.sh || status=1; scripts/faults/kill9.sh || status=1; exit $$status
+
+schemathesis: ## Property-based API tests: schemathesis 4.32.5 against the served spec (fresh database, demo data)
+	scripts/schemathesis.sh

@@ -99,6 +99,7 @@ pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T
         },
         errors: Vec::new(),
     })?;
+    whole_numbers_as_integers(&mut value);
     let mut errors = schema_errors(&T::schema(), &value);
     if errors.iter().any(|e| e.field.is_empty()) {
         return Err(ApiError::validation(errors));
@@ -129,6 +130,26 @@ pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T
         }
     }
     Err(ApiError::validation(errors))
+}
+
+/// JSON (and JSON Schema's `integer`) does not tell `2025` from `2025.0`; serde's integer types do. Numbers with
+/// no fractional part become integers, so that every value the schema calls an integer is accepted as one.
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *value = Value::from(whole);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 /// Unknown and missing top-level properties, judged by the type's OpenAPI schema.

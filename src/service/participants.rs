@@ -84,7 +84,7 @@ const SELF_EDITABLE: &[&str] = &["email", "phone"];
 pub const EMAIL_PATTERN: &str = r"^[^@\s]+@[^@\s]+\.[^@\s]+$";
 pub const EMAIL_MAX: usize = 254;
 /// Phone: digits with an optional leading `+`, spaces or dashes between them; 7-20 digits, at most 32 characters.
-pub const PHONE_PATTERN: &str = r"^\+?[0-9]([0-9 -]*[0-9])?$";
+pub const PHONE_PATTERN: &str = r"^\+?[0-9]([ -]*[0-9]){6,19}$";
 pub const PHONE_MAX: usize = 32;
 pub const PHONE_MIN: usize = 7;
 

@@ -162,10 +162,11 @@ pub async fn update(
             let new_role = role.unwrap_or(current_role);
             let new_unit = unit_id.unwrap_or(current.unit_id);
             let new_participant = participant_id.unwrap_or(current.participant_id);
+            // The role rule applies to the resulting unit, also when the patch leaves the unit alone.
             check_links(
                 conn,
                 new_role,
-                unit_id.and(new_unit),
+                new_unit,
                 participant_id.and(new_participant),
             )?;
             if new_role == Role::UnitOperator && new_unit.is_none() {

@@ -19,6 +19,7 @@ mod participants;
 mod programs;
 mod rate_limits;
 mod schema_check;
+mod schemathesis_findings;
 mod security;
 mod sessions;
 mod units;

@@ -263,37 +263,37 @@ impl CreateEventRequest {
 #[schema(example = json!({"capacity": 45, "legal_basis": "W.16-UM.01.01-1234"}))]
 pub struct UpdateEventRequest {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    #[schema(value_type = String, min_length = 1, max_length = 300)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<EventKind>)]
+    #[schema(value_type = EventKind)]
     pub kind: Option<Option<EventKind>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub program_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(value_type = Uuid)]
     pub host_unit_id: Option<Option<Uuid>>,
     /// Every session must stay inside the dates (409 `sessions_outside_dates`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(value_type = NaiveDate)]
     pub starts_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(value_type = NaiveDate)]
     pub ends_on: Option<Option<NaiveDate>>,
     /// Not below the number of approved enrollments (409 `capacity_below_approved`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, minimum = 1, maximum = 10000)]
+    #[schema(value_type = i64, minimum = 1, maximum = 10000)]
     pub capacity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 100)]
     pub attendance_threshold: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100)]
+    #[schema(value_type = i64, minimum = 0, maximum = 100)]
     pub pass_score: Option<Option<i64>>,
     /// Changing it does not change the JP already stored on sessions.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, minimum = 1, maximum = 240)]
+    #[schema(value_type = i64, minimum = 1, maximum = 240)]
     pub jp_minutes: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable, max_length = 300)]
@@ -303,11 +303,11 @@ pub struct UpdateEventRequest {
     pub description: Option<Option<String>>,
     /// Replaces the organizers; administrators only.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<Uuid>>, max_items = 50)]
+    #[schema(value_type = Vec<Uuid>, max_items = 50)]
     pub organizer_ids: Option<Option<Vec<Uuid>>>,
     /// Archive (`true`) or restore (`false`) a completed or cancelled event.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub archived: Option<Option<bool>>,
 }
 
@@ -426,7 +426,11 @@ pub struct ListEventsQuery {
     /// Only events that start on or before this day.
     pub starts_to: Option<NaiveDate>,
     /// Case-insensitive substring of the title.
-    #[param(min_length = 1, max_length = 100)]
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub q: Option<String>,
     /// Include archived events (default: hidden).
     #[param(default = false)]
@@ -440,16 +444,7 @@ impl ListEventsQuery {
     fn parse(self) -> Result<(EventFilter, EventOrder, PageRequest), ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
-        let q = self.q.map(|q| q.trim().to_owned());
-        match q.as_deref().map(|q| q.chars().count()) {
-            Some(0) => errors.push(FieldError::new("q", "too_short", "must not be empty")),
-            Some(n) if n > 100 => errors.push(FieldError::new(
-                "q",
-                "too_long",
-                "must be at most 100 characters",
-            )),
-            _ => {}
-        }
+        let q = super::search_query(self.q, &mut errors);
         if let (Some(from), Some(to)) = (self.starts_from, self.starts_to)
             && to < from
         {

@@ -79,3 +79,25 @@ pub fn versioned(
     }
     response.json(body)
 }
+
+/// The `q` search parameter of the lists: at most 100 characters, not only spaces, no NUL (PostgreSQL text cannot
+/// hold one). The schema states the same with `maxLength` and `pattern`. Returns it trimmed.
+pub fn search_query(q: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let q = q?;
+    if q.chars().count() > 100 {
+        errors.push(FieldError::new(
+            "q",
+            "too_long",
+            "must be at most 100 characters",
+        ));
+    } else if q.contains('\0') {
+        errors.push(FieldError::new(
+            "q",
+            "invalid_characters",
+            "must not contain NUL characters",
+        ));
+    } else if q.trim().is_empty() {
+        errors.push(FieldError::new("q", "too_short", "must not be empty"));
+    }
+    Some(q.trim().to_owned())
+}

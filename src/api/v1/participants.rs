@@ -156,7 +156,7 @@ pub struct CreateParticipantRequest {
     #[schema(
         min_length = 7,
         max_length = 32,
-        pattern = r"^\+?[0-9]([0-9 -]*[0-9])?$"
+        pattern = r"^\+?[0-9]([ -]*[0-9]){6,19}$"
     )]
     pub phone: Option<String>,
 }
@@ -214,7 +214,7 @@ pub struct UpdateParticipantRequest {
     #[schema(value_type = Option<String>, nullable, max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, nullable, min_length = 7, max_length = 32, pattern = r"^\+?[0-9]([0-9 -]*[0-9])?$")]
+    #[schema(value_type = Option<String>, nullable, min_length = 7, max_length = 32, pattern = r"^\+?[0-9]([ -]*[0-9]){6,19}$")]
     pub phone: Option<Option<String>>,
     /// `true` archives the record, `false` restores it.
     #[serde(default, deserialize_with = "double_option")]
@@ -280,7 +280,11 @@ pub struct ListParticipantsQuery {
     #[param(inline)]
     pub employee_type: Option<EmployeeType>,
     /// A part of the name, case- and accent-insensitive (`elia` finds `Élia`). NIPs are never searched here.
-    #[param(min_length = 1, max_length = 100)]
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub q: Option<String>,
     /// Include archived and erased records (default false).
     #[param(default = false)]
@@ -294,16 +298,7 @@ impl ListParticipantsQuery {
     fn parse(self) -> Result<(ParticipantFilter, ParticipantOrder, PageRequest), ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
-        let q = self.q.map(|q| q.trim().to_owned());
-        match q.as_deref().map(|q| q.chars().count()) {
-            Some(0) => errors.push(FieldError::new("q", "too_short", "must not be empty")),
-            Some(n) if n > 100 => errors.push(FieldError::new(
-                "q",
-                "too_long",
-                "must be at most 100 characters",
-            )),
-            _ => {}
-        }
+        let q = super::search_query(self.q, &mut errors);
         let name = q.as_deref().map(text::search_form);
         if name.as_deref() == Some("") && q.as_deref().is_some_and(|q| !q.is_empty()) {
             errors.push(FieldError::new(

@@ -140,17 +140,17 @@ impl CreateProgramRequest {
 #[schema(example = json!({"description": "Angkatan I", "archived": false}))]
 pub struct UpdateProgramRequest {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
+    #[schema(value_type = i32, minimum = 2000, maximum = 2100)]
     pub year: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable, max_length = 4000)]
     pub description: Option<Option<String>>,
     /// `true` archives the program (sets `archived_at`), `false` restores it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub archived: Option<Option<bool>>,
 }
 
@@ -210,7 +210,11 @@ pub struct ListProgramsQuery {
     #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// Case-insensitive substring of the name (`%` and `_` match literally).
-    #[param(min_length = 1, max_length = 100)]
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub q: Option<String>,
     /// Include archived programs (default `false`).
     #[param(default = false)]
@@ -227,16 +231,7 @@ impl ListProgramsQuery {
         if let Some(year) = self.year {
             errors.extend(parse_year(year).err());
         }
-        let q = self.q.map(|q| q.trim().to_owned());
-        match q.as_deref().map(|q| q.chars().count()) {
-            Some(0) => errors.push(FieldError::new("q", "too_short", "must not be empty")),
-            Some(n) if n > 100 => errors.push(FieldError::new(
-                "q",
-                "too_long",
-                "must be at most 100 characters",
-            )),
-            _ => {}
-        }
+        let q = super::search_query(self.q, &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::BadRequest {
                 code: "invalid_query",

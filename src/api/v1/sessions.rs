@@ -194,26 +194,26 @@ impl CreateSessionRequest {
 pub struct UpdateSessionRequest {
     /// A code of the session kinds table (see the create request).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[a-z][a-z0-9_]{1,39}$", min_length = 2, max_length = 40)]
+    #[schema(value_type = String, pattern = "^[a-z][a-z0-9_]{1,39}$", min_length = 2, max_length = 40)]
     pub kind: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    #[schema(value_type = String, min_length = 1, max_length = 300)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = DateTime<Utc>)]
     pub starts_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = DateTime<Utc>)]
     pub ends_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable, max_length = 300)]
     pub location: Option<Option<String>>,
     /// Replaces the facilitators.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<Uuid>>, max_items = 20)]
+    #[schema(value_type = Vec<Uuid>, max_items = 20)]
     pub facilitator_ids: Option<Option<Vec<Uuid>>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100)]
+    #[schema(value_type = i64, minimum = 0, maximum = 100)]
     pub jp: Option<Option<i64>>,
 }
 

@@ -224,13 +224,13 @@ impl CreateUnitRequest {
 #[schema(example = json!({"name": "Lapas Kelas IIA Palangka Raya", "class": "IIA", "archived": false}))]
 pub struct UpdateUnitRequest {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+    #[schema(value_type = String, min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
     pub code: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option", rename = "type")]
-    #[schema(value_type = Option<UnitType>)]
+    #[schema(value_type = UnitType)]
     pub unit_type: Option<Option<UnitType>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<UnitClass>, nullable)]
@@ -249,7 +249,7 @@ pub struct UpdateUnitRequest {
     pub active_until: Option<Option<NaiveDate>>,
     /// `true` archives the unit (sets `archived_at`), `false` restores it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub archived: Option<Option<bool>>,
 }
 
@@ -320,7 +320,11 @@ pub struct ListUnitsQuery {
     /// Only the direct children of this unit.
     pub parent_id: Option<Uuid>,
     /// Case-insensitive substring of the code or name (`%` and `_` match literally).
-    #[param(min_length = 1, max_length = 100)]
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub q: Option<String>,
     /// Only units active on this day (`active_from` <= day <= `active_until`, open ends included).
     pub active_on: Option<NaiveDate>,
@@ -336,16 +340,7 @@ impl ListUnitsQuery {
     fn parse(self) -> Result<(UnitFilter, UnitOrder, PageRequest), ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
-        let q = self.q.map(|q| q.trim().to_owned());
-        match q.as_deref().map(|q| q.chars().count()) {
-            Some(0) => errors.push(FieldError::new("q", "too_short", "must not be empty")),
-            Some(n) if n > 100 => errors.push(FieldError::new(
-                "q",
-                "too_long",
-                "must be at most 100 characters",
-            )),
-            _ => {}
-        }
+        let q = super::search_query(self.q, &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::BadRequest {
                 code: "invalid_query",

@@ -141,7 +141,7 @@ impl CreateUserRequest {
 #[schema(example = json!({"role": "organizer", "display_name": "Penyelenggara Bimtek"}))]
 pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Role>)]
+    #[schema(value_type = Role)]
     pub role: Option<Option<Role>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200)]
@@ -153,11 +153,11 @@ pub struct UpdateUserRequest {
     #[schema(value_type = Option<Uuid>, nullable)]
     pub participant_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_active: Option<Option<bool>>,
     /// A new password, 12-128 characters.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 12, max_length = 128)]
+    #[schema(value_type = String, min_length = 12, max_length = 128)]
     pub password: Option<Option<String>>,
 }
 
@@ -225,7 +225,11 @@ pub struct ListUsersQuery {
     /// Only accounts of this unit.
     pub unit_id: Option<Uuid>,
     /// Case-insensitive substring of the username or display name.
-    #[param(min_length = 1, max_length = 100)]
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub q: Option<String>,
     /// Sort order; `-` means descending. Ties are broken by id.
     #[param(inline)]
@@ -236,16 +240,7 @@ impl ListUsersQuery {
     fn parse(self) -> Result<(UserFilter, UserOrder, PageRequest), ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
-        let q = self.q.map(|q| q.trim().to_owned());
-        match q.as_deref().map(|q| q.chars().count()) {
-            Some(0) => errors.push(FieldError::new("q", "too_short", "must not be empty")),
-            Some(n) if n > 100 => errors.push(FieldError::new(
-                "q",
-                "too_long",
-                "must be at most 100 characters",
-            )),
-            _ => {}
-        }
+        let q = super::search_query(self.q, &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::BadRequest {
                 code: "invalid_query",

@@ -1,0 +1,62 @@
+"""Custom schemathesis checks for bimtek-api (loaded by scripts/schemathesis.sh via SCHEMATHESIS_HOOKS)."""
+
+import schemathesis
+from schemathesis.core.failures import Failure
+
+# Field error codes that a schema cannot express: the value is well formed, but refers to something that does
+# not exist (or no longer exists) in the database.
+REFERENCE_CODES = {"unknown_reference"}
+
+# Rules about the state of a referenced object, as (field, code): the id is well formed and names an object, but
+# that object may not be used here.
+STATE_RULES = {
+    ("parent_id", "archived"),  # the parent unit is archived
+    ("parent_id", "invalid_parent"),  # the parent is not of the type the hierarchy needs
+    ("parent_id", "cycle"),  # the parent is the unit itself or one of its descendants
+}
+
+# Cross-field rules (each documented in the operation's description and answered with 422), as (field, code):
+CROSS_FIELD_RULES = {
+    ("ends_on", "out_of_range"),  # an event ends on or after the day it starts
+    ("starts_on", "out_of_range"),  # the same, when a patch moves only the start
+    ("ends_at", "out_of_range"),  # a session ends after it starts
+    ("active_until", "out_of_range"),  # a unit is active until a day on or after active_from
+    ("nip", "sex_mismatch"),  # digit 15 of a NIP encodes the sex
+    # The NIP's embedded dates: a real calendar day, not in the future, first appointment at least 15 years after
+    # birth and not in the future, the PPPK variant without a month. The schema states the 18-digit shape only.
+    ("nip", "invalid_birth_date"),
+    ("nip", "invalid_appointment_date"),
+    ("unit_id", "required"),  # a unit_operator account needs its unit
+    ("grade", "not_applicable"),  # a PPPK officer has no civil-service grade
+    ("starts_to", "out_of_range"),  # list filter: the range of start days ends on or after it begins (400)
+    ("parent_id", "not_allowed"),  # a kanwil is the top of the unit hierarchy
+    ("parent_id", "required"),  # every other unit has a parent
+}
+
+
+@schemathesis.check
+def bimtek_positive_rejected_only_for_unschematic_rules(ctx, response, case):
+    """A schema-valid request may get 400 or 422 only for a rule that a schema cannot state.
+
+    That is: every field error is about a referenced object (missing, or in a state that forbids its use here), or
+    is a listed cross-field rule. A 400 or 422 without field errors (malformed JSON, ...) on schema-valid data is
+    always a failure.
+    """
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code not in (400, 422):
+        return None
+    try:
+        body = response.json()
+    except Exception:  # noqa: BLE001 - any unparsable body is a failure here
+        body = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    pairs = {(e.get("field"), e.get("code")) for e in errors or [] if isinstance(e, dict)}
+    unexplained = {(f, c) for f, c in pairs if c not in REFERENCE_CODES and (f, c) not in CROSS_FIELD_RULES | STATE_RULES}
+    if pairs and not unexplained:
+        return None
+    codes = {f"{f}:{c}" for f, c in unexplained}
+    raise Failure(
+        operation=case.operation.label,
+        title="Schema-valid request rejected with 400/422 for a rule missing from the schema",
+        message=f"Field error codes {sorted(c for c in codes if c)!r}: add the rule to the OpenAPI schema",
+    )
