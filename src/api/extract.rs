@@ -108,6 +108,20 @@ pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T
         for error in errors.iter().filter(|e| e.code == "unknown_field") {
             map.remove(&error.field);
         }
+        // PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
+        let with_nul: Vec<String> = map
+            .iter()
+            .filter(|(_, v)| contains_nul(v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for field in with_nul {
+            map.remove(&field);
+            errors.push(FieldError::new(
+                field,
+                "invalid_characters",
+                "must not contain the NUL character (U+0000)",
+            ));
+        }
     }
     // Type errors come one at a time from serde: record one, remove the offending value, try again.
     for _ in 0..32 {
@@ -149,6 +163,15 @@ fn whole_numbers_as_integers(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
         Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
         _ => {}
+    }
+}
+
+fn contains_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)),
+        _ => false,
     }
 }
 
@@ -273,24 +296,35 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
 }
 
 /// The version named by an `If-Match` header: `None` when there is no header or it is `*`.
-/// A value that names no version (`"abc"`, a weak tag) can never match: 412.
+/// A value that is not `*` or a tag of digits (`"abc"`, a list) is a malformed request: 400 `invalid_if_match`.
+/// A weak tag never matches; like a well-formed tag of another version, it gets 412 from the service.
 pub fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::PreconditionFailed)?
-        .trim();
+    // The shape the OpenAPI document states: `*` or a tag of 1-9 digits (`"3"`, `W/"3"`). Anything else is 400.
+    let malformed = || ApiError::BadRequest {
+        code: "invalid_if_match",
+        detail: "If-Match must be * or the ETag of a version, e.g. \"3\".".to_owned(),
+        errors: Vec::new(),
+    };
+    let value = value.to_str().map_err(|_| malformed())?.trim();
     if value == "*" {
         return Ok(None);
     }
-    value
+    // A weak tag is well formed but never matches: If-Match compares strongly (RFC 9110, 13.1.1).
+    let (weak, value) = match value.strip_prefix("W/") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let version = value
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
+        .filter(|v| (1..=9).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|v| v.parse::<i32>().ok())
-        .map(Some)
-        .ok_or(ApiError::PreconditionFailed)
+        .ok_or_else(malformed)?;
+    // Versions start at 1: -1 never matches, and the service answers 412 after checking the body like any other.
+    Ok(Some(if weak { -1 } else { version }))
 }
 
 /// The strong entity tag of a resource version.

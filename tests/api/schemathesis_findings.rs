@@ -122,3 +122,42 @@ async fn the_schema_of_a_patch_does_not_call_a_field_nullable_that_refuses_null(
     let body = assert_problem(refused, 422, "validation_failed").await;
     assert_eq!(error_fields(&body), ["year"]);
 }
+
+#[tokio::test]
+async fn a_malformed_if_match_is_a_400_and_a_stale_one_a_412() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let user = app.seed_user(Role::Facilitator);
+    let path = format!("/api/v1/users/{}", user.id);
+    for malformed in ["null", "0", "\"abc\"", "\"-1\"", "\"1\", \"2\"", "W/1"] {
+        let response = app
+            .client
+            .delete(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", malformed)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 400, "invalid_if_match").await;
+    }
+    for never_matching in ["\"7\"", "W/\"1\""] {
+        let response = app
+            .client
+            .delete(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", never_matching)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 412, "precondition_failed").await;
+    }
+    let read = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = read.json().await.unwrap();
+    assert_eq!(body["is_active"], true);
+}

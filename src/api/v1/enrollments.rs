@@ -435,7 +435,7 @@ pub async fn get_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
     ),
     request_body(content = UpdateEnrollmentRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
@@ -485,7 +485,7 @@ pub async fn update_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this decision is based on")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this decision is based on")
     ),
     security(("bearer_auth" = [])),
     responses(
@@ -525,7 +525,7 @@ pub async fn approve_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this decision is based on")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this decision is based on")
     ),
     security(("bearer_auth" = [])),
     responses(
@@ -567,7 +567,7 @@ pub async fn reject_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on")
     ),
     security(("bearer_auth" = [])),
     responses(

@@ -627,7 +627,7 @@ pub async fn get_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
     ),
     request_body(content = UpdateEventRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
@@ -678,7 +678,7 @@ pub async fn update_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(
@@ -739,7 +739,7 @@ async fn transition(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(
@@ -773,7 +773,7 @@ pub async fn publish_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(
@@ -808,7 +808,7 @@ pub async fn start_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(
@@ -843,7 +843,7 @@ pub async fn complete_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(

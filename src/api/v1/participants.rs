@@ -477,7 +477,7 @@ pub async fn get_participant(
     tag = "participants",
     params(
         ("id" = Uuid, Path, description = "The participant id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
     ),
     request_body(content = UpdateParticipantRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
@@ -534,7 +534,7 @@ pub async fn update_participant(
     tag = "participants",
     params(
         ("id" = Uuid, Path, description = "The participant id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(
@@ -578,7 +578,7 @@ pub async fn delete_participant(
     tag = "participants",
     params(
         ("id" = Uuid, Path, description = "The participant id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version to erase, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to erase, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(

@@ -376,7 +376,7 @@ pub async fn get_program(
     tag = "programs",
     params(
         ("id" = Uuid, Path, description = "The program id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
     ),
     request_body(content = UpdateProgramRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
@@ -426,7 +426,7 @@ pub async fn update_program(
     tag = "programs",
     params(
         ("id" = Uuid, Path, description = "The program id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(

@@ -394,7 +394,7 @@ pub async fn get_user(
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "The account id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
     ),
     request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
@@ -440,7 +440,7 @@ pub async fn update_user(
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "The account id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the version to deactivate, e.g. `\"3\"`")
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to deactivate, e.g. `\"3\"`")
     ),
     security(("bearer_auth" = [])),
     responses(
