@@ -117,6 +117,58 @@ vocabulary! {
     AttendanceMethod { Manual = "manual", Code = "code" }
 }
 
+vocabulary! {
+    /// Kind of instrument: `pre_test` / `post_test` (knowledge tests, Kirkpatrick level 2), `event_evaluation`
+    /// (evaluasi penyelenggaraan, level 1), `facilitator_evaluation` (evaluasi narasumber, level 1), `follow_up`
+    /// (evaluasi pasca pelatihan, 3-6 months later, level 3).
+    InstrumentKind {
+        PreTest = "pre_test", PostTest = "post_test", EventEvaluation = "event_evaluation",
+        FacilitatorEvaluation = "facilitator_evaluation", FollowUp = "follow_up",
+    }
+}
+
+vocabulary! {
+    /// Lifecycle of an instrument: `draft` (being written) -> `open` (accepting responses) -> `closed`.
+    InstrumentStatus { Draft = "draft", Open = "open", Closed = "closed" }
+}
+
+vocabulary! {
+    /// Type of a question: `likert` (scale 1..4 or 1..5), `single_choice`, `multiple_choice`, `number`, `text`.
+    QuestionType {
+        Likert = "likert", SingleChoice = "single_choice", MultipleChoice = "multiple_choice",
+        Number = "number", Text = "text",
+    }
+}
+
+vocabulary! {
+    /// Who answers: `participant` (the enrolled officer), `alumnus` (the officer, at follow-up) or `supervisor`
+    /// (atasan langsung of the alumnus, at follow-up).
+    RespondentKind { Participant = "participant", Alumnus = "alumnus", Supervisor = "supervisor" }
+}
+
+vocabulary! {
+    /// A score of an officer in an event: `pre_test`, `post_test`, `practical` (the simulation assessment).
+    ScoreKind { PreTest = "pre_test", PostTest = "post_test", Practical = "practical" }
+}
+
+vocabulary! {
+    /// Where a score came from: `instrument` (an answered test, scored from its key) or `manual` (entered).
+    ScoreSource { Instrument = "instrument", Manual = "manual" }
+}
+
+vocabulary! {
+    /// Outcome of an officer in an event: `certificate` (sertifikat: attendance threshold met and passed),
+    /// `attendance_letter` (surat keterangan: threshold met, not passed), `not_completed`.
+    Outcome {
+        Certificate = "certificate", AttendanceLetter = "attendance_letter", NotCompleted = "not_completed",
+    }
+}
+
+vocabulary! {
+    /// Kind of certificate: `sertifikat` (passed) or `surat_keterangan` (letter of attendance).
+    CertificateKind { Sertifikat = "sertifikat", SuratKeterangan = "surat_keterangan" }
+}
+
 impl EventStatus {
     /// Completed and cancelled events are final: nothing about them changes any more.
     pub fn is_final(self) -> bool {

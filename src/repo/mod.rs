@@ -2,12 +2,14 @@
 
 pub mod access;
 pub mod attendance;
+pub mod audit;
 pub mod demo;
 pub mod enrollments;
 pub mod events;
 pub mod participants;
 pub mod programs;
 pub mod refresh_tokens;
+pub mod results;
 pub mod sessions;
 pub mod units;
 pub mod users;

@@ -1,0 +1,10 @@
+DROP TABLE certificates;
+DROP TABLE certificate_sequences;
+DROP TABLE scores;
+DROP TABLE answers;
+DROP TABLE responses;
+DROP TABLE response_receipts;
+DROP TABLE questions;
+DROP TABLE instruments;
+DROP TABLE instrument_templates;
+DROP TABLE audit_log;
