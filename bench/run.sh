@@ -30,6 +30,12 @@ if [[ $(pg -c "SELECT count(*) FROM participants WHERE full_name LIKE 'Peserta %
     echo "bench: seeding (scale $scale)..." >&2
     pg -v scale="$scale" -f bench/seed.sql
 fi
+if [[ $(pg -c "SELECT count(*) FROM events WHERE title = 'Bench Report A'") == 0 ]]; then
+    echo "bench: seeding the report events (500 and 2,000 officers)..." >&2
+    pg -v title='Bench Report A' -v officers=500 -v first=1 -f bench/seed-report.sql
+    pg -v title='Bench Report B' -v officers=2000 -v first=501 -f bench/seed-report.sql
+fi
+pg -v officers=5000 -f bench/seed-checkin.sql
 printf '%s\n' 'bench-admin-password' | "$bin" create-admin --username bench.admin >/dev/null
 
 # pgbench tables live in their own database on the same server.
@@ -71,11 +77,34 @@ end
 LUA
 } >"$lua_dir/get.lua"
 
+{
+    echo 'codes = {'
+    pg -c "SELECT '\"' || e.check_in_code || '\",' FROM enrollments e JOIN events v ON v.id = e.event_id WHERE v.title = 'Bench Check-in' ORDER BY e.id"
+    echo '}'
+    echo 'sessions = {'
+    pg -c "SELECT '\"' || s.id || '\",' FROM sessions s JOIN events v ON v.id = s.event_id WHERE v.title = 'Bench Check-in' ORDER BY s.title"
+    echo '}'
+    cat <<'LUA'
+local token = os.getenv("BENCH_TOKEN")
+local counter = 0
+-- every (session, code) pair once: each request is one attendance write
+request = function()
+    local code = codes[(counter % #codes) + 1]
+    local session = sessions[(math.floor(counter / #codes) % #sessions) + 1]
+    counter = counter + 1
+    return wrk.format("POST", "/api/v1/sessions/" .. session .. "/check-in",
+        {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"},
+        '{"code":"' .. code .. '"}')
+end
+LUA
+} >"$lua_dir/checkin.lua"
+
 declare -A rps p50 p99
 run_wrk() { # name, then env assignments for the lua script
     local name=$1 output
     shift
-    output=$(env "$@" wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$lua_dir/get.lua" "http://127.0.0.1:$port" 2>&1)
+    local script=${SCRIPT:-get} threads=${THREADS:-2} clients=${CLIENTS:-$connections} seconds=${SECONDS_PER_CASE:-$duration}
+    output=$(env "$@" wrk -t"$threads" -c"$clients" -d"${seconds}s" --latency -s "$lua_dir/$script.lua" "http://127.0.0.1:$port" 2>&1)
     if grep -q 'Non-2xx' <<<"$output"; then
         echo "bench: $name had non-2xx answers:" >&2
         echo "$output" >&2
@@ -89,9 +118,28 @@ pgbench_s=$(pgbench -S -n -c "$connections" -j 2 -T "$duration" "$pgbench_url" 2
     awk '/^tps/ {print int($3)}')
 run_wrk participant_get BENCH_PATH_PREFIX=/api/v1/participants/
 run_wrk participant_list "BENCH_PATH=/api/v1/participants?unit_id=$unit&sort=full_name&limit=20"
+report_a=$(pg -c "SELECT id FROM events WHERE title = 'Bench Report A'")
+report_b=$(pg -c "SELECT id FROM events WHERE title = 'Bench Report B'")
+run_wrk event_report "BENCH_PATH=/api/v1/events/$report_a/report"
+pgbench_tpcb=$(pgbench -n -c "$connections" -j 2 -T "$duration" "$pgbench_url" 2>/dev/null | awk '/^tps/ {print int($3)}')
+checkins_before=$(pg -c "SELECT count(*) FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN events v ON v.id = s.event_id WHERE v.title = 'Bench Check-in'")
+SCRIPT=checkin run_wrk check_in
+checkins=$(($(pg -c "SELECT count(*) FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN events v ON v.id = s.event_id WHERE v.title = 'Bench Check-in'") - checkins_before))
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 
+# Single-client medians: the report and results of an event of 500 officers and of one four times as large,
+# against the single-participant GET (issue 4: at most 10x, and at most 4.5x more for the larger event).
+solo() { THREADS=1 CLIENTS=1 SECONDS_PER_CASE=${SOLO_SECONDS:-5} run_wrk "$@"; }
+solo solo_participant BENCH_PATH_PREFIX=/api/v1/participants/
+solo solo_report_a "BENCH_PATH=/api/v1/events/$report_a/report"
+solo solo_report_b "BENCH_PATH=/api/v1/events/$report_b/report"
+solo solo_results_a "BENCH_PATH=/api/v1/events/$report_a/results?limit=100"
+solo solo_results_b "BENCH_PATH=/api/v1/events/$report_b/results?limit=100"
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# wrk prints latencies as 812.00us, 4.01ms or 1.02s
+ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
+lat_ratio() { ratio "$(ms "$1")" "$(ms "$2")"; }
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(psql "$admin_url" -qAt -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL"
 counts=$(pg -c "SELECT (SELECT count(*) FROM participants) || ' participants, ' || (SELECT count(*) FROM events) || ' events, ' || (SELECT count(*) FROM sessions) || ' sessions, ' || (SELECT count(*) FROM enrollments) || ' enrollments, ' || (SELECT count(*) FROM attendance) || ' attendance records'")
 
@@ -106,6 +154,19 @@ WORKERS=$WORKERS and DB_POOL_SIZE=$DB_POOL_SIZE, everything on the same cores.
 | pgbench -S (reference) | $pgbench_s | | | 1.00 |
 | GET /api/v1/participants/{id} (authenticated, random ids) | ${rps[participant_get]} | ${p50[participant_get]} | ${p99[participant_get]} | $(ratio "${rps[participant_get]}" "$pgbench_s") |
 | GET /api/v1/participants?unit_id=..&sort=full_name&limit=20 (with total) | ${rps[participant_list]} | ${p50[participant_list]} | ${p99[participant_list]} | $(ratio "${rps[participant_list]}" "$pgbench_s") |
+| GET /api/v1/events/{id}/report (500 officers, 20 sessions, 20,000 answers) | ${rps[event_report]} | ${p50[event_report]} | ${p99[event_report]} | $(ratio "${rps[event_report]}" "$pgbench_s") |
+| pgbench, default TPC-B-like script (write reference) | $pgbench_tpcb | | | |
+| POST /api/v1/sessions/{id}/check-in ($checkins attendance rows written) | ${rps[check_in]} | ${p50[check_in]} | ${p99[check_in]} | $(ratio "${rps[check_in]}" "$pgbench_tpcb") x pgbench TPC-B |
+
+Single client (wrk -t1 -c1), medians against the single-participant GET:
+
+| case | p50 | p99 | p50 / participant GET p50 |
+|---|---|---|---|
+| GET /api/v1/participants/{id} | ${p50[solo_participant]} | ${p99[solo_participant]} | 1.00 |
+| GET /api/v1/events/{id}/report, 500 officers | ${p50[solo_report_a]} | ${p99[solo_report_a]} | $(lat_ratio "${p50[solo_report_a]}" "${p50[solo_participant]}") |
+| GET /api/v1/events/{id}/report, 2,000 officers | ${p50[solo_report_b]} | ${p99[solo_report_b]} | $(lat_ratio "${p50[solo_report_b]}" "${p50[solo_participant]}") ($(lat_ratio "${p50[solo_report_b]}" "${p50[solo_report_a]}") x the 500) |
+| GET /api/v1/events/{id}/results?limit=100, 500 officers | ${p50[solo_results_a]} | ${p99[solo_results_a]} | $(lat_ratio "${p50[solo_results_a]}" "${p50[solo_participant]}") |
+| GET /api/v1/events/{id}/results?limit=100, 2,000 officers | ${p50[solo_results_b]} | ${p99[solo_results_b]} | $(lat_ratio "${p50[solo_results_b]}" "${p50[solo_participant]}") ($(lat_ratio "${p50[solo_results_b]}" "${p50[solo_results_a]}") x the 500) |
 
 Server peak RSS: $((peak_kb / 1024)) MiB.
 MD
