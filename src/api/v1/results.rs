@@ -40,7 +40,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// The most rows one `PUT` of scores may carry.
-const ITEMS_MAX: usize = 1000;
+const ITEMS_MAX: usize = 500;
 
 fn invalid_query(errors: Vec<FieldError>) -> ApiError {
     ApiError::BadRequest {
@@ -185,8 +185,8 @@ pub struct ScoreItemInput {
     {"enrollment_id": "6b4d0f1f-8e8c-4a6f-8b1c-2d3e4f5a6b7c", "kind": "practical", "score": null}
 ]}))]
 pub struct PutScoresRequest {
-    /// At most 1000 rows, each enrollment and kind at most once.
-    #[schema(max_items = 1000)]
+    /// At most 500 rows (a body is at most 64 KiB), each enrollment and kind at most once.
+    #[schema(max_items = 500)]
     pub items: Vec<ScoreItemInput>,
 }
 
@@ -311,7 +311,7 @@ pub async fn get_scores(
 
 /// Enter scores
 ///
-/// Writes paper-test and practical scores, all-or-nothing (at most 1000 rows, 422 `items` otherwise). Every row
+/// Writes paper-test and practical scores, all-or-nothing (at most 500 rows, 422 `items` otherwise). Every row
 /// is checked first and every bad one named: `items[i].kind` (unknown), `items[i].score` (`required`,
 /// `out_of_range` outside 0-100, `too_precise` beyond two decimals, `from_instrument` when clearing a score of an
 /// answered test), `items[i].enrollment_id` (`not_enrolled`: no approved enrollment of this event) and `items[i]`
