@@ -360,6 +360,7 @@ pub async fn put_scores(
 
 /// An officer, as results and reports show them.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "name": "Dewi Lestari"}))]
 pub struct ParticipantRef {
     pub id: Uuid,
     /// Null after the officer's data was erased.
@@ -488,6 +489,7 @@ pub async fn get_results(
 
 /// The event the report is about, with its rules.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan PM Rehabilitasi Sosial", "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "attendance_threshold": 80, "pass_score": 70, "jp_minutes": 45}))]
 pub struct ReportEvent {
     pub id: Uuid,
     pub title: String,
@@ -504,6 +506,7 @@ pub struct ReportEvent {
 
 /// Enrollments by state.
 #[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(example = json!({"nominated": 0, "approved": 30, "rejected": 2, "waitlisted": 0, "withdrawn": 1, "total": 33}))]
 pub struct EnrollmentCounts {
     pub nominated: i64,
     pub approved: i64,
@@ -515,6 +518,7 @@ pub struct EnrollmentCounts {
 
 /// Attendance of one session among the approved officers.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"session_id": "3b4c5d6e-7f8a-4b9c-8d0e-1f2a3b4c5d6e", "title": "Morning meeting", "kind": "morning_meeting", "starts_at": "2025-08-02T00:00:00Z", "jp": 2, "present": 27, "late": 1, "excused": 1, "sick": 0, "absent": 1, "unrecorded": 0, "rate": 93.3}))]
 pub struct SessionAttendanceLine {
     pub session_id: Uuid,
     pub title: String,
@@ -534,6 +538,7 @@ pub struct SessionAttendanceLine {
 
 /// Attendance of one unit's approved officers.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"unit_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "unit_name": "Lapas Narkotika Kelas IIA Kasongan", "officers": 5, "attended": 28, "rate": 93.3}))]
 pub struct UnitAttendanceLine {
     pub unit_id: Uuid,
     pub unit_name: String,
@@ -546,6 +551,7 @@ pub struct UnitAttendanceLine {
 
 /// Attendance overall, per session and per unit.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"officers": 30, "sessions_total": 6, "rate": 91.7, "per_session": [], "per_unit": []}))]
 pub struct AttendanceBlock {
     /// Approved officers.
     pub officers: i64,
@@ -558,6 +564,7 @@ pub struct AttendanceBlock {
 
 /// How many scores of a kind exist, and their mean (two decimals).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"n": 29, "mean": 81.9}))]
 pub struct ScoreStats {
     pub n: i64,
     pub mean: Option<f64>,
@@ -565,6 +572,7 @@ pub struct ScoreStats {
 
 /// Level 2 (pembelajaran): pre-test, post-test, gains, pass rate and the practical assessment.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"level": "level_2_learning", "level_label": "Level 2 - Pembelajaran", "pre_test": {"n": 30, "mean": 54.2}, "post_test": {"n": 29, "mean": 81.9}, "paired_n": 29, "mean_gain": 27.4, "mean_normalized_gain": 0.6012, "passed": 26, "pass_rate": 89.7, "practical": {"n": 30, "mean": 84.0}}))]
 pub struct LearningBlock {
     pub level: KirkpatrickLevel,
     /// The level in Indonesian.
@@ -586,6 +594,7 @@ pub struct LearningBlock {
 
 /// Officers by outcome.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"certificate": 26, "attendance_letter": 3, "not_completed": 1}))]
 pub struct OutcomeCounts {
     pub certificate: i64,
     pub attendance_letter: i64,
@@ -594,6 +603,7 @@ pub struct OutcomeCounts {
 
 /// How many answers gave one scale value.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"value": 4.0, "count": 12}))]
 pub struct ValueCount {
     pub value: f64,
     pub count: i64,
@@ -601,6 +611,7 @@ pub struct ValueCount {
 
 /// A Likert question: answers, mean (two decimals) and the count of each scale value.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"question_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", "position": 1, "prompt": "Materi sesuai kebutuhan", "scale": 5, "n": 30, "mean": 4.3, "distribution": [{"value": 1.0, "count": 0}, {"value": 2.0, "count": 1}, {"value": 3.0, "count": 2}, {"value": 4.0, "count": 12}, {"value": 5.0, "count": 15}]}))]
 pub struct LikertQuestion {
     pub question_id: Uuid,
     pub position: i32,
@@ -615,6 +626,7 @@ pub struct LikertQuestion {
 
 /// An evaluation instrument and the summaries of its Likert questions.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"instrument_id": "6d7e8f9a-0b1c-4d2e-8f3a-4b5c6d7e8f9a", "kind": "event_evaluation", "title": "Evaluasi Penyelenggaraan", "anonymous": true, "session_id": null, "facilitator_id": null, "responses": 30, "questions": []}))]
 pub struct InstrumentBlock {
     pub instrument_id: Uuid,
     pub kind: InstrumentKind,
@@ -629,6 +641,7 @@ pub struct InstrumentBlock {
 
 /// The mean Likert answer of the facilitator evaluations of one facilitator or one session.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "b3f1c1de-3c55-4e0e-9a53-4f1c6f1f2a10", "name": "Tim Rehabilitasi Lapas Kasongan", "responses": 28, "n": 112, "mean": 3.6}))]
 pub struct TargetMeanLine {
     /// The facilitator's user id, or the session id.
     pub id: Uuid,
@@ -642,6 +655,7 @@ pub struct TargetMeanLine {
 
 /// Level 1 (reaksi): evaluasi penyelenggaraan and evaluasi narasumber.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"level": "level_1_reaction", "level_label": "Level 1 - Reaksi", "instruments": [], "per_facilitator": [], "per_session": []}))]
 pub struct ReactionBlock {
     pub level: KirkpatrickLevel,
     pub level_label: String,
@@ -652,6 +666,7 @@ pub struct ReactionBlock {
 
 /// Level 3 (perilaku): evaluasi pasca pelatihan, by alumni and supervisors.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"level": "level_3_behavior", "level_label": "Level 3 - Perilaku", "instruments": []}))]
 pub struct BehaviorBlock {
     pub level: KirkpatrickLevel,
     pub level_label: String,
@@ -660,6 +675,7 @@ pub struct BehaviorBlock {
 
 /// A free-text answer of an evaluation.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"instrument_id": "6d7e8f9a-0b1c-4d2e-8f3a-4b5c6d7e8f9a", "kind": "event_evaluation", "level": "level_1_reaction", "question_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", "prompt": "Saran", "text": "Simulasi kelompok terapi sangat bermanfaat", "participant_id": null}))]
 pub struct CommentLine {
     pub instrument_id: Uuid,
     pub kind: InstrumentKind,
@@ -673,6 +689,7 @@ pub struct CommentLine {
 
 /// Free-text comments of the evaluations (the first 200; the evaluation export has them all).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"total": 1, "items": [{"instrument_id": "6d7e8f9a-0b1c-4d2e-8f3a-4b5c6d7e8f9a", "kind": "event_evaluation", "level": "level_1_reaction", "question_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", "prompt": "Saran", "text": "Simulasi kelompok terapi sangat bermanfaat", "participant_id": null}]}))]
 pub struct CommentsBlock {
     pub total: i64,
     pub items: Vec<CommentLine>,
@@ -967,6 +984,7 @@ pub async fn get_event_report(
 
 /// One event of a program with its figures.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan", "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "enrollments": 33, "approved": 30, "certificate": 26, "attendance_letter": 3, "not_completed": 1, "completion_rate": 96.7, "mean_attendance_rate": 91.7, "certificates_issued": 29, "certificate_rate": 96.7}))]
 pub struct ProgramEventLine {
     pub event_id: Uuid,
     pub title: String,
@@ -991,6 +1009,7 @@ pub struct ProgramEventLine {
 
 /// Sums over a program's events.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"events": 1, "approved": 30, "completed": 29, "certificates_issued": 29, "completion_rate": 96.7, "certificate_rate": 96.7}))]
 pub struct ProgramTotals {
     pub events: i64,
     pub approved: i64,
@@ -1002,6 +1021,7 @@ pub struct ProgramTotals {
 
 /// The program a report is about.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "4a7b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", "name": "PM Rehabilitasi Sosial", "year": 2025}))]
 pub struct ReportProgram {
     pub id: Uuid,
     pub name: String,
@@ -1107,6 +1127,7 @@ pub async fn get_program_report(
 
 /// One training of an officer in the year.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan", "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "outcome": "certificate", "attendance_rate": 83.3, "post_score": 85.5, "jp_earned": 10}))]
 pub struct UnitTrainingLine {
     pub event_id: Uuid,
     pub title: String,
@@ -1122,6 +1143,7 @@ pub struct UnitTrainingLine {
 
 /// An officer of the unit and their trainings of the year.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"participant": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "name": "Dewi Lestari"}, "jp_total": 10, "minutes_total": 450, "trainings_completed": 1, "trainings": []}))]
 pub struct UnitOfficerLine {
     pub participant: ParticipantRef,
     /// JP earned in the year's trainings.
@@ -1135,6 +1157,7 @@ pub struct UnitOfficerLine {
 
 /// Sums over the unit's officers.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"officers": 12, "officers_trained": 5, "jp_total": 50}))]
 pub struct UnitTotals {
     pub officers: i64,
     /// Officers with at least one training in the year.
