@@ -141,6 +141,10 @@ pub fn slugs(title: &str) -> (String, String) {
                 break;
             }
         }
+        let mut out: String = out.chars().take(60).collect();
+        while out.ends_with('-') {
+            out.pop();
+        }
         if out.is_empty() {
             "acara".to_owned()
         } else {
