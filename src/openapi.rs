@@ -51,7 +51,8 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "events", description = "Training events (Bimtek) and their lifecycle draft -> published -> ongoing -> completed (or cancelled)."),
         (name = "sessions", description = "Sessions of an event (morning meeting, seminar, group therapy, ...) with facilitators and JP."),
         (name = "enrollments", description = "Nomination, approval up to capacity, waitlist and withdrawal of officers in an event."),
-        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code.")
+        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code."),
+        (name = "results", description = "Scores (pre-test, post-test, practical), each officer's result and outcome (sertifikat, surat keterangan), reports per event, program and unit by Kirkpatrick level, and CSV exports (daftar hadir, rekap nilai, rekap evaluasi).")
     )
 )]
 pub struct ApiDoc;

@@ -60,6 +60,48 @@ fn round4(value: f64) -> f64 {
     (value * 10_000.0).round() / 10_000.0
 }
 
+/// The Kirkpatrick level a report block measures, with its Indonesian label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub enum KirkpatrickLevel {
+    /// Level 1, reaksi: how the officers rated the event and its facilitators (evaluasi penyelenggaraan and
+    /// evaluasi narasumber).
+    #[serde(rename = "level_1_reaction")]
+    Reaction,
+    /// Level 2, pembelajaran: what they learned (pre-test and post-test).
+    #[serde(rename = "level_2_learning")]
+    Learning,
+    /// Level 3, perilaku: what changed at work months later (evaluasi pasca pelatihan).
+    #[serde(rename = "level_3_behavior")]
+    Behavior,
+}
+
+impl KirkpatrickLevel {
+    /// The Indonesian label shown in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reaction => "Level 1 - Reaksi",
+            Self::Learning => "Level 2 - Pembelajaran",
+            Self::Behavior => "Level 3 - Perilaku",
+        }
+    }
+
+    /// The level an instrument kind measures.
+    pub fn of_instrument(kind: crate::domain::enums::InstrumentKind) -> Self {
+        use crate::domain::enums::InstrumentKind as K;
+        match kind {
+            K::EventEvaluation | K::FacilitatorEvaluation => Self::Reaction,
+            K::PreTest | K::PostTest => Self::Learning,
+            K::FollowUp => Self::Behavior,
+        }
+    }
+}
+
+/// Whether a score has at most two decimals (scores are kept to the hundredth).
+pub fn has_two_decimals_at_most(score: f64) -> bool {
+    let scaled = score * 100.0;
+    (scaled - scaled.round()).abs() < 1e-6
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +139,22 @@ mod tests {
             ..inputs(90.0, None)
         };
         assert_eq!(no_test.outcome(), Outcome::Certificate);
+    }
+
+    #[test]
+    fn scores_are_kept_to_the_hundredth_and_levels_have_labels() {
+        assert!(has_two_decimals_at_most(87.25) && has_two_decimals_at_most(100.0));
+        assert!(has_two_decimals_at_most(0.1 + 0.2));
+        assert!(!has_two_decimals_at_most(87.255));
+        use crate::domain::enums::InstrumentKind;
+        assert_eq!(
+            KirkpatrickLevel::of_instrument(InstrumentKind::FollowUp).label(),
+            "Level 3 - Perilaku"
+        );
+        assert_eq!(
+            KirkpatrickLevel::of_instrument(InstrumentKind::FacilitatorEvaluation),
+            KirkpatrickLevel::Reaction
+        );
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! Results of an event's approved officers in one aggregate query: attendance (present or late count), JP
-//! earned, the pre, post and practical scores, and the event's rules. The outcome itself is decided by
-//! `domain::result` from these figures.
+//! earned, the pre, post and practical scores, and the event's rules. The outcome shown is decided by
+//! `domain::result` from these figures; the query also computes it (`outcome`), with the same rule on the same
+//! rounded figures, so that lists can be filtered by it and reports can count it in SQL.
+//!
+//! [`results_ctes`] is the shared core: the per-officer figures of a set of events, as common table expressions
+//! ending in `o` (one row per approved enrollment, with `outcome`). The event report, the program and unit reports
+//! and the CSV exports all read it.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -10,6 +15,61 @@ use uuid::Uuid;
 use crate::domain::result::ResultInputs;
 use crate::repo::attendance::Scope;
 
+/// The common table expressions of the per-officer results of the events matching `event_filter` (a condition on
+/// `events`, written by this module only, with bind parameters). The last one, `o`, has one row per approved
+/// enrollment: `event_id, enrollment_id, participant_id, full_name, name_search, nip, erased_at, unit_id,
+/// unit_name, sessions_total, sessions_attended, attendance_rate, jp_earned, pre_score, post_score,
+/// practical_score, attendance_threshold, pass_score, jp_minutes, outcome`.
+///
+/// The outcome mirrors `domain::result::ResultInputs::outcome`: `not_completed` below the event's attendance
+/// threshold, else `certificate` when the event needs no test (pass score 0) or the post score reaches the pass
+/// score, else `attendance_letter`.
+pub fn results_ctes(event_filter: &str) -> String {
+    format!(
+        "ev AS (SELECT id, attendance_threshold::float8 AS threshold, pass_score::float8 AS pass_score, jp_minutes
+                FROM events WHERE {event_filter}),
+         total AS (SELECT s.event_id, count(*) AS n FROM ev JOIN sessions s ON s.event_id = ev.id GROUP BY s.event_id),
+         att AS (
+             SELECT a.enrollment_id, count(*) AS attended, sum(s.jp) AS jp
+             FROM ev
+             JOIN sessions s ON s.event_id = ev.id
+             JOIN attendance a ON a.session_id = s.id AND a.status IN ('present', 'late')
+             GROUP BY a.enrollment_id),
+         sc AS (
+             SELECT sc.enrollment_id,
+                    max(sc.score) FILTER (WHERE sc.kind = 'pre_test') AS pre_score,
+                    max(sc.score) FILTER (WHERE sc.kind = 'post_test') AS post_score,
+                    max(sc.score) FILTER (WHERE sc.kind = 'practical') AS practical_score
+             FROM ev
+             JOIN enrollments e ON e.event_id = ev.id
+             JOIN scores sc ON sc.enrollment_id = e.id
+             GROUP BY sc.enrollment_id),
+         r AS (
+             SELECT e.event_id, e.id AS enrollment_id, e.participant_id, p.full_name, p.name_search, p.nip,
+                    p.erased_at, p.unit_id, u.name AS unit_name,
+                    coalesce(total.n, 0) AS sessions_total,
+                    coalesce(att.attended, 0) AS sessions_attended,
+                    CASE WHEN coalesce(total.n, 0) = 0 THEN 0::float8
+                         ELSE round(coalesce(att.attended, 0) * 1000.0 / total.n)::float8 / 10 END AS attendance_rate,
+                    coalesce(att.jp, 0)::int8 AS jp_earned,
+                    sc.pre_score, sc.post_score, sc.practical_score,
+                    ev.threshold AS attendance_threshold, ev.pass_score, ev.jp_minutes::int8 AS jp_minutes
+             FROM ev
+             JOIN enrollments e ON e.event_id = ev.id AND e.status = 'approved'
+             JOIN participants p ON p.id = e.participant_id
+             JOIN units u ON u.id = p.unit_id
+             LEFT JOIN total ON total.event_id = ev.id
+             LEFT JOIN att ON att.enrollment_id = e.id
+             LEFT JOIN sc ON sc.enrollment_id = e.id),
+         o AS (
+             SELECT r.*,
+                    CASE WHEN r.attendance_rate < r.attendance_threshold THEN 'not_completed'
+                         WHEN r.pass_score <= 0 OR r.post_score >= r.pass_score THEN 'certificate'
+                         ELSE 'attendance_letter' END AS outcome
+             FROM r)"
+    )
+}
+
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ResultRow {
     #[diesel(sql_type = SqlUuid)]
@@ -18,10 +78,18 @@ pub struct ResultRow {
     pub participant_id: Uuid,
     #[diesel(sql_type = Text)]
     pub full_name: String,
+    /// The sort key (for keyset pages).
+    #[diesel(sql_type = Text)]
+    pub name_search: String,
+    /// Null after an erasure.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub nip: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub erased_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = SqlUuid)]
     pub unit_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub unit_name: String,
     #[diesel(sql_type = BigInt)]
     pub sessions_total: i64,
     #[diesel(sql_type = BigInt)]
@@ -31,6 +99,9 @@ pub struct ResultRow {
     pub attendance_rate: f64,
     #[diesel(sql_type = BigInt)]
     pub jp_earned: i64,
+    /// Minutes of one JP in this event.
+    #[diesel(sql_type = BigInt)]
+    pub jp_minutes: i64,
     #[diesel(sql_type = Nullable<Double>)]
     pub pre_score: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
@@ -41,6 +112,9 @@ pub struct ResultRow {
     pub attendance_threshold: f64,
     #[diesel(sql_type = Double)]
     pub pass_score: f64,
+    /// The outcome as SQL computed it (for filters); the API shows `inputs().outcome()`.
+    #[diesel(sql_type = Text)]
+    pub outcome: String,
     /// Lines before paging.
     #[diesel(sql_type = BigInt)]
     pub total: i64,
@@ -57,56 +131,60 @@ impl ResultRow {
     }
 }
 
-/// The results of an event's approved officers, ordered by name, as the scope allows; `limit`/`offset` page.
+/// Filters of the results list.
+#[derive(Debug, Clone, Default)]
+pub struct ResultFilter {
+    /// Who the caller may see.
+    pub scope: Scope,
+    /// Only officers of this unit.
+    pub unit_id: Option<Uuid>,
+    /// Only this outcome (`certificate`, `attendance_letter`, `not_completed`).
+    pub outcome: Option<&'static str>,
+}
+
+/// Where a page starts: offset paging for the API, or after a key (name, enrollment) for the exports.
+#[derive(Debug, Clone)]
+pub enum PageStart {
+    Offset(i64),
+    After(Option<(String, Uuid)>),
+}
+
+/// The results of an event's approved officers, ordered by name then enrollment, as the filter allows.
 pub fn for_event(
     conn: &mut PgConnection,
     event_id: Uuid,
-    scope: Scope,
+    filter: &ResultFilter,
     limit: i64,
-    offset: i64,
+    start: PageStart,
 ) -> QueryResult<Vec<ResultRow>> {
-    diesel::sql_query(
-        "WITH total AS (SELECT count(*) AS n FROM sessions WHERE event_id = $1),
-         att AS (
-             SELECT a.enrollment_id, count(*) AS attended, sum(s.jp) AS jp
-             FROM sessions s
-             JOIN attendance a ON a.session_id = s.id AND a.status IN ('present', 'late')
-             WHERE s.event_id = $1
-             GROUP BY a.enrollment_id),
-         sc AS (
-             SELECT sc.enrollment_id,
-                    max(sc.score) FILTER (WHERE sc.kind = 'pre_test') AS pre_score,
-                    max(sc.score) FILTER (WHERE sc.kind = 'post_test') AS post_score,
-                    max(sc.score) FILTER (WHERE sc.kind = 'practical') AS practical_score
-             FROM enrollments e
-             JOIN scores sc ON sc.enrollment_id = e.id
-             WHERE e.event_id = $1
-             GROUP BY sc.enrollment_id)
-         SELECT e.id AS enrollment_id, e.participant_id, p.full_name, p.erased_at, p.unit_id,
-                total.n AS sessions_total,
-                coalesce(att.attended, 0) AS sessions_attended,
-                CASE WHEN total.n = 0 THEN 0::float8
-                     ELSE round(coalesce(att.attended, 0) * 1000.0 / total.n)::float8 / 10 END AS attendance_rate,
-                coalesce(att.jp, 0)::int8 AS jp_earned,
-                sc.pre_score, sc.post_score, sc.practical_score,
-                ev.attendance_threshold::float8 AS attendance_threshold,
-                ev.pass_score::float8 AS pass_score,
+    let (offset, after) = match start {
+        PageStart::Offset(offset) => (offset, None),
+        PageStart::After(after) => (0, after),
+    };
+    let (after_name, after_id) = after.unzip();
+    diesel::sql_query(format!(
+        "WITH {}
+         SELECT enrollment_id, participant_id, full_name, name_search, nip, erased_at, unit_id, unit_name,
+                sessions_total, sessions_attended, attendance_rate, jp_earned, jp_minutes, pre_score, post_score,
+                practical_score, attendance_threshold, pass_score, outcome,
                 count(*) OVER () AS total
-         FROM enrollments e
-         JOIN events ev ON ev.id = e.event_id
-         JOIN participants p ON p.id = e.participant_id
-         CROSS JOIN total
-         LEFT JOIN att ON att.enrollment_id = e.id
-         LEFT JOIN sc ON sc.enrollment_id = e.id
-         WHERE e.event_id = $1 AND e.status = 'approved'
-           AND ($2::uuid IS NULL OR p.unit_id = $2)
-           AND ($3::uuid IS NULL OR e.participant_id = $3)
-         ORDER BY p.name_search, e.id
-         LIMIT $4 OFFSET $5",
-    )
+         FROM o
+         WHERE ($2::uuid IS NULL OR unit_id = $2)
+           AND ($3::uuid IS NULL OR participant_id = $3)
+           AND ($4::uuid IS NULL OR unit_id = $4)
+           AND ($5::text IS NULL OR outcome = $5)
+           AND ($6::text IS NULL OR (name_search, enrollment_id) > ($6, $7::uuid))
+         ORDER BY name_search, enrollment_id
+         LIMIT $8 OFFSET $9",
+        results_ctes("id = $1")
+    ))
     .bind::<SqlUuid, _>(event_id)
-    .bind::<Nullable<SqlUuid>, _>(scope.unit_id)
-    .bind::<Nullable<SqlUuid>, _>(scope.participant_id)
+    .bind::<Nullable<SqlUuid>, _>(filter.scope.unit_id)
+    .bind::<Nullable<SqlUuid>, _>(filter.scope.participant_id)
+    .bind::<Nullable<SqlUuid>, _>(filter.unit_id)
+    .bind::<Nullable<Text>, _>(filter.outcome)
+    .bind::<Nullable<Text>, _>(after_name)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
     .bind::<BigInt, _>(limit)
     .bind::<BigInt, _>(offset)
     .load(conn)

@@ -4,9 +4,11 @@ pub mod attendance;
 pub mod auth;
 pub mod enrollments;
 pub mod events;
+pub mod exports;
 pub mod me;
 pub mod participants;
 pub mod programs;
+pub mod results;
 pub mod sessions;
 pub mod units;
 pub mod users;
@@ -36,7 +38,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(events::routes)
         .configure(sessions::routes)
         .configure(enrollments::routes)
-        .configure(attendance::routes);
+        .configure(attendance::routes)
+        .configure(results::routes)
+        .configure(exports::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.

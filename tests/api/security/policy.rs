@@ -260,6 +260,25 @@ pub fn rules() -> Vec<Rule> {
             hidden_from_others(&[A], &[O, U, F, P])).enrollment("nominated"),
         rule("POST /api/v1/enrollments/{id}/withdraw", |w| format!("/api/v1/enrollments/{}/withdraw", w.enrollment),
             hidden_from_others(&[A], &[O, U, F, P])),
+        // --- scores, results, reports and exports: the event's managers (and its facilitators) see every officer,
+        // a unit operator their unit's, a participant their own; reports and the CSV files (full NIPs) only the
+        // managers; cross-event reports admins and organizers (programs), admins and the unit's operator (units)
+        rule("GET /api/v1/events/{id}/scores", |w| format!("/api/v1/events/{}/scores", w.event),
+            scoped(&[A, U, P], &[U, P], &[])),
+        rule("GET /api/v1/events/{id}/scores", |w| format!("/api/v1/events/{}/scores", w.event), only(ALL)).on_draft(),
+        rule("PUT /api/v1/events/{id}/scores", |w| format!("/api/v1/events/{}/scores", w.event), only(&[A]))
+            .body(|w, _| json!({"items": [{"enrollment_id": w.enrollment, "kind": "practical", "score": 80}]})),
+        rule("GET /api/v1/events/{id}/results", |w| format!("/api/v1/events/{}/results", w.event),
+            scoped(&[A, U, P], &[U, P], &[])).attendance(),
+        rule("GET /api/v1/events/{id}/results", |w| format!("/api/v1/events/{}/results", w.event), only(ALL)).on_draft(),
+        rule("GET /api/v1/events/{id}/report", |w| format!("/api/v1/events/{}/report", w.event), only(&[A])),
+        rule("GET /api/v1/events/{id}/report", |w| format!("/api/v1/events/{}/report", w.event), only(ALL)).on_draft(),
+        rule("GET /api/v1/events/{id}/exports/{name}.csv", |w| format!("/api/v1/events/{}/exports/attendance.csv", w.event),
+            only(&[A])).attendance(),
+        rule("GET /api/v1/events/{id}/exports/{name}.csv", |w| format!("/api/v1/events/{}/exports/scores.csv", w.event),
+            only(ALL)).on_draft(),
+        rule("GET /api/v1/programs/{id}/report", |w| format!("/api/v1/programs/{}/report", w.program), only(&[A, O])),
+        rule("GET /api/v1/units/{id}/report", |w| format!("/api/v1/units/{}/report", w.unit), only(&[A])),
     ]
 }
 

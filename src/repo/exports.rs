@@ -1,0 +1,162 @@
+//! The rows of the CSV exports, fetched in keyset pages (never the whole event at once): the sessions of the
+//! attendance matrix, the statuses of a page of officers, and the answers of the evaluation recap. The officer
+//! lines themselves come from `repo::results::for_event`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{
+    BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use uuid::Uuid;
+
+use crate::schema::{attendance, sessions};
+
+/// A session: a column of the attendance matrix.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionColumn {
+    pub id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+}
+
+pub fn sessions(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<SessionColumn>> {
+    sessions::table
+        .filter(sessions::event_id.eq(event_id))
+        .order((sessions::starts_at.asc(), sessions::id.asc()))
+        .select((sessions::id, sessions::title, sessions::starts_at))
+        .load(conn)
+}
+
+/// The attendance records of the given enrollments in the event's sessions: (enrollment, session, status).
+pub fn statuses(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    enrollment_ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, Uuid, String)>> {
+    attendance::table
+        .inner_join(sessions::table)
+        .filter(sessions::event_id.eq(event_id))
+        .filter(attendance::enrollment_id.eq_any(enrollment_ids))
+        .select((
+            attendance::enrollment_id,
+            attendance::session_id,
+            attendance::status,
+        ))
+        .load(conn)
+}
+
+/// Where a page of the evaluation recap ends: the sort key of its last row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerKey {
+    pub instrument_created_at: DateTime<Utc>,
+    pub instrument_id: Uuid,
+    pub response_id: Uuid,
+    pub position: i32,
+}
+
+/// One question of one response. The officer columns are null where the instrument is anonymous.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AnswerRow {
+    #[diesel(sql_type = Timestamptz)]
+    pub instrument_created_at: DateTime<Utc>,
+    #[diesel(sql_type = SqlUuid)]
+    pub instrument_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub instrument_title: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Bool)]
+    pub anonymous: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub session_title: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub facilitator: Option<String>,
+    #[diesel(sql_type = SqlUuid)]
+    pub response_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub respondent_kind: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub nip: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub full_name: Option<String>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub response_score: Option<f64>,
+    #[diesel(sql_type = Integer)]
+    pub position: i32,
+    #[diesel(sql_type = Text)]
+    pub prompt: String,
+    #[diesel(sql_type = Text)]
+    pub question_type: String,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub value_number: Option<f64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub value_options: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub value_text: Option<String>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub points: Option<f64>,
+}
+
+impl AnswerRow {
+    pub fn key(&self) -> AnswerKey {
+        AnswerKey {
+            instrument_created_at: self.instrument_created_at,
+            instrument_id: self.instrument_id,
+            response_id: self.response_id,
+            position: self.position,
+        }
+    }
+}
+
+/// A page of the evaluation recap: every question of every response of the event's instruments (answered or
+/// not), after `after`, by instrument, response and question. The officer of an erased record shows no NIP or
+/// name; an anonymous instrument never shows them.
+pub fn answers(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    after: Option<&AnswerKey>,
+    limit: i64,
+) -> QueryResult<Vec<AnswerRow>> {
+    diesel::sql_query(
+        "SELECT i.created_at AS instrument_created_at, i.id AS instrument_id, i.title AS instrument_title, i.kind,
+                i.anonymous, s.title AS session_title, coalesce(u.display_name, u.username) AS facilitator,
+                r.id AS response_id, r.respondent_kind,
+                CASE WHEN i.anonymous OR p.erased_at IS NOT NULL THEN NULL ELSE p.nip END AS nip,
+                CASE WHEN i.anonymous OR p.erased_at IS NOT NULL THEN NULL ELSE p.full_name END AS full_name,
+                r.score AS response_score,
+                q.position, q.prompt, q.question_type, a.value_number,
+                array_to_string(a.value_options, '|') AS value_options, a.value_text, a.points
+         FROM instruments i
+         JOIN responses r ON r.instrument_id = i.id
+         JOIN questions q ON q.instrument_id = i.id
+         LEFT JOIN answers a ON a.response_id = r.id AND a.question_id = q.id
+         LEFT JOIN sessions s ON s.id = i.session_id
+         LEFT JOIN users u ON u.id = i.facilitator_id
+         LEFT JOIN enrollments e ON e.id = r.enrollment_id AND NOT i.anonymous
+         LEFT JOIN participants p ON p.id = e.participant_id
+         WHERE i.event_id = $1
+           AND ($2::timestamptz IS NULL OR (i.created_at, i.id, r.id, q.position) > ($2, $3::uuid, $4::uuid, $5::int4))
+         ORDER BY i.created_at, i.id, r.id, q.position
+         LIMIT $6",
+    )
+    .bind::<SqlUuid, _>(event_id)
+    .bind::<Nullable<Timestamptz>, _>(after.map(|k| k.instrument_created_at))
+    .bind::<Nullable<SqlUuid>, _>(after.map(|k| k.instrument_id))
+    .bind::<Nullable<SqlUuid>, _>(after.map(|k| k.response_id))
+    .bind::<Nullable<Integer>, _>(after.map(|k| k.position))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// The event's title, start date and status, if it exists.
+pub fn event_header(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> QueryResult<Option<(String, chrono::NaiveDate, String)>> {
+    use crate::schema::events;
+    events::table
+        .find(event_id)
+        .select((events::title, events::starts_on, events::status))
+        .first(conn)
+        .optional()
+}
