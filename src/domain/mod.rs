@@ -3,6 +3,7 @@
 pub mod enums;
 pub mod nip;
 pub mod page;
+pub mod questions;
 pub mod result;
 pub mod role;
 pub mod text;
