@@ -51,7 +51,10 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "events", description = "Training events (Bimtek) and their lifecycle draft -> published -> ongoing -> completed (or cancelled)."),
         (name = "sessions", description = "Sessions of an event (morning meeting, seminar, group therapy, ...) with facilitators and JP."),
         (name = "enrollments", description = "Nomination, approval up to capacity, waitlist and withdrawal of officers in an event."),
-        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code.")
+        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code."),
+        (name = "instruments", description = "Tests (pre-test, post-test: Kirkpatrick level 2) and questionnaires (evaluasi penyelenggaraan and evaluasi narasumber: level 1; evaluasi pasca pelatihan, the follow-up: level 3) of an event, with their questions."),
+        (name = "responses", description = "Answers to instruments: one submission per respondent, checked against the questions; tests scored from their key; anonymous evaluations stay unlinkable."),
+        (name = "templates", description = "Reusable instruments, copied into an event.")
     )
 )]
 pub struct ApiDoc;

@@ -118,6 +118,14 @@ pub fn insert_receipt(
     Ok(inserted == 1)
 }
 
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ResponseRow>> {
+    responses::table
+        .find(id)
+        .select(ResponseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn insert_response(conn: &mut PgConnection, row: &NewResponseRow) -> QueryResult<ResponseRow> {
     diesel::insert_into(responses::table)
         .values(row)
@@ -157,25 +165,19 @@ pub fn upsert_instrument_score(
     score: f64,
     recorded_by: Uuid,
 ) -> QueryResult<bool> {
-    let written = diesel::insert_into(scores::table)
-        .values((
-            scores::enrollment_id.eq(enrollment_id),
-            scores::kind.eq(kind),
-            scores::score.eq(score),
-            scores::source.eq("instrument"),
-            scores::recorded_by.eq(recorded_by),
-        ))
-        .on_conflict((scores::enrollment_id, scores::kind))
-        .do_update()
-        .set((
-            scores::score.eq(score),
-            scores::source.eq("instrument"),
-            scores::recorded_by.eq(recorded_by),
-            scores::version.eq(scores::version + 1),
-            scores::updated_at.eq(diesel::dsl::now),
-        ))
-        .filter(scores::source.ne("manual"))
-        .execute(conn)?;
+    // The WHERE keeps a manual score that a concurrent request inserted after our look at the row.
+    let written = diesel::sql_query(
+        "INSERT INTO scores (enrollment_id, kind, score, source, recorded_by) VALUES ($1, $2, $3, 'instrument', $4)
+         ON CONFLICT (enrollment_id, kind) DO UPDATE
+           SET score = EXCLUDED.score, source = 'instrument', recorded_by = EXCLUDED.recorded_by,
+               version = scores.version + 1, updated_at = now()
+           WHERE scores.source <> 'manual'",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(enrollment_id)
+    .bind::<diesel::sql_types::Text, _>(kind)
+    .bind::<diesel::sql_types::Double, _>(score)
+    .bind::<diesel::sql_types::Uuid, _>(recorded_by)
+    .execute(conn)?;
     Ok(written == 1)
 }
 

@@ -4,10 +4,12 @@ pub mod attendance;
 pub mod auth;
 pub mod enrollments;
 pub mod events;
+pub mod instruments;
 pub mod me;
 pub mod participants;
 pub mod programs;
 pub mod sessions;
+pub mod templates;
 pub mod units;
 pub mod users;
 
@@ -36,7 +38,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(events::routes)
         .configure(sessions::routes)
         .configure(enrollments::routes)
-        .configure(attendance::routes);
+        .configure(attendance::routes)
+        .configure(instruments::routes)
+        .configure(templates::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
