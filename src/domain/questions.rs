@@ -153,11 +153,9 @@ impl Settings {
                 .filter(|o| o.correct)
                 .map(|o| o.points)
                 .fold(0.0, f64::max),
-            Settings::MultipleChoice { options } => options
-                .iter()
-                .filter(|o| o.correct)
-                .map(|o| o.points)
-                .sum(),
+            Settings::MultipleChoice { options } => {
+                options.iter().filter(|o| o.correct).map(|o| o.points).sum()
+            }
             _ => 0.0,
         }
     }
@@ -500,8 +498,8 @@ fn parse_question(
     let prompt = text::required(&format!("{at}.prompt"), &input.prompt, PROMPT_MAX)
         .map_err(|e| errors.push(e))
         .ok();
-    let settings = question_type
-        .and_then(|t| parse_settings(at, t, input.settings.as_ref(), test, errors))?;
+    let settings =
+        question_type.and_then(|t| parse_settings(at, t, input.settings.as_ref(), test, errors))?;
     Some(Question {
         prompt: prompt?,
         required: input.required.unwrap_or(true),
@@ -816,10 +814,7 @@ pub fn check_answers(
             errors.push(FieldError::new(
                 format!("questions[{k}]"),
                 "required",
-                format!(
-                    "question {id} (position {}) requires an answer",
-                    k + 1
-                ),
+                format!("question {id} (position {}) requires an answer", k + 1),
             ));
         }
     }
@@ -874,7 +869,11 @@ pub fn answer_json(
             .and_then(|o| o.first())
             .map_or(Value::Null, |k| Value::from(k.as_str())),
         QuestionType::MultipleChoice => options.map_or(Value::Null, |o| {
-            Value::from(o.iter().map(|k| Value::from(k.as_str())).collect::<Vec<_>>())
+            Value::from(
+                o.iter()
+                    .map(|k| Value::from(k.as_str()))
+                    .collect::<Vec<_>>(),
+            )
         }),
         QuestionType::Text => text_value.map_or(Value::Null, Value::from),
     }
@@ -897,13 +896,17 @@ mod tests {
 
     fn test_questions() -> Vec<(Uuid, Question)> {
         let inputs = vec![
-            q(json!({"type": "single_choice", "prompt": "One", "settings": {"options": [
+            q(
+                json!({"type": "single_choice", "prompt": "One", "settings": {"options": [
                 {"key": "a", "label": "A", "correct": true, "points": 2},
-                {"key": "b", "label": "B"}]}})),
-            q(json!({"type": "multiple_choice", "prompt": "Two", "settings": {"options": [
+                {"key": "b", "label": "B"}]}}),
+            ),
+            q(
+                json!({"type": "multiple_choice", "prompt": "Two", "settings": {"options": [
                 {"key": "a", "label": "A", "correct": true},
                 {"key": "b", "label": "B", "correct": true},
-                {"key": "c", "label": "C"}]}})),
+                {"key": "c", "label": "C"}]}}),
+            ),
             q(json!({"type": "text", "prompt": "Why?", "required": false})),
         ];
         let mut errors = Vec::new();
@@ -927,11 +930,17 @@ mod tests {
     fn every_question_problem_is_reported_with_its_path() {
         let inputs = vec![
             q(json!({"type": "likert", "prompt": "", "settings": {"scale": 7, "labels": ["a"]}})),
-            q(json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
-                {"key": "a", "label": "A", "correct": true}]}})),
-            q(json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
-                {"key": "a", "label": "A"}, {"key": "a", "label": " "}]}})),
-            q(json!({"type": "number", "prompt": "P", "settings": {"min": 5, "max": 1, "scale": 4}})),
+            q(
+                json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
+                {"key": "a", "label": "A", "correct": true}]}}),
+            ),
+            q(
+                json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
+                {"key": "a", "label": "A"}, {"key": "a", "label": " "}]}}),
+            ),
+            q(
+                json!({"type": "number", "prompt": "P", "settings": {"min": 5, "max": 1, "scale": 4}}),
+            ),
             q(json!({"type": "text", "prompt": "P", "settings": {"max_length": 10001}})),
             q(json!({"type": "essay", "prompt": "P"})),
             q(json!({"type": "likert", "prompt": "P"})),
@@ -972,7 +981,12 @@ mod tests {
         let inputs = vec![q(
             json!({"type": "likert", "prompt": "P", "settings": {"scale": 4, "labels": ["1", "2", "3"]}}),
         )];
-        parse_questions(InstrumentKind::EventEvaluation, &inputs, "questions", &mut errors);
+        parse_questions(
+            InstrumentKind::EventEvaluation,
+            &inputs,
+            "questions",
+            &mut errors,
+        );
         assert_eq!(
             fields(&errors),
             [(
@@ -986,10 +1000,14 @@ mod tests {
     fn a_test_needs_a_key_and_points_only_on_correct_options() {
         let mut errors = Vec::new();
         let inputs = vec![
-            q(json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
-                {"key": "a", "label": "A"}, {"key": "b", "label": "B", "points": 3}]}})),
-            q(json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
-                {"key": "a", "label": "A", "correct": true, "points": 0}, {"key": "b", "label": "B"}]}})),
+            q(
+                json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
+                {"key": "a", "label": "A"}, {"key": "b", "label": "B", "points": 3}]}}),
+            ),
+            q(
+                json!({"type": "single_choice", "prompt": "P", "settings": {"options": [
+                {"key": "a", "label": "A", "correct": true, "points": 0}, {"key": "b", "label": "B"}]}}),
+            ),
         ];
         parse_questions(InstrumentKind::PostTest, &inputs, "questions", &mut errors);
         let got = fields(&errors);
@@ -1008,7 +1026,12 @@ mod tests {
 
         let mut errors = Vec::new();
         let only_text = vec![q(json!({"type": "text", "prompt": "P"}))];
-        parse_questions(InstrumentKind::PreTest, &only_text, "questions", &mut errors);
+        parse_questions(
+            InstrumentKind::PreTest,
+            &only_text,
+            "questions",
+            &mut errors,
+        );
         assert_eq!(
             fields(&errors),
             [("questions".to_owned(), "no_scored_question".to_owned())]
@@ -1027,7 +1050,10 @@ mod tests {
         };
         // max = 2 (single) + 2 (multiple) = 4
         assert_eq!(
-            score(vec![answer(one, json!("a")), answer(two, json!(["b", "a"]))]),
+            score(vec![
+                answer(one, json!("a")),
+                answer(two, json!(["b", "a"]))
+            ]),
             Some(100.0)
         );
         assert_eq!(
@@ -1035,7 +1061,10 @@ mod tests {
             Some(50.0)
         );
         assert_eq!(
-            score(vec![answer(one, json!("b")), answer(two, json!(["a", "b", "c"]))]),
+            score(vec![
+                answer(one, json!("b")),
+                answer(two, json!(["a", "b", "c"]))
+            ]),
             Some(0.0)
         );
         assert_eq!(
@@ -1051,12 +1080,18 @@ mod tests {
     #[test]
     fn scores_are_rounded_to_two_decimals() {
         let inputs = vec![
-            q(json!({"type": "single_choice", "prompt": "1", "settings": {"options": [
-                {"key": "a", "label": "A", "correct": true}, {"key": "b", "label": "B"}]}})),
-            q(json!({"type": "single_choice", "prompt": "2", "settings": {"options": [
-                {"key": "a", "label": "A", "correct": true}, {"key": "b", "label": "B"}]}})),
-            q(json!({"type": "single_choice", "prompt": "3", "settings": {"options": [
-                {"key": "a", "label": "A", "correct": true}, {"key": "b", "label": "B"}]}})),
+            q(
+                json!({"type": "single_choice", "prompt": "1", "settings": {"options": [
+                {"key": "a", "label": "A", "correct": true}, {"key": "b", "label": "B"}]}}),
+            ),
+            q(
+                json!({"type": "single_choice", "prompt": "2", "settings": {"options": [
+                {"key": "a", "label": "A", "correct": true}, {"key": "b", "label": "B"}]}}),
+            ),
+            q(
+                json!({"type": "single_choice", "prompt": "3", "settings": {"options": [
+                {"key": "a", "label": "A", "correct": true}, {"key": "b", "label": "B"}]}}),
+            ),
         ];
         let mut errors = Vec::new();
         let qs: Vec<(Uuid, Question)> =
@@ -1078,14 +1113,22 @@ mod tests {
     #[test]
     fn every_invalid_answer_is_named() {
         let inputs = vec![
-            q(json!({"type": "likert", "prompt": "L", "settings": {"scale": 4, "labels": ["1", "2", "3", "4"]}})),
+            q(
+                json!({"type": "likert", "prompt": "L", "settings": {"scale": 4, "labels": ["1", "2", "3", "4"]}}),
+            ),
             q(json!({"type": "number", "prompt": "N", "settings": {"min": 0, "max": 10}})),
             q(json!({"type": "text", "prompt": "T", "settings": {"max_length": 5}})),
-            q(json!({"type": "single_choice", "prompt": "S", "settings": {"options": [
-                {"key": "a", "label": "A"}, {"key": "b", "label": "B"}]}})),
-            q(json!({"type": "multiple_choice", "prompt": "M", "settings": {"options": [
-                {"key": "a", "label": "A"}, {"key": "b", "label": "B"}]}})),
-            q(json!({"type": "likert", "prompt": "Required", "settings": {"scale": 5, "labels": ["1", "2", "3", "4", "5"]}})),
+            q(
+                json!({"type": "single_choice", "prompt": "S", "settings": {"options": [
+                {"key": "a", "label": "A"}, {"key": "b", "label": "B"}]}}),
+            ),
+            q(
+                json!({"type": "multiple_choice", "prompt": "M", "settings": {"options": [
+                {"key": "a", "label": "A"}, {"key": "b", "label": "B"}]}}),
+            ),
+            q(
+                json!({"type": "likert", "prompt": "Required", "settings": {"scale": 5, "labels": ["1", "2", "3", "4", "5"]}}),
+            ),
         ];
         let mut errors = Vec::new();
         let qs: Vec<(Uuid, Question)> = parse_questions(
@@ -1139,7 +1182,13 @@ mod tests {
         assert_eq!(with["options"][0]["points"], json!(2.0));
         assert!(without["options"][0].get("correct").is_none());
         assert!(without["options"][0].get("points").is_none());
-        let stored = Question::from_stored(InstrumentKind::PreTest, "single_choice", "One", true, &qs[0].1.settings.to_json());
+        let stored = Question::from_stored(
+            InstrumentKind::PreTest,
+            "single_choice",
+            "One",
+            true,
+            &qs[0].1.settings.to_json(),
+        );
         assert_eq!(stored.as_ref(), Some(&qs[0].1));
     }
 }

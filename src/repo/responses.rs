@@ -8,7 +8,9 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::schema::{answers, enrollments, participants, questions, response_receipts, responses, scores};
+use crate::schema::{
+    answers, enrollments, participants, questions, response_receipts, responses, scores,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = responses, check_for_backend(diesel::pg::Pg))]

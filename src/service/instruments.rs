@@ -127,7 +127,8 @@ fn not_found() -> ApiError {
 }
 
 pub fn kind_of(row: &InstrumentRow) -> Result<InstrumentKind, ApiError> {
-    InstrumentKind::parse(&row.kind).ok_or_else(|| ApiError::internal_msg("unknown instrument kind"))
+    InstrumentKind::parse(&row.kind)
+        .ok_or_else(|| ApiError::internal_msg("unknown instrument kind"))
 }
 
 pub fn status_of_instrument(row: &InstrumentRow) -> Result<InstrumentStatus, ApiError> {
@@ -215,7 +216,11 @@ pub fn readable(
     Ok((row, event, with_key))
 }
 
-fn view(conn: &mut PgConnection, row: InstrumentRow, with_key: bool) -> Result<InstrumentView, ApiError> {
+fn view(
+    conn: &mut PgConnection,
+    row: InstrumentRow,
+    with_key: bool,
+) -> Result<InstrumentView, ApiError> {
     let questions = repo::questions_of(conn, &[row.id])?;
     Ok(InstrumentView {
         row,
@@ -385,10 +390,16 @@ fn check_shape(
             "must be after opens_at",
         ));
     }
-    Ok(kinds.into_iter().map(|k| Some(k.as_str().to_owned())).collect())
+    Ok(kinds
+        .into_iter()
+        .map(|k| Some(k.as_str().to_owned()))
+        .collect())
 }
 
-fn question_rows(instrument_id: Uuid, questions: &[Question]) -> Result<Vec<NewQuestionRow>, ApiError> {
+fn question_rows(
+    instrument_id: Uuid,
+    questions: &[Question],
+) -> Result<Vec<NewQuestionRow>, ApiError> {
     questions
         .iter()
         .enumerate()
@@ -423,7 +434,12 @@ fn optional_text(
         .flatten()
 }
 
-fn required_text(field: &str, value: Option<&str>, max: usize, errors: &mut Vec<FieldError>) -> String {
+fn required_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
     match value {
         None => {
             errors.push(FieldError::new(field, "required", "is required"));
@@ -468,7 +484,9 @@ pub fn create(
             }
             None => None,
         };
-        let template_kind = template.as_ref().and_then(|t| InstrumentKind::parse(&t.kind));
+        let template_kind = template
+            .as_ref()
+            .and_then(|t| InstrumentKind::parse(&t.kind));
         let kind = match (input.kind, template_kind) {
             (Some(k), Some(t)) if k != t => {
                 errors.push(FieldError::new(
@@ -729,7 +747,11 @@ fn name_taken() -> ApiError {
     ApiError::Conflict {
         code: "already_exists",
         detail: "A template with this name already exists.".into(),
-        errors: vec![FieldError::new("name", "already_exists", "is already taken")],
+        errors: vec![FieldError::new(
+            "name",
+            "already_exists",
+            "is already taken",
+        )],
     }
 }
 
@@ -780,13 +802,20 @@ pub fn list_templates(
     Ok(Page::new(rows, total, page))
 }
 
-pub fn get_template(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<TemplateRow, ApiError> {
+pub fn get_template(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<TemplateRow, ApiError> {
     require_template_reader(user)?;
     repo::find_template(conn, id)?.ok_or_else(template_not_found)
 }
 
 /// The questions of an instrument in their sent form, with the key.
-fn instrument_questions(conn: &mut PgConnection, row: &InstrumentRow) -> Result<Vec<Question>, ApiError> {
+fn instrument_questions(
+    conn: &mut PgConnection,
+    row: &InstrumentRow,
+) -> Result<Vec<Question>, ApiError> {
     let kind = kind_of(row)?;
     repo::questions_of(conn, &[row.id])?
         .iter()

@@ -17,7 +17,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::domain::enums::{EventStatus, InstrumentKind, InstrumentStatus, RespondentKind, ScoreKind};
+use crate::domain::enums::{
+    EventStatus, InstrumentKind, InstrumentStatus, RespondentKind, ScoreKind,
+};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::questions::{self, AnswerInput, AnswerValue, Question};
 use crate::domain::role::Role;
@@ -65,7 +67,8 @@ fn not_found() -> ApiError {
 fn not_enrolled() -> ApiError {
     ApiError::Forbidden {
         code: "not_enrolled",
-        detail: "Only officers with an approved enrollment in the event answer this instrument.".into(),
+        detail: "Only officers with an approved enrollment in the event answer this instrument."
+            .into(),
     }
 }
 
@@ -164,11 +167,13 @@ fn respondent(
         let (enrollment, participant) = own(conn)?;
         return Ok((enrollment, RespondentKind::Participant, participant));
     }
-    let respondent_kind = input.respondent_kind.unwrap_or(if user.role == Role::Participant {
-        RespondentKind::Alumnus
-    } else {
-        RespondentKind::Supervisor
-    });
+    let respondent_kind = input
+        .respondent_kind
+        .unwrap_or(if user.role == Role::Participant {
+            RespondentKind::Alumnus
+        } else {
+            RespondentKind::Supervisor
+        });
     if !accepted_kinds(row).contains(&respondent_kind) {
         return Err(ApiError::field(
             "respondent_kind",
@@ -203,7 +208,11 @@ fn respondent(
             if !allowed {
                 return Err(ApiError::forbidden());
             }
-            Ok((subject.enrollment_id, respondent_kind, subject.participant_id))
+            Ok((
+                subject.enrollment_id,
+                respondent_kind,
+                subject.participant_id,
+            ))
         }
         _ => Err(ApiError::forbidden()),
     }
@@ -439,13 +448,12 @@ pub fn list(
             let (mine, rest): (Vec<AnswerView>, Vec<AnswerView>) =
                 answers.drain(..).partition(|a| a.response_id == r.id);
             answers = rest;
-            let officer = r
-                .enrollment_id
-                .and_then(|e| officers.get(&e))
-                .map(|(participant_id, name, erased)| Officer {
+            let officer = r.enrollment_id.and_then(|e| officers.get(&e)).map(
+                |(participant_id, name, erased)| Officer {
                     participant_id: *participant_id,
                     name: (!erased).then(|| name.clone()),
-                });
+                },
+            );
             ResponseView {
                 row: r,
                 answers: mine,
@@ -480,12 +488,14 @@ pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<Respons
     }
     let answers = repo::answers_of(conn, &[row.id])?;
     let officer = match row.enrollment_id {
-        Some(e) => repo::officers_of(conn, &[e])?
-            .remove(&e)
-            .map(|(participant_id, name, erased)| Officer {
-                participant_id,
-                name: (!erased).then_some(name),
-            }),
+        Some(e) => {
+            repo::officers_of(conn, &[e])?
+                .remove(&e)
+                .map(|(participant_id, name, erased)| Officer {
+                    participant_id,
+                    name: (!erased).then_some(name),
+                })
+        }
         None => None,
     };
     Ok(ResponseView {
@@ -508,7 +518,10 @@ mod tests {
         assert!(event_answerable(InstrumentKind::EventEvaluation, Completed));
         assert!(!event_answerable(InstrumentKind::FollowUp, Ongoing));
         assert!(event_answerable(InstrumentKind::FollowUp, Completed));
-        assert!(!event_answerable(InstrumentKind::FacilitatorEvaluation, Cancelled));
+        assert!(!event_answerable(
+            InstrumentKind::FacilitatorEvaluation,
+            Cancelled
+        ));
         assert!(!event_answerable(InstrumentKind::PreTest, Draft));
         assert!(event_answerable(InstrumentKind::PreTest, Published));
     }

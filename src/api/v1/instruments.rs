@@ -72,7 +72,8 @@ pub struct QuestionResponse {
 }
 
 fn question_response(q: QuestionRow, with_key: bool) -> Result<QuestionResponse, ApiError> {
-    let mut settings: SettingsInput = serde_json::from_value(q.settings).map_err(ApiError::internal)?;
+    let mut settings: SettingsInput =
+        serde_json::from_value(q.settings).map_err(ApiError::internal)?;
     if !with_key && let Some(options) = settings.options.as_mut() {
         for option in options {
             option.correct = None;
@@ -707,9 +708,7 @@ pub struct ResponseResponse {
 
 fn answer_response(a: AnswerView, show_points: bool) -> Result<AnswerResponse, ApiError> {
     let question_type = parse_enum(&a.question_type, QuestionType::parse)?;
-    let options: Option<Vec<String>> = a
-        .value_options
-        .map(|o| o.into_iter().flatten().collect());
+    let options: Option<Vec<String>> = a.value_options.map(|o| o.into_iter().flatten().collect());
     Ok(AnswerResponse {
         question_id: a.question_id,
         value: answer_json(
