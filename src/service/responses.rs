@@ -106,18 +106,19 @@ fn load(
     id: Uuid,
     lock: bool,
 ) -> Result<(InstrumentRow, EventStatus, bool), ApiError> {
-    let row = if lock {
-        instruments_repo::find_for_share(conn, id)?
-    } else {
-        instruments_repo::find(conn, id)?
-    }
-    .ok_or_else(not_found)?;
+    // Locked event first, then instrument: the order every writer of instruments takes, so none can deadlock.
+    let plain = instruments_repo::find(conn, id)?.ok_or_else(not_found)?;
     let event = if lock {
-        events_repo::find_for_share(conn, row.event_id)?
+        events_repo::find_for_share(conn, plain.event_id)?
     } else {
-        events_repo::find(conn, row.event_id)?
+        events_repo::find(conn, plain.event_id)?
     }
     .ok_or_else(not_found)?;
+    let row = if lock {
+        instruments_repo::find_for_share(conn, id)?.ok_or_else(not_found)?
+    } else {
+        plain
+    };
     let manages = access::manages_event(conn, user, event.id)?;
     let event_status = status_of(&event)?;
     if !manages
