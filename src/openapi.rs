@@ -52,7 +52,10 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "sessions", description = "Sessions of an event (morning meeting, seminar, group therapy, ...) with facilitators and JP."),
         (name = "enrollments", description = "Nomination, approval up to capacity, waitlist and withdrawal of officers in an event."),
         (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code."),
-        (name = "results", description = "Scores (pre-test, post-test, practical), each officer's result and outcome (sertifikat, surat keterangan), reports per event, program and unit by Kirkpatrick level, and CSV exports (daftar hadir, rekap nilai, rekap evaluasi).")
+        (name = "results", description = "Scores (pre-test, post-test, practical), each officer's result and outcome (sertifikat, surat keterangan), reports per event, program and unit by Kirkpatrick level, and CSV exports (daftar hadir, rekap nilai, rekap evaluasi)."),
+        (name = "instruments", description = "Tests (pre-test, post-test: Kirkpatrick level 2) and questionnaires (evaluasi penyelenggaraan and evaluasi narasumber: level 1; evaluasi pasca pelatihan, the follow-up: level 3) of an event, with their questions."),
+        (name = "responses", description = "Answers to instruments: one submission per respondent, checked against the questions; tests scored from their key; anonymous evaluations stay unlinkable."),
+        (name = "templates", description = "Reusable instruments, copied into an event.")
     )
 )]
 pub struct ApiDoc;

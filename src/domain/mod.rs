@@ -4,6 +4,7 @@ pub mod csv;
 pub mod enums;
 pub mod nip;
 pub mod page;
+pub mod questions;
 pub mod result;
 pub mod role;
 pub mod text;

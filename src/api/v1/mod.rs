@@ -5,11 +5,13 @@ pub mod auth;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
+pub mod instruments;
 pub mod me;
 pub mod participants;
 pub mod programs;
 pub mod results;
 pub mod sessions;
+pub mod templates;
 pub mod units;
 pub mod users;
 
@@ -40,7 +42,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(enrollments::routes)
         .configure(attendance::routes)
         .configure(results::routes)
-        .configure(exports::routes);
+        .configure(exports::routes)
+        .configure(instruments::routes)
+        .configure(templates::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.

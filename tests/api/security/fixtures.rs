@@ -148,6 +148,15 @@ pub struct World {
     pub officer_phone: String,
     pub check_in_code: String,
     pub spare_nip: String,
+    /// An open event evaluation of `event` without responses, with one Likert question.
+    pub instrument: Uuid,
+    /// An open follow-up of `event` (alumnus and supervisor) with one Likert question, `follow_up_question`,
+    /// answered by the officer as alumnus (`response`).
+    pub follow_up: Uuid,
+    pub follow_up_question: Uuid,
+    pub response: Uuid,
+    /// An event-evaluation template created by `organizer`.
+    pub template: Uuid,
 }
 
 impl World {
@@ -202,6 +211,11 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         officer_phone: format!("+62 811 {:08}", next()),
         check_in_code: format!("code{t}Xy7"),
         spare_nip: fresh_nip(),
+        instrument: id(()),
+        follow_up: id(()),
+        follow_up_question: id(()),
+        response: id(()),
+        template: id(()),
         tag: t,
     };
     let code = w.tag.to_uppercase();
@@ -259,6 +273,34 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         enrollment_status = spec.enrollment_status,
         check_in_code = w.check_in_code,
     );
+    let likert = r#"{"scale": 5, "labels": ["1", "2", "3", "4", "5"]}"#;
+    sql.push_str(&format!(
+        "INSERT INTO instruments (id, event_id, kind, title, status, respondent_kinds, created_by) VALUES
+           ('{instrument}', '{event}', 'event_evaluation', 'Evaluation {t}', 'open', '{{participant}}', '{organizer}'),
+           ('{follow_up}', '{event}', 'follow_up', 'Follow-up {t}', 'open', '{{alumnus,supervisor}}', '{organizer}');
+         INSERT INTO questions (instrument_id, position, question_type, prompt, settings) VALUES
+           ('{instrument}', 1, 'likert', 'Question {t}', '{likert}');
+         INSERT INTO questions (id, instrument_id, position, question_type, prompt, settings) VALUES
+           ('{question}', '{follow_up}', 1, 'likert', 'Question {t}', '{likert}');
+         INSERT INTO response_receipts (instrument_id, enrollment_id, respondent_kind) VALUES
+           ('{follow_up}', '{enrollment}', 'alumnus');
+         INSERT INTO responses (id, instrument_id, enrollment_id, respondent_kind, submitted_at) VALUES
+           ('{response}', '{follow_up}', '{enrollment}', 'alumnus', now());
+         INSERT INTO answers (response_id, question_id, value_number) VALUES ('{response}', '{question}', 4);
+         INSERT INTO instrument_templates (id, name, kind, title, questions, created_by) VALUES
+           ('{template}', 'Template {t}', 'event_evaluation', 'Template {t}',
+            '[{{\"type\": \"likert\", \"prompt\": \"Question\", \"required\": true, \"settings\": {likert}}}]',
+            '{organizer}');",
+        t = w.tag,
+        instrument = w.instrument,
+        follow_up = w.follow_up,
+        question = w.follow_up_question,
+        response = w.response,
+        template = w.template,
+        event = w.event,
+        enrollment = w.enrollment,
+        organizer = w.organizer,
+    ));
     if spec.attendance {
         sql.push_str(&format!(
             "INSERT INTO attendance (session_id, enrollment_id, participant_id, status, method, note) VALUES

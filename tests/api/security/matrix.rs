@@ -212,3 +212,14 @@ async fn sessions_attendance_and_enrollments_of_others_are_refused_to_every_role
  {
     run(&["/api/v1/sessions", "/api/v1/enrollments"]).await;
 }
+
+#[tokio::test]
+async fn instruments_responses_and_templates_of_others_are_refused_to_every_role_the_policy_does_not_name()
+ {
+    run(&[
+        "/api/v1/instruments",
+        "/api/v1/responses",
+        "/api/v1/instrument-templates",
+    ])
+    .await;
+}

@@ -279,7 +279,55 @@ pub fn rules() -> Vec<Rule> {
             only(ALL)).on_draft(),
         rule("GET /api/v1/programs/{id}/report", |w| format!("/api/v1/programs/{}/report", w.program), only(&[A, O])),
         rule("GET /api/v1/units/{id}/report", |w| format!("/api/v1/units/{}/report", w.unit), only(&[A])),
+        // --- instruments: written by the event's managers; read without the key by the event's approved officers,
+        // the facilitators of its sessions and the operators of units with an approved officer (none of whom the
+        // callers are here); a draft event hides them
+        rule("GET /api/v1/events/{id}/instruments", |w| format!("/api/v1/events/{}/instruments", w.event), only(&[A])),
+        rule("GET /api/v1/events/{id}/instruments", |w| format!("/api/v1/events/{}/instruments", w.event), only(ALL))
+            .on_draft(),
+        rule("POST /api/v1/events/{id}/instruments", |w| format!("/api/v1/events/{}/instruments", w.event), only(&[A]))
+            .body(instrument_body),
+        rule("GET /api/v1/instruments/{id}", |w| format!("/api/v1/instruments/{}", w.instrument), only(&[A])),
+        rule("GET /api/v1/instruments/{id}", |w| format!("/api/v1/instruments/{}", w.instrument), only(ALL)).on_draft(),
+        rule("PATCH /api/v1/instruments/{id}", |w| format!("/api/v1/instruments/{}", w.instrument), only(&[A]))
+            .body(|_, _| json!({"title": "Renamed evaluation"})),
+        rule("DELETE /api/v1/instruments/{id}", |w| format!("/api/v1/instruments/{}", w.instrument), only(&[A])),
+        // --- responses: the managers see all; an officer their own; the supervisor's answers at follow-up are
+        // entered by the operator of the alumnus's unit, an organizer of the event or an admin
+        rule("GET /api/v1/instruments/{id}/responses", |w| format!("/api/v1/instruments/{}/responses", w.follow_up),
+            only(&[A])),
+        rule("POST /api/v1/instruments/{id}/responses", |w| format!("/api/v1/instruments/{}/responses", w.follow_up),
+            only(&[A])).event("completed").body(|w, _| {
+                json!({"respondent_kind": "supervisor", "enrollment_id": w.enrollment,
+                       "answers": [{"question_id": w.follow_up_question, "value": 4}]})
+            }),
+        rule("GET /api/v1/responses/{id}", |w| format!("/api/v1/responses/{}", w.response),
+            hidden_from_others(&[A], &[O, U, F, P])),
+        // --- templates: administrators and organizers read and create; the creator (another organizer here) and
+        // administrators change and delete
+        rule("GET /api/v1/instrument-templates", |_| "/api/v1/instrument-templates".into(), only(&[A, O])),
+        rule("POST /api/v1/instrument-templates", |_| "/api/v1/instrument-templates".into(), only(&[A, O]))
+            .body(|w, _| {
+                let mut body = instrument_body(w, &Callers { all: Vec::new() });
+                body["name"] = json!(format!("New template {}", w.tag));
+                body
+            }),
+        rule("GET /api/v1/instrument-templates/{id}", |w| format!("/api/v1/instrument-templates/{}", w.template),
+            only(&[A, O])),
+        rule("PATCH /api/v1/instrument-templates/{id}", |w| format!("/api/v1/instrument-templates/{}", w.template),
+            only(&[A])).body(|_, _| json!({"title": "Renamed template"})),
+        rule("DELETE /api/v1/instrument-templates/{id}", |w| format!("/api/v1/instrument-templates/{}", w.template),
+            only(&[A])),
     ]
+}
+
+fn instrument_body(_: &World, _: &Callers) -> Value {
+    json!({
+        "kind": "event_evaluation",
+        "title": "Evaluasi penyelenggaraan",
+        "questions": [{"type": "likert", "prompt": "Materi disampaikan dengan jelas",
+                       "settings": {"scale": 4, "labels": ["Kurang", "Cukup", "Baik", "Sangat baik"]}}]
+    })
 }
 
 /// The main entry of an operation.

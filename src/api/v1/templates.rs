@@ -1,0 +1,432 @@
+//! `/api/v1/instrument-templates` and `/api/v1/instrument-templates/{id}`: reusable instruments, copied into an
+//! event with `POST /api/v1/events/{id}/instruments` and `template_id`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::v1::{double_option, not_null};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::domain::enums::InstrumentKind;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::questions::QuestionInput;
+use crate::error::ApiError;
+use crate::openapi as responses;
+use crate::repo::instruments::{TemplateOrder, TemplateRow};
+use crate::service;
+use crate::service::instruments::{NewTemplate, TemplatePatch};
+use crate::state::AppState;
+
+/// A reusable instrument.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "4f3e2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f",
+    "name": "Evaluasi penyelenggaraan standar",
+    "kind": "event_evaluation",
+    "title": "Evaluasi penyelenggaraan",
+    "description": null,
+    "anonymous": true,
+    "questions": [{"type": "likert", "prompt": "Materi disampaikan dengan jelas", "required": true,
+        "settings": {"scale": 5, "labels": ["Sangat kurang", "Kurang", "Cukup", "Baik", "Sangat baik"]}}],
+    "version": 1,
+    "created_by": "b3f1c1de-3c55-4e0e-9a53-4f1c6f1f2a10",
+    "created_at": "2025-07-01T03:00:00Z",
+    "updated_at": "2025-07-01T03:00:00Z"
+}))]
+pub struct TemplateResponse {
+    pub id: Uuid,
+    /// Unique.
+    pub name: String,
+    pub kind: InstrumentKind,
+    /// The title an instrument copied from it gets.
+    pub title: String,
+    pub description: Option<String>,
+    pub anonymous: bool,
+    /// The questions in order, in the shape they are sent (with the answer key of tests).
+    pub questions: Vec<QuestionInput>,
+    pub version: i32,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TemplateRow> for TemplateResponse {
+    type Error = ApiError;
+    fn try_from(row: TemplateRow) -> Result<Self, ApiError> {
+        Ok(Self {
+            kind: InstrumentKind::parse(&row.kind)
+                .ok_or_else(|| ApiError::internal_msg("unknown template kind"))?,
+            questions: serde_json::from_value(row.questions).map_err(ApiError::internal)?,
+            id: row.id,
+            name: row.name,
+            title: row.title,
+            description: row.description,
+            anonymous: row.anonymous,
+            version: row.version,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+fn template_response(row: TemplateRow, status: StatusCode) -> Result<HttpResponse, ApiError> {
+    let body = TemplateResponse::try_from(row)?;
+    Ok(super::versioned(
+        status,
+        "instrument-templates",
+        body.id,
+        body.version,
+        body,
+    ))
+}
+
+/// A new template: from its fields, or saved from an instrument (`from_instrument_id`, whose kind, title,
+/// description, anonymity and questions it takes; `title`, `description` and `anonymous` may override them).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Evaluasi penyelenggaraan standar",
+    "kind": "event_evaluation",
+    "title": "Evaluasi penyelenggaraan",
+    "anonymous": true,
+    "questions": [{"type": "likert", "prompt": "Materi disampaikan dengan jelas",
+        "settings": {"scale": 5, "labels": ["Sangat kurang", "Kurang", "Cukup", "Baik", "Sangat baik"]}}]
+}))]
+pub struct CreateTemplateRequest {
+    /// 1-200 characters, unique (409 `already_exists`).
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// Save this instrument (of an event the caller manages) as a template.
+    pub from_instrument_id: Option<Uuid>,
+    /// Required unless `from_instrument_id` is sent (then not allowed).
+    pub kind: Option<InstrumentKind>,
+    /// Required unless `from_instrument_id` is sent.
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    #[schema(max_length = 4000)]
+    pub description: Option<String>,
+    /// Evaluations only (default false).
+    pub anonymous: Option<bool>,
+    /// 1-200 questions, as for an instrument; required unless `from_instrument_id` is sent (then not allowed).
+    #[schema(max_items = 200)]
+    pub questions: Option<Vec<QuestionInput>>,
+}
+
+/// A JSON merge patch of a template; `null` clears `description`. Changing `kind` checks the questions again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Evaluasi penyelenggaraan 2025"}))]
+pub struct UpdateTemplateRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = InstrumentKind)]
+    pub kind: Option<Option<InstrumentKind>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 1, max_length = 300)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, max_length = 4000)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = bool)]
+    pub anonymous: Option<Option<bool>>,
+    /// Replaces all questions.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Vec<QuestionInput>, max_items = 200)]
+    pub questions: Option<Option<Vec<QuestionInput>>>,
+}
+
+impl UpdateTemplateRequest {
+    fn parse(self) -> Result<TemplatePatch, ApiError> {
+        let mut errors = Vec::new();
+        let patch = TemplatePatch {
+            name: not_null("name", self.name, &mut errors),
+            kind: not_null("kind", self.kind, &mut errors),
+            title: not_null("title", self.title, &mut errors),
+            description: self.description,
+            anonymous: not_null("anonymous", self.anonymous, &mut errors),
+            questions: not_null("questions", self.questions, &mut errors),
+        };
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// Sort orders of the template list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum TemplateSort {
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+}
+
+/// Filters, paging and order of the template list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListTemplatesQuery {
+    /// Page size, 1-100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000, default = 0)]
+    pub offset: Option<i64>,
+    /// Only templates of this kind.
+    #[param(inline)]
+    pub kind: Option<InstrumentKind>,
+    /// Sort order (default `name`); `-` means descending; ties are broken by id.
+    #[param(inline)]
+    pub sort: Option<TemplateSort>,
+}
+
+/// List instrument templates
+///
+/// The reusable instruments, by name (or creation), with their questions and answer keys. Administrators and
+/// organizers only.
+#[utoipa::path(
+    tag = "templates",
+    params(ListTemplatesQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "A page of templates.", body = Page<TemplateResponse>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/instrument-templates")]
+pub async fn list_templates(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ListTemplatesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = PageRequest::parse(q.limit, q.offset, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            detail: "A query parameter has an invalid value.".to_owned(),
+            errors,
+        });
+    }
+    let order = match q.sort {
+        None | Some(TemplateSort::Name) => TemplateOrder::Name,
+        Some(TemplateSort::NameDesc) => TemplateOrder::NameDesc,
+        Some(TemplateSort::CreatedAt) => TemplateOrder::CreatedAt,
+        Some(TemplateSort::CreatedAtDesc) => TemplateOrder::CreatedAtDesc,
+    };
+    let kind = q.kind;
+    let rows = db::read(&state.pool, move |conn| {
+        service::instruments::list_templates(conn, &user, kind, order, page)
+    })
+    .await?;
+    let mut items = Vec::with_capacity(rows.items.len());
+    for row in rows.items {
+        items.push(TemplateResponse::try_from(row)?);
+    }
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total: rows.total,
+        limit: rows.limit,
+        offset: rows.offset,
+    }))
+}
+
+/// Create an instrument template
+///
+/// From its fields (`name`, `kind`, `title`, `questions`, optional `description`, `anonymous`: the questions are
+/// checked as for an instrument of that kind, every problem at once), or saved from an instrument of an event the
+/// caller manages (`from_instrument_id`, with optional `title`, `description` and `anonymous` overrides; `kind`
+/// and `questions` then come from the instrument). Names are unique (409 `already_exists`). Administrators and
+/// organizers only.
+#[utoipa::path(
+    tag = "templates",
+    request_body = CreateTemplateRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names the new template.", body = TemplateResponse,
+            headers(("Location" = String, description = "The URL of the new template"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/instrument-templates")]
+pub async fn create_template(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<CreateTemplateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = user.clone();
+    let row = db::run(&state.pool, move |conn| {
+        service::instruments::create_template(conn, &actor, move || {
+            let r = body.into_inner()?;
+            Ok(NewTemplate {
+                name: Some(r.name),
+                from_instrument_id: r.from_instrument_id,
+                kind: r.kind,
+                title: r.title,
+                description: r.description,
+                anonymous: r.anonymous,
+                questions: r.questions,
+            })
+        })
+    })
+    .await?;
+    tracing::info!(template.id = %row.id, actor.id = %user.id, "instrument template created");
+    template_response(row, StatusCode::CREATED)
+}
+
+/// Read an instrument template
+///
+/// With its questions and answer key. Administrators and organizers only. The `ETag` header carries the version.
+#[utoipa::path(
+    tag = "templates",
+    params(("id" = Uuid, Path, description = "The template id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The template.", body = TemplateResponse,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/instrument-templates/{id}")]
+pub async fn get_template(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| {
+        service::instruments::get_template(conn, &user, id)
+    })
+    .await?;
+    template_response(row, StatusCode::OK)
+}
+
+/// Change an instrument template
+///
+/// A JSON merge patch of `name`, `kind`, `title`, `description`, `anonymous` and `questions`; the questions are
+/// checked again against the (new) kind. Instruments already copied from it do not change. Honours `If-Match`
+/// (412). The administrators and the organizer who created the template only.
+#[utoipa::path(
+    tag = "templates",
+    params(
+        ("id" = Uuid, Path, description = "The template id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+    ),
+    request_body(content = UpdateTemplateRequest, content_type = "application/merge-patch+json"),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The changed template.", body = TemplateResponse,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[patch("/instrument-templates/{id}")]
+pub async fn update_template(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateTemplateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match_version(&req)?;
+    let id = id.into_inner();
+    let actor = user.clone();
+    let row = db::run(&state.pool, move |conn| {
+        service::instruments::update_template(conn, &actor, id, expected, move || {
+            body.into_inner()?.parse()
+        })
+    })
+    .await?;
+    tracing::info!(template.id = %id, actor.id = %user.id, "instrument template changed");
+    template_response(row, StatusCode::OK)
+}
+
+/// Delete an instrument template
+///
+/// Instruments copied from it keep their questions (their `template_id` becomes null). Honours `If-Match` (412).
+/// The administrators and the organizer who created the template only.
+#[utoipa::path(
+    tag = "templates",
+    params(
+        ("id" = Uuid, Path, description = "The template id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+    ),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[delete("/instrument-templates/{id}")]
+pub async fn delete_template(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match_version(&req)?;
+    let id = id.into_inner();
+    let actor = user.clone();
+    db::run(&state.pool, move |conn| {
+        service::instruments::delete_template(conn, &actor, id, expected)
+    })
+    .await?;
+    tracing::info!(template.id = %id, actor.id = %user.id, "instrument template deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_templates)
+        .service(create_template)
+        .service(get_template)
+        .service(update_template)
+        .service(delete_template);
+}

@@ -1,0 +1,1073 @@
+//! Instruments (tests and questionnaires) of an event and the reusable templates they may be copied from.
+//!
+//! Who: the event's managers (admins, its organizers) write its instruments and read them with the answer key.
+//! Without the key, and only once they are no longer drafts: the event's approved officers, the facilitators of
+//! its sessions and the operators of units with an approved officer in it. Drafts (and everything of a draft
+//! event) do not exist for anybody else (404). Templates: administrators and organizers read and create them;
+//! a template is changed or deleted by its creator or an administrator.
+//!
+//! Rules: the kind decides what an instrument may have (`anonymous`: evaluations only; `session_id` and
+//! `facilitator_id`: facilitator evaluations only, and required there; `due_on` and `respondent_kinds`
+//! (`alumnus`, `supervisor`): follow-ups only). Status `draft -> open -> closed`, `closed -> open` to reopen.
+//! Questions are replaced as a whole, only while the instrument is a draft without responses. Instruments of a
+//! completed or cancelled event cannot be created or changed, except follow-ups of a completed event; closing is
+//! always allowed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use diesel::pg::PgConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::domain::enums::{EventStatus, InstrumentKind, InstrumentStatus, RespondentKind};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::questions::{self, Question, QuestionInput};
+use crate::domain::role::Role;
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
+use crate::repo::access as access_repo;
+use crate::repo::events::{self as events_repo, EventRow};
+use crate::repo::instruments::{
+    self as repo, InstrumentChanges, InstrumentFilter, InstrumentOrder, InstrumentRow,
+    NewInstrumentRow, NewQuestionRow, NewTemplateRow, QuestionRow, TemplateChanges, TemplateOrder,
+    TemplateRow,
+};
+use crate::service::access;
+use crate::service::events::{status_of, visible};
+
+pub const TITLE_MAX: usize = 300;
+pub const DESCRIPTION_MAX: usize = 4000;
+pub const NAME_MAX: usize = 200;
+
+/// A request to create an instrument, as sent (checked by [`create`]).
+#[derive(Debug, Default)]
+pub struct NewInstrument {
+    pub kind: Option<InstrumentKind>,
+    pub template_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub anonymous: Option<bool>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub session_id: Option<Uuid>,
+    pub facilitator_id: Option<Uuid>,
+    pub due_on: Option<NaiveDate>,
+    pub respondent_kinds: Option<Vec<RespondentKind>>,
+    pub questions: Option<Vec<QuestionInput>>,
+}
+
+/// A merge patch of an instrument, as sent. `None` leaves a field; `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct InstrumentPatch {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub status: Option<InstrumentStatus>,
+    pub opens_at: Option<Option<DateTime<Utc>>>,
+    pub closes_at: Option<Option<DateTime<Utc>>>,
+    pub anonymous: Option<bool>,
+    pub session_id: Option<Option<Uuid>>,
+    pub facilitator_id: Option<Option<Uuid>>,
+    pub due_on: Option<Option<NaiveDate>>,
+    pub respondent_kinds: Option<Vec<RespondentKind>>,
+    pub questions: Option<Vec<QuestionInput>>,
+}
+
+impl InstrumentPatch {
+    /// True when the patch does nothing but (possibly) close the instrument.
+    fn only_closes(&self) -> bool {
+        self.title.is_none()
+            && self.description.is_none()
+            && matches!(self.status, None | Some(InstrumentStatus::Closed))
+            && self.opens_at.is_none()
+            && self.closes_at.is_none()
+            && self.anonymous.is_none()
+            && self.session_id.is_none()
+            && self.facilitator_id.is_none()
+            && self.due_on.is_none()
+            && self.respondent_kinds.is_none()
+            && self.questions.is_none()
+    }
+}
+
+/// An instrument with its questions; `with_key` says whether the caller may see the answer key.
+#[derive(Debug, Clone)]
+pub struct InstrumentView {
+    pub row: InstrumentRow,
+    pub questions: Vec<QuestionRow>,
+    pub with_key: bool,
+}
+
+/// A request to create a template, as sent.
+#[derive(Debug, Default)]
+pub struct NewTemplate {
+    pub name: Option<String>,
+    pub from_instrument_id: Option<Uuid>,
+    pub kind: Option<InstrumentKind>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub anonymous: Option<bool>,
+    pub questions: Option<Vec<QuestionInput>>,
+}
+
+/// A merge patch of a template, as sent.
+#[derive(Debug, Default)]
+pub struct TemplatePatch {
+    pub name: Option<String>,
+    pub kind: Option<InstrumentKind>,
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub anonymous: Option<bool>,
+    pub questions: Option<Vec<QuestionInput>>,
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("Instrument")
+}
+
+pub fn kind_of(row: &InstrumentRow) -> Result<InstrumentKind, ApiError> {
+    InstrumentKind::parse(&row.kind)
+        .ok_or_else(|| ApiError::internal_msg("unknown instrument kind"))
+}
+
+pub fn status_of_instrument(row: &InstrumentRow) -> Result<InstrumentStatus, ApiError> {
+    InstrumentStatus::parse(&row.status)
+        .ok_or_else(|| ApiError::internal_msg("unknown instrument status"))
+}
+
+/// Whether instruments of this kind may be created or changed while the event has this status.
+pub fn editable(kind: InstrumentKind, event: EventStatus) -> bool {
+    match event {
+        EventStatus::Cancelled => false,
+        EventStatus::Completed => kind == InstrumentKind::FollowUp,
+        _ => true,
+    }
+}
+
+fn not_editable(event: EventStatus) -> ApiError {
+    ApiError::conflict(
+        "event_not_editable",
+        format!(
+            "The event is {event}: its instruments can no longer be created or changed (follow-ups of a completed \
+             event excepted; closing is always allowed)."
+        ),
+    )
+}
+
+/// Whether a status change is allowed: draft -> open -> closed, closed -> open; staying put is fine.
+pub fn transition_allowed(from: InstrumentStatus, to: InstrumentStatus) -> bool {
+    use InstrumentStatus::{Closed, Draft, Open};
+    from == to || matches!((from, to), (Draft, Open) | (Open, Closed) | (Closed, Open))
+}
+
+/// What a caller may do with the instruments of an event: `Ok(true)` manage them (with the key), `Ok(false)` read
+/// those that are not drafts (without the key). A draft event is 404 for non-managers; others without a link
+/// to the event get 403.
+fn event_access(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event: &EventRow,
+) -> Result<bool, ApiError> {
+    if access::manages_event(conn, user, event.id)? {
+        return Ok(true);
+    }
+    if !visible(conn, user, event)? {
+        return Err(ApiError::not_found("Event"));
+    }
+    let linked = match user.role {
+        Role::Participant => match user.participant_id {
+            Some(p) => repo::approved_enrollment(conn, event.id, p)?.is_some(),
+            None => false,
+        },
+        Role::Facilitator => access_repo::leads_a_session_of_event(conn, event.id, user.id)?,
+        Role::UnitOperator => match user.unit_id {
+            Some(unit) => repo::unit_has_approved_officer(conn, event.id, unit)?,
+            None => false,
+        },
+        Role::Admin | Role::Organizer => false,
+    };
+    if linked {
+        Ok(false)
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+fn load_event(conn: &mut PgConnection, event_id: Uuid) -> Result<EventRow, ApiError> {
+    events_repo::find(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))
+}
+
+/// The instrument and whether the caller sees its key; 404 for drafts the caller does not manage.
+pub fn readable(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<(InstrumentRow, EventRow, bool), ApiError> {
+    let row = repo::find(conn, id)?.ok_or_else(not_found)?;
+    let event = load_event(conn, row.event_id)?;
+    let with_key = event_access(conn, user, &event).map_err(|e| match e {
+        ApiError::NotFound { .. } => not_found(),
+        other => other,
+    })?;
+    if !with_key && row.status == InstrumentStatus::Draft.as_str() {
+        return Err(not_found());
+    }
+    Ok((row, event, with_key))
+}
+
+fn view(
+    conn: &mut PgConnection,
+    row: InstrumentRow,
+    with_key: bool,
+) -> Result<InstrumentView, ApiError> {
+    let questions = repo::questions_of(conn, &[row.id])?;
+    Ok(InstrumentView {
+        row,
+        questions,
+        with_key,
+    })
+}
+
+/// A page of an event's instruments as the caller may see them (drafts only for its managers).
+pub fn list(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    mut filter: InstrumentFilter,
+    order: InstrumentOrder,
+    page: PageRequest,
+) -> Result<Page<InstrumentView>, ApiError> {
+    let event = load_event(conn, filter.event_id)?;
+    let with_key = event_access(conn, user, &event)?;
+    filter.without_drafts = !with_key;
+    let (rows, total) = repo::list(conn, &filter, order, page.limit, page.offset)?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut all = repo::questions_of(conn, &ids)?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let (mine, rest): (Vec<QuestionRow>, Vec<QuestionRow>) =
+                all.drain(..).partition(|q| q.instrument_id == row.id);
+            all = rest;
+            InstrumentView {
+                row,
+                questions: mine,
+                with_key,
+            }
+        })
+        .collect();
+    Ok(Page::new(items, total, page))
+}
+
+pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<InstrumentView, ApiError> {
+    let (row, _, with_key) = readable(conn, user, id)?;
+    view(conn, row, with_key)
+}
+
+/// The full state of an instrument to check: what its kind allows, its target and its window.
+struct Shape {
+    kind: InstrumentKind,
+    anonymous: bool,
+    session_id: Option<Uuid>,
+    facilitator_id: Option<Uuid>,
+    due_on: Option<NaiveDate>,
+    respondent_kinds: Option<Vec<RespondentKind>>,
+    opens_at: Option<DateTime<Utc>>,
+    closes_at: Option<DateTime<Utc>>,
+}
+
+/// Checks a shape against its kind and event; returns the respondent kinds to store.
+fn check_shape(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    shape: &Shape,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<Option<String>>, ApiError> {
+    let kind = shape.kind;
+    let evaluation = matches!(
+        kind,
+        InstrumentKind::EventEvaluation | InstrumentKind::FacilitatorEvaluation
+    );
+    if shape.anonymous && !evaluation {
+        errors.push(FieldError::new(
+            "anonymous",
+            "not_applicable",
+            "only event and facilitator evaluations may be anonymous",
+        ));
+    }
+    if kind == InstrumentKind::FacilitatorEvaluation {
+        match shape.session_id {
+            None => errors.push(FieldError::new(
+                "session_id",
+                "required",
+                "a facilitator evaluation names the session it evaluates",
+            )),
+            Some(session) => {
+                if repo::session_event(conn, session)? != Some(event_id) {
+                    errors.push(FieldError::new(
+                        "session_id",
+                        "not_in_event",
+                        "is not a session of this event",
+                    ));
+                } else if let Some(facilitator) = shape.facilitator_id
+                    && !access_repo::leads_session(conn, session, facilitator)?
+                {
+                    errors.push(FieldError::new(
+                        "facilitator_id",
+                        "not_a_facilitator",
+                        "does not lead the session",
+                    ));
+                }
+            }
+        }
+        if shape.facilitator_id.is_none() {
+            errors.push(FieldError::new(
+                "facilitator_id",
+                "required",
+                "a facilitator evaluation names the facilitator (narasumber) it evaluates",
+            ));
+        }
+    } else {
+        for (field, present) in [
+            ("session_id", shape.session_id.is_some()),
+            ("facilitator_id", shape.facilitator_id.is_some()),
+        ] {
+            if present {
+                errors.push(FieldError::new(
+                    field,
+                    "not_applicable",
+                    "only a facilitator evaluation targets a session and a facilitator",
+                ));
+            }
+        }
+    }
+    let kinds = if kind == InstrumentKind::FollowUp {
+        let kinds = shape
+            .respondent_kinds
+            .clone()
+            .unwrap_or_else(|| vec![RespondentKind::Alumnus, RespondentKind::Supervisor]);
+        let mut unique = kinds.clone();
+        unique.sort();
+        unique.dedup();
+        if kinds.is_empty()
+            || unique.len() != kinds.len()
+            || kinds.contains(&RespondentKind::Participant)
+        {
+            errors.push(FieldError::new(
+                "respondent_kinds",
+                "invalid_value",
+                "must list alumnus, supervisor or both, each once",
+            ));
+        }
+        unique
+    } else {
+        if shape.due_on.is_some() {
+            errors.push(FieldError::new(
+                "due_on",
+                "not_applicable",
+                "only a follow-up has a due date",
+            ));
+        }
+        if shape
+            .respondent_kinds
+            .as_ref()
+            .is_some_and(|k| k.as_slice() != [RespondentKind::Participant])
+        {
+            errors.push(FieldError::new(
+                "respondent_kinds",
+                "not_applicable",
+                "only a follow-up is answered by alumni and supervisors; others by participants",
+            ));
+        }
+        vec![RespondentKind::Participant]
+    };
+    if let (Some(opens), Some(closes)) = (shape.opens_at, shape.closes_at)
+        && closes <= opens
+    {
+        errors.push(FieldError::new(
+            "closes_at",
+            "out_of_range",
+            "must be after opens_at",
+        ));
+    }
+    Ok(kinds
+        .into_iter()
+        .map(|k| Some(k.as_str().to_owned()))
+        .collect())
+}
+
+fn question_rows(
+    instrument_id: Uuid,
+    questions: &[Question],
+) -> Result<Vec<NewQuestionRow>, ApiError> {
+    questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            Ok(NewQuestionRow {
+                id: Uuid::new_v4(),
+                instrument_id,
+                position: i32::try_from(i + 1).map_err(ApiError::internal)?,
+                question_type: q.settings.question_type().as_str().to_owned(),
+                prompt: q.prompt.clone(),
+                required: q.required,
+                settings: q.settings.to_json(),
+                points: q.settings.max_points(),
+            })
+        })
+        .collect()
+}
+
+fn template_questions(template: &TemplateRow) -> Vec<QuestionInput> {
+    serde_json::from_value(template.questions.clone()).unwrap_or_default()
+}
+
+fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    text::optional(field, value, max)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten()
+}
+
+fn required_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    match value {
+        None => {
+            errors.push(FieldError::new(field, "required", "is required"));
+            String::new()
+        }
+        Some(v) => text::required(field, v, max)
+            .map_err(|e| errors.push(e))
+            .unwrap_or_default(),
+    }
+}
+
+/// Creates an instrument of an event, with its questions or copied from a template (the fields sent override
+/// the template's). `parse` reads the body after the caller was found to manage the event.
+pub fn create(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+    parse: impl FnOnce() -> Result<NewInstrument, ApiError>,
+) -> Result<InstrumentView, ApiError> {
+    conn.transaction(|conn| {
+        let event = events_repo::find_for_share(conn, event_id)?
+            .ok_or_else(|| ApiError::not_found("Event"))?;
+        if !access::manages_event(conn, user, event_id)? {
+            if !visible(conn, user, &event)? {
+                return Err(ApiError::not_found("Event"));
+            }
+            return Err(ApiError::forbidden());
+        }
+        let input = parse()?;
+        let mut errors = Vec::new();
+        let template = match input.template_id {
+            Some(id) => {
+                let found = repo::find_template(conn, id)?;
+                if found.is_none() {
+                    errors.push(FieldError::new(
+                        "template_id",
+                        "unknown_reference",
+                        "no template has this id",
+                    ));
+                }
+                found
+            }
+            None => None,
+        };
+        let template_kind = template
+            .as_ref()
+            .and_then(|t| InstrumentKind::parse(&t.kind));
+        let kind = match (input.kind, template_kind) {
+            (Some(k), Some(t)) if k != t => {
+                errors.push(FieldError::new(
+                    "kind",
+                    "invalid_value",
+                    format!("must be the template's kind ({t}) or left out"),
+                ));
+                None
+            }
+            (Some(k), _) => Some(k),
+            (None, Some(t)) => Some(t),
+            (None, None) => {
+                if input.template_id.is_none() {
+                    errors.push(FieldError::new("kind", "required", "is required"));
+                }
+                None
+            }
+        };
+        if let Some(kind) = kind {
+            let status = status_of(&event)?;
+            if !editable(kind, status) {
+                return Err(not_editable(status));
+            }
+        }
+        let title = required_text(
+            "title",
+            input
+                .title
+                .as_deref()
+                .or(template.as_ref().map(|t| t.title.as_str())),
+            TITLE_MAX,
+            &mut errors,
+        );
+        let description = optional_text(
+            "description",
+            input
+                .description
+                .as_deref()
+                .or(template.as_ref().and_then(|t| t.description.as_deref())),
+            DESCRIPTION_MAX,
+            &mut errors,
+        );
+        let question_inputs = match (&input.questions, &template) {
+            (Some(q), _) => Some(q.clone()),
+            (None, Some(t)) => Some(template_questions(t)),
+            (None, None) => {
+                errors.push(FieldError::new("questions", "required", "is required"));
+                None
+            }
+        };
+        let (Some(kind), Some(question_inputs)) = (kind, question_inputs) else {
+            return Err(ApiError::validation(errors));
+        };
+        let parsed = questions::parse_questions(kind, &question_inputs, "questions", &mut errors);
+        let shape = Shape {
+            kind,
+            anonymous: input
+                .anonymous
+                .or(template.as_ref().map(|t| t.anonymous))
+                .unwrap_or(false),
+            session_id: input.session_id,
+            facilitator_id: input.facilitator_id,
+            due_on: input.due_on,
+            respondent_kinds: input.respondent_kinds,
+            opens_at: input.opens_at,
+            closes_at: input.closes_at,
+        };
+        let respondent_kinds = check_shape(conn, event_id, &shape, &mut errors)?;
+        let Some(parsed) = parsed.filter(|_| errors.is_empty()) else {
+            return Err(ApiError::validation(errors));
+        };
+        let row = repo::insert(
+            conn,
+            &NewInstrumentRow {
+                id: Uuid::new_v4(),
+                event_id,
+                kind: kind.as_str().to_owned(),
+                title,
+                description,
+                opens_at: shape.opens_at,
+                closes_at: shape.closes_at,
+                anonymous: shape.anonymous,
+                session_id: shape.session_id,
+                facilitator_id: shape.facilitator_id,
+                due_on: shape.due_on,
+                respondent_kinds,
+                template_id: template.map(|t| t.id),
+                created_by: Some(user.id),
+            },
+        )?;
+        repo::replace_questions(conn, row.id, &question_rows(row.id, &parsed)?)?;
+        view(conn, row, true)
+    })
+}
+
+/// Locks an instrument the caller manages, after its event (always in this order).
+fn lock_managed(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<(InstrumentRow, EventRow), ApiError> {
+    let plain = repo::find(conn, id)?.ok_or_else(not_found)?;
+    let event = events_repo::find_for_share(conn, plain.event_id)?.ok_or_else(not_found)?;
+    if !access::manages_event(conn, user, event.id)? {
+        // Those who may read it learn that they may not change it; everybody else learns nothing.
+        readable(conn, user, id)?;
+        return Err(ApiError::forbidden());
+    }
+    let row = repo::find_for_update(conn, id)?.ok_or_else(not_found)?;
+    Ok((row, event))
+}
+
+/// Applies a merge patch under the rules above. `expected` is the `If-Match` version.
+pub fn update(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+    parse: impl FnOnce() -> Result<InstrumentPatch, ApiError>,
+) -> Result<InstrumentView, ApiError> {
+    conn.transaction(|conn| {
+        let (current, event) = lock_managed(conn, user, id)?;
+        let patch = parse()?;
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let kind = kind_of(&current)?;
+        let from = status_of_instrument(&current)?;
+        let event_status = status_of(&event)?;
+        if !editable(kind, event_status) && !patch.only_closes() {
+            return Err(not_editable(event_status));
+        }
+        if let Some(to) = patch.status
+            && !transition_allowed(from, to)
+        {
+            return Err(ApiError::conflict(
+                "invalid_transition",
+                format!("An instrument cannot go from {from} to {to} (draft -> open -> closed; closed -> open)."),
+            ));
+        }
+        let answered = repo::has_responses(conn, id)?;
+        if patch.questions.is_some() && (from != InstrumentStatus::Draft || answered) {
+            return Err(ApiError::conflict(
+                "questions_locked",
+                "The questions can be replaced only while the instrument is a draft without responses.",
+            ));
+        }
+        let current_kinds: Vec<RespondentKind> = current
+            .respondent_kinds
+            .iter()
+            .flatten()
+            .filter_map(|k| RespondentKind::parse(k))
+            .collect();
+        let changes_who = patch.anonymous.is_some_and(|a| a != current.anonymous)
+            || patch.session_id.is_some_and(|s| s != current.session_id)
+            || patch
+                .facilitator_id
+                .is_some_and(|f| f != current.facilitator_id)
+            || patch.respondent_kinds.as_ref().is_some_and(|k| {
+                let mut k = k.clone();
+                k.sort();
+                let mut c = current_kinds.clone();
+                c.sort();
+                k != c
+            });
+        if answered && changes_who {
+            return Err(ApiError::conflict(
+                "has_responses",
+                "The instrument has responses: its anonymity, target and respondents can no longer change.",
+            ));
+        }
+        let mut errors = Vec::new();
+        let title = patch
+            .title
+            .as_deref()
+            .map(|t| required_text("title", Some(t), TITLE_MAX, &mut errors));
+        let description = patch
+            .description
+            .as_ref()
+            .map(|d| optional_text("description", d.as_deref(), DESCRIPTION_MAX, &mut errors));
+        let parsed = patch
+            .questions
+            .as_ref()
+            .map(|q| questions::parse_questions(kind, q, "questions", &mut errors));
+        let shape = Shape {
+            kind,
+            anonymous: patch.anonymous.unwrap_or(current.anonymous),
+            session_id: patch.session_id.unwrap_or(current.session_id),
+            facilitator_id: patch.facilitator_id.unwrap_or(current.facilitator_id),
+            due_on: patch.due_on.unwrap_or(current.due_on),
+            respondent_kinds: Some(
+                patch
+                    .respondent_kinds
+                    .clone()
+                    .unwrap_or_else(|| current_kinds.clone()),
+            ),
+            opens_at: patch.opens_at.unwrap_or(current.opens_at),
+            closes_at: patch.closes_at.unwrap_or(current.closes_at),
+        };
+        let respondent_kinds = check_shape(conn, event.id, &shape, &mut errors)?;
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let changes = InstrumentChanges {
+            title,
+            description,
+            status: patch.status.map(|s| s.as_str().to_owned()),
+            opens_at: patch.opens_at,
+            closes_at: patch.closes_at,
+            anonymous: patch.anonymous,
+            session_id: patch.session_id,
+            facilitator_id: patch.facilitator_id,
+            due_on: patch.due_on,
+            respondent_kinds: patch.respondent_kinds.as_ref().map(|_| respondent_kinds),
+        };
+        let row = repo::update(conn, id, &changes)?;
+        if let Some(Some(parsed)) = parsed {
+            repo::replace_questions(conn, id, &question_rows(id, &parsed)?)?;
+        }
+        view(conn, row, true)
+    })
+}
+
+/// Deletes an instrument nobody has answered.
+pub fn delete(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    conn.transaction(|conn| {
+        let (current, event) = lock_managed(conn, user, id)?;
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        if repo::has_responses(conn, id)? {
+            return Err(ApiError::conflict(
+                "has_responses",
+                "The instrument has responses and cannot be deleted; close it instead.",
+            ));
+        }
+        let status = status_of(&event)?;
+        if !editable(kind_of(&current)?, status) {
+            return Err(not_editable(status));
+        }
+        repo::delete(conn, id)?;
+        Ok(())
+    })
+}
+
+// --- templates
+
+fn template_not_found() -> ApiError {
+    ApiError::not_found("Template")
+}
+
+fn name_taken() -> ApiError {
+    ApiError::Conflict {
+        code: "already_exists",
+        detail: "A template with this name already exists.".into(),
+        errors: vec![FieldError::new(
+            "name",
+            "already_exists",
+            "is already taken",
+        )],
+    }
+}
+
+fn map_name_conflict(err: DieselError) -> ApiError {
+    match &err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some("instrument_templates_name_key") =>
+        {
+            name_taken()
+        }
+        _ => err.into(),
+    }
+}
+
+fn require_template_reader(user: &AuthUser) -> Result<(), ApiError> {
+    user.require(&[Role::Admin, Role::Organizer])
+}
+
+/// Administrators, and the organizer who created the template.
+fn require_template_owner(user: &AuthUser, row: &TemplateRow) -> Result<(), ApiError> {
+    match user.role {
+        Role::Admin => Ok(()),
+        Role::Organizer if row.created_by == Some(user.id) => Ok(()),
+        _ => Err(ApiError::forbidden()),
+    }
+}
+
+fn stored_questions(questions: &[Question]) -> Result<Value, ApiError> {
+    serde_json::to_value(questions.iter().map(Question::to_input).collect::<Vec<_>>())
+        .map_err(ApiError::internal)
+}
+
+pub fn list_templates(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    kind: Option<InstrumentKind>,
+    order: TemplateOrder,
+    page: PageRequest,
+) -> Result<Page<TemplateRow>, ApiError> {
+    require_template_reader(user)?;
+    let (rows, total) = repo::list_templates(
+        conn,
+        kind.map(InstrumentKind::as_str),
+        order,
+        page.limit,
+        page.offset,
+    )?;
+    Ok(Page::new(rows, total, page))
+}
+
+pub fn get_template(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<TemplateRow, ApiError> {
+    require_template_reader(user)?;
+    repo::find_template(conn, id)?.ok_or_else(template_not_found)
+}
+
+/// The questions of an instrument in their sent form, with the key.
+fn instrument_questions(
+    conn: &mut PgConnection,
+    row: &InstrumentRow,
+) -> Result<Vec<Question>, ApiError> {
+    let kind = kind_of(row)?;
+    repo::questions_of(conn, &[row.id])?
+        .iter()
+        .map(|q| {
+            Question::from_stored(kind, &q.question_type, &q.prompt, q.required, &q.settings)
+                .ok_or_else(|| ApiError::internal_msg("a stored question does not parse"))
+        })
+        .collect()
+}
+
+/// Creates a template from its fields, or from an instrument the caller manages (`from_instrument_id`; then
+/// `title`, `description` and `anonymous` may override the instrument's).
+pub fn create_template(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    parse: impl FnOnce() -> Result<NewTemplate, ApiError>,
+) -> Result<TemplateRow, ApiError> {
+    require_template_reader(user)?;
+    let input = parse()?;
+    conn.transaction(|conn| {
+        let mut errors = Vec::new();
+        let source = match input.from_instrument_id {
+            Some(id) => match repo::find(conn, id)? {
+                None => {
+                    errors.push(FieldError::new(
+                        "from_instrument_id",
+                        "unknown_reference",
+                        "no instrument has this id",
+                    ));
+                    None
+                }
+                Some(row) => {
+                    if !access::manages_event(conn, user, row.event_id)? {
+                        return Err(ApiError::forbidden());
+                    }
+                    for (field, present) in [
+                        ("kind", input.kind.is_some()),
+                        ("questions", input.questions.is_some()),
+                    ] {
+                        if present {
+                            errors.push(FieldError::new(
+                                field,
+                                "not_applicable",
+                                "comes from the instrument named by from_instrument_id",
+                            ));
+                        }
+                    }
+                    let questions = instrument_questions(conn, &row)?;
+                    Some((row, questions))
+                }
+            },
+            None => None,
+        };
+        let name = required_text("name", input.name.as_deref(), NAME_MAX, &mut errors);
+        let title = required_text(
+            "title",
+            input
+                .title
+                .as_deref()
+                .or(source.as_ref().map(|(r, _)| r.title.as_str())),
+            TITLE_MAX,
+            &mut errors,
+        );
+        let description = optional_text(
+            "description",
+            input
+                .description
+                .as_deref()
+                .or(source.as_ref().and_then(|(r, _)| r.description.as_deref())),
+            DESCRIPTION_MAX,
+            &mut errors,
+        );
+        let kind = match &source {
+            Some((row, _)) => Some(kind_of(row)?),
+            None if input.from_instrument_id.is_some() => None,
+            None => {
+                if input.kind.is_none() {
+                    errors.push(FieldError::new("kind", "required", "is required"));
+                }
+                input.kind
+            }
+        };
+        let anonymous = input
+            .anonymous
+            .or(source.as_ref().map(|(r, _)| r.anonymous))
+            .unwrap_or(false);
+        let questions = match (&source, &input.questions, kind) {
+            (Some((_, q)), _, _) => Some(q.clone()),
+            (None, Some(q), Some(kind)) => {
+                questions::parse_questions(kind, q, "questions", &mut errors)
+            }
+            (None, None, _) if input.from_instrument_id.is_none() => {
+                errors.push(FieldError::new("questions", "required", "is required"));
+                None
+            }
+            _ => None,
+        };
+        if anonymous
+            && kind.is_some_and(|k| {
+                !matches!(
+                    k,
+                    InstrumentKind::EventEvaluation | InstrumentKind::FacilitatorEvaluation
+                )
+            })
+        {
+            errors.push(FieldError::new(
+                "anonymous",
+                "not_applicable",
+                "only event and facilitator evaluations may be anonymous",
+            ));
+        }
+        let (Some(kind), Some(questions)) = (kind, questions) else {
+            return Err(ApiError::validation(errors));
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        if repo::template_name_taken(conn, &name, None)? {
+            return Err(name_taken());
+        }
+        repo::insert_template(
+            conn,
+            &NewTemplateRow {
+                id: Uuid::new_v4(),
+                name,
+                kind: kind.as_str().to_owned(),
+                title,
+                description,
+                anonymous,
+                questions: stored_questions(&questions)?,
+                created_by: Some(user.id),
+            },
+        )
+        .map_err(map_name_conflict)
+    })
+}
+
+/// Applies a merge patch to a template; the questions are checked again against the (new) kind.
+pub fn update_template(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+    parse: impl FnOnce() -> Result<TemplatePatch, ApiError>,
+) -> Result<TemplateRow, ApiError> {
+    require_template_reader(user)?;
+    conn.transaction(|conn| {
+        let current = repo::find_template_for_update(conn, id)?.ok_or_else(template_not_found)?;
+        require_template_owner(user, &current)?;
+        let patch = parse()?;
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let mut errors = Vec::new();
+        let name = patch
+            .name
+            .as_deref()
+            .map(|n| required_text("name", Some(n), NAME_MAX, &mut errors));
+        let title = patch
+            .title
+            .as_deref()
+            .map(|t| required_text("title", Some(t), TITLE_MAX, &mut errors));
+        let description = patch
+            .description
+            .as_ref()
+            .map(|d| optional_text("description", d.as_deref(), DESCRIPTION_MAX, &mut errors));
+        let kind = match patch.kind {
+            Some(k) => k,
+            None => InstrumentKind::parse(&current.kind)
+                .ok_or_else(|| ApiError::internal_msg("unknown template kind"))?,
+        };
+        let questions = if patch.kind.is_some() || patch.questions.is_some() {
+            let inputs = patch
+                .questions
+                .clone()
+                .unwrap_or_else(|| template_questions(&current));
+            questions::parse_questions(kind, &inputs, "questions", &mut errors)
+        } else {
+            None
+        };
+        let anonymous = patch.anonymous.unwrap_or(current.anonymous);
+        if anonymous
+            && !matches!(
+                kind,
+                InstrumentKind::EventEvaluation | InstrumentKind::FacilitatorEvaluation
+            )
+        {
+            errors.push(FieldError::new(
+                "anonymous",
+                "not_applicable",
+                "only event and facilitator evaluations may be anonymous",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        if let Some(name) = &name
+            && repo::template_name_taken(conn, name, Some(id))?
+        {
+            return Err(name_taken());
+        }
+        let changes = TemplateChanges {
+            name,
+            kind: patch.kind.map(|k| k.as_str().to_owned()),
+            title,
+            description,
+            anonymous: patch.anonymous,
+            questions: questions.as_deref().map(stored_questions).transpose()?,
+        };
+        repo::update_template(conn, id, &changes).map_err(map_name_conflict)
+    })
+}
+
+pub fn delete_template(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    require_template_reader(user)?;
+    conn.transaction(|conn| {
+        let current = repo::find_template_for_update(conn, id)?.ok_or_else(template_not_found)?;
+        require_template_owner(user, &current)?;
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        repo::delete_template(conn, id)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_transitions_follow_the_lifecycle() {
+        use InstrumentStatus::{Closed, Draft, Open};
+        assert!(transition_allowed(Draft, Open));
+        assert!(transition_allowed(Open, Closed));
+        assert!(transition_allowed(Closed, Open));
+        assert!(transition_allowed(Open, Open));
+        assert!(!transition_allowed(Draft, Closed));
+        assert!(!transition_allowed(Open, Draft));
+        assert!(!transition_allowed(Closed, Draft));
+    }
+
+    #[test]
+    fn only_follow_ups_of_completed_events_stay_editable() {
+        assert!(editable(InstrumentKind::PreTest, EventStatus::Ongoing));
+        assert!(!editable(InstrumentKind::PostTest, EventStatus::Completed));
+        assert!(editable(InstrumentKind::FollowUp, EventStatus::Completed));
+        assert!(!editable(InstrumentKind::FollowUp, EventStatus::Cancelled));
+    }
+}
