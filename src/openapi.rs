@@ -51,7 +51,8 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "events", description = "Training events (Bimtek) and their lifecycle draft -> published -> ongoing -> completed (or cancelled)."),
         (name = "sessions", description = "Sessions of an event (morning meeting, seminar, group therapy, ...) with facilitators and JP."),
         (name = "enrollments", description = "Nomination, approval up to capacity, waitlist and withdrawal of officers in an event."),
-        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code.")
+        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code."),
+        (name = "certificates", description = "Certificates (sertifikat) and letters of attendance (surat keterangan): issued in bulk for a completed event, numbered per year, printable as PDF, revocable, and verifiable by anyone with their code (JSON, or the HTML page /verify/{code} that the QR code opens).")
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod certificates;
 pub mod enrollments;
 pub mod events;
 pub mod me;
@@ -36,7 +37,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(events::routes)
         .configure(sessions::routes)
         .configure(enrollments::routes)
-        .configure(attendance::routes);
+        .configure(attendance::routes)
+        .configure(certificates::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
