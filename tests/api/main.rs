@@ -6,6 +6,7 @@
 
 mod attendance;
 mod auth;
+mod certificates;
 mod cli;
 mod concurrency;
 mod enrollments;
@@ -24,3 +25,4 @@ mod security;
 mod sessions;
 mod units;
 mod users;
+mod verify_page;
