@@ -10,10 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{
-    organizer_of, participant_account, seed_enrollment, seed_event, seed_participant,
-    seed_session, send, set_event_status,
-};
+use crate::enrollments::{organizer_of, participant_account, send, set_event_status};
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with};
 
 /// An event with two sessions of 2 JP and officers whose outcomes differ.
@@ -27,68 +24,93 @@ pub struct Scenario {
     pub ani: Uuid,
     /// Attended one session of two: no certificate.
     pub citra: Uuid,
+    pub citra_enrollment: Uuid,
+    pub second_session: Uuid,
 }
 
-pub fn host_code(app: &TestApp, event: Uuid) -> String {
-    use bimtek_api::schema::{events, units};
-    events::table
-        .inner_join(units::table)
-        .filter(events::id.eq(event))
-        .select(units::code)
-        .first(&mut app.db())
-        .unwrap()
-}
-
-fn attend(app: &TestApp, session: Uuid, enrollment: Uuid, officer: Uuid) {
-    app.db()
-        .batch_execute(&format!(
-            "INSERT INTO attendance (session_id, enrollment_id, participant_id, status, method)
-             VALUES ('{session}', '{enrollment}', '{officer}', 'present', 'manual')"
-        ))
-        .unwrap();
-}
-
-fn post_test(app: &TestApp, enrollment: Uuid, score: f64) {
-    app.db()
-        .batch_execute(&format!(
-            "INSERT INTO scores (enrollment_id, kind, score, source) VALUES ('{enrollment}', 'post_test', {score}, 'manual')"
-        ))
-        .unwrap();
-}
-
-/// Seeds the scenario in a completed event; `prefix` keeps names of several scenarios apart.
+/// Seeds the scenario in a completed event, in one batch (seeding several stays quick); `prefix` keeps names of
+/// several scenarios apart.
 pub fn scenario(app: &TestApp, prefix: &str) -> Scenario {
-    let event = seed_event(app, "completed", 30);
-    let unit = app.seed_unit(&format!(
-        "U{}",
-        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
-    ));
-    let s1 = seed_session(app, event, -300, -240, 2);
-    let s2 = seed_session(app, event, -200, -140, 2);
-    let budi = seed_participant(app, unit, &format!("{prefix}Budi Santoso"));
-    let ani = seed_participant(app, unit, &format!("{prefix}Ani Rahmawati"));
-    let citra = seed_participant(app, unit, &format!("{prefix}Citra Dewi"));
-    let dedi = seed_participant(app, unit, &format!("{prefix}Dedi Nominated"));
-    let (eb, _) = seed_enrollment(app, event, budi, "approved");
-    let (ea, _) = seed_enrollment(app, event, ani, "approved");
-    let (ec, _) = seed_enrollment(app, event, citra, "approved");
-    seed_enrollment(app, event, dedi, "nominated");
-    for (e, p) in [(eb, budi), (ea, ani)] {
-        attend(app, s1, e, p);
-        attend(app, s2, e, p);
+    let id = || Uuid::new_v4();
+    let (event, host, unit, s1, s2) = (id(), id(), id(), id(), id());
+    let (budi, ani, citra, dedi) = (id(), id(), id(), id());
+    let (eb, ea, ec, ed) = (id(), id(), id(), id());
+    let host_code = format!("H{}", &Uuid::new_v4().simple().to_string()[..8].to_uppercase());
+    let unit_code = format!("U{}", &Uuid::new_v4().simple().to_string()[..8].to_uppercase());
+    let now = Utc::now();
+    let today = now.date_naive();
+    let mut sql = format!(
+        "INSERT INTO units (id, code, name, unit_type) VALUES
+           ('{host}', '{host_code}', 'Lapas Narkotika {host_code}', 'lapas'), ('{unit}', '{unit_code}', 'Unit {unit_code}', 'rutan');
+         INSERT INTO events (id, title, kind, host_unit_id, starts_on, ends_on, capacity, status) VALUES
+           ('{event}', 'Orientasi Lapangan PM Rehabilitasi Sosial', 'orientation', '{host}', '{starts}', '{ends}', 30,
+            'completed');
+         INSERT INTO sessions (id, event_id, kind, title, starts_at, ends_at, jp) VALUES
+           ('{s1}', '{event}', 'seminar', 'Seminar', '{t1}', '{t2}', 2),
+           ('{s2}', '{event}', 'group_therapy', 'Group therapy', '{t3}', '{t4}', 2);",
+        starts = today - chrono::Duration::days(1),
+        ends = today,
+        t1 = (now - chrono::Duration::minutes(300)).to_rfc3339(),
+        t2 = (now - chrono::Duration::minutes(240)).to_rfc3339(),
+        t3 = (now - chrono::Duration::minutes(200)).to_rfc3339(),
+        t4 = (now - chrono::Duration::minutes(140)).to_rfc3339(),
+    );
+    for (officer, enrollment, name, status) in [
+        (budi, eb, "Budi Santoso", "approved"),
+        (ani, ea, "Ani Rahmawati", "approved"),
+        (citra, ec, "Citra Dewi", "approved"),
+        (dedi, ed, "Dedi Nominated", "nominated"),
+    ] {
+        let name = format!("{prefix}{name}");
+        sql.push_str(&format!(
+            "INSERT INTO participants (id, nip, full_name, name_search, sex, employee_type, unit_id)
+               VALUES ('{officer}', '{nip}', '{name}', '{search}', 'male', 'pns', '{unit}');
+             INSERT INTO enrollments (id, event_id, participant_id, status, check_in_code)
+               VALUES ('{enrollment}', '{event}', '{officer}', '{status}', '{code}');",
+            nip = fresh_nip(),
+            search = name.to_lowercase(),
+            code = Uuid::new_v4().simple(),
+        ));
     }
-    attend(app, s1, ec, citra);
-    post_test(app, eb, 80.0);
-    post_test(app, ea, 50.0);
-    post_test(app, ec, 95.0);
+    for (session, enrollment, officer) in [
+        (s1, eb, budi),
+        (s2, eb, budi),
+        (s1, ea, ani),
+        (s2, ea, ani),
+        (s1, ec, citra),
+    ] {
+        sql.push_str(&attendance_sql(session, enrollment, officer));
+    }
+    for (enrollment, score) in [(eb, 80.0), (ea, 50.0), (ec, 95.0)] {
+        sql.push_str(&format!(
+            "INSERT INTO scores (enrollment_id, kind, score, source) VALUES ('{enrollment}', 'post_test', {score}, 'manual');"
+        ));
+    }
+    app.db().batch_execute(&sql).unwrap();
     Scenario {
-        host_code: host_code(app, event),
         event,
+        host_code,
         unit,
         budi,
         ani,
         citra,
+        citra_enrollment: ec,
+        second_session: s2,
     }
+}
+
+/// A valid synthetic NIP, unique in this process.
+fn fresh_nip() -> String {
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("199001{:02}2015031{:03}", 1 + (n / 999) % 28, 1 + n % 999)
+}
+
+fn attendance_sql(session: Uuid, enrollment: Uuid, officer: Uuid) -> String {
+    format!(
+        "INSERT INTO attendance (session_id, enrollment_id, participant_id, status, method)
+         VALUES ('{session}', '{enrollment}', '{officer}', 'present', 'manual');"
+    )
 }
 
 /// A participant account of an existing officer, and its token.
@@ -188,24 +210,9 @@ async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_seco
     assert_eq!(app.count("audit_log"), 2);
 
     // An officer who becomes eligible later gets the next number of the year; the others keep theirs.
-    let s1: Uuid = {
-        use bimtek_api::schema::sessions;
-        sessions::table
-            .filter(sessions::event_id.eq(s.event))
-            .order(sessions::starts_at.desc())
-            .select(sessions::id)
-            .first(&mut app.db())
-            .unwrap()
-    };
-    let citra_enrollment: Uuid = {
-        use bimtek_api::schema::enrollments;
-        enrollments::table
-            .filter(enrollments::participant_id.eq(s.citra))
-            .select(enrollments::id)
-            .first(&mut app.db())
-            .unwrap()
-    };
-    attend(&app, s1, citra_enrollment, s.citra);
+    app.db()
+        .batch_execute(&attendance_sql(s.second_session, s.citra_enrollment, s.citra))
+        .unwrap();
     let (status, third) = status_and_json(issue(&app, s.event, &token).await).await;
     assert_eq!(status, 201, "{third}");
     assert_eq!(third["created"], 1);
@@ -240,10 +247,11 @@ async fn issuing_for_an_event_that_is_not_completed_is_409_and_writes_nothing() 
 #[tokio::test]
 async fn concurrent_issuing_numbers_the_year_without_gaps_or_duplicates() {
     let app = spawn_app().await;
-    let (_, admin) = app.user_with_token(Role::Admin).await;
     let events: Vec<Uuid> = (0..4)
         .map(|i| scenario(&app, &format!("E{i} ")).event)
         .collect();
+    // Logged in after the seeding: the login's keep-alive connection must not idle out before it is reused.
+    let (_, admin) = app.user_with_token(Role::Admin).await;
     // Every event twice, all at once: eight transactions race for the same year's sequence.
     let calls = events
         .iter()
@@ -358,6 +366,48 @@ async fn holders_and_their_unit_operator_read_their_certificates_and_nobody_else
     )
     .await;
     assert_eq!(list["total"], 0);
+
+    // The operator of the officers' unit sees their certificates (and reads them); one of another unit none.
+    let operator = {
+        use bimtek_api::schema::users;
+        let account = app.seed_user(Role::UnitOperator);
+        diesel::update(users::table.find(account.id))
+            .set(users::unit_id.eq(s.unit))
+            .execute(&mut app.db())
+            .unwrap();
+        app.token_for(&account).await
+    };
+    let (_, list) = status_and_json(
+        send(
+            &app,
+            Method::GET,
+            &format!("/api/v1/events/{}/certificates", s.event),
+            &operator,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(list["total"], 2);
+    let read = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/certificates/{budi_cert}"),
+        &operator,
+        None,
+    )
+    .await;
+    assert_eq!(read.status(), 200);
+    let (_, foreign_operator) = app.user_with_token(Role::UnitOperator).await;
+    let read = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/certificates/{budi_cert}"),
+        &foreign_operator,
+        None,
+    )
+    .await;
+    assert_problem(read, 404, "not_found").await;
 
     // The managers see all, filtered and sorted as asked; a facilitator of nothing is refused.
     let (_, list) = status_and_json(

@@ -464,6 +464,12 @@ pub async fn get_certificate(
     ))
 }
 
+/// A PDF file (binary).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct PdfFile(Vec<u8>);
+
 /// A file name for the download: `sertifikat-12-BIMTEK-LPN-KSG-2025.pdf`.
 fn file_name(kind: CertificateKind, number: &str) -> String {
     let mut name = String::from(match kind {
@@ -495,7 +501,7 @@ fn file_name(kind: CertificateKind, number: &str) -> String {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The PDF, with a `Content-Disposition` naming the file.", content_type = "application/pdf",
-            body = Vec<u8>,
+            body = PdfFile,
             headers(("Content-Disposition" = String, description = "`inline; filename=\"sertifikat-12-BIMTEK-LPN-KSG-2025.pdf\"`"))),
         (status = 400, response = responses::BadRequest),
         (status = 401, response = responses::Unauthorized),
