@@ -397,11 +397,16 @@ mod tests {
         ]))
         .err()
         .map(|e| e.0);
-        assert!(err.is_some_and(|m| m.contains("CERTIFICATE_NUMBER_PATTERN must contain {seq} and {year}")));
+        assert!(err.is_some_and(|m| {
+            m.contains("CERTIFICATE_NUMBER_PATTERN must contain {seq} and {year}")
+        }));
         let ok = Settings::from_lookup(lookup(&[
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
-            ("CERTIFICATE_NUMBER_PATTERN", "{seq:4}/{unit_code}/{month_roman}/{year}"),
+            (
+                "CERTIFICATE_NUMBER_PATTERN",
+                "{seq:4}/{unit_code}/{month_roman}/{year}",
+            ),
             ("PUBLIC_BASE_URL", "https://bimtek.example.go.id/"),
         ]));
         assert!(ok.is_ok_and(|s| s.public_base_url == "https://bimtek.example.go.id"));

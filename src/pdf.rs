@@ -166,7 +166,13 @@ pub fn format_jp(jp: f64) -> String {
 
 /// Draws `url` as a QR code whose lower left corner is at (`x`, `y`), `size` points wide. Dark modules of a row
 /// are merged into one rectangle.
-fn qr(canvas: &mut Canvas, url: &str, x: f32, y: f32, size: f32) -> Result<(), qrcode::types::QrError> {
+fn qr(
+    canvas: &mut Canvas,
+    url: &str,
+    x: f32,
+    y: f32,
+    size: f32,
+) -> Result<(), qrcode::types::QrError> {
     let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)?;
     let n = code.width();
     let colors = code.to_colors();
@@ -229,7 +235,13 @@ pub fn render(page: &CertificatePage<'_>) -> Result<Vec<u8>, qrcode::types::QrEr
         CertificateKind::Sertifikat => ("SERTIFIKAT", "atas keberhasilannya mengikuti"),
         CertificateKind::SuratKeterangan => ("SURAT KETERANGAN", "telah mengikuti"),
     };
-    canvas.centred("BIMBINGAN TEKNIS", Font::Bold, 13.0, PAGE_H - 34.0 * MM, accent());
+    canvas.centred(
+        "BIMBINGAN TEKNIS",
+        Font::Bold,
+        13.0,
+        PAGE_H - 34.0 * MM,
+        accent(),
+    );
     canvas.centred(title, Font::Bold, 34.0, PAGE_H - 52.0 * MM, accent());
     canvas.centred(
         &format!("Nomor: {}", page.number),
@@ -238,8 +250,20 @@ pub fn render(page: &CertificatePage<'_>) -> Result<Vec<u8>, qrcode::types::QrEr
         PAGE_H - 61.0 * MM,
         ink(),
     );
-    canvas.centred("diberikan kepada", Font::Regular, 13.0, PAGE_H - 76.0 * MM, ink());
-    canvas.centred(page.holder_name, Font::Bold, 24.0, PAGE_H - 90.0 * MM, ink());
+    canvas.centred(
+        "diberikan kepada",
+        Font::Regular,
+        13.0,
+        PAGE_H - 76.0 * MM,
+        ink(),
+    );
+    canvas.centred(
+        page.holder_name,
+        Font::Bold,
+        24.0,
+        PAGE_H - 90.0 * MM,
+        ink(),
+    );
     canvas.centred(lead, Font::Regular, 13.0, PAGE_H - 103.0 * MM, ink());
     let mut y = PAGE_H - 114.0 * MM;
     for line in wrap(page.event_title, Font::Bold, 16.0, PAGE_W - 70.0 * MM, 3) {
@@ -258,10 +282,7 @@ pub fn render(page: &CertificatePage<'_>) -> Result<Vec<u8>, qrcode::types::QrEr
         ink(),
     );
     canvas.centred(
-        &format!(
-            "dengan jumlah {} jam pelajaran (JP)",
-            format_jp(page.jp)
-        ),
+        &format!("dengan jumlah {} jam pelajaran (JP)", format_jp(page.jp)),
         Font::Regular,
         12.0,
         y - 8.5 * MM,

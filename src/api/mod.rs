@@ -16,9 +16,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(health::ready)
         .service(verify_page::verify_page)
         .service(
-        scope::scope("/api/v1")
-            // Responses of the API carry personal data or tokens: no cache may keep them.
-            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
-            .configure(v1::routes),
-    );
+            scope::scope("/api/v1")
+                // Responses of the API carry personal data or tokens: no cache may keep them.
+                .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                .configure(v1::routes),
+        );
 }

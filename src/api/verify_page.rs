@@ -82,11 +82,7 @@ pub fn certificate_page(detail: &CertificateDetail) -> String {
         _ => "Sertifikat",
     };
     let (badge, class, explanation) = match c.revoked_at {
-        None => (
-            "SAH",
-            "valid",
-            format!("{kind} ini tercatat dan sah."),
-        ),
+        None => ("SAH", "valid", format!("{kind} ini tercatat dan sah.")),
         Some(at) => (
             "DICABUT",
             "revoked",
@@ -120,7 +116,11 @@ pub fn certificate_page(detail: &CertificateDetail) -> String {
         "jp",
         &format!("{} JP", format_jp(c.jp)),
     ));
-    body.push_str(&row("Tanggal terbit", "issued", &tanggal(wib_date(c.issued_at))));
+    body.push_str(&row(
+        "Tanggal terbit",
+        "issued",
+        &tanggal(wib_date(c.issued_at)),
+    ));
     body.push_str(
         "</dl>\n<p class=\"note\">Halaman ini menampilkan data sebagaimana tercatat pada sistem Bimtek. \
          Bandingkan dengan dokumen yang Anda pegang.</p>\n</div>\n",

@@ -99,10 +99,7 @@ pub fn lock_event_for_issue(
 }
 
 pub fn unit_code(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<String> {
-    units::table
-        .find(unit_id)
-        .select(units::code)
-        .first(conn)
+    units::table.find(unit_id).select(units::code).first(conn)
 }
 
 /// The enrollments of the event that already have a certificate.
@@ -186,7 +183,9 @@ pub fn list(
         .get_result(conn)?;
     let query = list_query!(event_id, scope, filter).select(CertificateRow::as_select());
     let query = match order {
-        CertificateOrder::Number => query.order((certificates::year.asc(), certificates::seq.asc())),
+        CertificateOrder::Number => {
+            query.order((certificates::year.asc(), certificates::seq.asc()))
+        }
         CertificateOrder::NumberDesc => {
             query.order((certificates::year.desc(), certificates::seq.desc()))
         }
@@ -263,7 +262,9 @@ type DetailTuple = (
     Option<DateTime<Utc>>,
 );
 
-fn detail((certificate, event_title, starts_on, ends_on, host_unit_name, erased): DetailTuple) -> CertificateDetail {
+fn detail(
+    (certificate, event_title, starts_on, ends_on, host_unit_name, erased): DetailTuple,
+) -> CertificateDetail {
     CertificateDetail {
         certificate,
         event_title,

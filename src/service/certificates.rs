@@ -71,8 +71,8 @@ pub fn issue(
     }
     access::require_event_manager(conn, user, event_id)?;
     let outcome = conn.transaction(|conn| {
-        let event =
-            repo::lock_event_for_issue(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+        let event = repo::lock_event_for_issue(conn, event_id)?
+            .ok_or_else(|| ApiError::not_found("Event"))?;
         if event.status != EventStatus::Completed.as_str() {
             return Err(ApiError::conflict(
                 "event_not_completed",

@@ -35,8 +35,14 @@ pub fn scenario(app: &TestApp, prefix: &str) -> Scenario {
     let (event, host, unit, s1, s2) = (id(), id(), id(), id(), id());
     let (budi, ani, citra, dedi) = (id(), id(), id(), id());
     let (eb, ea, ec, ed) = (id(), id(), id(), id());
-    let host_code = format!("H{}", &Uuid::new_v4().simple().to_string()[..8].to_uppercase());
-    let unit_code = format!("U{}", &Uuid::new_v4().simple().to_string()[..8].to_uppercase());
+    let host_code = format!(
+        "H{}",
+        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    );
+    let unit_code = format!(
+        "U{}",
+        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    );
     let now = Utc::now();
     let today = now.date_naive();
     let mut sql = format!(
@@ -152,7 +158,7 @@ fn sequence(app: &TestApp, year: i32) -> Option<i32> {
 
 #[tokio::test]
 async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_second_call_creates_nothing()
-{
+ {
     let app = spawn_app().await;
     let s = scenario(&app, "");
     let (organizer, token) = organizer_of(&app, s.event).await;
@@ -179,7 +185,10 @@ async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_seco
     );
     assert_eq!(items[1]["participant_id"], s.budi.to_string());
     assert_eq!(items[1]["kind"], "sertifikat");
-    assert_eq!(items[1]["number"], format!("2/BIMTEK/{}/{year}", s.host_code));
+    assert_eq!(
+        items[1]["number"],
+        format!("2/BIMTEK/{}/{year}", s.host_code)
+    );
     assert_eq!(items[1]["holder_name"], "Budi Santoso");
     assert_eq!(items[1]["jp"], 4.0);
     assert_eq!(items[1]["status"], "valid");
@@ -192,7 +201,11 @@ async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_seco
         items[1]["verification_url"],
         format!("http://localhost:8080/verify/{code}")
     );
-    assert!(items.iter().all(|c| c["participant_id"] != s.citra.to_string()));
+    assert!(
+        items
+            .iter()
+            .all(|c| c["participant_id"] != s.citra.to_string())
+    );
     assert_eq!(app.count("certificates"), 2);
     assert_eq!(sequence(&app, year), Some(2));
     assert_eq!(
@@ -211,7 +224,11 @@ async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_seco
 
     // An officer who becomes eligible later gets the next number of the year; the others keep theirs.
     app.db()
-        .batch_execute(&attendance_sql(s.second_session, s.citra_enrollment, s.citra))
+        .batch_execute(&attendance_sql(
+            s.second_session,
+            s.citra_enrollment,
+            s.citra,
+        ))
         .unwrap();
     let (status, third) = status_and_json(issue(&app, s.event, &token).await).await;
     assert_eq!(status, 201, "{third}");

@@ -198,6 +198,9 @@ async fn names_with_markup_are_shown_as_text_and_an_erased_holder_as_erased() {
     .await;
     assert_eq!(erase.status(), 200);
     let dom = dump_dom(url).await;
-    assert_eq!(element(&dom, "holder"), "Data pribadi pemegang telah dihapus");
+    assert_eq!(
+        element(&dom, "holder"),
+        "Data pribadi pemegang telah dihapus"
+    );
     assert_eq!(element(&dom, "status"), "SAH");
 }
