@@ -536,7 +536,8 @@ pub fn delete(
 }
 
 /// Erases the personal data of a participant (UU PDP), keeping the row, its enrollments and its attendance for
-/// anonymous aggregates. Administrators only.
+/// anonymous aggregates; the name snapshot on their certificates goes in the same transaction. Administrators
+/// only.
 pub fn erase(
     conn: &mut PgConnection,
     user: &AuthUser,

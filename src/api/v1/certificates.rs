@@ -235,8 +235,12 @@ pub struct CertificateQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Nilai post-test salah input; sertifikat diterbitkan ulang setelah koreksi."}))]
 pub struct RevokeRequest {
-    /// 1-1000 characters; kept with the certificate and in the audit log, never shown on the public page.
-    #[schema(min_length = 1, max_length = 1000)]
+    /// 1-1000 characters, not only spaces; kept with the certificate and in the audit log, never shown on the public page.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub reason: String,
 }
 
