@@ -11,6 +11,24 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The tests of the public certificate page load it in headless Chromium (Debian's `chromium` package) and fail
+# without it: install it when missing, as root or through sudo (like scripts/db.sh installs PostgreSQL).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]]; then
+        as_root=()
+    elif command -v sudo >/dev/null 2>&1; then
+        as_root=(sudo)
+    else
+        echo 'test.sh: error: chromium is missing and root is needed to install it (apt-get install -y chromium)' >&2
+        exit 1
+    fi
+    command -v apt-get >/dev/null 2>&1 ||
+        { echo 'test.sh: error: chromium is missing and apt-get is not available: install chromium' >&2; exit 1; }
+    echo 'test.sh: installing chromium with apt-get (for the headless-browser tests)' >&2
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
+fi
+
 # Assigned first, so that a failure of db.sh stops this script (`eval "$(...)"` would hide it).
 db_env=$(scripts/db.sh bimtek_test)
 eval "$db_env"

@@ -68,6 +68,11 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<SecretString>,
+    /// How certificate numbers are built (`CERTIFICATE_NUMBER_PATTERN`), checked at start-up.
+    pub certificate_number_pattern: crate::domain::certificate::NumberPattern,
+    /// The public address of the service, without a trailing slash: certificates' QR codes point to
+    /// `{public_base_url}/verify/{code}`.
+    pub public_base_url: String,
 }
 
 /// A configuration error: the message says which variable and what is wrong, never the secret's value.
@@ -169,6 +174,17 @@ impl Settings {
             login_failure_delay: Duration::from_millis(parse(&get, "LOGIN_FAILURE_DELAY_MS", 500)?),
             trust_proxy_headers: parse_bool(&get, "TRUST_PROXY_HEADERS", false)?,
             metrics_token: get("METRICS_TOKEN").map(SecretString::from),
+            certificate_number_pattern: crate::domain::certificate::NumberPattern::parse(
+                &get("CERTIFICATE_NUMBER_PATTERN").unwrap_or_else(|| {
+                    crate::domain::certificate::DEFAULT_NUMBER_PATTERN.to_owned()
+                }),
+            )
+            .map_err(|e| ConfigError(format!("CERTIFICATE_NUMBER_PATTERN {e}")))?,
+            public_base_url: get("PUBLIC_BASE_URL")
+                .unwrap_or_else(|| "http://localhost:8080".to_owned())
+                .trim()
+                .trim_end_matches('/')
+                .to_owned(),
         };
         settings.check()?;
         Ok(settings)
@@ -212,6 +228,15 @@ impl Settings {
         }
         if self.workers == 0 {
             return Err(ConfigError("WORKERS must be at least 1".into()));
+        }
+        if !(self.public_base_url.starts_with("http://")
+            || self.public_base_url.starts_with("https://"))
+            || self.public_base_url.contains(['?', '#', ' '])
+        {
+            return Err(ConfigError(
+                "PUBLIC_BASE_URL must be an http(s) URL without query or fragment, e.g. https://bimtek.example.go.id"
+                    .into(),
+            ));
         }
         for origin in &self.cors_allowed_origins {
             if origin == "*" || !(origin.starts_with("http://") || origin.starts_with("https://")) {
@@ -361,6 +386,36 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "*"),
         ]));
         assert!(s.is_err());
+    }
+
+    #[test]
+    fn a_certificate_number_pattern_without_a_year_is_refused_at_start_up() {
+        let err = Settings::from_lookup(lookup(&[
+            URL,
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CERTIFICATE_NUMBER_PATTERN", "{seq}/BIMTEK"),
+        ]))
+        .err()
+        .map(|e| e.0);
+        assert!(err.is_some_and(|m| {
+            m.contains("CERTIFICATE_NUMBER_PATTERN must contain {seq} and {year}")
+        }));
+        let ok = Settings::from_lookup(lookup(&[
+            URL,
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "CERTIFICATE_NUMBER_PATTERN",
+                "{seq:4}/{unit_code}/{month_roman}/{year}",
+            ),
+            ("PUBLIC_BASE_URL", "https://bimtek.example.go.id/"),
+        ]));
+        assert!(ok.is_ok_and(|s| s.public_base_url == "https://bimtek.example.go.id"));
+        let bad_url = Settings::from_lookup(lookup(&[
+            URL,
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PUBLIC_BASE_URL", "bimtek.example.go.id"),
+        ]));
+        assert!(bad_url.is_err());
     }
 
     #[test]

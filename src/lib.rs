@@ -10,6 +10,7 @@ pub mod error;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod pdf;
 pub mod ratelimit;
 pub mod repo;
 pub mod schema;

@@ -4,6 +4,7 @@ pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod v1;
+pub mod verify_page;
 
 use actix_web::middleware::DefaultHeaders;
 use utoipa_actix_web::scope;
@@ -11,10 +12,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every documented route. The server and the OpenAPI document both come from this function.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::live).service(health::ready).service(
-        scope::scope("/api/v1")
-            // Responses of the API carry personal data or tokens: no cache may keep them.
-            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
-            .configure(v1::routes),
-    );
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(verify_page::verify_page)
+        .service(
+            scope::scope("/api/v1")
+                // Responses of the API carry personal data or tokens: no cache may keep them.
+                .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                .configure(v1::routes),
+        );
 }

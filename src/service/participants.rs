@@ -536,7 +536,8 @@ pub fn delete(
 }
 
 /// Erases the personal data of a participant (UU PDP), keeping the row, its enrollments and its attendance for
-/// anonymous aggregates. Administrators only.
+/// anonymous aggregates; the name snapshot on their certificates goes in the same transaction. Administrators
+/// only.
 pub fn erase(
     conn: &mut PgConnection,
     user: &AuthUser,
@@ -556,12 +557,10 @@ pub fn erase(
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        Ok(repo::erase(
-            conn,
-            id,
-            ERASED_NAME,
-            &text::search_form(ERASED_NAME),
-        )?)
+        let erased = repo::erase(conn, id, ERASED_NAME, &text::search_form(ERASED_NAME))?;
+        // Certificates keep a snapshot of the holder's name: it goes too; their numbers stay verifiable.
+        crate::repo::certificates::scrub_holder(conn, id, ERASED_NAME)?;
+        Ok(erased)
     })
 }
 

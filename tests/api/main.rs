@@ -6,6 +6,7 @@
 
 mod attendance;
 mod auth;
+mod certificates;
 mod cli;
 mod concurrency;
 mod enrollments;
@@ -30,3 +31,4 @@ mod security;
 mod sessions;
 mod units;
 mod users;
+mod verify_page;

@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod certificates;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
@@ -44,7 +45,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(results::routes)
         .configure(exports::routes)
         .configure(instruments::routes)
-        .configure(templates::routes);
+        .configure(templates::routes)
+        .configure(certificates::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.

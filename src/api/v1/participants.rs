@@ -572,7 +572,8 @@ pub async fn delete_participant(
 ///
 /// On request of the officer (UU 27/2022 PDP), removes the NIP, name (replaced by `Peserta terhapus`), email,
 /// phone and position, and archives the record. Enrollments and attendance stay, so anonymous aggregates keep
-/// working; the record can no longer be changed. Erasing twice is 409 `already_erased`. Honours `If-Match`.
+/// working; the record can no longer be changed. The holder's name on the officer's certificates is replaced too
+/// (their numbers stay verifiable; the public page says the holder's data was erased). Erasing twice is 409 `already_erased`. Honours `If-Match`.
 /// Administrators only.
 #[utoipa::path(
     tag = "participants",

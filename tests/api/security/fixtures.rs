@@ -112,6 +112,8 @@ pub struct Spec {
     pub event_status: &'static str,
     pub enrollment_status: &'static str,
     pub attendance: bool,
+    /// The officer's enrollment has a (valid) certificate.
+    pub certificate: bool,
 }
 
 impl Default for Spec {
@@ -120,6 +122,7 @@ impl Default for Spec {
             event_status: "published",
             enrollment_status: "approved",
             attendance: false,
+            certificate: false,
         }
     }
 }
@@ -157,6 +160,9 @@ pub struct World {
     pub response: Uuid,
     /// An event-evaluation template created by `organizer`.
     pub template: Uuid,
+    /// Seeded only when the spec asks for it; its holder name carries the tag.
+    pub certificate: Uuid,
+    pub verification_code: String,
 }
 
 impl World {
@@ -216,6 +222,13 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         follow_up_question: id(()),
         response: id(()),
         template: id(()),
+        certificate: id(()),
+        // Base32 has no 0, 1, 8 or 9: the tag's digits become letters, one for one, so the code stays unique.
+        verification_code: t
+            .chars()
+            .map(|c| c.to_digit(10).map_or(c, |d| char::from(b'a' + d as u8)))
+            .chain("certificatecode".chars())
+            .collect(),
         tag: t,
     };
     let code = w.tag.to_uppercase();
@@ -306,6 +319,15 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
             "INSERT INTO attendance (session_id, enrollment_id, participant_id, status, method, note) VALUES
                ('{}', '{}', '{}', 'present', 'manual', 'Note {}');",
             w.session, w.enrollment, w.officer, w.tag
+        ));
+    }
+    if spec.certificate {
+        let seq = next();
+        sql.push_str(&format!(
+            "INSERT INTO certificates (id, enrollment_id, event_id, participant_id, kind, number, year, seq,
+               verification_code, holder_name, jp) VALUES
+               ('{}', '{}', '{}', '{}', 'sertifikat', '{seq}/BIMTEK/{}/2025', 2025, {seq}, '{}', 'Officer {}', 1);",
+            w.certificate, w.enrollment, w.event, w.officer, code, w.verification_code, w.tag
         ));
     }
     conn.batch_execute(&sql).unwrap();

@@ -78,6 +78,11 @@ impl Rule {
         self
     }
 
+    fn certificate(mut self) -> Self {
+        self.spec.certificate = true;
+        self
+    }
+
     /// The same operation on a draft event: only its managers (here: admins) learn that it exists.
     fn on_draft(mut self) -> Self {
         self.variant = "draft";
@@ -318,6 +323,25 @@ pub fn rules() -> Vec<Rule> {
             only(&[A])).body(|_, _| json!({"title": "Renamed template"})),
         rule("DELETE /api/v1/instrument-templates/{id}", |w| format!("/api/v1/instrument-templates/{}", w.template),
             only(&[A])),
+        // --- certificates: issued, listed, read and revoked by the event's managers; the holder and the operator of
+        // the holder's unit read them; anyone with the code verifies (JSON and the HTML page of the QR code)
+        rule("POST /api/v1/events/{id}/certificates", |w| format!("/api/v1/events/{}/certificates", w.event), only(&[A]))
+            .event("completed"),
+        rule("GET /api/v1/events/{id}/certificates", |w| format!("/api/v1/events/{}/certificates", w.event),
+            scoped(&[A, U, P], &[U, P], &[])).event("completed").certificate(),
+        rule("GET /api/v1/events/{id}/certificates", |w| format!("/api/v1/events/{}/certificates", w.event), only(ALL))
+            .on_draft(),
+        rule("GET /api/v1/certificates/{id}", |w| format!("/api/v1/certificates/{}", w.certificate),
+            hidden_from_others(&[A], &[O, U, F, P])).event("completed").certificate(),
+        rule("GET /api/v1/certificates/{id}.pdf", |w| format!("/api/v1/certificates/{}.pdf", w.certificate),
+            hidden_from_others(&[A], &[O, U, F, P])).event("completed").certificate(),
+        rule("POST /api/v1/certificates/{id}/revoke", |w| format!("/api/v1/certificates/{}/revoke", w.certificate),
+            hidden_from_others(&[A], &[O, U, F, P])).event("completed").certificate()
+            .body(|_, _| json!({"reason": "Issued by mistake"})),
+        rule("GET /api/v1/certificates/verify/{code}", |w| format!("/api/v1/certificates/verify/{}", w.verification_code),
+            Access::Public).event("completed").certificate(),
+        rule("GET /verify/{code}", |w| format!("/verify/{}", w.verification_code), Access::Public)
+            .event("completed").certificate(),
     ]
 }
 

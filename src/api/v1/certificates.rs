@@ -1,0 +1,660 @@
+//! `/api/v1/events/{id}/certificates`, `/api/v1/certificates/{id}` (+ `.pdf`, `/revoke`) and the public
+//! `/api/v1/certificates/verify/{code}`: certificates (sertifikat) and letters of attendance (surat keterangan).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
+use crate::api::v1::versioned;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::domain::certificate::wib_date;
+use crate::domain::enums::CertificateKind;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
+use crate::openapi as responses;
+use crate::pdf;
+use crate::repo::certificates::{
+    CertificateDetail, CertificateFilter, CertificateOrder, CertificateRow,
+};
+use crate::service;
+use crate::state::AppState;
+use crate::telemetry::RequestId;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(issue_certificates)
+        .service(list_certificates)
+        .service(verify_certificate)
+        // Before `/certificates/{id}`, whose `{id}` would also match `<uuid>.pdf`.
+        .service(certificate_pdf)
+        .service(get_certificate)
+        .service(revoke_certificate);
+}
+
+/// The longest revocation reason, in characters.
+const REASON_MAX: usize = 1000;
+
+/// Whether a certificate stands: `valid` (sah) or `revoked` (dicabut).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateStatus {
+    Valid,
+    Revoked,
+}
+
+fn status_of(revoked_at: Option<DateTime<Utc>>) -> CertificateStatus {
+    if revoked_at.is_some() {
+        CertificateStatus::Revoked
+    } else {
+        CertificateStatus::Valid
+    }
+}
+
+fn parse_kind(kind: &str) -> Result<CertificateKind, ApiError> {
+    CertificateKind::parse(kind).ok_or_else(|| ApiError::internal_msg("unknown certificate kind"))
+}
+
+fn verify_url(state: &AppState, code: &str) -> String {
+    format!("{}/verify/{code}", state.settings.public_base_url)
+}
+
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|r| r.0.clone())
+}
+
+/// A certificate, as its event's managers and its holder see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b6f1a52-8f3e-4c1d-9a7b-2c3d4e5f6a7b",
+    "event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    "enrollment_id": "5a3c9e0e-7d7b-4f5e-9a0b-1c2d3e4f5a6b",
+    "participant_id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a",
+    "kind": "sertifikat",
+    "number": "12/BIMTEK/LPN-KSG/2025",
+    "year": 2025,
+    "seq": 12,
+    "status": "valid",
+    "holder_name": "Dewi Lestari",
+    "jp": 12.0,
+    "verification_code": "k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
+    "verification_url": "https://bimtek.example.go.id/verify/k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
+    "issued_at": "2025-08-04T02:00:00Z",
+    "issued_by": "b3f1c1de-3c55-4e0e-9a53-4f1c6f1f2a10",
+    "revoked_at": null,
+    "revoked_by": null,
+    "revocation_reason": null,
+    "version": 1
+}))]
+pub struct CertificateResponse {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub enrollment_id: Uuid,
+    pub participant_id: Uuid,
+    /// `sertifikat` (passed) or `surat_keterangan` (letter of attendance).
+    pub kind: CertificateKind,
+    /// The certificate number, built by the configured pattern (`CERTIFICATE_NUMBER_PATTERN`).
+    pub number: String,
+    /// The year of the number's sequence (the issue year in WIB).
+    pub year: i32,
+    /// The place in the year's sequence, from 1, without gaps.
+    pub seq: i32,
+    pub status: CertificateStatus,
+    /// The holder's name as it stood when issued (`Peserta terhapus` after an erasure).
+    pub holder_name: String,
+    /// The JP (jam pelajaran) the holder earned: the JP of the sessions they attended.
+    pub jp: f64,
+    /// The public verification code (160 random bits, base32).
+    pub verification_code: String,
+    /// The public page the certificate's QR code points to.
+    pub verification_url: String,
+    pub issued_at: DateTime<Utc>,
+    pub issued_by: Option<Uuid>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<Uuid>,
+    pub revocation_reason: Option<String>,
+    pub version: i32,
+}
+
+impl CertificateResponse {
+    fn from_row(row: CertificateRow, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self {
+            kind: parse_kind(&row.kind)?,
+            status: status_of(row.revoked_at),
+            verification_url: verify_url(state, &row.verification_code),
+            id: row.id,
+            event_id: row.event_id,
+            enrollment_id: row.enrollment_id,
+            participant_id: row.participant_id,
+            number: row.number,
+            year: row.year,
+            seq: row.seq,
+            holder_name: row.holder_name,
+            jp: row.jp,
+            verification_code: row.verification_code,
+            issued_at: row.issued_at,
+            issued_by: row.issued_by,
+            revoked_at: row.revoked_at,
+            revoked_by: row.revoked_by,
+            revocation_reason: row.revocation_reason,
+            version: row.version,
+        })
+    }
+}
+
+fn responses_of(
+    rows: Vec<CertificateRow>,
+    state: &AppState,
+) -> Result<Vec<CertificateResponse>, ApiError> {
+    rows.into_iter()
+        .map(|row| CertificateResponse::from_row(row, state))
+        .collect()
+}
+
+/// What an issuing call did, and the certificates it created.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "created": 1,
+    "already_issued": 0,
+    "not_eligible": 2,
+    "items": [{
+        "id": "0b6f1a52-8f3e-4c1d-9a7b-2c3d4e5f6a7b",
+        "event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        "enrollment_id": "5a3c9e0e-7d7b-4f5e-9a0b-1c2d3e4f5a6b",
+        "participant_id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a",
+        "kind": "sertifikat",
+        "number": "12/BIMTEK/LPN-KSG/2025",
+        "year": 2025,
+        "seq": 12,
+        "status": "valid",
+        "holder_name": "Dewi Lestari",
+        "jp": 12.0,
+        "verification_code": "k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
+        "verification_url": "https://bimtek.example.go.id/verify/k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
+        "issued_at": "2025-08-04T02:00:00Z",
+        "issued_by": "b3f1c1de-3c55-4e0e-9a53-4f1c6f1f2a10",
+        "revoked_at": null,
+        "revoked_by": null,
+        "revocation_reason": null,
+        "version": 1
+    }]
+}))]
+pub struct IssueResponse {
+    /// Certificates created by this call.
+    pub created: usize,
+    /// Approved officers who already had a certificate of the event (skipped).
+    pub already_issued: usize,
+    /// Approved officers whose outcome is `not_completed` (no certificate).
+    pub not_eligible: usize,
+    /// The certificates created by this call, by number.
+    pub items: Vec<CertificateResponse>,
+}
+
+/// Sort orders of an event's certificates.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum CertificateSort {
+    #[serde(rename = "number")]
+    Number,
+    #[serde(rename = "-number")]
+    NumberDesc,
+    #[serde(rename = "holder_name")]
+    HolderName,
+    #[serde(rename = "-holder_name")]
+    HolderNameDesc,
+}
+
+/// Filters, paging and order of an event's certificates.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CertificateQuery {
+    /// Page size, 1-100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000, default = 0)]
+    pub offset: Option<i64>,
+    /// Only certificates of this kind.
+    #[param(inline)]
+    pub kind: Option<CertificateKind>,
+    /// Only `valid` or only `revoked` certificates.
+    #[param(inline)]
+    pub status: Option<CertificateStatus>,
+    /// `number` (the default: year, then sequence), `holder_name` (case and accents ignored); `-` means
+    /// descending.
+    #[param(inline)]
+    pub sort: Option<CertificateSort>,
+}
+
+/// Why a certificate is revoked.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Nilai post-test salah input; sertifikat diterbitkan ulang setelah koreksi."}))]
+pub struct RevokeRequest {
+    /// 1-1000 characters, not only spaces; kept with the certificate and in the audit log, never shown on the public page.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
+    pub reason: String,
+}
+
+impl RevokeRequest {
+    fn parse(self) -> Result<String, ApiError> {
+        text::required("reason", &self.reason, REASON_MAX)
+            .map_err(|e: FieldError| ApiError::validation(vec![e]))
+    }
+}
+
+/// What anyone holding a verification code learns of the certificate it names.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "status": "valid",
+    "kind": "sertifikat",
+    "number": "12/BIMTEK/LPN-KSG/2025",
+    "holder_name": "Dewi Lestari",
+    "holder_erased": false,
+    "event_title": "Bimtek Orientasi Lapangan dan Penutupan Program Manager Rehabilitasi Sosial",
+    "starts_on": "2025-08-02",
+    "ends_on": "2025-08-02",
+    "jp": 12.0,
+    "issued_on": "2025-08-04",
+    "revoked_at": null
+}))]
+pub struct VerificationResponse {
+    /// `valid` (sah) or `revoked` (dicabut).
+    pub status: CertificateStatus,
+    pub kind: CertificateKind,
+    pub number: String,
+    /// Null when the holder's personal data was erased (then `holder_erased` is true).
+    pub holder_name: Option<String>,
+    pub holder_erased: bool,
+    pub event_title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub jp: f64,
+    /// The issue date in WIB.
+    pub issued_on: NaiveDate,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<CertificateDetail> for VerificationResponse {
+    type Error = ApiError;
+    fn try_from(d: CertificateDetail) -> Result<Self, ApiError> {
+        let c = d.certificate;
+        let erased = d.holder_erased_at.is_some();
+        Ok(Self {
+            status: status_of(c.revoked_at),
+            kind: parse_kind(&c.kind)?,
+            number: c.number,
+            holder_name: (!erased).then_some(c.holder_name),
+            holder_erased: erased,
+            event_title: d.event_title,
+            starts_on: d.starts_on,
+            ends_on: d.ends_on,
+            jp: c.jp,
+            issued_on: wib_date(c.issued_at),
+            revoked_at: c.revoked_at,
+        })
+    }
+}
+
+/// Issue an event's certificates
+///
+/// Issues, in one transaction, a `sertifikat` to every approved officer whose outcome is `certificate`
+/// (attendance threshold met and post-test passed) and a `surat_keterangan` (letter of attendance) to every one
+/// whose outcome is `attendance_letter` (threshold met only); see `GET /api/v1/events/{id}/results`. Idempotent:
+/// officers who already have a certificate of the event are skipped, so a second call creates nothing (200).
+/// Numbers follow the configured pattern (default `{seq}/BIMTEK/{unit_code}/{year}`, `unit_code` being the host
+/// unit's code) with a sequence per year (the issue year in WIB) that has neither gaps nor duplicates, also under
+/// concurrent calls; officers are numbered in the order of their names. The event must be `completed` (409
+/// `event_not_completed` otherwise, nothing written). Event managers only. No body.
+#[utoipa::path(
+    tag = "certificates",
+    params(("id" = Uuid, Path, description = "The event id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Nothing new to issue: every eligible officer already has a certificate.", body = IssueResponse),
+        (status = 201, description = "Certificates created; `Location` names the event's list of certificates.", body = IssueResponse,
+            headers(("Location" = String, description = "The URL of the event's certificates"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, description = "The event is not `completed`.", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:bimtek-api:problem:event_not_completed", "title": "Conflict", "status": 409,
+                "detail": "Certificates are issued only for a `completed` event: complete it first (POST /api/v1/events/{id}/complete).",
+                "code": "event_not_completed"})),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/events/{id}/certificates")]
+pub async fn issue_certificates(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let event_id = id.into_inner();
+    let request_id = request_id(&req);
+    let pattern = state.settings.certificate_number_pattern.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        service::certificates::issue(conn, &user, event_id, &pattern, request_id)
+    })
+    .await?;
+    let created = outcome.created.len();
+    let body = IssueResponse {
+        created,
+        already_issued: outcome.already_issued,
+        not_eligible: outcome.not_eligible,
+        items: responses_of(outcome.created, &state)?,
+    };
+    if created == 0 {
+        return Ok(HttpResponse::Ok().json(body));
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/events/{event_id}/certificates"),
+        ))
+        .json(body))
+}
+
+/// List an event's certificates
+///
+/// The certificates of an event, by number unless `sort` says otherwise. The event's managers see all; the
+/// operator of a unit those of their unit's officers; a participant their own; others 403 (404 for a draft event
+/// the caller does not manage).
+#[utoipa::path(
+    tag = "certificates",
+    params(("id" = Uuid, Path, description = "The event id"), CertificateQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "A page of certificates.", body = Page<CertificateResponse>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/events/{id}/certificates")]
+pub async fn list_certificates(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: ApiQuery<CertificateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = PageRequest::parse(q.limit, q.offset, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            detail: "A query parameter has an invalid value.".to_owned(),
+            errors,
+        });
+    }
+    let order = match q.sort {
+        None | Some(CertificateSort::Number) => CertificateOrder::Number,
+        Some(CertificateSort::NumberDesc) => CertificateOrder::NumberDesc,
+        Some(CertificateSort::HolderName) => CertificateOrder::HolderName,
+        Some(CertificateSort::HolderNameDesc) => CertificateOrder::HolderNameDesc,
+    };
+    let kind = q.kind;
+    let revoked = q.status.map(|s| s == CertificateStatus::Revoked);
+    let event_id = id.into_inner();
+    let rows = db::read(&state.pool, move |conn| {
+        let filter = CertificateFilter {
+            kind: kind.map(CertificateKind::as_str),
+            revoked,
+        };
+        service::certificates::list(conn, &user, event_id, filter, order, page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: responses_of(rows.items, &state)?,
+        total: rows.total,
+        limit: rows.limit,
+        offset: rows.offset,
+    }))
+}
+
+/// Read a certificate
+///
+/// For the event's managers, the holder and the operator of the holder's unit; 404 for everybody else. The `ETag`
+/// header carries the version for a later `If-Match` on revoke. The printable form is
+/// `GET /api/v1/certificates/{id}.pdf`.
+#[utoipa::path(
+    tag = "certificates",
+    params(("id" = Uuid, Path, description = "The certificate id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The certificate.", body = CertificateResponse,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/certificates/{id}")]
+pub async fn get_certificate(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| {
+        service::certificates::get(conn, &user, id)
+    })
+    .await?;
+    let (version, id) = (row.version, row.id);
+    Ok(versioned(
+        StatusCode::OK,
+        "certificates",
+        id,
+        version,
+        CertificateResponse::from_row(row, &state)?,
+    ))
+}
+
+/// A PDF file (binary).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct PdfFile(Vec<u8>);
+
+/// A file name for the download: `sertifikat-12-BIMTEK-LPN-KSG-2025.pdf`.
+fn file_name(kind: CertificateKind, number: &str) -> String {
+    let mut name = String::from(match kind {
+        CertificateKind::Sertifikat => "sertifikat-",
+        CertificateKind::SuratKeterangan => "surat-keterangan-",
+    });
+    let mut dash = false;
+    for c in number.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+            dash = false;
+        } else if !dash {
+            name.push('-');
+            dash = true;
+        }
+    }
+    let trimmed = name.trim_end_matches('-').to_owned();
+    trimmed + ".pdf"
+}
+
+/// Download a certificate as PDF
+///
+/// The printable certificate: one A4 landscape page in Indonesian ("SERTIFIKAT" or "SURAT KETERANGAN", the holder,
+/// the event, its dates, the JP and the number) with a QR code pointing to the public page `/verify/{code}`. A
+/// revoked certificate is not printed again: 409 `certificate_revoked`. Same access as reading the certificate.
+#[utoipa::path(
+    tag = "certificates",
+    params(("id" = Uuid, Path, description = "The certificate id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The PDF, with a `Content-Disposition` naming the file.", content_type = "application/pdf",
+            body = PdfFile,
+            headers(("Content-Disposition" = String, description = "`inline; filename=\"sertifikat-12-BIMTEK-LPN-KSG-2025.pdf\"`"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, description = "The certificate is revoked.", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:bimtek-api:problem:certificate_revoked", "title": "Conflict", "status": 409,
+                "detail": "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
+                "code": "certificate_revoked"})),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/certificates/{id}.pdf")]
+pub async fn certificate_pdf(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let detail = db::read(&state.pool, move |conn| {
+        service::certificates::printable(conn, &user, id)
+    })
+    .await?;
+    let kind = parse_kind(&detail.certificate.kind)?;
+    let url = verify_url(&state, &detail.certificate.verification_code);
+    let name = file_name(kind, &detail.certificate.number);
+    let bytes = web::block(move || {
+        let c = &detail.certificate;
+        pdf::render(&pdf::CertificatePage {
+            kind,
+            number: &c.number,
+            holder_name: &c.holder_name,
+            event_title: &detail.event_title,
+            starts_on: detail.starts_on,
+            ends_on: detail.ends_on,
+            host_unit_name: &detail.host_unit_name,
+            jp: c.jp,
+            issued_on: wib_date(c.issued_at),
+            verify_url: &url,
+        })
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{name}\""),
+        ))
+        .body(bytes))
+}
+
+/// Revoke a certificate
+///
+/// Revokes a certificate with a reason (1-1000 characters). The certificate stays verifiable: its public page
+/// and `GET /api/v1/certificates/verify/{code}` then say `revoked` (DICABUT). 409 `already_revoked` when it is.
+/// Event managers only; honours `If-Match`.
+#[utoipa::path(
+    tag = "certificates",
+    params(
+        ("id" = Uuid, Path, description = "The certificate id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this revocation is based on")
+    ),
+    request_body(content = RevokeRequest, content_type = "application/json"),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The revoked certificate.", body = CertificateResponse,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, description = "The certificate is already revoked.", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:bimtek-api:problem:already_revoked", "title": "Conflict", "status": 409,
+                "detail": "This certificate is already revoked.", "code": "already_revoked"})),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/certificates/{id}/revoke")]
+pub async fn revoke_certificate(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<RevokeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match_version(&req)?;
+    let request_id = request_id(&req);
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        service::certificates::revoke(conn, &user, id, expected, request_id, move || {
+            body.into_inner()?.parse()
+        })
+    })
+    .await?;
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::ETAG, etag(row.version)));
+    Ok(response.json(CertificateResponse::from_row(row, &state)?))
+}
+
+/// Verify a certificate by its code
+///
+/// Public, no token: for anyone holding a certificate's verification code (printed as a QR code). Answers only
+/// what the certificate certifies: its status (`valid` or `revoked`), kind, number, the holder's name (null after
+/// an erasure of their data), the event, its dates, the JP and the issue date. An unknown code: 404. People who
+/// scan the QR code land on the HTML page `/verify/{code}` instead.
+#[utoipa::path(
+    tag = "certificates",
+    params(("code" = String, Path, description = "The verification code (32 characters a-z, 2-7)")),
+    responses(
+        (status = 200, description = "The certificate the code names.", body = VerificationResponse),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/certificates/verify/{code}")]
+pub async fn verify_certificate(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let detail = db::read(&state.pool, move |conn| {
+        service::certificates::verify(conn, &code)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("Certificate"))?;
+    Ok(HttpResponse::Ok().json(VerificationResponse::try_from(detail)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_made_of_the_number() {
+        assert_eq!(
+            file_name(CertificateKind::Sertifikat, "12/BIMTEK/LPN-KSG/2025"),
+            "sertifikat-12-BIMTEK-LPN-KSG-2025.pdf"
+        );
+        assert_eq!(
+            file_name(CertificateKind::SuratKeterangan, "W19.0007 / VIII"),
+            "surat-keterangan-W19-0007-VIII.pdf"
+        );
+    }
+}

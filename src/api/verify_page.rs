@@ -1,0 +1,203 @@
+//! `/verify/{code}`: the public page a certificate's QR code points to. Server-rendered HTML in Indonesian, no
+//! JavaScript, one inline style sheet allowed by its hash in a strict Content-Security-Policy; readable on a phone.
+
+use std::sync::LazyLock;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, get, web};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::db;
+use crate::domain::certificate::{rentang_tanggal, tanggal, wib_date};
+use crate::domain::enums::CertificateKind;
+use crate::error::ApiError;
+use crate::openapi as responses;
+use crate::pdf::format_jp;
+use crate::repo::certificates::CertificateDetail;
+use crate::service;
+use crate::state::AppState;
+
+const STYLE: &str = "body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;\
+background:#eef1f6;color:#1a1d24;line-height:1.45}\
+main{max-width:34rem;margin:0 auto;padding:1.25rem 1rem 2rem}\
+h1{font-size:1.25rem;margin:0 0 1rem;color:#0d2f73}\
+.card{background:#fff;border-radius:.75rem;padding:1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
+.status{display:inline-block;font-weight:700;font-size:1.5rem;letter-spacing:.08em;padding:.25rem .9rem;\
+border-radius:.5rem;margin:0 0 .5rem}\
+.valid{background:#dff5e3;color:#0f6b2a}.revoked{background:#fde2e1;color:#a11a12}\
+.unknown{background:#eceff3;color:#4a5160}\
+dl{margin:1rem 0 0}dt{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:#5b6272;margin-top:.8rem}\
+dd{margin:.1rem 0 0;font-size:1.05rem;overflow-wrap:anywhere}\
+.note{font-size:.85rem;color:#5b6272;margin-top:1.25rem}";
+
+/// The policy of the page: nothing may load or run but the one style sheet, named by its hash.
+static CSP: LazyLock<String> = LazyLock::new(|| {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'none'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'"
+    )
+});
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n\
+         <body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        title = escape(title),
+    )
+}
+
+fn row(label: &str, id: &str, value: &str) -> String {
+    format!(
+        "<dt>{}</dt><dd id=\"{id}\">{}</dd>\n",
+        escape(label),
+        escape(value)
+    )
+}
+
+/// The page of a known certificate.
+pub fn certificate_page(detail: &CertificateDetail) -> String {
+    let c = &detail.certificate;
+    let kind = match CertificateKind::parse(&c.kind) {
+        Some(CertificateKind::SuratKeterangan) => "Surat Keterangan",
+        _ => "Sertifikat",
+    };
+    let (badge, class, explanation) = match c.revoked_at {
+        None => ("SAH", "valid", format!("{kind} ini tercatat dan sah.")),
+        Some(at) => (
+            "DICABUT",
+            "revoked",
+            format!(
+                "{kind} ini telah dicabut pada {} dan tidak berlaku lagi.",
+                tanggal(wib_date(at))
+            ),
+        ),
+    };
+    let holder = if detail.holder_erased_at.is_some() {
+        "Data pribadi pemegang telah dihapus".to_owned()
+    } else {
+        c.holder_name.clone()
+    };
+    let mut body = format!(
+        "<h1>Verifikasi {kind}</h1>\n<div class=\"card\">\n<p class=\"status {class}\" id=\"status\">{badge}</p>\n\
+         <p id=\"explanation\">{}</p>\n<dl>\n",
+        escape(&explanation)
+    );
+    body.push_str(&row("Nama pemegang", "holder", &holder));
+    body.push_str(&row("Jenis", "kind", kind));
+    body.push_str(&row("Nomor", "number", &c.number));
+    body.push_str(&row("Kegiatan", "event", &detail.event_title));
+    body.push_str(&row(
+        "Tanggal kegiatan",
+        "dates",
+        &rentang_tanggal(detail.starts_on, detail.ends_on),
+    ));
+    body.push_str(&row(
+        "Jumlah jam pelajaran",
+        "jp",
+        &format!("{} JP", format_jp(c.jp)),
+    ));
+    body.push_str(&row(
+        "Tanggal terbit",
+        "issued",
+        &tanggal(wib_date(c.issued_at)),
+    ));
+    body.push_str(
+        "</dl>\n<p class=\"note\">Halaman ini menampilkan data sebagaimana tercatat pada sistem Bimtek. \
+         Bandingkan dengan dokumen yang Anda pegang.</p>\n</div>\n",
+    );
+    page(&format!("Verifikasi {kind} {}", c.number), &body)
+}
+
+/// The page of an unknown code.
+pub fn not_found_page() -> String {
+    page(
+        "Sertifikat tidak ditemukan",
+        "<h1>Verifikasi Sertifikat</h1>\n<div class=\"card\">\n\
+         <p class=\"status unknown\" id=\"status\">TIDAK DITEMUKAN</p>\n\
+         <p id=\"explanation\">Kode verifikasi ini tidak dikenal. Periksa kembali tautan atau pindai ulang kode QR \
+         pada sertifikat.</p>\n</div>\n",
+    )
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP.as_str()))
+        .body(body)
+}
+
+/// Verify a certificate (HTML page)
+///
+/// The page a certificate's QR code points to, for a person with a phone: server-rendered HTML in Indonesian, no
+/// JavaScript. It shows the status (SAH, or DICABUT with the date), the holder's name (or that their data was
+/// erased), the kind, the number, the event, its dates, the JP and the issue date. An unknown code gets a 404
+/// page in Indonesian. Sent with a strict `Content-Security-Policy` and `Cache-Control: no-store`. The same data
+/// as JSON: `GET /api/v1/certificates/verify/{code}`.
+#[utoipa::path(
+    tag = "certificates",
+    params(("code" = String, Path, description = "The verification code (32 characters a-z, 2-7)")),
+    responses(
+        (status = 200, description = "The certificate's page.", content_type = "text/html", body = String,
+            example = json!("<!DOCTYPE html>\n<html lang=\"id\">...<p class=\"status valid\" id=\"status\">SAH</p>...</html>")),
+        (status = 404, description = "No certificate has this code: a page saying so.", content_type = "text/html", body = String,
+            example = json!("<!DOCTYPE html>\n<html lang=\"id\">...<p class=\"status unknown\" id=\"status\">TIDAK DITEMUKAN</p>...</html>")),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/verify/{code}")]
+pub async fn verify_page(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let detail = db::read(&state.pool, move |conn| {
+        service::certificates::verify(conn, &code)
+    })
+    .await?;
+    Ok(match detail {
+        Some(detail) => html(StatusCode::OK, certificate_page(&detail)),
+        None => html(StatusCode::NOT_FOUND, not_found_page()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"y\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
+        );
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_inline_style() {
+        assert!(CSP.starts_with("default-src 'none'; style-src 'sha256-"));
+        assert!(!CSP.contains("unsafe"));
+        assert!(not_found_page().contains("TIDAK DITEMUKAN"));
+    }
+}

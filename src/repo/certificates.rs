@@ -1,0 +1,309 @@
+//! The `certificates` table and its yearly number sequence (`certificate_sequences`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+use uuid::Uuid;
+
+use crate::repo::attendance::Scope;
+use crate::schema::{certificates, events, participants, units};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = certificates)]
+pub struct CertificateRow {
+    pub id: Uuid,
+    pub enrollment_id: Uuid,
+    pub event_id: Uuid,
+    pub participant_id: Uuid,
+    pub kind: String,
+    pub number: String,
+    pub year: i32,
+    pub seq: i32,
+    pub verification_code: String,
+    pub holder_name: String,
+    pub jp: f64,
+    pub issued_by: Option<Uuid>,
+    pub issued_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<Uuid>,
+    pub revocation_reason: Option<String>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = certificates)]
+pub struct NewCertificate {
+    pub id: Uuid,
+    pub enrollment_id: Uuid,
+    pub event_id: Uuid,
+    pub participant_id: Uuid,
+    pub kind: String,
+    pub number: String,
+    pub year: i32,
+    pub seq: i32,
+    pub verification_code: String,
+    pub holder_name: String,
+    pub jp: f64,
+    pub issued_by: Option<Uuid>,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// A certificate with what its printed form and its public page show of the event and the holder.
+#[derive(Debug, Clone)]
+pub struct CertificateDetail {
+    pub certificate: CertificateRow,
+    pub event_title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub host_unit_name: String,
+    /// Set when the holder's personal data was erased.
+    pub holder_erased_at: Option<DateTime<Utc>>,
+}
+
+/// The event as the issuing transaction sees it: locked, so that two issuers of one event take turns.
+#[derive(Debug, Clone, Queryable)]
+pub struct EventForIssue {
+    pub status: String,
+    pub host_unit_id: Uuid,
+}
+
+/// Filters of a list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CertificateFilter<'a> {
+    pub kind: Option<&'a str>,
+    /// `Some(true)`: only revoked; `Some(false)`: only valid.
+    pub revoked: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateOrder {
+    Number,
+    NumberDesc,
+    HolderName,
+    HolderNameDesc,
+}
+
+/// Reads the event's status and host unit, locking its row against other issuers (`FOR NO KEY UPDATE`: foreign
+/// keys to the event stay insertable).
+pub fn lock_event_for_issue(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> QueryResult<Option<EventForIssue>> {
+    events::table
+        .find(event_id)
+        .select((events::status, events::host_unit_id))
+        .for_no_key_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn unit_code(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<String> {
+    units::table.find(unit_id).select(units::code).first(conn)
+}
+
+/// The enrollments of the event that already have a certificate.
+pub fn issued_enrollments(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    certificates::table
+        .filter(certificates::event_id.eq(event_id))
+        .select(certificates::enrollment_id)
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct LastValue {
+    #[diesel(sql_type = Integer)]
+    last_value: i32,
+}
+
+/// Reserves `count` consecutive numbers of the year and returns the first. The year's row stays locked until the
+/// transaction ends, so concurrent issuers queue here and the numbers have neither gaps nor duplicates (a rolled
+/// back transaction gives its numbers back).
+pub fn reserve_numbers(conn: &mut PgConnection, year: i32, count: i32) -> QueryResult<i32> {
+    let row: LastValue = diesel::sql_query(
+        "INSERT INTO certificate_sequences (year, last_value) VALUES ($1, $2)
+         ON CONFLICT (year) DO UPDATE SET last_value = certificate_sequences.last_value + EXCLUDED.last_value
+         RETURNING last_value",
+    )
+    .bind::<Integer, _>(year)
+    .bind::<Integer, _>(count)
+    .get_result(conn)?;
+    Ok(row.last_value - count + 1)
+}
+
+pub fn insert(
+    conn: &mut PgConnection,
+    rows: &[NewCertificate],
+) -> QueryResult<Vec<CertificateRow>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::insert_into(certificates::table)
+        .values(rows)
+        .returning(CertificateRow::as_returning())
+        .get_results(conn)
+}
+
+macro_rules! list_query {
+    ($event_id:expr, $scope:expr, $filter:expr) => {{
+        let mut query = certificates::table
+            .inner_join(participants::table)
+            .filter(certificates::event_id.eq($event_id))
+            .into_boxed();
+        if let Some(unit) = $scope.unit_id {
+            query = query.filter(participants::unit_id.eq(unit));
+        }
+        if let Some(participant) = $scope.participant_id {
+            query = query.filter(certificates::participant_id.eq(participant));
+        }
+        if let Some(kind) = $filter.kind {
+            query = query.filter(certificates::kind.eq(kind.to_owned()));
+        }
+        match $filter.revoked {
+            Some(true) => query = query.filter(certificates::revoked_at.is_not_null()),
+            Some(false) => query = query.filter(certificates::revoked_at.is_null()),
+            None => {}
+        }
+        query
+    }};
+}
+
+/// A page of an event's certificates, as the scope allows.
+pub fn list(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    scope: Scope,
+    filter: CertificateFilter<'_>,
+    order: CertificateOrder,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CertificateRow>, i64)> {
+    let total = list_query!(event_id, scope, filter)
+        .select(count_star())
+        .get_result(conn)?;
+    let query = list_query!(event_id, scope, filter).select(CertificateRow::as_select());
+    let query = match order {
+        CertificateOrder::Number => {
+            query.order((certificates::year.asc(), certificates::seq.asc()))
+        }
+        CertificateOrder::NumberDesc => {
+            query.order((certificates::year.desc(), certificates::seq.desc()))
+        }
+        CertificateOrder::HolderName => {
+            query.order((participants::name_search.asc(), certificates::id.asc()))
+        }
+        CertificateOrder::HolderNameDesc => {
+            query.order((participants::name_search.desc(), certificates::id.desc()))
+        }
+    };
+    let rows = query.limit(limit).offset(offset).load(conn)?;
+    Ok((rows, total))
+}
+
+/// A certificate and the unit its holder belongs to now (for the unit operator's access).
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CertificateRow, Uuid)>> {
+    certificates::table
+        .inner_join(participants::table)
+        .filter(certificates::id.eq(id))
+        .select((CertificateRow::as_select(), participants::unit_id))
+        .first(conn)
+        .optional()
+}
+
+/// The certificate, locked until the transaction ends.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CertificateRow>> {
+    certificates::table
+        .find(id)
+        .select(CertificateRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn revoke(
+    conn: &mut PgConnection,
+    id: Uuid,
+    by: Uuid,
+    reason: &str,
+) -> QueryResult<CertificateRow> {
+    diesel::update(certificates::table.find(id))
+        .set((
+            certificates::revoked_at.eq(diesel::dsl::now),
+            certificates::revoked_by.eq(by),
+            certificates::revocation_reason.eq(reason),
+            certificates::version.eq(certificates::version + 1),
+        ))
+        .returning(CertificateRow::as_returning())
+        .get_result(conn)
+}
+
+macro_rules! detail_query {
+    () => {
+        certificates::table
+            .inner_join(events::table.inner_join(units::table))
+            .inner_join(participants::table)
+            .select((
+                CertificateRow::as_select(),
+                events::title,
+                events::starts_on,
+                events::ends_on,
+                units::name,
+                participants::erased_at,
+            ))
+    };
+}
+
+type DetailTuple = (
+    CertificateRow,
+    String,
+    NaiveDate,
+    NaiveDate,
+    String,
+    Option<DateTime<Utc>>,
+);
+
+fn detail(
+    (certificate, event_title, starts_on, ends_on, host_unit_name, erased): DetailTuple,
+) -> CertificateDetail {
+    CertificateDetail {
+        certificate,
+        event_title,
+        starts_on,
+        ends_on,
+        host_unit_name,
+        holder_erased_at: erased,
+    }
+}
+
+pub fn detail_by_id(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CertificateDetail>> {
+    detail_query!()
+        .filter(certificates::id.eq(id))
+        .first::<DetailTuple>(conn)
+        .optional()
+        .map(|row| row.map(detail))
+}
+
+pub fn detail_by_code(
+    conn: &mut PgConnection,
+    code: &str,
+) -> QueryResult<Option<CertificateDetail>> {
+    detail_query!()
+        .filter(certificates::verification_code.eq(code))
+        .first::<DetailTuple>(conn)
+        .optional()
+        .map(|row| row.map(detail))
+}
+
+/// Replaces the holder's name on all their certificates (erasure under UU PDP); the numbers stay verifiable.
+pub fn scrub_holder(
+    conn: &mut PgConnection,
+    participant_id: Uuid,
+    placeholder_name: &str,
+) -> QueryResult<usize> {
+    diesel::update(certificates::table.filter(certificates::participant_id.eq(participant_id)))
+        .set((
+            certificates::holder_name.eq(placeholder_name),
+            certificates::version.eq(certificates::version + 1),
+        ))
+        .execute(conn)
+}
