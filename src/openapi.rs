@@ -51,7 +51,9 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "events", description = "Training events (Bimtek) and their lifecycle draft -> published -> ongoing -> completed (or cancelled)."),
         (name = "sessions", description = "Sessions of an event (morning meeting, seminar, group therapy, ...) with facilitators and JP."),
         (name = "enrollments", description = "Nomination, approval up to capacity, waitlist and withdrawal of officers in an event."),
-        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code.")
+        (name = "attendance", description = "Attendance (presensi) per session: lists taken by facilitators, and check-in with a code."),
+        (name = "changes", description = "The change feed: every create, update, delete and erasure of the training records, in transaction order, from an opaque cursor."),
+        (name = "audit-log", description = "Who changed what and when, and who read personal data (administrators only).")
     )
 )]
 pub struct ApiDoc;

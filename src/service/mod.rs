@@ -3,7 +3,9 @@
 
 pub mod access;
 pub mod attendance;
+pub mod audit_log;
 pub mod auth;
+pub mod changes;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

@@ -1,7 +1,9 @@
 //! Version 1 of the API.
 
 pub mod attendance;
+pub mod audit_log;
 pub mod auth;
+pub mod changes;
 pub mod enrollments;
 pub mod events;
 pub mod me;
@@ -36,7 +38,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(events::routes)
         .configure(sessions::routes)
         .configure(enrollments::routes)
-        .configure(attendance::routes);
+        .configure(attendance::routes)
+        .configure(changes::routes)
+        .configure(audit_log::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
