@@ -56,7 +56,10 @@ pub struct Application {
     port: u16,
     server: Server,
     /// What the final flush of the access events needs.
-    flush: (db::DbPool, std::sync::Arc<crate::service::audit_log::AccessLog>),
+    flush: (
+        db::DbPool,
+        std::sync::Arc<crate::service::audit_log::AccessLog>,
+    ),
 }
 
 impl Application {

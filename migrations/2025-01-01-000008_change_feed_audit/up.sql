@@ -60,7 +60,7 @@ CREATE FUNCTION audit_scrub(changes JSONB) RETURNS JSONB LANGUAGE sql IMMUTABLE 
 $$;
 
 -- The trigger of every tracked table. Arguments:
---   0: the audit resource name (`action` is `<name>.<created|updated|deleted>`),
+--   0: the audit resource name (`action` is `<name>.<created|updated|deleted>`, `participant.erased`),
 --   1: the column that identifies the resource (`id`, or the parent id of a link table, `enrollment_id` for scores),
 --   2: the change-feed resource name, or absent when the table is not in the feed.
 CREATE FUNCTION track_row() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -111,6 +111,9 @@ BEGIN
         -- the erasure's own entry must not carry the values it erases
         IF new_row ->> 'erased_at' IS NOT NULL THEN
             diff := audit_scrub(diff);
+            IF TG_OP = 'UPDATE' AND old_row ->> 'erased_at' IS NULL THEN
+                verb := 'erased';
+            END IF;
         END IF;
     ELSIF current_row ? 'participant_id' THEN
         officer := (current_row ->> 'participant_id')::uuid;

@@ -225,7 +225,13 @@ mod tests {
         assert_eq!(keys().decode(&URL_SAFE_NO_PAD.encode(&bytes)), None);
         let other = CursorKeys::new([b"another secret of another installation!!".as_slice()]);
         assert_eq!(other.decode(&cursor), None);
-        for garbage in ["", "abc", "!!!!", &"A".repeat(200), &cursor[..cursor.len() - 1]] {
+        for garbage in [
+            "",
+            "abc",
+            "!!!!",
+            &"A".repeat(200),
+            &cursor[..cursor.len() - 1],
+        ] {
             assert_eq!(keys().decode(garbage), None, "{garbage}");
         }
     }

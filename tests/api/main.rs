@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attendance;
+mod audit_log;
 mod auth;
+mod changes;
 mod cli;
 mod concurrency;
 mod enrollments;

@@ -145,12 +145,20 @@ impl AuditLogQuery {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         if self.before.is_some_and(|b| b < 1) {
-            errors.push(FieldError::new("before", "out_of_range", "must be at least 1"));
+            errors.push(FieldError::new(
+                "before",
+                "out_of_range",
+                "must be at least 1",
+            ));
         }
         if let (Some(from), Some(to)) = (self.from, self.to)
             && from > to
         {
-            errors.push(FieldError::new("to", "out_of_range", "must not be before `from`"));
+            errors.push(FieldError::new(
+                "to",
+                "out_of_range",
+                "must not be before `from`",
+            ));
         }
         let resource_type = text_filter("resource_type", self.resource_type, 50, &mut errors);
         let action = text_filter("action", self.action, 100, &mut errors);

@@ -116,7 +116,11 @@ fn resource(value: &str) -> Result<ChangeResource, ApiError> {
         "attendance" => ChangeResource::Attendance,
         "result" => ChangeResource::Result,
         "certificate" => ChangeResource::Certificate,
-        _ => return Err(ApiError::internal_msg("unknown resource in the change feed")),
+        _ => {
+            return Err(ApiError::internal_msg(
+                "unknown resource in the change feed",
+            ));
+        }
     })
 }
 
