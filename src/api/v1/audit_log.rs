@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// Who acted: a user with their role, or a service account (`client_id`). All null for work done outside a
 /// request (command line, seeding, migrations).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"user_id": "3f1c8a6e-0b7d-4d2a-9c51-7e2b9f0a4d13", "client_id": null, "role": "facilitator"}))]
 pub struct AuditActor {
     pub user_id: Option<Uuid>,
     /// The service account, for machine-to-machine calls.
