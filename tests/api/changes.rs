@@ -29,6 +29,35 @@ async fn feed(app: &TestApp, token: &str, query: &str) -> Value {
     .await
 }
 
+/// Waits until every committed change is servable: the feed stops at the oldest transaction still running on the
+/// whole PostgreSQL server, and the other tests' transactions run on the same server.
+fn settle(app: &TestApp) {
+    #[derive(QueryableByName)]
+    struct Pending {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.db();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let pending = diesel::sql_query(
+            "SELECT count(*) AS n FROM changes \
+             WHERE txid >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+        )
+        .get_result::<Pending>(&mut conn)
+        .unwrap()
+        .n;
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pending} changes stay behind the feed's horizon"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Polls from `cursor` until nothing more comes, returning every item and the last cursor.
 async fn drain(
     app: &TestApp,
@@ -36,6 +65,7 @@ async fn drain(
     mut cursor: Option<String>,
     limit: u32,
 ) -> (Vec<Value>, String) {
+    settle(app);
     let mut items = Vec::new();
     loop {
         let query = match &cursor {
@@ -174,6 +204,7 @@ async fn the_cursor_continues_where_the_last_poll_ended() {
     let first: Vec<Uuid> = (0..3)
         .map(|i| app.seed_unit(&format!("FIRST-{i}")))
         .collect();
+    settle(&app);
     let page = feed(&app, &admin, "?limit=2").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["has_more"], true);
