@@ -14,6 +14,7 @@ use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::Settings;
+use crate::context::{self, RequestContext};
 use crate::error::ApiError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -115,7 +116,39 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<usize, ApiError> {
     result
 }
 
-/// Runs `f` on a pooled connection in the blocking thread pool. Writes go through here: no retry.
+/// Hands the request's actor and id to the audit triggers: one statement setting the session variables the
+/// triggers read (`current_setting('bimtek.actor_user_id', true)`, ...). Empty strings when absent, so that a
+/// pooled connection never carries an earlier request's actor into a write.
+fn set_session_context(
+    conn: &mut PgConnection,
+    context: Option<&RequestContext>,
+) -> Result<(), ApiError> {
+    use diesel::sql_types::Text;
+    let actor = context.and_then(|c| c.actor.as_ref());
+    let text = |id: Option<uuid::Uuid>| id.map(|id| id.to_string()).unwrap_or_default();
+    diesel::sql_query(
+        "SELECT set_config('bimtek.actor_user_id', $1, false), set_config('bimtek.actor_client_id', $2, false), \
+                set_config('bimtek.actor_role', $3, false), set_config('bimtek.request_id', $4, false)",
+    )
+    .bind::<Text, _>(text(actor.and_then(|a| a.user_id)))
+    .bind::<Text, _>(text(actor.and_then(|a| a.client_id)))
+    .bind::<Text, _>(
+        actor
+            .and_then(|a| a.role)
+            .map(|r| r.as_str())
+            .unwrap_or_default(),
+    )
+    .bind::<Text, _>(
+        context
+            .and_then(|c| c.request_id.as_deref())
+            .unwrap_or_default(),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Runs `f` on a pooled connection in the blocking thread pool. Writes go through here: no retry. The request
+/// context (actor, request id) is set on the connection first, for the audit log.
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
@@ -123,17 +156,20 @@ where
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
+    let context = context::current();
     web::block(move || {
         let _entered = span.enter();
         let mut conn = pool.get()?;
-        let result = f(&mut conn);
+        let result = set_session_context(&mut conn, context.as_ref());
+        let _context = context::enter_blocking(context);
+        let result = result.and_then(|()| f(&mut conn));
         mark_if_lost(&mut conn, &result);
         result
     })
     .await?
 }
 
-/// Like [`run`] for reads: when the pooled connection turns out to be dead (the database restarted since it was
+/// Like [`run`] for reads (no session context: reads fire no audit trigger): when the pooled connection turns out to be dead (the database restarted since it was
 /// opened), the read is retried once on a fresh connection instead of failing the request.
 pub async fn read<F, T>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
@@ -142,8 +178,10 @@ where
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
+    let context = context::current();
     web::block(move || {
         let _entered = span.enter();
+        let _context = context::enter_blocking(context);
         let mut conn = pool.get()?;
         let result = f(&mut conn);
         if !mark_if_lost(&mut conn, &result) {

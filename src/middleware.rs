@@ -1,4 +1,4 @@
-//! Small middlewares written with `from_fn`: request ids, and turning a handler panic into a 500 problem.
+//! Small middlewares written with `from_fn`: request ids with the request context (`crate::context`), and turning a handler panic into a 500 problem.
 
 use std::panic::AssertUnwindSafe;
 
@@ -9,7 +9,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use futures_util::FutureExt;
 
+use crate::context::{self, RequestContext};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::telemetry::RequestId;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -35,9 +37,20 @@ pub async fn request_id(
         .and_then(acceptable_request_id)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    // The request context lives around the rest of the request: the extractor records the actor in it, the
+    // database layer hands both to the audit triggers.
+    let context = RequestContext {
+        request_id: Some(id.clone()),
+        actor: None,
+        access_log: req
+            .app_data::<actix_web::web::Data<AppState>>()
+            .map(|state| std::sync::Arc::clone(&state.access_log)),
+    };
     // Errors of handlers and extractors arrive here as responses; an `Err` (from a middleware) is rendered by
     // the server itself, without the header.
-    let mut response = next.call(req).await?.map_into_boxed_body();
+    let mut response = context::scope(context, next.call(req))
+        .await?
+        .map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()

@@ -74,6 +74,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    changes (id) {
+        id -> Int8,
+        txid -> Int8,
+        resource_type -> Text,
+        resource_id -> Uuid,
+        op -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     enrollments (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -337,8 +348,6 @@ diesel::joinable!(attendance -> enrollments (enrollment_id));
 diesel::joinable!(attendance -> participants (participant_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> users (recorded_by));
-diesel::joinable!(audit_log -> participants (participant_id));
-diesel::joinable!(audit_log -> users (actor_user_id));
 diesel::joinable!(certificates -> enrollments (enrollment_id));
 diesel::joinable!(certificates -> events (event_id));
 diesel::joinable!(certificates -> participants (participant_id));
@@ -378,6 +387,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     certificate_sequences,
     certificates,
+    changes,
     enrollments,
     event_organizers,
     event_unit_quotas,

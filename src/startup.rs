@@ -7,6 +7,7 @@ use actix_web::dev::Server;
 use actix_web::http::{Method, header};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -54,6 +55,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub struct Application {
     port: u16,
     server: Server,
+    /// What the final flush of the access events needs.
+    flush: (
+        db::DbPool,
+        std::sync::Arc<crate::service::audit_log::AccessLog>,
+    ),
 }
 
 impl Application {
@@ -80,7 +86,21 @@ impl Application {
         let blocking_threads = (settings.db_pool_size as usize).div_ceil(workers) + 1;
         let shutdown = settings.shutdown_timeout.as_secs();
         let client_request_timeout = settings.client_request_timeout;
+        let access_log = crate::service::audit_log::AccessLog::new();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(std::sync::Arc::clone(&access_log).run_flusher(pool.clone()));
+        } else {
+            tracing::warn!("no async runtime: access events will be written only at shutdown");
+        }
+        let cursor_keys = crate::service::changes::CursorKeys::new(
+            std::iter::once(&settings.jwt_current)
+                .chain(&settings.jwt_previous)
+                .map(|key| key.secret.expose_secret().as_bytes()),
+        );
+        let flush = (pool.clone(), std::sync::Arc::clone(&access_log));
         let state = web::Data::new(AppState {
+            access_log,
+            cursor_keys,
             pool,
             jwt,
             auth_cache: crate::auth::AuthCache::new(settings.auth_cache_ttl),
@@ -96,7 +116,11 @@ impl Application {
             .max_connections(4096)
             .listen(listener)?
             .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            flush,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -104,8 +128,12 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to the shutdown timeout).
+    /// Buffered access events are written before it returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let (pool, access_log) = self.flush;
+        access_log.flush(&pool).await;
+        result
     }
 
     /// A handle to stop the server from a test.

@@ -6,6 +6,8 @@ use crate::config::Settings;
 use crate::db::DbPool;
 use crate::metrics::Metrics;
 use crate::ratelimit::LoginLimiter;
+use crate::service::audit_log::AccessLog;
+use crate::service::changes::CursorKeys;
 
 pub struct AppState {
     pub pool: DbPool,
@@ -14,4 +16,8 @@ pub struct AppState {
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
     pub metrics: std::sync::Arc<Metrics>,
+    /// Access events (reads of personal data) waiting to be written to the audit log.
+    pub access_log: std::sync::Arc<AccessLog>,
+    /// Signs and checks the change-feed cursors.
+    pub cursor_keys: CursorKeys,
 }

@@ -122,6 +122,15 @@ fn admit(account: &Account, user_id: Uuid, token_version: i32) -> Result<AuthUse
     }
 }
 
+/// Records the caller in the request context, for the audit log (the client slot is for service accounts).
+fn record_actor(user: &AuthUser) {
+    crate::context::set_actor(crate::context::Actor {
+        user_id: Some(user.id),
+        client_id: None,
+        role: Some(user.role),
+    });
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -141,7 +150,7 @@ impl FromRequest for AuthUser {
             if let Some(account) = state.auth_cache.get(id)
                 && account.token_version >= verified.token_version
             {
-                return admit(&account, id, verified.token_version);
+                return admit(&account, id, verified.token_version).inspect(record_actor);
             }
             let row = db::read(&state.pool, move |conn| {
                 Ok(repo::users::find_auth(conn, id)?)
@@ -160,7 +169,7 @@ impl FromRequest for AuthUser {
                 fetched: Instant::now(),
             };
             state.auth_cache.put(id, account.clone());
-            admit(&account, id, verified.token_version)
+            admit(&account, id, verified.token_version).inspect(record_actor)
         })
     }
 }

@@ -106,6 +106,8 @@ pub struct EnrollmentFilter {
     pub scope_unit_id: Option<Uuid>,
     pub scope_participant_id: Option<Uuid>,
     pub scope_status: Option<String>,
+    /// `updated_at >= updated_since`
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 pub fn event_state(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option<EventState>> {
@@ -258,6 +260,9 @@ fn filtered<'a>(event_id: Uuid, f: &'a EnrollmentFilter) -> diesel::dsl::IntoBox
     }
     if let Some(participant) = f.scope_participant_id {
         query = query.filter(enrollments::participant_id.eq(participant));
+    }
+    if let Some(since) = f.updated_since {
+        query = query.filter(enrollments::updated_at.ge(since));
     }
     query
 }

@@ -139,6 +139,8 @@ pub struct EventFilter {
     /// Lower-cased search text.
     pub q: Option<String>,
     pub include_archived: bool,
+    /// `updated_at >= updated_since`
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 fn filtered(filter: &EventFilter) -> events::BoxedQuery<'_, Pg> {
@@ -173,6 +175,9 @@ fn filtered(filter: &EventFilter) -> events::BoxedQuery<'_, Pg> {
     }
     if let Some(to) = filter.starts_to {
         query = query.filter(events::starts_on.le(to));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(events::updated_at.ge(since));
     }
     if let Some(q) = &filter.q {
         query = query.filter(lower(events::title).like(super::like_pattern(q)));

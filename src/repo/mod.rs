@@ -4,6 +4,7 @@ pub mod access;
 pub mod attendance;
 pub mod audit;
 pub mod certificates;
+pub mod changes;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

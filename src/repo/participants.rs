@@ -84,6 +84,8 @@ pub struct ParticipantFilter {
     pub name: Option<String>,
     /// Archived and erased participants too.
     pub include_archived: bool,
+    /// `updated_at >= updated_since`
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
@@ -198,6 +200,9 @@ fn filtered(filter: &ParticipantFilter) -> participants::BoxedQuery<'_, diesel::
     }
     if let Some(name) = &filter.name {
         query = query.filter(participants::name_search.like(super::like_pattern(name)));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(participants::updated_at.ge(since));
     }
     if !filter.include_archived {
         // Erasure also archives (and an erased record cannot be changed), so this one condition hides both; it

@@ -67,6 +67,8 @@ pub enum SessionOrder {
 pub struct SessionFilter {
     pub event_id: Uuid,
     pub kind: Option<String>,
+    /// `updated_at >= updated_since`
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 fn with_facilitators(
@@ -104,6 +106,9 @@ fn filtered(filter: &SessionFilter) -> sessions::BoxedQuery<'_, diesel::pg::Pg> 
         .into_boxed();
     if let Some(kind) = &filter.kind {
         query = query.filter(sessions::kind.eq(kind));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(sessions::updated_at.ge(since));
     }
     query
 }

@@ -71,6 +71,8 @@ pub struct UnitFilter {
     pub q: Option<String>,
     pub active_on: Option<NaiveDate>,
     pub include_archived: bool,
+    /// `updated_at >= updated_since`
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// The type, parent and archive time of a unit: what the hierarchy rules look at.
@@ -210,6 +212,9 @@ fn filtered<'a>(filter: &'a UnitFilter) -> units::BoxedQuery<'a, diesel::pg::Pg>
                     .is_null()
                     .or(units::active_until.ge(day)),
             );
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(units::updated_at.ge(since));
     }
     if let Some(q) = &filter.q {
         let pattern = super::like_pattern(q);

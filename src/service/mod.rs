@@ -3,8 +3,10 @@
 
 pub mod access;
 pub mod attendance;
+pub mod audit_log;
 pub mod auth;
 pub mod certificates;
+pub mod changes;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

@@ -1,5 +1,5 @@
 //! Participants (officers): who may see and change which records, the NIP and contact rules, archiving,
-//! deletion of records without history, and the erasure of personal data (UU PDP).
+//! deletion of records without history, and the erasure of personal data (UU PDP), also from the audit log.
 //!
 //! Nothing here logs a NIP, a name or a contact: only ids.
 
@@ -19,6 +19,7 @@ use crate::repo::participants::{
     ParticipantRow,
 };
 use crate::service::access;
+use crate::service::audit_log::{self, AccessEvent};
 
 /// The name an erased participant keeps.
 pub const ERASED_NAME: &str = "Peserta terhapus";
@@ -275,11 +276,18 @@ pub fn create(
     Ok(repo::insert(conn, &row)?)
 }
 
-/// One participant as the caller may see it: 404 when absent, 403 when the caller may not see it at all.
+/// One participant as the caller may see it: 404 when absent, 403 when the caller may not see it at all. Showing
+/// a full NIP to anyone but the officer is an access event of the audit log (buffered, not a write of this read).
 pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<ParticipantRow, ApiError> {
     let row = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
     if !may_read(user, &row) {
         return Err(ApiError::forbidden());
+    }
+    if row.nip.is_some()
+        && user.participant_id != Some(row.id)
+        && access::sees_personal_details(user, row.id, row.unit_id)
+    {
+        audit_log::access(AccessEvent::nip_read(row.id));
     }
     Ok(present(user, row))
 }
@@ -557,10 +565,12 @@ pub fn erase(
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let erased = repo::erase(conn, id, ERASED_NAME, &text::search_form(ERASED_NAME))?;
+        let row = repo::erase(conn, id, ERASED_NAME, &text::search_form(ERASED_NAME))?;
         // Certificates keep a snapshot of the holder's name: it goes too; their numbers stay verifiable.
         crate::repo::certificates::scrub_holder(conn, id, ERASED_NAME)?;
-        Ok(erased)
+        // Last, so that the entries written by this very transaction are covered too.
+        audit_log::scrub_participant(conn, id)?;
+        Ok(row)
     })
 }
 

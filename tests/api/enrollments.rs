@@ -689,10 +689,13 @@ async fn forty_concurrent_approvals_never_put_more_than_the_capacity_in() {
             seed_enrollment(&app, event, officer, "nominated").0
         })
         .collect();
+    // A fresh client: seeding takes seconds on a busy machine, and a keep-alive connection of the shared client
+    // that the server closes for idleness just as a request goes out fails with `IncompleteMessage`.
+    let fresh = reqwest::Client::new();
     let tasks: Vec<_> = ids
         .iter()
         .map(|id| {
-            let client = app.client.clone();
+            let client = fresh.clone();
             let url = app.url(&format!("/api/v1/enrollments/{id}/approve"));
             let token = token.clone();
             tokio::spawn(async move {

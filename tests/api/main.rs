@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attendance;
+mod audit_log;
 mod auth;
 mod certificates;
+mod changes;
 mod cli;
 mod concurrency;
 mod enrollments;

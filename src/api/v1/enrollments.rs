@@ -191,6 +191,9 @@ pub struct ListEnrollmentsQuery {
     /// waitlisted enrollments in waitlist order.
     #[param(inline)]
     pub sort: Option<EnrollmentSort>,
+    /// Only records changed at or after this time (RFC 3339, e.g. `2025-08-01T00:00:00Z`): an incremental sync.
+    /// Deletions and erasures do not show here; the change feed (`GET /api/v1/changes`) has them.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListEnrollmentsQuery {
@@ -214,6 +217,7 @@ impl ListEnrollmentsQuery {
         let filter = EnrollmentFilter {
             status: self.status.map(|s| s.as_str().to_owned()),
             unit_id: self.unit_id,
+            updated_since: self.updated_since,
             ..EnrollmentFilter::default()
         };
         Ok((filter, order, page))

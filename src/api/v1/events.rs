@@ -438,6 +438,9 @@ pub struct ListEventsQuery {
     /// Sort order; `-` means descending. Ties are broken by id.
     #[param(inline)]
     pub sort: Option<EventSort>,
+    /// Only records changed at or after this time (RFC 3339, e.g. `2025-08-01T00:00:00Z`): an incremental sync.
+    /// Deletions and erasures do not show here; the change feed (`GET /api/v1/changes`) has them.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListEventsQuery {
@@ -480,6 +483,7 @@ impl ListEventsQuery {
             starts_to: self.starts_to,
             q: q.map(|q| q.to_lowercase()),
             include_archived: self.include_archived.unwrap_or(false),
+            updated_since: self.updated_since,
         };
         Ok((filter, order, page))
     }

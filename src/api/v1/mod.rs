@@ -1,8 +1,10 @@
 //! Version 1 of the API.
 
 pub mod attendance;
+pub mod audit_log;
 pub mod auth;
 pub mod certificates;
+pub mod changes;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
@@ -46,7 +48,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(exports::routes)
         .configure(instruments::routes)
         .configure(templates::routes)
-        .configure(certificates::routes);
+        .configure(certificates::routes)
+        .configure(changes::routes)
+        .configure(audit_log::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.

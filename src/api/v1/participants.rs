@@ -292,6 +292,9 @@ pub struct ListParticipantsQuery {
     /// Sort order; `-` means descending. Ties are broken by id.
     #[param(inline)]
     pub sort: Option<ParticipantSort>,
+    /// Only records changed at or after this time (RFC 3339, e.g. `2025-08-01T00:00:00Z`): an incremental sync.
+    /// Deletions and erasures do not show here; the change feed (`GET /api/v1/changes`) has them.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListParticipantsQuery {
@@ -329,6 +332,7 @@ impl ListParticipantsQuery {
             employee_type: self.employee_type.map(|t| t.as_str().to_owned()),
             name,
             include_archived: self.include_archived.unwrap_or(false),
+            updated_since: self.updated_since,
         };
         Ok((filter, order, page))
     }

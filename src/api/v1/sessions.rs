@@ -289,6 +289,9 @@ pub struct ListSessionsQuery {
     /// Sort order; `-` means descending. Ties are broken by id.
     #[param(inline)]
     pub sort: Option<SessionSort>,
+    /// Only records changed at or after this time (RFC 3339, e.g. `2025-08-01T00:00:00Z`): an incremental sync.
+    /// Deletions and erasures do not show here; the change feed (`GET /api/v1/changes`) has them.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListSessionsQuery {
@@ -313,6 +316,7 @@ impl ListSessionsQuery {
             SessionFilter {
                 event_id,
                 kind: self.kind,
+                updated_since: self.updated_since,
             },
             order,
             page,

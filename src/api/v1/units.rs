@@ -334,6 +334,9 @@ pub struct ListUnitsQuery {
     /// Sort order; `-` means descending. Ties are broken by id.
     #[param(inline)]
     pub sort: Option<UnitSort>,
+    /// Only records changed at or after this time (RFC 3339, e.g. `2025-08-01T00:00:00Z`): an incremental sync.
+    /// Deletions and erasures do not show here; the change feed (`GET /api/v1/changes`) has them.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListUnitsQuery {
@@ -362,6 +365,7 @@ impl ListUnitsQuery {
             q,
             active_on: self.active_on,
             include_archived: self.include_archived.unwrap_or(false),
+            updated_since: self.updated_since,
         };
         Ok((filter, order, page))
     }

@@ -75,6 +75,10 @@ async fn every_list_refuses_a_page_over_100_items_and_accepts_100() {
             continue;
         }
         let key = op.key();
+        // The change feed pages up to 1,000 changes (its own test checks that limit).
+        if key == "GET /api/v1/changes" {
+            continue;
+        }
         let rule = main_rule(&key).unwrap();
         let world = seed_world(&mut app.db(), rule.spec);
         let path = (rule.path)(&world);

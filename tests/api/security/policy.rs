@@ -156,6 +156,9 @@ pub fn rules() -> Vec<Rule> {
             .body(refresh_body),
         // --- the caller
         rule("GET /api/v1/me", |_| "/api/v1/me".into(), only(ALL)),
+        // --- change feed and audit log: administrators only
+        rule("GET /api/v1/changes", |_| "/api/v1/changes".into(), only(&[A])),
+        rule("GET /api/v1/audit-log", |_| "/api/v1/audit-log".into(), only(&[A])),
         // --- accounts: administrators only
         rule("GET /api/v1/users", |_| "/api/v1/users".into(), only(&[A])),
         rule("POST /api/v1/users", |_| "/api/v1/users".into(), only(&[A])).body(|w, _| {

@@ -1,0 +1,192 @@
+//! `/api/v1/changes`: the change feed, for clients that keep their own copy in sync by polling.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::api::extract::ApiQuery;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::error::ApiError;
+use crate::openapi as responses;
+use crate::service;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_changes);
+}
+
+/// The kind of a change. `erased`: an officer's personal data was erased (UU PDP) — drop it from your copy;
+/// `deleted`: the resource is gone.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    Created,
+    Updated,
+    Deleted,
+    Erased,
+}
+
+/// The kind of resource that changed. `result` is the result of an enrollment (its id is the enrollment id): it
+/// changes with any pre-test, post-test or practical score.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeResource {
+    Unit,
+    Participant,
+    Event,
+    Session,
+    Enrollment,
+    Attendance,
+    Result,
+    Certificate,
+}
+
+/// One change: which resource, and how. Fetch the resource itself for its data (a `deleted` or `erased` one is
+/// gone or emptied). No personal data is part of the feed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "resource_type": "participant",
+    "resource_id": "5b0e7a52-8f1e-4d8e-9a57-1f5b3c2d9e01",
+    "op": "updated",
+    "changed_at": "2025-08-02T01:00:00Z"
+}))]
+pub struct ChangeItem {
+    pub resource_type: ChangeResource,
+    pub resource_id: Uuid,
+    pub op: ChangeOp,
+    /// When the changing transaction started (within one transaction all changes share it).
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {"resource_type": "participant", "resource_id": "5b0e7a52-8f1e-4d8e-9a57-1f5b3c2d9e01", "op": "created",
+         "changed_at": "2025-08-02T01:00:00Z"},
+        {"resource_type": "enrollment", "resource_id": "8d3f0c1e-2b4a-4c6d-9e8f-0a1b2c3d4e5f", "op": "updated",
+         "changed_at": "2025-08-02T01:00:05Z"}
+    ],
+    "next_cursor": "AQAAAAAAAATSAAAAAAAAACrXq4Hq8l6m3lFeWJzV1x2a",
+    "has_more": false
+}))]
+pub struct ChangePageResponse {
+    /// The changes after `since`, in transaction order.
+    pub items: Vec<ChangeItem>,
+    /// Pass as `since` in the next poll. Equal to the `since` sent when nothing new arrived. Opaque: do not build
+    /// or edit it.
+    pub next_cursor: String,
+    /// True when more changes are already waiting: poll again at once instead of after your interval.
+    pub has_more: bool,
+}
+
+/// The position to continue from, and the page size.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// A `next_cursor` from an earlier page. Without it the feed starts at the beginning.
+    #[param(max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
+    pub since: Option<String>,
+    /// Page size, 1-1000.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<i64>,
+}
+
+fn op(value: &str) -> Result<ChangeOp, ApiError> {
+    Ok(match value {
+        "created" => ChangeOp::Created,
+        "updated" => ChangeOp::Updated,
+        "deleted" => ChangeOp::Deleted,
+        "erased" => ChangeOp::Erased,
+        _ => return Err(ApiError::internal_msg("unknown op in the change feed")),
+    })
+}
+
+fn resource(value: &str) -> Result<ChangeResource, ApiError> {
+    Ok(match value {
+        "unit" => ChangeResource::Unit,
+        "participant" => ChangeResource::Participant,
+        "event" => ChangeResource::Event,
+        "session" => ChangeResource::Session,
+        "enrollment" => ChangeResource::Enrollment,
+        "attendance" => ChangeResource::Attendance,
+        "result" => ChangeResource::Result,
+        "certificate" => ChangeResource::Certificate,
+        _ => {
+            return Err(ApiError::internal_msg(
+                "unknown resource in the change feed",
+            ));
+        }
+    })
+}
+
+/// Poll the change feed
+///
+/// Every create, update and delete of units, participants, events, sessions, enrollments, attendance, results
+/// and certificates, oldest first, from an opaque cursor. Start without `since`, store `next_cursor`, and pass it
+/// as `since` in the next poll; while `has_more` is true, poll again at once. Deletions appear as `deleted` and
+/// erasures of an officer's personal data as `erased` (tombstones: remove the data from your copy).
+///
+/// **Order and completeness.** Changes are ordered by their transaction, in *transaction order* (the order in
+/// which PostgreSQL assigned the writing transactions their ids), then by the order within it. A change is
+/// served only once every transaction that started before it has committed or rolled back, so no change can
+/// still appear behind a cursor you hold: a poller never misses or sees a change twice, even with many writers
+/// at once. The price is a small delay: a change appears when the transactions older than it have ended
+/// (usually milliseconds; as long as the longest transaction running).
+///
+/// The feed says *what* changed, never the data: read the resource (or the list with `updated_since`) for it.
+/// A tampered or foreign cursor is 400 `invalid_cursor`. Administrators only (service accounts will get a scope).
+#[utoipa::path(
+    tag = "changes",
+    params(ChangesQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The changes after the cursor, and where to continue.", body = ChangePageResponse),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/changes")]
+pub async fn list_changes(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ChangesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    service::changes::require_reader(&user)?;
+    let query = query.0;
+    let mut errors = Vec::new();
+    let limit = service::changes::parse_limit(query.limit, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            detail: "A query parameter has an invalid value.".to_owned(),
+            errors,
+        });
+    }
+    let since = service::changes::parse_cursor(&state.cursor_keys, query.since.as_deref())?;
+    let page = db::read(&state.pool, move |conn| {
+        service::changes::page(conn, &user, since, limit)
+    })
+    .await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for change in page.items {
+        items.push(ChangeItem {
+            resource_type: resource(&change.resource_type)?,
+            resource_id: change.resource_id,
+            op: op(&change.op)?,
+            changed_at: change.changed_at,
+        });
+    }
+    Ok(HttpResponse::Ok().json(ChangePageResponse {
+        items,
+        next_cursor: state.cursor_keys.encode(page.next),
+        has_more: page.has_more,
+    }))
+}

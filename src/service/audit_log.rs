@@ -1,0 +1,196 @@
+//! The audit log: reading it (administrators), removing an erased officer's values from it, and access events.
+//!
+//! Writes are audited by database triggers (migration 000008) in the transaction of the change. Reads of
+//! personal data (a full NIP, an export) are *access events*: recording them with a synchronous insert would
+//! slow every such `GET` down, so they are buffered in memory and written by a background task in one
+//! multi-row insert every second, or as soon as 500 are waiting. An instance that dies loses at most the last
+//! second of access events (never a write's entry).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::context;
+use crate::db::DbPool;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::repo::audit::{self as repo, AuditFilter, AuditRow, NewAuditEntry};
+
+/// How often buffered access events are written.
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+/// Written at once when this many access events wait.
+pub const FLUSH_BATCH: usize = 500;
+/// Beyond this many waiting events (the database is down), new ones are dropped with a warning.
+const MAX_PENDING: usize = 100_000;
+/// Rows per insert statement (PostgreSQL allows 65,535 parameters; an entry takes 9).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// A read of personal data, to be recorded as an `audit_log` row. The actor and the request id are taken from
+/// the request context.
+#[derive(Debug, Clone)]
+pub struct AccessEvent {
+    /// E.g. `participant.nip_read`, `export.attendance`.
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<Uuid>,
+    /// The officer whose data was read, when it is one officer.
+    pub participant_id: Option<Uuid>,
+    /// Extra detail without personal values, e.g. `{"rows": 120}`; `{}` when none.
+    pub detail: serde_json::Value,
+}
+
+impl AccessEvent {
+    /// A full NIP (and contacts) of one officer was read.
+    pub fn nip_read(participant_id: Uuid) -> Self {
+        Self {
+            action: "participant.nip_read".into(),
+            resource_type: "participant".into(),
+            resource_id: Some(participant_id),
+            participant_id: Some(participant_id),
+            detail: serde_json::json!({}),
+        }
+    }
+}
+
+/// The in-memory buffer of one application's access events.
+#[derive(Default)]
+pub struct AccessLog {
+    pending: Mutex<Vec<NewAuditEntry>>,
+    wake: tokio::sync::Notify,
+}
+
+impl AccessLog {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    fn push(&self, entry: NewAuditEntry) {
+        let Ok(mut pending) = self.pending.lock() else {
+            return;
+        };
+        if pending.len() >= MAX_PENDING {
+            tracing::warn!("access-event buffer full: an access event was dropped");
+            return;
+        }
+        pending.push(entry);
+        if pending.len() >= FLUSH_BATCH {
+            self.wake.notify_one();
+        }
+    }
+
+    fn take(&self) -> Vec<NewAuditEntry> {
+        self.pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
+    }
+
+    /// Puts entries that could not be written back in front of the newer ones.
+    fn put_back(&self, mut entries: Vec<NewAuditEntry>) {
+        if let Ok(mut pending) = self.pending.lock() {
+            entries.append(&mut pending);
+            entries.truncate(MAX_PENDING);
+            *pending = entries;
+        }
+    }
+
+    /// How many events wait.
+    pub fn pending(&self) -> usize {
+        self.pending.lock().map(|p| p.len()).unwrap_or(0)
+    }
+
+    /// Writes what waits, in multi-row inserts; on failure the entries are kept for the next try.
+    pub async fn flush(&self, pool: &DbPool) {
+        let entries = self.take();
+        if entries.is_empty() {
+            return;
+        }
+        let pool = pool.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let result = pool
+                .get()
+                .map_err(ApiError::from)
+                .and_then(|mut conn| write_entries(&mut conn, &entries));
+            (result, entries)
+        })
+        .await;
+        match written {
+            Ok((Ok(()), _)) => {}
+            Ok((Err(error), entries)) => {
+                tracing::warn!(access_events = entries.len(), error = %error, "access events not written yet");
+                self.put_back(entries);
+            }
+            Err(_) => tracing::error!("the access-event writer panicked"),
+        }
+    }
+
+    /// The background task: flushes every [`FLUSH_INTERVAL`], or when [`FLUSH_BATCH`] events wait.
+    pub async fn run_flusher(self: Arc<Self>, pool: DbPool) {
+        loop {
+            // Either the interval passes or a full batch wakes the task early.
+            let _woken_early = tokio::time::timeout(FLUSH_INTERVAL, self.wake.notified())
+                .await
+                .is_ok();
+            self.flush(&pool).await;
+        }
+    }
+}
+
+fn write_entries(conn: &mut PgConnection, entries: &[NewAuditEntry]) -> Result<(), ApiError> {
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        repo::record(conn, chunk)?;
+    }
+    Ok(())
+}
+
+/// Records an access event of the current request: queued, written within a second by a background task.
+/// Callable from async handlers and from service code inside `db::run`/`db::read`. Outside a request there is
+/// no buffer and no actor: the event is not recorded (returns `false`).
+pub fn access(event: AccessEvent) -> bool {
+    let Some(context) = context::current() else {
+        return false;
+    };
+    let Some(log) = context.access_log.as_ref() else {
+        return false;
+    };
+    let actor = context.actor.clone().unwrap_or_default();
+    log.push(NewAuditEntry {
+        actor_user_id: actor.user_id,
+        actor_client_id: actor.client_id,
+        actor_role: actor.role.map(|r| r.as_str().to_owned()),
+        action: event.action,
+        resource_type: event.resource_type,
+        resource_id: event.resource_id,
+        participant_id: event.participant_id,
+        changes: event.detail,
+        request_id: context.request_id.clone(),
+    });
+    true
+}
+
+/// Who may read the audit log: administrators.
+pub fn require_reader(user: &AuthUser) -> Result<(), ApiError> {
+    user.require(&[Role::Admin])
+}
+
+/// A page of the audit log, newest first.
+pub fn list(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    filter: AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditRow>, ApiError> {
+    require_reader(user)?;
+    let (rows, total) = repo::list(conn, &filter, page.limit, page.offset)?;
+    Ok(Page::new(rows, total, page))
+}
+
+/// Removes an erased officer's personal values from the log. Called inside the erasure's transaction, after
+/// the erasing write (whose own entry the trigger already wrote without them).
+pub fn scrub_participant(conn: &mut PgConnection, participant_id: Uuid) -> Result<usize, ApiError> {
+    Ok(repo::scrub_participant(conn, participant_id)?)
+}
