@@ -42,18 +42,21 @@ pub enum StartupError {
 
 /// The OpenAPI document of the service, built from the same route registration as the server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut openapi = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api::routes)
         .split_for_parts()
-        .1
+        .1;
+    crate::openapi::document_idempotency_key(&mut openapi);
+    openapi
 }
 
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
     server: Server,
+    settings: Settings,
 }
 
 impl Application {
@@ -80,6 +83,7 @@ impl Application {
         let blocking_threads = (settings.db_pool_size as usize).div_ceil(workers) + 1;
         let shutdown = settings.shutdown_timeout.as_secs();
         let client_request_timeout = settings.client_request_timeout;
+        let worker_settings = settings.clone();
         let state = web::Data::new(AppState {
             pool,
             jwt,
@@ -96,16 +100,30 @@ impl Application {
             .max_connections(4096)
             .listen(listener)?
             .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            settings: worker_settings,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to the shutdown timeout).
+    /// Serves until SIGINT/SIGTERM (or a stop through [`Self::handle`]), then lets in-flight requests finish (up to
+    /// the shutdown timeout). The webhook worker runs alongside and stops after the deliveries in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = if self.settings.webhook_worker_enabled {
+            Some(crate::webhooks::worker::start(&self.settings).map_err(std::io::Error::other)?)
+        } else {
+            None
+        };
+        let served = self.server.await;
+        if let Some(worker) = worker {
+            worker.stop(self.settings.shutdown_timeout).await;
+        }
+        served
     }
 
     /// A handle to stop the server from a test.
@@ -136,6 +154,7 @@ fn cors(settings: &Settings) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static(crate::idempotency::REPLAYED_HEADER),
             header::HeaderName::from_static(middleware::REQUEST_ID_HEADER),
         ])
         .max_age(3600)
@@ -187,6 +206,8 @@ fn build_app(
         .app_data(web::QueryConfig::default().error_handler(|err, _| problem_for_query(err).into()))
         .configure(api::routes)
         .split_for_parts();
+    let mut openapi = openapi;
+    crate::openapi::document_idempotency_key(&mut openapi);
     let table = fallback::RouteTable::from_openapi(&openapi);
     app.app_data(web::Data::new(table))
         .service(
@@ -215,6 +236,8 @@ fn build_app(
         })
         .default_service(web::to(fallback::not_matched))
         .wrap(from_fn(middleware::catch_panic))
+        // Outside the panic catcher, so that a panicking handler still releases its idempotency key.
+        .wrap(from_fn(crate::idempotency::idempotency))
         .wrap(
             DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod enrollments;
 pub mod events;
+pub mod idempotency;
 pub mod participants;
 pub mod programs;
 pub mod refresh_tokens;
@@ -13,6 +14,7 @@ pub mod results;
 pub mod sessions;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 /// Escapes `%`, `_` and `\` so user input is matched literally inside an `ILIKE` pattern.
 pub fn like_pattern(input: &str) -> String {

@@ -12,3 +12,4 @@ pub mod programs;
 pub mod sessions;
 pub mod units;
 pub mod users;
+pub mod webhooks;

@@ -10,6 +10,7 @@ pub mod programs;
 pub mod sessions;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
@@ -36,7 +37,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(events::routes)
         .configure(sessions::routes)
         .configure(enrollments::routes)
-        .configure(attendance::routes);
+        .configure(attendance::routes)
+        .configure(webhooks::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.

@@ -148,6 +148,9 @@ pub struct World {
     pub officer_phone: String,
     pub check_in_code: String,
     pub spare_nip: String,
+    /// An inactive webhook subscription (nothing is sent) and one failed delivery of it.
+    pub webhook: Uuid,
+    pub delivery: Uuid,
 }
 
 impl World {
@@ -202,6 +205,8 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         officer_phone: format!("+62 811 {:08}", next()),
         check_in_code: format!("code{t}Xy7"),
         spare_nip: fresh_nip(),
+        webhook: id(()),
+        delivery: id(()),
         tag: t,
     };
     let code = w.tag.to_uppercase();
@@ -266,6 +271,16 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
             w.session, w.enrollment, w.officer, w.tag
         ));
     }
+    sql.push_str(&format!(
+        "INSERT INTO webhook_subscriptions (id, url, event_types, secret, active) VALUES
+           ('{webhook}', 'https://93.184.215.14/hooks/{t}', '{{certificate.revoked}}',
+            'whsec_world-secret-0123456789abcdef0123456789', false);
+         INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, status, attempts)
+           VALUES ('{delivery}', '{webhook}', gen_random_uuid(), 'certificate.revoked', '{{}}', 'failed', 8);",
+        webhook = w.webhook,
+        delivery = w.delivery,
+        t = w.tag,
+    ));
     conn.batch_execute(&sql).unwrap();
     w
 }
