@@ -61,7 +61,7 @@ async fn two_instances_deliver_each_event_exactly_once() {
                 let n = batch * (N / 3) + i;
                 format!(
                     "('19800101200501{:04}', 'Officer {n}', 'officer {n}', 'male', 'pns', '{unit}')",
-                    1000 + n
+                    1001 + n
                 )
             })
             .collect::<Vec<_>>()
