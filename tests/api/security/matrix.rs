@@ -212,3 +212,8 @@ async fn sessions_attendance_and_enrollments_of_others_are_refused_to_every_role
  {
     run(&["/api/v1/sessions", "/api/v1/enrollments"]).await;
 }
+
+#[tokio::test]
+async fn webhooks_are_refused_to_every_role_the_policy_does_not_name() {
+    run(&["/api/v1/webhooks"]).await;
+}
