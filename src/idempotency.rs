@@ -40,7 +40,8 @@ pub fn parse_key(value: &HeaderValue) -> Result<String, ApiError> {
     if bytes.is_empty() || bytes.len() > 255 || !bytes.iter().all(|b| (0x21..=0x7e).contains(b)) {
         return Err(ApiError::BadRequest {
             code: "invalid_idempotency_key",
-            detail: "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces).".to_owned(),
+            detail: "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)."
+                .to_owned(),
             errors: vec![FieldError::new(
                 "Idempotency-Key",
                 "invalid_format",
@@ -86,16 +87,28 @@ pub async fn idempotency(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     if req.method() != Method::POST {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     }
     let Some(raw_key) = req.headers().get(IDEMPOTENCY_KEY_HEADER).cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let Some(caller) = caller(&req, &state) else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let key = match parse_key(&raw_key) {
         Ok(key) => key,
@@ -174,11 +187,7 @@ fn answer_taken(
             let status = StatusCode::from_u16(u16::try_from(status).unwrap_or(500))
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = HttpResponse::build(status);
-            if let Some(headers) = stored
-                .response_headers
-                .as_ref()
-                .and_then(|h| h.as_object())
-            {
+            if let Some(headers) = stored.response_headers.as_ref().and_then(|h| h.as_object()) {
                 for (name, value) in headers {
                     if let (Ok(name), Some(value)) = (
                         HeaderName::from_bytes(name.as_bytes()),
@@ -266,7 +275,10 @@ async fn finish<B: MessageBody + 'static>(
         // The operation ran; only its replay is lost. The key stays in flight until its lease ends.
         tracing::warn!(error.code = err.code(), "idempotency key not completed");
     }
-    Ok(ServiceResponse::new(http_req, head.set_body(BoxBody::new(body))))
+    Ok(ServiceResponse::new(
+        http_req,
+        head.set_body(BoxBody::new(body)),
+    ))
 }
 
 async fn release(state: &AppState, caller: String, key: String, lock_token: Uuid) {
@@ -285,7 +297,8 @@ mod tests {
 
     #[test]
     fn keys_are_visible_ascii_of_1_to_255_characters() {
-        let ok = |s: &str| parse_key(&HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("")));
+        let ok =
+            |s: &str| parse_key(&HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("")));
         assert!(ok("a").is_ok());
         assert!(ok("550e8400-e29b-41d4-a716-446655440000").is_ok());
         assert!(ok(&"k".repeat(255)).is_ok());

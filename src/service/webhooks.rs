@@ -60,7 +60,11 @@ pub fn create(
     Ok(repo::insert(conn, &row)?)
 }
 
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<SubscriptionRow, ApiError> {
+pub fn get(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<SubscriptionRow, ApiError> {
     authorize(user)?;
     repo::find(conn, id)?.ok_or_else(not_found)
 }

@@ -133,7 +133,10 @@ impl Worker {
             .await
             && deleted > 0
         {
-            tracing::info!(idempotency.expired = deleted, "expired idempotency keys deleted");
+            tracing::info!(
+                idempotency.expired = deleted,
+                "expired idempotency keys deleted"
+            );
         }
     }
 

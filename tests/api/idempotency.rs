@@ -37,7 +37,8 @@ async fn twenty_concurrent_posts_with_one_key_create_one_unit() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Admin).await;
     let body = unit_body("IDEM-20");
-    let responses = join_all((0..20).map(|_| post_unit(&app, &token, "create-unit-idem-20", &body))).await;
+    let responses =
+        join_all((0..20).map(|_| post_unit(&app, &token, "create-unit-idem-20", &body))).await;
 
     let mut created_ids = Vec::new();
     let (mut fresh, mut replays, mut in_flight) = (0, 0, 0);
@@ -148,10 +149,7 @@ async fn validation_errors_are_replayed_too() {
     let second = post_unit(&app, &token, "bad-body", &body).await;
     assert_eq!(second.status(), 422);
     assert!(replayed(&second));
-    assert_eq!(
-        second.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(second.headers()["content-type"], "application/problem+json");
     assert_eq!(second.json::<Value>().await.unwrap(), first);
 }
 
@@ -174,7 +172,10 @@ async fn an_expired_key_runs_the_request_again_and_is_cleaned_up() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Admin).await;
     let body = unit_body("EXPIRE");
-    assert_eq!(post_unit(&app, &token, "old-key", &body).await.status(), 201);
+    assert_eq!(
+        post_unit(&app, &token, "old-key", &body).await.status(),
+        201
+    );
     let replay = post_unit(&app, &token, "old-key", &body).await;
     assert!(replayed(&replay));
 

@@ -34,7 +34,11 @@ async fn second_instance(first: &TestApp) -> SecondInstance {
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     for _ in 0..100 {
-        if let Ok(response) = first.client.get(format!("{address}/health/live")).send().await
+        if let Ok(response) = first
+            .client
+            .get(format!("{address}/health/live"))
+            .send()
+            .await
             && response.status().is_success()
         {
             return SecondInstance { address, handle };
@@ -77,7 +81,10 @@ async fn two_instances_deliver_each_event_exactly_once() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     let got_later = receiver.received();
     assert_eq!(got_later.len(), N, "every delivery arrives exactly once");
-    let ids: HashSet<String> = got.iter().map(|r| r.headers["webhook-id"].clone()).collect();
+    let ids: HashSet<String> = got
+        .iter()
+        .map(|r| r.headers["webhook-id"].clone())
+        .collect();
     assert_eq!(ids.len(), N);
     got.iter().for_each(assert_signed);
     assert_eq!(

@@ -64,9 +64,8 @@ impl Receiver {
                         body: body.to_vec(),
                     });
                     let status = answers.lock().unwrap().pop_front().unwrap_or(200);
-                    let mut response = HttpResponse::build(
-                        actix_web::http::StatusCode::from_u16(status).unwrap(),
-                    );
+                    let mut response =
+                        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
                     if (300..400).contains(&status) {
                         response.insert_header(("Location", "/redirected-target"));
                     }
@@ -130,7 +129,10 @@ pub async fn subscribe(app: &TestApp, token: &str, url: &str, types: &[&str]) ->
 pub fn assert_signed(received: &Received) {
     let timestamp = &received.headers["webhook-timestamp"];
     let ts: i64 = timestamp.parse().unwrap();
-    assert!((chrono::Utc::now().timestamp() - ts).abs() < 60, "fresh timestamp");
+    assert!(
+        (chrono::Utc::now().timestamp() - ts).abs() < 60,
+        "fresh timestamp"
+    );
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(&received.body);
@@ -140,9 +142,15 @@ pub fn assert_signed(received: &Received) {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert_eq!(received.headers["webhook-signature"], format!("v1={expected}"));
+    assert_eq!(
+        received.headers["webhook-signature"],
+        format!("v1={expected}")
+    );
     assert_eq!(received.headers["content-type"], "application/json");
-    assert_eq!(received.headers["webhook-id"], received.json()["id"].as_str().unwrap());
+    assert_eq!(
+        received.headers["webhook-id"],
+        received.json()["id"].as_str().unwrap()
+    );
 }
 
 async fn deliveries(app: &TestApp, token: &str, webhook: &str) -> Vec<Value> {
@@ -154,7 +162,10 @@ async fn deliveries(app: &TestApp, token: &str, webhook: &str) -> Vec<Value> {
         None,
     )
     .await;
-    ok_json(response, 200).await["items"].as_array().unwrap().clone()
+    ok_json(response, 200).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn make_due(app: &TestApp) {
@@ -177,7 +188,14 @@ async fn a_new_participant_is_delivered_once_signed_and_without_personal_data() 
 
     // The secret is shown only once.
     let read = ok_json(
-        send(&app, reqwest::Method::GET, &format!("/api/v1/webhooks/{webhook}"), &token, None).await,
+        send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/webhooks/{webhook}"),
+            &token,
+            None,
+        )
+        .await,
         200,
     )
     .await;
@@ -228,7 +246,8 @@ async fn failed_deliveries_are_retried_with_backoff_until_they_succeed() {
     assert_eq!(log[0]["last_status_code"], 500);
     assert_eq!(log[0]["last_error"], "HTTP 500");
     // The first retry waits about 10 s (with jitter of +-20%).
-    let next: chrono::DateTime<chrono::Utc> = log[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    let next: chrono::DateTime<chrono::Utc> =
+        log[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
     let wait = (next - chrono::Utc::now()).num_milliseconds();
     assert!((6_000..=12_500).contains(&wait), "first backoff {wait} ms");
     // Not retried before it is due.
@@ -241,9 +260,13 @@ async fn failed_deliveries_are_retried_with_backoff_until_they_succeed() {
     let log = deliveries(&app, &token, &webhook).await;
     assert_eq!(log[0]["attempts"], 2);
     assert_eq!(log[0]["last_status_code"], 503);
-    let next: chrono::DateTime<chrono::Utc> = log[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    let next: chrono::DateTime<chrono::Utc> =
+        log[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
     let wait = (next - chrono::Utc::now()).num_milliseconds();
-    assert!((20_000..=36_500).contains(&wait), "second backoff {wait} ms");
+    assert!(
+        (20_000..=36_500).contains(&wait),
+        "second backoff {wait} ms"
+    );
 
     make_due(&app);
     let got = receiver.wait_for(3).await;
@@ -320,7 +343,10 @@ async fn redeliver_queues_the_event_again() {
     let response = send(
         &app,
         reqwest::Method::POST,
-        &format!("/api/v1/webhooks/{webhook}/deliveries/{}/redeliver", original["id"].as_str().unwrap()),
+        &format!(
+            "/api/v1/webhooks/{webhook}/deliveries/{}/redeliver",
+            original["id"].as_str().unwrap()
+        ),
         &token,
         None,
     )
@@ -343,7 +369,10 @@ async fn redeliver_queues_the_event_again() {
     let missing = send(
         &app,
         reqwest::Method::POST,
-        &format!("/api/v1/webhooks/{webhook}/deliveries/{}/redeliver", Uuid::new_v4()),
+        &format!(
+            "/api/v1/webhooks/{webhook}/deliveries/{}/redeliver",
+            Uuid::new_v4()
+        ),
         &token,
         None,
     )
@@ -356,7 +385,13 @@ async fn inactive_subscriptions_and_other_event_types_get_nothing() {
     let app = spawn_webhook_app().await;
     let receiver = Receiver::start(vec![]).await;
     let (_, token) = app.user_with_token(Role::Admin).await;
-    let webhook = subscribe(&app, &token, &receiver.url, &["participant.created", "participant.updated"]).await;
+    let webhook = subscribe(
+        &app,
+        &token,
+        &receiver.url,
+        &["participant.created", "participant.updated"],
+    )
+    .await;
     let id = webhook["id"].as_str().unwrap();
     let patched = send(
         &app,
@@ -383,19 +418,26 @@ async fn the_outbox_is_written_in_the_transaction_of_the_change() {
     })
     .await;
     let (_, token) = app.user_with_token(Role::Admin).await;
-    let webhook = subscribe(&app, &token, "http://127.0.0.1:9/x", &["participant.created"]).await;
+    let webhook = subscribe(
+        &app,
+        &token,
+        "http://127.0.0.1:9/x",
+        &["participant.created"],
+    )
+    .await;
     assert_eq!(webhook["url"], "http://127.0.0.1:9/x");
     let unit = app.seed_unit("WH-7");
     // A transaction that fails after the insert leaves no delivery behind.
     let mut conn = app.db();
-    let failed = diesel::Connection::transaction::<(), diesel::result::Error, _>(&mut conn, |conn| {
-        diesel::sql_query(format!(
+    let failed =
+        diesel::Connection::transaction::<(), diesel::result::Error, _>(&mut conn, |conn| {
+            diesel::sql_query(format!(
             "INSERT INTO participants (nip, full_name, name_search, sex, employee_type, unit_id)
              VALUES ('198001012005011001', 'Rolled Back', 'rolled back', 'male', 'pns', '{unit}')"
         ))
-        .execute(conn)?;
-        Err(diesel::result::Error::RollbackTransaction)
-    });
+            .execute(conn)?;
+            Err(diesel::result::Error::RollbackTransaction)
+        });
     assert!(failed.is_err());
     assert_eq!(app.count("webhook_deliveries"), 0);
     seed_participant(&app, unit, "Kept Officer");
@@ -457,7 +499,14 @@ async fn private_targets_are_refused_without_the_configuration_flag() {
     .await;
     assert_problem(refused, 422, "webhook_url_forbidden").await;
     let read = ok_json(
-        send(&app, reqwest::Method::GET, &format!("/api/v1/webhooks/{id}"), &token, None).await,
+        send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/webhooks/{id}"),
+            &token,
+            None,
+        )
+        .await,
         200,
     )
     .await;
@@ -508,10 +557,17 @@ async fn enrollment_and_certificate_changes_are_events_too() {
     let app = spawn_webhook_app().await;
     let receiver = Receiver::start(vec![]).await;
     let (_, token) = app.user_with_token(Role::Admin).await;
-    subscribe(&app, &token, &receiver.url, &["enrollment.changed", "participant.erased"]).await;
+    subscribe(
+        &app,
+        &token,
+        &receiver.url,
+        &["enrollment.changed", "participant.erased"],
+    )
+    .await;
     let event = crate::enrollments::seed_event(&app, "published", 10);
     let participant = seed_participant(&app, app.seed_unit("WH-8"), "Enrolled Officer");
-    let (enrollment, _) = crate::enrollments::seed_enrollment(&app, event, participant, "nominated");
+    let (enrollment, _) =
+        crate::enrollments::seed_enrollment(&app, event, participant, "nominated");
     // Through the API: the approval's transaction writes the event.
     let approved = send(
         &app,
@@ -525,9 +581,18 @@ async fn enrollment_and_certificate_changes_are_events_too() {
     let got = receiver.wait_for(2).await;
     let events: Vec<Value> = got.iter().map(Received::json).collect();
     assert!(events.iter().all(|e| e["type"] == "enrollment.changed"));
-    let statuses: Vec<&str> = events.iter().map(|e| e["data"]["status"].as_str().unwrap()).collect();
-    assert!(statuses.contains(&"nominated") && statuses.contains(&"approved"), "{statuses:?}");
-    let approval = events.iter().find(|e| e["data"]["status"] == "approved").unwrap();
+    let statuses: Vec<&str> = events
+        .iter()
+        .map(|e| e["data"]["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"nominated") && statuses.contains(&"approved"),
+        "{statuses:?}"
+    );
+    let approval = events
+        .iter()
+        .find(|e| e["data"]["status"] == "approved")
+        .unwrap();
     assert_eq!(approval["data"]["previous_status"], "nominated");
     assert_eq!(approval["data"]["enrollment_id"], enrollment.to_string());
 }

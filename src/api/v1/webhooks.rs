@@ -252,7 +252,11 @@ fn check_secret(secret: String, errors: &mut Vec<FieldError>) -> Option<String> 
     if !(MIN_SECRET..=MAX_SECRET).contains(&length) {
         errors.push(FieldError::new(
             "secret",
-            if length < MIN_SECRET { "too_short" } else { "too_long" },
+            if length < MIN_SECRET {
+                "too_short"
+            } else {
+                "too_long"
+            },
             format!("must be {MIN_SECRET} to {MAX_SECRET} characters"),
         ));
         return None;
@@ -303,7 +307,9 @@ impl CreateWebhookRequest {
             .map_err(|e| errors.push(e))
             .ok();
         match (url, event_types, secret, description) {
-            (Some(url), Some(event_types), Some(secret), Some(description)) if errors.is_empty() => {
+            (Some(url), Some(event_types), Some(secret), Some(description))
+                if errors.is_empty() =>
+            {
                 Ok((
                     NewSubscription {
                         url: url.to_string(),
@@ -326,8 +332,8 @@ impl UpdateWebhookRequest {
         let url = not_null("url", self.url, &mut errors).and_then(|u| check_url(&u, &mut errors));
         let event_types = not_null("event_types", self.event_types, &mut errors)
             .and_then(|t| check_event_types(t, &mut errors));
-        let secret = not_null("secret", self.secret, &mut errors)
-            .and_then(|s| check_secret(s, &mut errors));
+        let secret =
+            not_null("secret", self.secret, &mut errors).and_then(|s| check_secret(s, &mut errors));
         let active = not_null("active", self.active, &mut errors);
         let description = match self.description {
             Some(Some(d)) => text::optional("description", Some(&d), 500)
