@@ -73,6 +73,14 @@ pub struct Settings {
     /// The public address of the service, without a trailing slash: certificates' QR codes point to
     /// `{public_base_url}/verify/{code}`.
     pub public_base_url: String,
+    /// Idempotency keys: how long a request holds its key before another may take it over (a crashed instance).
+    pub idempotency_lease: Duration,
+    /// Webhooks: whether this instance runs the delivery worker, how often it looks for due deliveries, the
+    /// timeout of one delivery, and whether private, loopback and link-local targets are allowed (tests only).
+    pub webhook_worker_enabled: bool,
+    pub webhook_poll_interval: Duration,
+    pub webhook_timeout: Duration,
+    pub webhook_allow_private_targets: bool,
 }
 
 /// A configuration error: the message says which variable and what is wrong, never the secret's value.
@@ -185,6 +193,19 @@ impl Settings {
                 .trim()
                 .trim_end_matches('/')
                 .to_owned(),
+            idempotency_lease: Duration::from_secs(parse(&get, "IDEMPOTENCY_LEASE_SECONDS", 60)?),
+            webhook_worker_enabled: parse_bool(&get, "WEBHOOK_WORKER_ENABLED", true)?,
+            webhook_poll_interval: Duration::from_millis(parse(
+                &get,
+                "WEBHOOK_POLL_INTERVAL_MS",
+                1000,
+            )?),
+            webhook_timeout: Duration::from_millis(parse(&get, "WEBHOOK_TIMEOUT_MS", 5000)?),
+            webhook_allow_private_targets: parse_bool(
+                &get,
+                "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+                false,
+            )?,
         };
         settings.check()?;
         Ok(settings)
@@ -224,6 +245,27 @@ impl Settings {
         {
             return Err(ConfigError(
                 "CLIENT_REQUEST_TIMEOUT_MS must be between 100 and 60000".into(),
+            ));
+        }
+        if self.idempotency_lease < Duration::from_secs(5)
+            || self.idempotency_lease > Duration::from_secs(3600)
+        {
+            return Err(ConfigError(
+                "IDEMPOTENCY_LEASE_SECONDS must be between 5 and 3600".into(),
+            ));
+        }
+        if self.webhook_poll_interval < Duration::from_millis(10)
+            || self.webhook_poll_interval > Duration::from_secs(60)
+        {
+            return Err(ConfigError(
+                "WEBHOOK_POLL_INTERVAL_MS must be between 10 and 60000".into(),
+            ));
+        }
+        if self.webhook_timeout < Duration::from_millis(100)
+            || self.webhook_timeout > Duration::from_secs(30)
+        {
+            return Err(ConfigError(
+                "WEBHOOK_TIMEOUT_MS must be between 100 and 30000".into(),
             ));
         }
         if self.workers == 0 {

@@ -114,6 +114,14 @@ pub enum ApiError {
         detail: Cow<'static, str>,
         errors: Vec<FieldError>,
     },
+    /// 422 with its own code: a well-formed request the service refuses for a reason other than field validation
+    /// (an idempotency key reused with another request, a webhook URL pointing to a forbidden address).
+    #[error("{detail}")]
+    Unprocessable {
+        code: &'static str,
+        detail: Cow<'static, str>,
+        errors: Vec<FieldError>,
+    },
     /// 412: `If-Match` names a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -199,7 +207,8 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
-            | Self::Conflict { code, .. } => code,
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::ForbiddenFields(_) => "forbidden_field",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed => "precondition_failed",
@@ -221,7 +230,8 @@ impl ApiError {
             Self::Unauthorized { detail, .. }
             | Self::Forbidden { detail, .. }
             | Self::NotFound { detail, .. }
-            | Self::Conflict { detail, .. } => detail.to_string(),
+            | Self::Conflict { detail, .. }
+            | Self::Unprocessable { detail, .. } => detail.to_string(),
             Self::ForbiddenFields(errors) => format!(
                 "You may not change {}.",
                 errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", ")
@@ -255,7 +265,8 @@ impl ApiError {
             Self::Validation(errors)
             | Self::ForbiddenFields(errors)
             | Self::BadRequest { errors, .. }
-            | Self::Conflict { errors, .. } => errors.clone(),
+            | Self::Conflict { errors, .. }
+            | Self::Unprocessable { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -272,7 +283,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } | Self::ForbiddenFields(_) => StatusCode::FORBIDDEN,

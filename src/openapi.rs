@@ -58,7 +58,8 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "templates", description = "Reusable instruments, copied into an event."),
         (name = "certificates", description = "Certificates (sertifikat) and letters of attendance (surat keterangan): issued in bulk for a completed event, numbered per year, printable as PDF, revocable, and verifiable by anyone with their code (JSON, or the HTML page /verify/{code} that the QR code opens)."),
         (name = "changes", description = "The change feed: every create, update, delete and erasure of the training records, in transaction order, from an opaque cursor."),
-        (name = "audit-log", description = "Who changed what and when, and who read personal data (administrators only).")
+        (name = "audit-log", description = "Who changed what and when, and who read personal data (administrators only)."),
+        (name = "webhooks", description = "Signed event notifications (webhooks) to other systems: subscriptions, the delivery log and redelivery (administrators only).")
     )
 )]
 pub struct ApiDoc;
@@ -213,3 +214,50 @@ pub struct ServiceUnavailable(Problem);
 )]
 #[allow(dead_code)]
 pub struct InternalError(Problem);
+
+/// The `Idempotency-Key` header, one definition added to every authenticated POST of the document (utoipa has no
+/// shared parameter components), with the 409 and 422 answers it can cause.
+pub fn document_idempotency_key(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Ref, RefOr, Required};
+
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes a retry of this POST safe: 1-255 visible ASCII characters, e.g. a UUID, unique per intended \
+             operation (malformed: 400 `invalid_idempotency_key`). The first request runs; a repeat with the same \
+             key, path and body within 24 hours gets the stored status, headers and body again with \
+             `Idempotent-Replayed: true`. The same key with another request: 422 `idempotency_key_reused`. While the \
+             first is still running: 409 `idempotency_request_in_flight` with `Retry-After`. Server errors (5xx) are \
+             not stored, so the key may be retried. Keys belong to the caller and hold across instances.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]{1,255}$")),
+        ))
+        .build();
+    for item in openapi.paths.paths.values_mut() {
+        let Some(operation) = item.post.as_mut() else {
+            continue;
+        };
+        if operation.security.as_ref().is_none_or(Vec::is_empty) {
+            continue;
+        }
+        operation
+            .parameters
+            .get_or_insert_with(Vec::new)
+            .push(parameter.clone());
+        let responses = &mut operation.responses.responses;
+        for (status, name) in [("409", "Conflict"), ("422", "ValidationFailed")] {
+            responses
+                .entry(status.to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+        }
+    }
+}

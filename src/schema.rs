@@ -142,6 +142,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        fingerprint -> Bytea,
+        lock_token -> Uuid,
+        locked_until -> Nullable<Timestamptz>,
+        response_status -> Nullable<Int2>,
+        response_headers -> Nullable<Jsonb>,
+        response_body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     instrument_templates (id) {
         id -> Uuid,
         name -> Text,
@@ -342,6 +357,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        subscription_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        lock_token -> Nullable<Uuid>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        redelivery_of -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        url -> Text,
+        event_types -> Array<Nullable<Text>>,
+        secret -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(answers -> questions (question_id));
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(attendance -> enrollments (enrollment_id));
@@ -380,6 +431,8 @@ diesel::joinable!(sessions -> events (event_id));
 diesel::joinable!(sessions -> session_kinds (kind));
 diesel::joinable!(users -> participants (participant_id));
 diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_subscriptions -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     answers,
@@ -392,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_organizers,
     event_unit_quotas,
     events,
+    idempotency_keys,
     instrument_templates,
     instruments,
     participants,
@@ -406,4 +460,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     units,
     users,
+    webhook_deliveries,
+    webhook_subscriptions,
 );

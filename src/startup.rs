@@ -43,12 +43,14 @@ pub enum StartupError {
 
 /// The OpenAPI document of the service, built from the same route registration as the server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut openapi = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api::routes)
         .split_for_parts()
-        .1
+        .1;
+    crate::openapi::document_idempotency_key(&mut openapi);
+    openapi
 }
 
 /// A built, bound, not yet running server.
@@ -60,6 +62,7 @@ pub struct Application {
         db::DbPool,
         std::sync::Arc<crate::service::audit_log::AccessLog>,
     ),
+    settings: Settings,
 }
 
 impl Application {
@@ -98,6 +101,7 @@ impl Application {
                 .map(|key| key.secret.expose_secret().as_bytes()),
         );
         let flush = (pool.clone(), std::sync::Arc::clone(&access_log));
+        let worker_settings = settings.clone();
         let state = web::Data::new(AppState {
             access_log,
             cursor_keys,
@@ -120,6 +124,7 @@ impl Application {
             port,
             server,
             flush,
+            settings: worker_settings,
         })
     }
 
@@ -127,13 +132,22 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to the shutdown timeout).
-    /// Buffered access events are written before it returns.
+    /// Serves until SIGINT/SIGTERM (or a stop through [`Self::handle`]), then lets in-flight requests finish (up to
+    /// the shutdown timeout). The webhook worker runs alongside and stops after the deliveries in hand; buffered
+    /// access events are written before it returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let worker = if self.settings.webhook_worker_enabled {
+            Some(crate::webhooks::worker::start(&self.settings).map_err(std::io::Error::other)?)
+        } else {
+            None
+        };
+        let served = self.server.await;
+        if let Some(worker) = worker {
+            worker.stop(self.settings.shutdown_timeout).await;
+        }
         let (pool, access_log) = self.flush;
         access_log.flush(&pool).await;
-        result
+        served
     }
 
     /// A handle to stop the server from a test.
@@ -164,6 +178,7 @@ fn cors(settings: &Settings) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static(crate::idempotency::REPLAYED_HEADER),
             header::HeaderName::from_static(middleware::REQUEST_ID_HEADER),
         ])
         .max_age(3600)
@@ -215,6 +230,8 @@ fn build_app(
         .app_data(web::QueryConfig::default().error_handler(|err, _| problem_for_query(err).into()))
         .configure(api::routes)
         .split_for_parts();
+    let mut openapi = openapi;
+    crate::openapi::document_idempotency_key(&mut openapi);
     let table = fallback::RouteTable::from_openapi(&openapi);
     app.app_data(web::Data::new(table))
         .service(
@@ -243,6 +260,8 @@ fn build_app(
         })
         .default_service(web::to(fallback::not_matched))
         .wrap(from_fn(middleware::catch_panic))
+        // Outside the panic catcher, so that a panicking handler still releases its idempotency key.
+        .wrap(from_fn(crate::idempotency::idempotency))
         .wrap(
             DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))

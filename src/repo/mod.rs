@@ -9,6 +9,7 @@ pub mod demo;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
+pub mod idempotency;
 pub mod instruments;
 pub mod participants;
 pub mod programs;
@@ -20,6 +21,7 @@ pub mod scores;
 pub mod sessions;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 /// Escapes `%`, `_` and `\` so user input is matched literally inside an `ILIKE` pattern.
 pub fn like_pattern(input: &str) -> String {

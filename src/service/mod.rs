@@ -21,3 +21,4 @@ pub mod scores;
 pub mod sessions;
 pub mod units;
 pub mod users;
+pub mod webhooks;

@@ -185,6 +185,9 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Below the server's 5 s keep-alive: a connection idle that long is not reused, so a slow seed step
+            // between two requests cannot race the server closing it (`IncompleteMessage` on a loaded machine).
+            .pool_idle_timeout(std::time::Duration::from_secs(3))
             .build()
             .expect("client"),
         db_name,

@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod templates;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
@@ -50,7 +51,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(templates::routes)
         .configure(certificates::routes)
         .configure(changes::routes)
-        .configure(audit_log::routes);
+        .configure(audit_log::routes)
+        .configure(webhooks::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.

@@ -163,6 +163,9 @@ pub struct World {
     /// Seeded only when the spec asks for it; its holder name carries the tag.
     pub certificate: Uuid,
     pub verification_code: String,
+    /// An inactive webhook subscription (nothing is sent) and one failed delivery of it.
+    pub webhook: Uuid,
+    pub delivery: Uuid,
 }
 
 impl World {
@@ -229,6 +232,8 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
             .map(|c| c.to_digit(10).map_or(c, |d| char::from(b'a' + d as u8)))
             .chain("certificatecode".chars())
             .collect(),
+        webhook: id(()),
+        delivery: id(()),
         tag: t,
     };
     let code = w.tag.to_uppercase();
@@ -330,6 +335,16 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
             w.certificate, w.enrollment, w.event, w.officer, code, w.verification_code, w.tag
         ));
     }
+    sql.push_str(&format!(
+        "INSERT INTO webhook_subscriptions (id, url, event_types, secret, active) VALUES
+           ('{webhook}', 'https://93.184.215.14/hooks/{t}', '{{certificate.revoked}}',
+            'whsec_world-secret-0123456789abcdef0123456789', false);
+         INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, status, attempts)
+           VALUES ('{delivery}', '{webhook}', gen_random_uuid(), 'certificate.revoked', '{{}}', 'failed', 8);",
+        webhook = w.webhook,
+        delivery = w.delivery,
+        t = w.tag,
+    ));
     conn.batch_execute(&sql).unwrap();
     w
 }

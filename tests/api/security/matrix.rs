@@ -228,3 +228,8 @@ async fn instruments_responses_and_templates_of_others_are_refused_to_every_role
 async fn certificates_of_others_are_refused_to_every_role_the_policy_does_not_name() {
     run(&["/api/v1/certificates", "/verify"]).await;
 }
+
+#[tokio::test]
+async fn webhooks_are_refused_to_every_role_the_policy_does_not_name() {
+    run(&["/api/v1/webhooks"]).await;
+}

@@ -345,6 +345,20 @@ pub fn rules() -> Vec<Rule> {
             Access::Public).event("completed").certificate(),
         rule("GET /verify/{code}", |w| format!("/verify/{}", w.verification_code), Access::Public)
             .event("completed").certificate(),
+        // --- webhooks: administrators only (an inactive subscription to a public address: nothing is sent)
+        rule("GET /api/v1/webhooks", |_| "/api/v1/webhooks".into(), only(&[A])),
+        rule("POST /api/v1/webhooks", |_| "/api/v1/webhooks".into(), only(&[A])).body(|w, _| {
+            json!({"url": format!("https://93.184.215.14/hooks/new-{}", w.tag),
+                   "event_types": ["certificate.revoked"], "active": false})
+        }),
+        rule("GET /api/v1/webhooks/{id}", |w| format!("/api/v1/webhooks/{}", w.webhook), only(&[A])),
+        rule("PATCH /api/v1/webhooks/{id}", |w| format!("/api/v1/webhooks/{}", w.webhook), only(&[A]))
+            .body(|_, _| json!({"description": "Changed"})),
+        rule("DELETE /api/v1/webhooks/{id}", |w| format!("/api/v1/webhooks/{}", w.webhook), only(&[A])),
+        rule("GET /api/v1/webhooks/{id}/deliveries", |w| format!("/api/v1/webhooks/{}/deliveries", w.webhook),
+            only(&[A])),
+        rule("POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            |w| format!("/api/v1/webhooks/{}/deliveries/{}/redeliver", w.webhook, w.delivery), only(&[A])),
     ]
 }
 

@@ -1,0 +1,16 @@
+DROP TRIGGER certificates_webhooks ON certificates;
+DROP TRIGGER scores_webhooks ON scores;
+DROP TRIGGER responses_webhooks ON responses;
+DROP TRIGGER attendance_webhooks ON attendance;
+DROP TRIGGER enrollments_webhooks ON enrollments;
+DROP TRIGGER participants_webhooks ON participants;
+DROP FUNCTION webhook_certificates();
+DROP FUNCTION webhook_scores();
+DROP FUNCTION webhook_responses();
+DROP FUNCTION webhook_attendance();
+DROP FUNCTION webhook_enrollments();
+DROP FUNCTION webhook_participants();
+DROP FUNCTION webhook_enqueue(TEXT, JSONB);
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_subscriptions;
+DROP TABLE idempotency_keys;

@@ -1,0 +1,821 @@
+//! `/api/v1/webhooks`: subscriptions to change events, their delivery log and redelivery (administrators only).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::v1::{double_option, not_null};
+use crate::auth::AuthUser;
+use crate::auth::tokens::random_token;
+use crate::db;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
+use crate::openapi as responses;
+use crate::repo::webhooks::{DeliveryRow, SubscriptionRow};
+use crate::service;
+use crate::service::webhooks::{NewSubscription, SubscriptionPatch};
+use crate::state::AppState;
+use crate::webhooks::{EVENT_TYPES, ssrf};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_webhooks)
+        .service(create_webhook)
+        .service(get_webhook)
+        .service(update_webhook)
+        .service(delete_webhook)
+        .service(list_deliveries)
+        .service(redeliver);
+}
+
+const MAX_URL: usize = 2000;
+const MIN_SECRET: usize = 32;
+const MAX_SECRET: usize = 200;
+
+/// An event type a subscription can listen to. Events are thin: ids and statuses, never names, NIPs or contacts;
+/// read the resource through the API for the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum EventType {
+    /// An officer was created (`data`: `participant_id`, `unit_id`).
+    #[serde(rename = "participant.created")]
+    ParticipantCreated,
+    /// An officer was changed, archived or restored (`participant_id`, `unit_id`, `version`, `archived`).
+    #[serde(rename = "participant.updated")]
+    ParticipantUpdated,
+    /// The personal data of an officer was erased (`participant_id`).
+    #[serde(rename = "participant.erased")]
+    ParticipantErased,
+    /// An enrollment was created, changed status or was deleted (`enrollment_id`, `event_id`, `participant_id`,
+    /// `status`, `previous_status`).
+    #[serde(rename = "enrollment.changed")]
+    EnrollmentChanged,
+    /// Attendance of an officer in a session was recorded or changed (`attendance_id`, `session_id`,
+    /// `enrollment_id`, `participant_id`, `status`, `method`).
+    #[serde(rename = "attendance.recorded")]
+    AttendanceRecorded,
+    /// A questionnaire or test was answered (`response_id`, `instrument_id`, `event_id`, `enrollment_id` (null for
+    /// anonymous instruments), `respondent_kind`).
+    #[serde(rename = "evaluation.submitted")]
+    EvaluationSubmitted,
+    /// A pre-test, post-test or practical score was set, changed or removed (`enrollment_id`, `event_id`,
+    /// `participant_id`, `kind`, `deleted`).
+    #[serde(rename = "result.changed")]
+    ResultChanged,
+    /// A certificate was issued (`certificate_id`, `event_id`, `enrollment_id`, `participant_id`, `kind`).
+    #[serde(rename = "certificate.issued")]
+    CertificateIssued,
+    /// A certificate was revoked (same `data` as `certificate.issued`).
+    #[serde(rename = "certificate.revoked")]
+    CertificateRevoked,
+}
+
+/// A webhook subscription (the secret is never shown again after creation).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b6e9a4c-6f1d-4d8e-9a51-0c1f2e3d4b5a",
+    "url": "https://sdp.example.go.id/hooks/bimtek",
+    "event_types": ["enrollment.changed", "certificate.issued"],
+    "description": "Sistem Database Pemasyarakatan",
+    "active": true,
+    "version": 1,
+    "created_at": "2025-08-01T02:00:00Z",
+    "updated_at": "2025-08-01T02:00:00Z"
+}))]
+pub struct WebhookResponse {
+    pub id: Uuid,
+    /// Where events are POSTed.
+    pub url: String,
+    /// The event types delivered to this URL.
+    #[schema(value_type = Vec<EventType>)]
+    pub event_types: Vec<String>,
+    pub description: Option<String>,
+    /// Inactive subscriptions receive nothing; their pending deliveries wait until reactivation.
+    pub active: bool,
+    /// Increases with every change; sent as `ETag`, expected in `If-Match`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<SubscriptionRow> for WebhookResponse {
+    fn from(row: SubscriptionRow) -> Self {
+        Self {
+            id: row.id,
+            url: row.url,
+            event_types: row.event_types.into_iter().flatten().collect(),
+            description: row.description,
+            active: row.active,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A new subscription, with its signing secret: store it now, it is not shown again.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b6e9a4c-6f1d-4d8e-9a51-0c1f2e3d4b5a",
+    "url": "https://sdp.example.go.id/hooks/bimtek",
+    "event_types": ["enrollment.changed", "certificate.issued"],
+    "description": "Sistem Database Pemasyarakatan",
+    "active": true,
+    "secret": "whsec_3q2-7wEAAAB5f0lR0yJ0c0hN8lJw3cT8ZkQpVq1xYz0",
+    "version": 1,
+    "created_at": "2025-08-01T02:00:00Z",
+    "updated_at": "2025-08-01T02:00:00Z"
+}))]
+pub struct WebhookCreatedResponse {
+    pub id: Uuid,
+    pub url: String,
+    #[schema(value_type = Vec<EventType>)]
+    pub event_types: Vec<String>,
+    pub description: Option<String>,
+    pub active: bool,
+    /// The HMAC-SHA256 key of the `Webhook-Signature` header. Shown only in this answer.
+    pub secret: String,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new subscription.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "url": "https://sdp.example.go.id/hooks/bimtek",
+    "event_types": ["enrollment.changed", "certificate.issued"],
+    "description": "Sistem Database Pemasyarakatan"
+}))]
+pub struct CreateWebhookRequest {
+    /// An absolute `http` or `https` URL without credentials whose host resolves to public addresses only.
+    #[schema(min_length = 8, max_length = 2000)]
+    pub url: String,
+    /// At least one event type; duplicates are ignored.
+    #[schema(min_items = 1, max_items = 9)]
+    pub event_types: Vec<EventType>,
+    /// The signing secret (32-200 characters); when left out, a random one is generated and returned once.
+    #[schema(min_length = 32, max_length = 200)]
+    pub secret: Option<String>,
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+    /// Default `true`.
+    pub active: Option<bool>,
+}
+
+/// A JSON merge patch of a subscription: send only the fields to change; `null` clears `description`. A new
+/// `secret` (32-200 characters) replaces the old one at once.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct UpdateWebhookRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 8, max_length = 2000)]
+    pub url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Vec<EventType>, min_items = 1, max_items = 9)]
+    pub event_types: Option<Option<Vec<EventType>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 32, max_length = 200)]
+    pub secret: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, max_length = 500)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = bool)]
+    pub active: Option<Option<bool>>,
+}
+
+fn event_type_name(t: EventType) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn check_url(raw: &str, errors: &mut Vec<FieldError>) -> Option<url::Url> {
+    if raw.chars().count() > MAX_URL {
+        errors.push(FieldError::new(
+            "url",
+            "too_long",
+            format!("must be at most {MAX_URL} characters"),
+        ));
+        return None;
+    }
+    match ssrf::parse_url(raw.trim()) {
+        Ok(url) => Some(url),
+        Err(ssrf::TargetError::Credentials) => {
+            errors.push(FieldError::new(
+                "url",
+                "invalid_value",
+                "must not contain a user name or password",
+            ));
+            None
+        }
+        Err(_) => {
+            errors.push(FieldError::new(
+                "url",
+                "invalid_format",
+                "must be an absolute http or https URL",
+            ));
+            None
+        }
+    }
+}
+
+fn check_event_types(types: Vec<EventType>, errors: &mut Vec<FieldError>) -> Option<Vec<String>> {
+    if types.is_empty() {
+        errors.push(FieldError::new(
+            "event_types",
+            "too_short",
+            "must name at least one event type",
+        ));
+        return None;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for name in types.into_iter().map(event_type_name) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    debug_assert!(names.iter().all(|n| EVENT_TYPES.contains(&n.as_str())));
+    Some(names)
+}
+
+fn check_secret(secret: String, errors: &mut Vec<FieldError>) -> Option<String> {
+    let length = secret.chars().count();
+    if !(MIN_SECRET..=MAX_SECRET).contains(&length) {
+        errors.push(FieldError::new(
+            "secret",
+            if length < MIN_SECRET {
+                "too_short"
+            } else {
+                "too_long"
+            },
+            format!("must be {MIN_SECRET} to {MAX_SECRET} characters"),
+        ));
+        return None;
+    }
+    if secret.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "secret",
+            "invalid_characters",
+            "must not contain control characters",
+        ));
+        return None;
+    }
+    Some(secret)
+}
+
+/// Resolves the URL's host and refuses non-public targets (unless the configuration allows them).
+async fn check_target(url: &url::Url, state: &AppState) -> Result<(), ApiError> {
+    match ssrf::check_target(url, state.settings.webhook_allow_private_targets).await {
+        Ok(()) => Ok(()),
+        Err(ssrf::TargetError::Forbidden) => Err(ApiError::Unprocessable {
+            code: "webhook_url_forbidden",
+            detail: "The webhook URL points to a private, loopback, link-local or otherwise non-public address."
+                .into(),
+            errors: vec![FieldError::new(
+                "url",
+                "forbidden_address",
+                "resolves to a non-public address",
+            )],
+        }),
+        Err(_) => Err(ApiError::field(
+            "url",
+            "unresolvable_host",
+            "the host name does not resolve",
+        )),
+    }
+}
+
+impl CreateWebhookRequest {
+    fn parse(self) -> Result<(NewSubscription, url::Url), ApiError> {
+        let mut errors = Vec::new();
+        let url = check_url(&self.url, &mut errors);
+        let event_types = check_event_types(self.event_types, &mut errors);
+        let secret = match self.secret {
+            Some(secret) => check_secret(secret, &mut errors),
+            None => Some(format!("whsec_{}", random_token(32))),
+        };
+        let description = text::optional("description", self.description.as_deref(), 500)
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (url, event_types, secret, description) {
+            (Some(url), Some(event_types), Some(secret), Some(description))
+                if errors.is_empty() =>
+            {
+                Ok((
+                    NewSubscription {
+                        url: url.to_string(),
+                        event_types,
+                        secret,
+                        description,
+                        active: self.active.unwrap_or(true),
+                    },
+                    url,
+                ))
+            }
+            _ => Err(ApiError::validation(errors)),
+        }
+    }
+}
+
+impl UpdateWebhookRequest {
+    fn parse(self) -> Result<(SubscriptionPatch, Option<url::Url>), ApiError> {
+        let mut errors = Vec::new();
+        let url = not_null("url", self.url, &mut errors).and_then(|u| check_url(&u, &mut errors));
+        let event_types = not_null("event_types", self.event_types, &mut errors)
+            .and_then(|t| check_event_types(t, &mut errors));
+        let secret =
+            not_null("secret", self.secret, &mut errors).and_then(|s| check_secret(s, &mut errors));
+        let active = not_null("active", self.active, &mut errors);
+        let description = match self.description {
+            Some(Some(d)) => text::optional("description", Some(&d), 500)
+                .map_err(|e| errors.push(e))
+                .ok(),
+            other => other,
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok((
+            SubscriptionPatch {
+                url: url.as_ref().map(url::Url::to_string),
+                event_types,
+                secret,
+                description,
+                active,
+            },
+            url,
+        ))
+    }
+}
+
+/// Filters and paging of the subscription list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListWebhooksQuery {
+    /// Page size, 1-100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000, default = 0)]
+    pub offset: Option<i64>,
+    /// Only active (`true`) or inactive (`false`) subscriptions.
+    pub active: Option<bool>,
+}
+
+fn bad_query(errors: Vec<FieldError>) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_query",
+        detail: "A query parameter has an invalid value.".to_owned(),
+        errors,
+    }
+}
+
+/// The state of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its first or next attempt.
+    Pending,
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Every attempt failed (8 attempts over about 17 hours).
+    Failed,
+}
+
+impl DeliveryStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Filters and paging of the delivery log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListDeliveriesQuery {
+    /// Page size, 1-100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000, default = 0)]
+    pub offset: Option<i64>,
+    /// Only deliveries in this state.
+    #[param(inline)]
+    pub status: Option<DeliveryStatus>,
+}
+
+/// One delivery of one event to one subscription, with the outcome of its latest attempt.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "5f0c7a1e-2b3d-4c5e-8f9a-0b1c2d3e4f50",
+    "subscription_id": "0b6e9a4c-6f1d-4d8e-9a51-0c1f2e3d4b5a",
+    "event_id": "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+    "event_type": "enrollment.changed",
+    "status": "pending",
+    "attempts": 2,
+    "next_attempt_at": "2025-08-01T02:02:40Z",
+    "last_attempt_at": "2025-08-01T02:00:40Z",
+    "last_status_code": 500,
+    "last_error": "HTTP 500",
+    "delivered_at": null,
+    "redelivery_of": null,
+    "created_at": "2025-08-01T02:00:00Z",
+    "payload": {"id": "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", "type": "enrollment.changed",
+        "occurred_at": "2025-08-01T02:00:00.000000Z",
+        "data": {"enrollment_id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "event_id": "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+                 "participant_id": "3e4f5a6b-7c8d-4e9f-0a1b-2c3d4e5f6a7b", "status": "approved", "previous_status": "nominated", "version": 2}}
+}))]
+pub struct DeliveryResponse {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    /// The event id, sent as `Webhook-Id` (the same for every attempt and redelivery of the event).
+    pub event_id: Uuid,
+    pub event_type: EventType,
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// When the next attempt is due (pending deliveries only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// The HTTP status of the latest answer (null when no answer came).
+    pub last_status_code: Option<i32>,
+    /// Why the latest attempt failed: `HTTP 500`, `timeout`, `connection failed`, a refused address, ...
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// For a manual redelivery: the delivery it repeats.
+    pub redelivery_of: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// The body that is POSTed: `{id, type, occurred_at, data}`.
+    pub payload: serde_json::Value,
+}
+
+impl TryFrom<DeliveryRow> for DeliveryResponse {
+    type Error = ApiError;
+
+    fn try_from(row: DeliveryRow) -> Result<Self, ApiError> {
+        let event_type = serde_json::from_value(serde_json::Value::String(row.event_type))
+            .map_err(ApiError::internal)?;
+        let status = serde_json::from_value(serde_json::Value::String(row.status))
+            .map_err(ApiError::internal)?;
+        Ok(Self {
+            id: row.id,
+            subscription_id: row.subscription_id,
+            event_id: row.event_id,
+            event_type,
+            next_attempt_at: (status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
+            status,
+            attempts: row.attempts,
+            last_attempt_at: row.last_attempt_at,
+            last_status_code: row.last_status_code,
+            last_error: row.last_error,
+            delivered_at: row.delivered_at,
+            redelivery_of: row.redelivery_of,
+            created_at: row.created_at,
+            payload: row.payload,
+        })
+    }
+}
+
+fn webhook_response(row: SubscriptionRow, status: StatusCode) -> HttpResponse {
+    let body = WebhookResponse::from(row);
+    super::versioned(status, "webhooks", body.id, body.version, body)
+}
+
+/// List webhook subscriptions
+///
+/// Pages through the webhook subscriptions, oldest first (ties by id). Secrets are never shown. Administrators
+/// only.
+#[utoipa::path(
+    tag = "webhooks",
+    params(ListWebhooksQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "A page of subscriptions.", body = Page<WebhookResponse>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/webhooks")]
+pub async fn list_webhooks(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ListWebhooksQuery>,
+) -> Result<HttpResponse, ApiError> {
+    service::webhooks::authorize(&user)?;
+    let mut errors = Vec::new();
+    let page = PageRequest::parse(query.0.limit, query.0.offset, &mut errors);
+    if !errors.is_empty() {
+        return Err(bad_query(errors));
+    }
+    let active = query.0.active;
+    let rows = db::read(&state.pool, move |conn| {
+        service::webhooks::list(conn, &user, active, page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(rows.map(WebhookResponse::from)))
+}
+
+/// Subscribe to events
+///
+/// Creates a subscription: events of the listed types are POSTed to `url`, signed with the secret (headers
+/// `Webhook-Id`, `Webhook-Timestamp` and `Webhook-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`;
+/// see the README for a verification example). The secret is generated unless given, and shown only in this
+/// answer. The URL must be http(s); its host is resolved and a private, loopback, link-local, unique-local, CGNAT
+/// or multicast address is refused with 422 `webhook_url_forbidden` (the check is repeated at every delivery).
+/// Administrators only.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body = CreateWebhookRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names the subscription. The only answer with the secret.",
+            body = WebhookCreatedResponse,
+            headers(("Location" = String, description = "The URL of the new subscription"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, description = "Invalid fields (`validation_failed`), or a URL that resolves to a non-public address (`webhook_url_forbidden`).",
+            content_type = "application/problem+json", body = crate::error::Problem,
+            example = json!({"type": "urn:bimtek-api:problem:webhook_url_forbidden", "title": "Unprocessable Entity",
+                "status": 422, "detail": "The webhook URL points to a private, loopback, link-local or otherwise non-public address.",
+                "code": "webhook_url_forbidden", "errors": [{"field": "url", "code": "forbidden_address", "message": "resolves to a non-public address"}]})),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/webhooks")]
+pub async fn create_webhook(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<CreateWebhookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    service::webhooks::authorize(&user)?;
+    let (input, url) = body.into_inner()?.parse()?;
+    check_target(&url, &state).await?;
+    let secret = input.secret.clone();
+    let actor = user.id;
+    let row = db::run(&state.pool, move |conn| {
+        service::webhooks::create(conn, &user, input)
+    })
+    .await?;
+    tracing::info!(webhook.id = %row.id, actor.id = %actor, "webhook subscription created");
+    let body = WebhookResponse::from(row);
+    let created = WebhookCreatedResponse {
+        id: body.id,
+        url: body.url,
+        event_types: body.event_types,
+        description: body.description,
+        active: body.active,
+        secret,
+        version: body.version,
+        created_at: body.created_at,
+        updated_at: body.updated_at,
+    };
+    Ok(super::versioned(
+        StatusCode::CREATED,
+        "webhooks",
+        created.id,
+        created.version,
+        created,
+    ))
+}
+
+/// Read a webhook subscription
+///
+/// The subscription without its secret; `ETag` carries the version. Administrators only.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The subscription.", body = WebhookResponse,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/webhooks/{id}")]
+pub async fn get_webhook(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    service::webhooks::authorize(&user)?;
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| {
+        service::webhooks::get(conn, &user, id)
+    })
+    .await?;
+    Ok(webhook_response(row, StatusCode::OK))
+}
+
+/// Change a webhook subscription
+///
+/// A JSON merge patch of `url`, `event_types`, `secret` (a new one, 32-200 characters, replaces the old at
+/// once), `description` and `active`. A new URL is checked like on creation (422 `webhook_url_forbidden`).
+/// Deliveries already queued go to the URL current when they are sent. Honours `If-Match` (412 on a stale
+/// version). Administrators only.
+#[utoipa::path(
+    tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The subscription id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+    ),
+    request_body(content = UpdateWebhookRequest, content_type = "application/merge-patch+json"),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The changed subscription.", body = WebhookResponse,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[patch("/webhooks/{id}")]
+pub async fn update_webhook(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateWebhookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    service::webhooks::authorize(&user)?;
+    let expected = if_match_version(&req)?;
+    let (patch, url) = body.into_inner()?.parse()?;
+    if let Some(url) = &url {
+        check_target(url, &state).await?;
+    }
+    let id = id.into_inner();
+    let actor = user.id;
+    let row = db::run(&state.pool, move |conn| {
+        service::webhooks::update(conn, &user, id, expected, patch)
+    })
+    .await?;
+    tracing::info!(webhook.id = %id, actor.id = %actor, "webhook subscription changed");
+    Ok(webhook_response(row, StatusCode::OK))
+}
+
+/// Delete a webhook subscription
+///
+/// Deletes the subscription with its delivery log; pending deliveries are dropped. Honours `If-Match`.
+/// Administrators only.
+#[utoipa::path(
+    tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The subscription id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+    ),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[delete("/webhooks/{id}")]
+pub async fn delete_webhook(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    service::webhooks::authorize(&user)?;
+    let expected = if_match_version(&req)?;
+    let id = id.into_inner();
+    let actor = user.id;
+    db::run(&state.pool, move |conn| {
+        service::webhooks::delete(conn, &user, id, expected)
+    })
+    .await?;
+    tracing::info!(webhook.id = %id, actor.id = %actor, "webhook subscription deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The delivery log of a subscription
+///
+/// Every delivery of the subscription, newest first (ties by id): event type, state, attempts, the status code or
+/// error of the latest attempt, and the times. A delivery is retried with exponential backoff and jitter (10 s,
+/// 30 s, 2 min, 10 min, 1 h, 4 h, 12 h) and marked `failed` after 8 attempts. Administrators only.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription id"), ListDeliveriesQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "A page of deliveries.", body = Page<DeliveryResponse>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_deliveries(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: ApiQuery<ListDeliveriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    service::webhooks::authorize(&user)?;
+    let mut errors = Vec::new();
+    let page = PageRequest::parse(query.0.limit, query.0.offset, &mut errors);
+    if !errors.is_empty() {
+        return Err(bad_query(errors));
+    }
+    let status = query.0.status.map(DeliveryStatus::as_str);
+    let id = id.into_inner();
+    let rows = db::read(&state.pool, move |conn| {
+        service::webhooks::deliveries(conn, &user, id, status, page)
+    })
+    .await?;
+    let Page {
+        items,
+        total,
+        limit,
+        offset,
+    } = rows;
+    let items = items
+        .into_iter()
+        .map(DeliveryResponse::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// Redeliver an event
+///
+/// Queues the event of a delivery again, whatever became of it, as a new pending delivery due at once (the
+/// original stays in the log). The receiver gets the same `Webhook-Id` and payload, with a fresh timestamp and
+/// signature. Administrators only.
+#[utoipa::path(
+    tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The subscription id"),
+        ("delivery_id" = Uuid, Path, description = "The delivery to repeat")
+    ),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 202, description = "Queued: the new delivery.", body = DeliveryResponse),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
+pub async fn redeliver(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    service::webhooks::authorize(&user)?;
+    let (id, delivery_id) = path.into_inner();
+    let actor = user.id;
+    let row = db::run(&state.pool, move |conn| {
+        service::webhooks::redeliver(conn, &user, id, delivery_id)
+    })
+    .await?;
+    tracing::info!(webhook.id = %id, webhook.delivery_id = %row.id, actor.id = %actor, "webhook redelivery queued");
+    Ok(HttpResponse::Accepted().json(DeliveryResponse::try_from(row)?))
+}

@@ -1,0 +1,285 @@
+//! The `webhook_subscriptions` and `webhook_deliveries` tables: subscriptions, the delivery log, and the
+//! worker's claim (`FOR UPDATE SKIP LOCKED` with a lease) and result.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Double, Integer, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::schema::{webhook_deliveries, webhook_subscriptions};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
+pub struct SubscriptionRow {
+    pub id: Uuid,
+    pub url: String,
+    pub event_types: Vec<Option<String>>,
+    pub description: Option<String>,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = webhook_subscriptions)]
+pub struct NewSubscriptionRow {
+    pub id: Uuid,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub secret: String,
+    pub description: Option<String>,
+    pub active: bool,
+    pub created_by: Option<Uuid>,
+}
+
+/// A partial update; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = webhook_subscriptions)]
+pub struct SubscriptionChanges {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub secret: Option<String>,
+    pub description: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
+pub struct DeliveryRow {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub redelivery_of: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, row: &NewSubscriptionRow) -> QueryResult<SubscriptionRow> {
+    diesel::insert_into(webhook_subscriptions::table)
+        .values(row)
+        .returning(SubscriptionRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<SubscriptionRow>> {
+    webhook_subscriptions::table
+        .find(id)
+        .select(SubscriptionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<SubscriptionRow>> {
+    webhook_subscriptions::table
+        .find(id)
+        .select(SubscriptionRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// A page of subscriptions, oldest first, and the total.
+pub fn list(
+    conn: &mut PgConnection,
+    active: Option<bool>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<SubscriptionRow>, i64)> {
+    let mut query = webhook_subscriptions::table.into_boxed();
+    let mut count = webhook_subscriptions::table.into_boxed();
+    if let Some(active) = active {
+        query = query.filter(webhook_subscriptions::active.eq(active));
+        count = count.filter(webhook_subscriptions::active.eq(active));
+    }
+    let rows = query
+        .order((webhook_subscriptions::created_at, webhook_subscriptions::id))
+        .limit(limit)
+        .offset(offset)
+        .select(SubscriptionRow::as_select())
+        .load(conn)?;
+    let total = count.count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+/// Applies the changes and increments the version.
+pub fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    changes: &SubscriptionChanges,
+) -> QueryResult<SubscriptionRow> {
+    diesel::update(webhook_subscriptions::table.find(id))
+        .set((
+            changes,
+            webhook_subscriptions::version.eq(webhook_subscriptions::version + 1),
+            webhook_subscriptions::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(SubscriptionRow::as_returning())
+        .get_result(conn)
+}
+
+/// Deletes the subscription and, with it, its delivery log.
+pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(webhook_subscriptions::table.find(id)).execute(conn)
+}
+
+/// A page of the delivery log of a subscription, newest first, and the total.
+pub fn deliveries(
+    conn: &mut PgConnection,
+    subscription_id: Uuid,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<DeliveryRow>, i64)> {
+    let mut query = webhook_deliveries::table
+        .filter(webhook_deliveries::subscription_id.eq(subscription_id))
+        .into_boxed();
+    let mut count = webhook_deliveries::table
+        .filter(webhook_deliveries::subscription_id.eq(subscription_id))
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(webhook_deliveries::status.eq(status.to_owned()));
+        count = count.filter(webhook_deliveries::status.eq(status.to_owned()));
+    }
+    let rows = query
+        .order((
+            webhook_deliveries::created_at.desc(),
+            webhook_deliveries::id.desc(),
+        ))
+        .limit(limit)
+        .offset(offset)
+        .select(DeliveryRow::as_select())
+        .load(conn)?;
+    let total = count.count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+pub fn find_delivery(
+    conn: &mut PgConnection,
+    subscription_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<DeliveryRow>> {
+    webhook_deliveries::table
+        .find(id)
+        .filter(webhook_deliveries::subscription_id.eq(subscription_id))
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Queues a new delivery of the same event (same event id and payload), due now.
+pub fn redeliver(conn: &mut PgConnection, original: &DeliveryRow) -> QueryResult<DeliveryRow> {
+    diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::subscription_id.eq(original.subscription_id),
+            webhook_deliveries::event_id.eq(original.event_id),
+            webhook_deliveries::event_type.eq(&original.event_type),
+            webhook_deliveries::payload.eq(&original.payload),
+            webhook_deliveries::redelivery_of.eq(original.id),
+        ))
+        .returning(DeliveryRow::as_returning())
+        .get_result(conn)
+}
+
+/// A delivery claimed by a worker, with what it needs to send it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ClaimedDelivery {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    /// The lease token of this claim: the outcome is recorded only while the claim holds.
+    #[diesel(sql_type = SqlUuid)]
+    pub lock_token: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub body: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub url: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub secret: String,
+}
+
+/// Claims up to `limit` due deliveries of active subscriptions for `lease_seconds`, in one short statement: rows
+/// another worker is claiming are skipped (`SKIP LOCKED`), claimed rows are not due again until the lease ends
+/// (so a worker that dies mid-way is replaced), and no transaction stays open during the HTTP calls.
+pub fn claim_due(
+    conn: &mut PgConnection,
+    limit: i32,
+    lease_seconds: f64,
+    lock_token: Uuid,
+) -> QueryResult<Vec<ClaimedDelivery>> {
+    diesel::sql_query(
+        "UPDATE webhook_deliveries d \
+            SET locked_until = now() + make_interval(secs => $2), lock_token = $3 \
+           FROM webhook_subscriptions s \
+          WHERE s.id = d.subscription_id \
+            AND d.id IN (SELECT w.id FROM webhook_deliveries w \
+                          WHERE w.status = 'pending' AND w.next_attempt_at <= now() \
+                            AND (w.locked_until IS NULL OR w.locked_until < now()) \
+                            AND EXISTS (SELECT 1 FROM webhook_subscriptions a \
+                                         WHERE a.id = w.subscription_id AND a.active) \
+                          ORDER BY w.next_attempt_at, w.id \
+                          LIMIT $1 \
+                          FOR UPDATE OF w SKIP LOCKED) \
+      RETURNING d.id, d.event_id, d.lock_token, d.payload::text AS body, d.attempts, s.url, s.secret",
+    )
+    .bind::<Integer, _>(limit)
+    .bind::<Double, _>(lease_seconds)
+    .bind::<SqlUuid, _>(lock_token)
+    .load(conn)
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone)]
+pub struct AttemptResult {
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub delivered: bool,
+    /// For a failed attempt: failed for good (no attempts left) or retried after this many seconds.
+    pub final_failure: bool,
+    pub retry_after_seconds: f64,
+}
+
+/// Records an attempt on a delivery this worker holds (by its lease token).
+pub fn record_attempt(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lock_token: Uuid,
+    result: &AttemptResult,
+) -> QueryResult<usize> {
+    let status = if result.delivered {
+        "delivered"
+    } else if result.final_failure {
+        "failed"
+    } else {
+        "pending"
+    };
+    let next = Utc::now()
+        + chrono::Duration::milliseconds((result.retry_after_seconds * 1000.0).round() as i64);
+    let target = webhook_deliveries::table
+        .find(id)
+        .filter(webhook_deliveries::lock_token.eq(lock_token));
+    diesel::update(target)
+        .set((
+            webhook_deliveries::status.eq(status),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::last_attempt_at.eq(diesel::dsl::now),
+            webhook_deliveries::last_status_code.eq(result.status_code),
+            webhook_deliveries::last_error.eq(result.error.as_deref()),
+            webhook_deliveries::locked_until.eq(None::<DateTime<Utc>>),
+            webhook_deliveries::lock_token.eq(None::<Uuid>),
+            webhook_deliveries::delivered_at.eq(result.delivered.then(Utc::now)),
+            webhook_deliveries::next_attempt_at.eq(next),
+        ))
+        .execute(conn)
+}

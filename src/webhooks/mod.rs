@@ -1,0 +1,59 @@
+//! Webhooks: the event vocabulary, request signing, the SSRF guard and the delivery worker.
+//!
+//! Events are written to an outbox (`webhook_deliveries`) by database triggers in the transaction of the change;
+//! the worker of any instance claims due deliveries (`FOR UPDATE SKIP LOCKED` with a lease) and POSTs them.
+
+pub mod signing;
+pub mod ssrf;
+pub mod worker;
+
+/// The event types a subscription may listen to (a closed list; the triggers write exactly these).
+pub const EVENT_TYPES: [&str; 9] = [
+    "participant.created",
+    "participant.updated",
+    "participant.erased",
+    "enrollment.changed",
+    "attendance.recorded",
+    "evaluation.submitted",
+    "result.changed",
+    "certificate.issued",
+    "certificate.revoked",
+];
+
+/// How many delivery attempts are made before a delivery is marked failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// The pause after failed attempt `n` (1-based) before the next one, without jitter: 10 s, 30 s, 2 min, 10 min,
+/// 1 h, 4 h, 12 h (about 17 hours from the first attempt to the eighth).
+pub fn backoff_seconds(attempt: i32) -> u64 {
+    const SCHEDULE: [u64; 7] = [10, 30, 120, 600, 3600, 4 * 3600, 12 * 3600];
+    let index = usize::try_from(attempt.max(1) - 1).unwrap_or(0);
+    SCHEDULE[index.min(SCHEDULE.len() - 1)]
+}
+
+/// The backoff with +-20% jitter, so that deliveries failed together do not retry together.
+pub fn backoff_with_jitter(attempt: i32) -> f64 {
+    use rand::Rng;
+    let base = backoff_seconds(attempt) as f64;
+    base * rand::thread_rng().gen_range(0.8..1.2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_within_a_day() {
+        assert_eq!(backoff_seconds(1), 10);
+        assert_eq!(backoff_seconds(2), 30);
+        assert_eq!(backoff_seconds(3), 120);
+        let total: u64 = (1..MAX_ATTEMPTS).map(backoff_seconds).sum();
+        assert!(total < 24 * 3600, "{total}");
+        assert!(total > 12 * 3600, "{total}");
+        for attempt in 1..MAX_ATTEMPTS {
+            let j = backoff_with_jitter(attempt);
+            let b = backoff_seconds(attempt) as f64;
+            assert!(j >= b * 0.8 && j <= b * 1.2);
+        }
+    }
+}

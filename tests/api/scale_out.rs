@@ -1,0 +1,153 @@
+//! Two instances on one database: every webhook delivery happens once, and an idempotency key holds across them.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use bimtek_api::domain::role::Role;
+use bimtek_api::startup::Application;
+use diesel::RunQueryDsl;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, test_settings};
+use crate::webhooks::{Receiver, assert_signed, spawn_webhook_app, subscribe};
+
+/// A second instance of the application on the first one's database, with the same settings. Returns its base
+/// URL; it stops when the returned handle is dropped (or the database goes with the first instance).
+struct SecondInstance {
+    address: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for SecondInstance {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+async fn second_instance(first: &TestApp) -> SecondInstance {
+    let mut settings = test_settings(&first.db_url);
+    settings.webhook_allow_private_targets = true;
+    settings.webhook_poll_interval = Duration::from_millis(50);
+    let app = Application::build(settings).expect("second instance builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    for _ in 0..100 {
+        if let Ok(response) = first
+            .client
+            .get(format!("{address}/health/live"))
+            .send()
+            .await
+            && response.status().is_success()
+        {
+            return SecondInstance { address, handle };
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the second instance did not start");
+}
+
+#[tokio::test]
+async fn two_instances_deliver_each_event_exactly_once() {
+    let first = spawn_webhook_app().await;
+    let second = second_instance(&first).await;
+    let receiver = Receiver::start(vec![]).await;
+    let (_, token) = first.user_with_token(Role::Admin).await;
+    subscribe(&first, &token, &receiver.url, &["participant.created"]).await;
+
+    // 60 changes in three transactions: both workers poll every 50 ms and claim from the same outbox.
+    const N: usize = 60;
+    let unit = first.seed_unit("SCALE");
+    for batch in 0..3 {
+        let values = (0..N / 3)
+            .map(|i| {
+                let n = batch * (N / 3) + i;
+                format!(
+                    "('19800101200501{:04}', 'Officer {n}', 'officer {n}', 'male', 'pns', '{unit}')",
+                    1001 + n
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        diesel::sql_query(format!(
+            "INSERT INTO participants (nip, full_name, name_search, sex, employee_type, unit_id) VALUES {values}"
+        ))
+        .execute(&mut first.db())
+        .unwrap();
+    }
+    let got = receiver.wait_for(N).await;
+    // Give a duplicate time to arrive if there were one.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let got_later = receiver.received();
+    assert_eq!(got_later.len(), N, "every delivery arrives exactly once");
+    let ids: HashSet<String> = got
+        .iter()
+        .map(|r| r.headers["webhook-id"].clone())
+        .collect();
+    assert_eq!(ids.len(), N);
+    got.iter().for_each(assert_signed);
+    assert_eq!(
+        first.count("webhook_deliveries WHERE status = 'delivered' AND attempts = 1"),
+        N as i64
+    );
+    drop(second);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_holds_across_instances() {
+    let first = spawn_webhook_app().await;
+    let second = second_instance(&first).await;
+    let (_, token) = first.user_with_token(Role::Admin).await;
+    let body = json!({"code": "ACROSS", "name": "Unit across instances", "type": "lapas"});
+    let requests = (0..16).map(|i| {
+        let base = if i % 2 == 0 {
+            first.address.clone()
+        } else {
+            second.address.clone()
+        };
+        let (client, token, body) = (first.client.clone(), token.clone(), body.clone());
+        async move {
+            client
+                .post(format!("{base}/api/v1/units"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", "one-unit-two-instances")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    let responses = join_all(requests).await;
+    let mut ids = HashSet::new();
+    let mut fresh = 0;
+    for response in responses {
+        let status = response.status().as_u16();
+        let replayed = response.headers().contains_key("idempotent-replayed");
+        let body: Value = response.json().await.unwrap();
+        match status {
+            201 => {
+                fresh += usize::from(!replayed);
+                ids.insert(body["id"].as_str().unwrap().to_owned());
+            }
+            409 => assert_eq!(body["code"], "idempotency_request_in_flight"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(fresh, 1);
+    assert_eq!(ids.len(), 1);
+    assert_eq!(first.count("units WHERE code = 'ACROSS'"), 1);
+
+    // A later retry on the other instance replays the first answer.
+    let retry = first
+        .client
+        .post(format!("{}/api/v1/units", second.address))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "one-unit-two-instances")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 201);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+}
