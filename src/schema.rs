@@ -74,6 +74,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    clients (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        scopes -> Array<Nullable<Text>>,
+        secret_hash -> Bytea,
+        is_active -> Bool,
+        token_version -> Int4,
+        version -> Int4,
+        secret_rotated_at -> Timestamptz,
+        last_token_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     enrollments (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -328,6 +347,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        service_account -> Bool,
     }
 }
 
@@ -378,6 +398,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     certificate_sequences,
     certificates,
+    clients,
     enrollments,
     event_organizers,
     event_unit_quotas,

@@ -42,12 +42,14 @@ pub enum StartupError {
 
 /// The OpenAPI document of the service, built from the same route registration as the server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(api::routes)
-        .split_for_parts()
-        .1
+    crate::openapi::finish(
+        App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(api::routes)
+            .split_for_parts()
+            .1,
+    )
 }
 
 /// A built, bound, not yet running server.
@@ -187,6 +189,7 @@ fn build_app(
         .app_data(web::QueryConfig::default().error_handler(|err, _| problem_for_query(err).into()))
         .configure(api::routes)
         .split_for_parts();
+    let openapi = crate::openapi::finish(openapi);
     let table = fallback::RouteTable::from_openapi(&openapi);
     app.app_data(web::Data::new(table))
         .service(

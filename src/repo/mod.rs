@@ -3,6 +3,7 @@
 pub mod access;
 pub mod attendance;
 pub mod audit;
+pub mod clients;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod attendance;
 pub mod auth;
+pub mod clients;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

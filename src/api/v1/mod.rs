@@ -2,12 +2,14 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod clients;
 pub mod enrollments;
 pub mod events;
 pub mod me;
 pub mod participants;
 pub mod programs;
 pub mod sessions;
+pub mod token;
 pub mod units;
 pub mod users;
 
@@ -36,7 +38,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(events::routes)
         .configure(sessions::routes)
         .configure(enrollments::routes)
-        .configure(attendance::routes);
+        .configure(attendance::routes)
+        .service(token::token)
+        .configure(clients::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
