@@ -357,6 +357,7 @@ diesel::joinable!(attendance -> enrollments (enrollment_id));
 diesel::joinable!(attendance -> participants (participant_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> users (recorded_by));
+diesel::joinable!(audit_log -> clients (actor_client_id));
 diesel::joinable!(audit_log -> participants (participant_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
 diesel::joinable!(certificates -> enrollments (enrollment_id));

@@ -76,7 +76,8 @@ struct Account {
 /// elsewhere (another instance, the CLI) take effect within the time to live (`AUTH_CACHE_SECONDS`, 0 disables).
 pub struct AuthCache {
     ttl: Duration,
-    entries: RwLock<HashMap<Uuid, Account>>,
+    /// By subject id and kind (`true`: a service account), so a token of one kind never finds the other's entry.
+    entries: RwLock<HashMap<(Uuid, bool), Account>>,
 }
 
 impl AuthCache {
@@ -89,18 +90,18 @@ impl AuthCache {
         }
     }
 
-    fn get(&self, id: Uuid) -> Option<Account> {
+    fn get(&self, key: (Uuid, bool)) -> Option<Account> {
         if self.ttl.is_zero() {
             return None;
         }
         let entries = self.entries.read().ok()?;
         entries
-            .get(&id)
+            .get(&key)
             .filter(|a| a.fetched.elapsed() < self.ttl)
             .cloned()
     }
 
-    fn put(&self, id: Uuid, account: Account) {
+    fn put(&self, key: (Uuid, bool), account: Account) {
         if self.ttl.is_zero() {
             return;
         }
@@ -111,14 +112,16 @@ impl AuthCache {
                     entries.clear();
                 }
             }
-            entries.insert(id, account);
+            entries.insert(key, account);
         }
     }
 
-    /// Forgets an account: the next request with its token reads it from the database again.
+    /// Forgets an account (a user or a service account): the next request with its token reads it from the
+    /// database again.
     pub fn invalidate(&self, id: Uuid) {
         if let Ok(mut entries) = self.entries.write() {
-            entries.remove(&id);
+            entries.remove(&(id, false));
+            entries.remove(&(id, true));
         }
     }
 }
@@ -173,11 +176,12 @@ fn check_scope(operation: &Operation, scopes: &Scopes) -> Result<(), ApiError> {
 
 /// Reads the account behind a token from the cache or the database.
 async fn account(state: &AppState, subject: &Subject, min_version: i32) -> Result<Account, ApiError> {
-    let id = match subject {
-        Subject::User(id) | Subject::Client(id, _) => *id,
+    let (id, key) = match subject {
+        Subject::User(id) => (*id, (*id, false)),
+        Subject::Client(id, _) => (*id, (*id, true)),
     };
     // A token newer than the cached account (changed elsewhere since) is checked against the database.
-    if let Some(account) = state.auth_cache.get(id)
+    if let Some(account) = state.auth_cache.get(key)
         && account.token_version >= min_version
     {
         return Ok(account);
@@ -222,7 +226,7 @@ async fn account(state: &AppState, subject: &Subject, min_version: i32) -> Resul
             }
         }
     };
-    state.auth_cache.put(id, account.clone());
+    state.auth_cache.put(key, account.clone());
     Ok(account)
 }
 

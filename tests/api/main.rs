@@ -6,6 +6,8 @@
 
 mod attendance;
 mod auth;
+mod client_credentials;
+mod clients;
 mod cli;
 mod concurrency;
 mod enrollments;

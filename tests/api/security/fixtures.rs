@@ -148,6 +148,8 @@ pub struct World {
     pub officer_phone: String,
     pub check_in_code: String,
     pub spare_nip: String,
+    /// A service account (with its technical user).
+    pub client: Uuid,
 }
 
 impl World {
@@ -202,6 +204,7 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         officer_phone: format!("+62 811 {:08}", next()),
         check_in_code: format!("code{t}Xy7"),
         spare_nip: fresh_nip(),
+        client: id(()),
         tag: t,
     };
     let code = w.tag.to_uppercase();
@@ -266,6 +269,15 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
             w.session, w.enrollment, w.officer, w.tag
         ));
     }
+    let client_user = Uuid::new_v4();
+    sql.push_str(&format!(
+        "INSERT INTO users (id, username, password_hash, role, service_account)
+           VALUES ('{client_user}', 'svc-{t}', '!service-account', 'admin', TRUE);
+         INSERT INTO clients (id, user_id, name, scopes, secret_hash)
+           VALUES ('{}', '{client_user}', 'Client {t}', ARRAY['units:read'], decode(repeat('00', 32), 'hex'));",
+        w.client,
+        t = w.tag,
+    ));
     conn.batch_execute(&sql).unwrap();
     w
 }

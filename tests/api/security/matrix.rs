@@ -212,3 +212,8 @@ async fn sessions_attendance_and_enrollments_of_others_are_refused_to_every_role
  {
     run(&["/api/v1/sessions", "/api/v1/enrollments"]).await;
 }
+
+#[tokio::test]
+async fn service_accounts_are_refused_to_every_role_but_administrators() {
+    run(&["/api/v1/clients"]).await;
+}
