@@ -175,7 +175,11 @@ fn check_scope(operation: &Operation, scopes: &Scopes) -> Result<(), ApiError> {
 }
 
 /// Reads the account behind a token from the cache or the database.
-async fn account(state: &AppState, subject: &Subject, min_version: i32) -> Result<Account, ApiError> {
+async fn account(
+    state: &AppState,
+    subject: &Subject,
+    min_version: i32,
+) -> Result<Account, ApiError> {
     let (id, key) = match subject {
         Subject::User(id) => (*id, (*id, false)),
         Subject::Client(id, _) => (*id, (*id, true)),

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A permission a service account can hold. Each scope is a closed vocabulary word of the form `area:access`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 pub enum Scope {
     /// Read officers (full NIP and contacts included) and their attendance history.
     #[serde(rename = "participants:read")]
@@ -229,7 +231,11 @@ pub const TABLE: &[Entry] = &[
     // --- officers (erasure is refused: see REFUSED)
     op("GET", "/api/v1/participants", ParticipantsRead),
     op("GET", "/api/v1/participants/{id}", ParticipantsRead),
-    op("GET", "/api/v1/participants/{id}/attendance", AttendanceRead),
+    op(
+        "GET",
+        "/api/v1/participants/{id}/attendance",
+        AttendanceRead,
+    ),
     op("POST", "/api/v1/participants", ParticipantsWrite),
     op("PATCH", "/api/v1/participants/{id}", ParticipantsWrite),
     op("DELETE", "/api/v1/participants/{id}", ParticipantsWrite),
@@ -262,12 +268,20 @@ pub const TABLE: &[Entry] = &[
     op("PATCH", "/api/v1/enrollments/{id}", EnrollmentsWrite),
     op("POST", "/api/v1/enrollments/{id}/approve", EnrollmentsWrite),
     op("POST", "/api/v1/enrollments/{id}/reject", EnrollmentsWrite),
-    op("POST", "/api/v1/enrollments/{id}/withdraw", EnrollmentsWrite),
+    op(
+        "POST",
+        "/api/v1/enrollments/{id}/withdraw",
+        EnrollmentsWrite,
+    ),
     // --- attendance
     op("GET", "/api/v1/sessions/{id}/attendance", AttendanceRead),
     op("PUT", "/api/v1/sessions/{id}/attendance", AttendanceWrite),
     op("POST", "/api/v1/sessions/{id}/check-in", AttendanceWrite),
-    op("GET", "/api/v1/events/{id}/attendance-summary", AttendanceRead),
+    op(
+        "GET",
+        "/api/v1/events/{id}/attendance-summary",
+        AttendanceRead,
+    ),
 ];
 
 /// Operations deliberately closed to every client token, whatever its scopes (`METHOD path`).

@@ -173,7 +173,10 @@ fn update_in(
         }
         let mut diff = serde_json::Map::new();
         if updated.name != current.name {
-            diff.insert("name".into(), audit::change(current.name, updated.name.clone()));
+            diff.insert(
+                "name".into(),
+                audit::change(current.name, updated.name.clone()),
+            );
         }
         if updated.description != current.description {
             diff.insert(
@@ -201,7 +204,12 @@ fn update_in(
             };
             audit::record(
                 conn,
-                &[audit_entry(actor, action, id, serde_json::Value::Object(diff))],
+                &[audit_entry(
+                    actor,
+                    action,
+                    id,
+                    serde_json::Value::Object(diff),
+                )],
             )?;
         }
         Ok(updated)

@@ -63,7 +63,10 @@ async fn token_form(app: &TestApp, form: &str) -> reqwest::Response {
 /// The access token of a successful token request.
 async fn access_token(app: &TestApp, c: &Client, scope: Option<&str>) -> String {
     let form = match scope {
-        Some(s) => format!("grant_type=client_credentials&scope={}", s.replace(' ', "+")),
+        Some(s) => format!(
+            "grant_type=client_credentials&scope={}",
+            s.replace(' ', "+")
+        ),
         None => "grant_type=client_credentials".to_owned(),
     };
     let response = token_basic(app, &c.id, &c.secret, &form).await;
@@ -130,7 +133,10 @@ async fn a_client_gets_a_token_with_basic_and_with_post_authentication() {
     let response = app
         .client
         .post(app.url("/api/v1/auth/token"))
-        .header("content-type", "application/x-www-form-urlencoded; charset=UTF-8")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+        )
         .body(format!(
             "grant_type=client_credentials&scope=units%3Aread&client_id={}&client_secret={}",
             c.id, c.secret
@@ -140,7 +146,10 @@ async fn a_client_gets_a_token_with_basic_and_with_post_authentication() {
         .unwrap();
     let body = ok_json(response, 200).await;
     assert_eq!(body["scope"], "units:read");
-    assert_eq!(claims(body["access_token"].as_str().unwrap())["scope"], "units:read");
+    assert_eq!(
+        claims(body["access_token"].as_str().unwrap())["scope"],
+        "units:read"
+    );
 
     // Basic with the client_id repeated in the body is fine.
     let response = token_basic(
@@ -164,14 +173,31 @@ async fn a_token_works_inside_its_scopes_and_is_refused_with_403_outside_them() 
 
     let units = send(&app, Method::GET, "/api/v1/units", &token, None).await;
     assert_eq!(ok_json(units, 200).await["total"], 1);
-    let one = send(&app, Method::GET, &format!("/api/v1/units/{unit}"), &token, None).await;
+    let one = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/units/{unit}"),
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(one.status(), 200);
 
     let units_before = app.count("units");
     let outside: Vec<(Method, String, Option<Value>, &str)> = vec![
         // the client holds participants:read, but this token was granted units:read only
-        (Method::GET, "/api/v1/participants".into(), None, "participants:read"),
-        (Method::GET, format!("/api/v1/participants/{officer}"), None, "participants:read"),
+        (
+            Method::GET,
+            "/api/v1/participants".into(),
+            None,
+            "participants:read",
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/participants/{officer}"),
+            None,
+            "participants:read",
+        ),
         // a write needs the write scope
         (
             Method::POST,
@@ -179,12 +205,32 @@ async fn a_token_works_inside_its_scopes_and_is_refused_with_403_outside_them() 
             Some(json!({"code": "NEW", "name": "New unit", "type": "lapas"})),
             "units:write",
         ),
-        (Method::DELETE, format!("/api/v1/units/{unit}"), None, "units:write"),
+        (
+            Method::DELETE,
+            format!("/api/v1/units/{unit}"),
+            None,
+            "units:write",
+        ),
         // closed to every client, whatever its scopes
-        (Method::GET, "/api/v1/users".into(), None, "service accounts"),
-        (Method::GET, "/api/v1/clients".into(), None, "service accounts"),
+        (
+            Method::GET,
+            "/api/v1/users".into(),
+            None,
+            "service accounts",
+        ),
+        (
+            Method::GET,
+            "/api/v1/clients".into(),
+            None,
+            "service accounts",
+        ),
         (Method::GET, "/api/v1/me".into(), None, "service accounts"),
-        (Method::POST, format!("/api/v1/participants/{officer}/erase"), None, "service accounts"),
+        (
+            Method::POST,
+            format!("/api/v1/participants/{officer}/erase"),
+            None,
+            "service accounts",
+        ),
     ];
     for (method, path, body, needs) in outside {
         let response = send(&app, method.clone(), &path, &token, body).await;
@@ -197,7 +243,14 @@ async fn a_token_works_inside_its_scopes_and_is_refused_with_403_outside_them() 
 
     // With participants:read, the client sees officers as an administrator does (the full NIP included).
     let reader = access_token(&app, &c, None).await;
-    let read = send(&app, Method::GET, &format!("/api/v1/participants/{officer}"), &reader, None).await;
+    let read = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/participants/{officer}"),
+        &reader,
+        None,
+    )
+    .await;
     let read = ok_json(read, 200).await;
     assert_eq!(read["full_name"], "Budi Santoso");
     assert_eq!(read["nip"].as_str().unwrap().len(), 18);
@@ -207,7 +260,13 @@ async fn a_token_works_inside_its_scopes_and_is_refused_with_403_outside_them() 
 async fn a_client_writes_through_its_technical_user_within_its_scopes() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
-    let c = client(&app, &admin, "SDP", &["enrollments:write", "enrollments:read"]).await;
+    let c = client(
+        &app,
+        &admin,
+        "SDP",
+        &["enrollments:write", "enrollments:read"],
+    )
+    .await;
     let token = access_token(&app, &c, None).await;
     let event = seed_event(&app, "published", 10);
     let unit = app.seed_unit("SMP");
@@ -222,7 +281,14 @@ async fn a_client_writes_through_its_technical_user_within_its_scopes() {
     )
     .await;
     let enrollment = ok_json(response, 201).await;
-    let listed = send(&app, Method::GET, &format!("/api/v1/events/{event}/enrollments"), &token, None).await;
+    let listed = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/events/{event}/enrollments"),
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(ok_json(listed, 200).await["total"], 1);
 
     // `nominated_by` names the client's technical user: the foreign key to users keeps working.
@@ -256,7 +322,11 @@ async fn a_wrong_secret_an_unknown_client_and_missing_credentials_get_the_same_i
         token_basic(&app, &c.id, &c.secret[..c.secret.len() - 1], grant).await,
         token_basic(&app, &unknown, &c.secret, grant).await,
         token_basic(&app, "not-a-uuid", &c.secret, grant).await,
-        token_form(&app, &format!("{grant}&client_id={}&client_secret=wrong", c.id)).await,
+        token_form(
+            &app,
+            &format!("{grant}&client_id={}&client_secret=wrong", c.id),
+        )
+        .await,
         token_form(&app, &format!("{grant}&client_id={}", c.id)).await,
         token_form(&app, grant).await,
         app.client
@@ -283,15 +353,30 @@ async fn bad_token_requests_get_their_rfc_6749_errors_and_no_token() {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let c = client(&app, &admin, "SDP", &["units:read"]).await;
     let cases: Vec<(&str, String, u16, &str)> = vec![
-        ("no grant type", "scope=units:read".into(), 400, "invalid_request"),
+        (
+            "no grant type",
+            "scope=units:read".into(),
+            400,
+            "invalid_request",
+        ),
         (
             "a repeated parameter",
             "grant_type=client_credentials&grant_type=client_credentials".into(),
             400,
             "invalid_request",
         ),
-        ("another grant", "grant_type=password&username=a&password=b".into(), 400, "unsupported_grant_type"),
-        ("a refresh grant", "grant_type=refresh_token".into(), 400, "unsupported_grant_type"),
+        (
+            "another grant",
+            "grant_type=password&username=a&password=b".into(),
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            "a refresh grant",
+            "grant_type=refresh_token".into(),
+            400,
+            "unsupported_grant_type",
+        ),
         (
             "both authentication methods",
             format!("grant_type=client_credentials&client_secret={}", c.secret),
@@ -310,7 +395,12 @@ async fn bad_token_requests_get_their_rfc_6749_errors_and_no_token() {
             400,
             "invalid_scope",
         ),
-        ("an unknown scope", "grant_type=client_credentials&scope=admin".into(), 400, "invalid_scope"),
+        (
+            "an unknown scope",
+            "grant_type=client_credentials&scope=admin".into(),
+            400,
+            "invalid_scope",
+        ),
     ];
     for (what, form, status, error) in cases {
         let response = token_basic(&app, &c.id, &c.secret, &form).await;
@@ -364,25 +454,62 @@ async fn deactivating_a_client_or_changing_its_scopes_revokes_its_tokens_at_once
     assert_oauth_error(again, 401, "invalid_client").await;
 
     // Reactivated: new tokens work, the old one stays revoked.
-    let on = send(&app, Method::PATCH, &path, &admin, Some(json!({"is_active": true}))).await;
+    let on = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"is_active": true})),
+    )
+    .await;
     assert_eq!(on.status(), 200);
     let fresh = access_token(&app, &c, None).await;
-    assert_eq!(send(&app, Method::GET, "/api/v1/units", &fresh, None).await.status(), 200);
+    assert_eq!(
+        send(&app, Method::GET, "/api/v1/units", &fresh, None)
+            .await
+            .status(),
+        200
+    );
     let old = send(&app, Method::GET, "/api/v1/units", &token, None).await;
     assert_problem(old, 401, "invalid_token").await;
 
     // Narrowing the scopes revokes the tokens granted under the old ones.
-    let narrowed = send(&app, Method::PATCH, &path, &admin, Some(json!({"scopes": ["events:read"]}))).await;
+    let narrowed = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"scopes": ["events:read"]})),
+    )
+    .await;
     assert_eq!(narrowed.status(), 200);
     let revoked = send(&app, Method::GET, "/api/v1/units", &fresh, None).await;
     assert_problem(revoked, 401, "invalid_token").await;
-    let lacking = token_basic(&app, &c.id, &c.secret, "grant_type=client_credentials&scope=units:read").await;
+    let lacking = token_basic(
+        &app,
+        &c.id,
+        &c.secret,
+        "grant_type=client_credentials&scope=units:read",
+    )
+    .await;
     assert_oauth_error(lacking, 400, "invalid_scope").await;
     // A change of the description alone revokes nothing.
     let events_token = access_token(&app, &c, None).await;
-    let described = send(&app, Method::PATCH, &path, &admin, Some(json!({"description": "Sync"}))).await;
+    let described = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"description": "Sync"})),
+    )
+    .await;
     assert_eq!(described.status(), 200);
-    assert_eq!(send(&app, Method::GET, "/api/v1/events", &events_token, None).await.status(), 200);
+    assert_eq!(
+        send(&app, Method::GET, "/api/v1/events", &events_token, None)
+            .await
+            .status(),
+        200
+    );
 
     let actions: Vec<String> = {
         use bimtek_api::schema::audit_log;
@@ -395,7 +522,13 @@ async fn deactivating_a_client_or_changing_its_scopes_revokes_its_tokens_at_once
     };
     assert_eq!(
         actions,
-        ["client.created", "client.deactivated", "client.updated", "client.updated", "client.updated"]
+        [
+            "client.created",
+            "client.deactivated",
+            "client.updated",
+            "client.updated",
+            "client.updated"
+        ]
     );
 }
 
@@ -415,9 +548,21 @@ async fn rotating_the_secret_revokes_the_old_secret_and_its_tokens() {
         .await
         .unwrap();
     assert_problem(stale, 412, "precondition_failed").await;
-    assert_eq!(send(&app, Method::GET, "/api/v1/units", &token, None).await.status(), 200);
+    assert_eq!(
+        send(&app, Method::GET, "/api/v1/units", &token, None)
+            .await
+            .status(),
+        200
+    );
 
-    let rotated = send(&app, Method::POST, &format!("/api/v1/clients/{}/secret", c.id), &admin, None).await;
+    let rotated = send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/clients/{}/secret", c.id),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(rotated.headers()["etag"], "\"2\"");
     let rotated = ok_json(rotated, 200).await;
     let new_secret = rotated["client_secret"].as_str().unwrap().to_owned();
@@ -432,9 +577,21 @@ async fn rotating_the_secret_revokes_the_old_secret_and_its_tokens() {
         secret: new_secret.clone(),
     };
     let fresh = access_token(&app, &renewed, None).await;
-    assert_eq!(send(&app, Method::GET, "/api/v1/units", &fresh, None).await.status(), 200);
+    assert_eq!(
+        send(&app, Method::GET, "/api/v1/units", &fresh, None)
+            .await
+            .status(),
+        200
+    );
 
-    let read = send(&app, Method::GET, &format!("/api/v1/clients/{}", c.id), &admin, None).await;
+    let read = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/clients/{}", c.id),
+        &admin,
+        None,
+    )
+    .await;
     assert!(!read.text().await.unwrap().contains(&new_secret));
 }
 
@@ -443,7 +600,8 @@ async fn user_and_client_tokens_do_not_pass_for_each_other() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let c = client(&app, &admin, "SDP", &["units:read"]).await;
-    let keys = bimtek_api::auth::jwt::JwtKeys::from_settings(&crate::helpers::test_settings(&app.db_url));
+    let keys =
+        bimtek_api::auth::jwt::JwtKeys::from_settings(&crate::helpers::test_settings(&app.db_url));
     let client_id: Uuid = c.id.parse().unwrap();
     let technical: Uuid = {
         use bimtek_api::schema::clients;
@@ -469,10 +627,20 @@ async fn user_and_client_tokens_do_not_pass_for_each_other() {
     assert_problem(refused, 401, "invalid_token").await;
     // The genuine client token is scope-limited where the admin's user token is not.
     let genuine = keys.issue_client(client_id, &scopes, 1).unwrap();
-    assert_eq!(send(&app, Method::GET, "/api/v1/units", &genuine, None).await.status(), 200);
+    assert_eq!(
+        send(&app, Method::GET, "/api/v1/units", &genuine, None)
+            .await
+            .status(),
+        200
+    );
     let users = send(&app, Method::GET, "/api/v1/users", &genuine, None).await;
     assert_problem(users, 403, "insufficient_scope").await;
-    assert_eq!(send(&app, Method::GET, "/api/v1/users", &admin, None).await.status(), 200);
+    assert_eq!(
+        send(&app, Method::GET, "/api/v1/users", &admin, None)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -537,10 +705,16 @@ fn every_secured_operation_is_in_the_scope_table_or_refused_to_clients() {
         .chain(REFUSED.iter().map(|s| (*s).to_owned()))
     {
         if !secured.contains(&key) {
-            problems.push(format!("{key} is in the scope table but not a secured operation of the document"));
+            problems.push(format!(
+                "{key} is in the scope table but not a secured operation of the document"
+            ));
         }
     }
-    assert!(secured.len() >= 50, "only {} secured operations", secured.len());
+    assert!(
+        secured.len() >= 50,
+        "only {} secured operations",
+        secured.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
     let scheme = &doc["components"]["securitySchemes"]["client_credentials"];

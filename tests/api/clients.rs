@@ -51,8 +51,10 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
         Method::POST,
         "/api/v1/clients",
         &admin,
-        Some(json!({"name": "SDP Pemasyarakatan", "description": "Officer sync",
-                    "scopes": ["units:read", "participants:read", "units:read"]})),
+        Some(
+            json!({"name": "SDP Pemasyarakatan", "description": "Officer sync",
+                    "scopes": ["units:read", "participants:read", "units:read"]}),
+        ),
     )
     .await;
     assert_eq!(response.status(), 201);
@@ -63,10 +65,16 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(location, format!("/api/v1/clients/{id}"));
     assert_eq!(created["client_id"], id.as_str());
-    assert_eq!(created["scopes"], json!(["participants:read", "units:read"]));
+    assert_eq!(
+        created["scopes"],
+        json!(["participants:read", "units:read"])
+    );
     assert_eq!(created["is_active"], true);
     let secret = created["client_secret"].as_str().unwrap().to_owned();
-    assert!(secret.starts_with("bimtek_cs_") && secret.len() >= 10 + 43, "{secret}");
+    assert!(
+        secret.starts_with("bimtek_cs_") && secret.len() >= 10 + 43,
+        "{secret}"
+    );
 
     // Stored as its SHA-256 only: neither the client row nor its technical user holds the secret.
     let id: Uuid = id.parse().unwrap();
@@ -82,10 +90,20 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
     assert!(!stored_text(&app, id).contains(&secret[10..]));
 
     // Never shown again: not by GET, not in the list.
-    let one = send(&app, Method::GET, &format!("/api/v1/clients/{id}"), &admin, None).await;
+    let one = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/clients/{id}"),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(one.headers()["etag"], "\"1\"");
     let text = one.text().await.unwrap();
-    assert!(!text.contains("client_secret") && !text.contains(&secret), "{text}");
+    assert!(
+        !text.contains("client_secret") && !text.contains(&secret),
+        "{text}"
+    );
     let list = send(&app, Method::GET, "/api/v1/clients", &admin, None).await;
     let list: Value = ok_json(list, 200).await;
     assert_eq!(list["total"], 1);
@@ -103,7 +121,12 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
             .unwrap();
         users::table
             .find(user_id)
-            .select((users::id, users::username, users::service_account, users::role))
+            .select((
+                users::id,
+                users::username,
+                users::service_account,
+                users::role,
+            ))
             .first(&mut app.db())
             .unwrap()
     };
@@ -111,7 +134,14 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
     let users = send(&app, Method::GET, "/api/v1/users?limit=100", &admin, None).await;
     let users = ok_json(users, 200).await;
     assert!(!users.to_string().contains(&user_id.to_string()), "{users}");
-    let hidden = send(&app, Method::GET, &format!("/api/v1/users/{user_id}"), &admin, None).await;
+    let hidden = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/users/{user_id}"),
+        &admin,
+        None,
+    )
+    .await;
     assert_problem(hidden, 404, "not_found").await;
     let patched = send(
         &app,
@@ -160,7 +190,14 @@ async fn invalid_registrations_list_every_offending_field_and_write_nothing() {
         ),
     ];
     for (body, fields) in cases {
-        let response = send(&app, Method::POST, "/api/v1/clients", &admin, Some(body.clone())).await;
+        let response = send(
+            &app,
+            Method::POST,
+            "/api/v1/clients",
+            &admin,
+            Some(body.clone()),
+        )
+        .await;
         let problem = assert_problem(response, 422, "validation_failed").await;
         assert_eq!(error_fields(&problem), fields, "{body}: {problem}");
     }
@@ -207,7 +244,14 @@ async fn a_client_is_changed_by_merge_patch_under_if_match_and_deactivated_by_de
         .unwrap();
     assert_problem(stale, 412, "precondition_failed").await;
 
-    let bad = send(&app, Method::PATCH, &path, &admin, Some(json!({"scopes": null, "name": ""}))).await;
+    let bad = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"scopes": null, "name": ""})),
+    )
+    .await;
     let problem = assert_problem(bad, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["name", "scopes"]);
 
@@ -217,7 +261,10 @@ async fn a_client_is_changed_by_merge_patch_under_if_match_and_deactivated_by_de
         .bearer_auth(&admin)
         .header("if-match", "\"1\"")
         .header("content-type", "application/merge-patch+json")
-        .body(json!({"scopes": ["events:read", "units:read"], "description": "Public portal"}).to_string())
+        .body(
+            json!({"scopes": ["events:read", "units:read"], "description": "Public portal"})
+                .to_string(),
+        )
         .send()
         .await
         .unwrap();
@@ -227,7 +274,14 @@ async fn a_client_is_changed_by_merge_patch_under_if_match_and_deactivated_by_de
     assert_eq!(changed["description"], "Public portal");
     assert_eq!(changed["name"], "Portal");
 
-    let cleared = send(&app, Method::PATCH, &path, &admin, Some(json!({"description": null}))).await;
+    let cleared = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"description": null})),
+    )
+    .await;
     assert_eq!(ok_json(cleared, 200).await["description"], Value::Null);
 
     let gone = send(&app, Method::DELETE, &path, &admin, None).await;
@@ -235,7 +289,14 @@ async fn a_client_is_changed_by_merge_patch_under_if_match_and_deactivated_by_de
     let read = send(&app, Method::GET, &path, &admin, None).await;
     let read = ok_json(read, 200).await;
     assert_eq!(read["is_active"], false);
-    let inactive = send(&app, Method::GET, "/api/v1/clients?is_active=false", &admin, None).await;
+    let inactive = send(
+        &app,
+        Method::GET,
+        "/api/v1/clients?is_active=false",
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(ok_json(inactive, 200).await["total"], 1);
 
     let unknown = send(

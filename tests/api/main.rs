@@ -6,9 +6,9 @@
 
 mod attendance;
 mod auth;
+mod cli;
 mod client_credentials;
 mod clients;
-mod cli;
 mod concurrency;
 mod enrollments;
 mod errors;

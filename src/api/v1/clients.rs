@@ -214,7 +214,8 @@ pub struct UpdateClientRequest {
 impl UpdateClientRequest {
     fn parse(self) -> Result<ClientPatch, ApiError> {
         let mut errors = Vec::new();
-        let name = not_null("name", self.name, &mut errors).and_then(|n| parse_name(&n, &mut errors));
+        let name =
+            not_null("name", self.name, &mut errors).and_then(|n| parse_name(&n, &mut errors));
         let scopes =
             not_null("scopes", self.scopes, &mut errors).and_then(|s| parse_scopes(s, &mut errors));
         let is_active = not_null("is_active", self.is_active, &mut errors);

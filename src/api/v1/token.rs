@@ -240,7 +240,11 @@ fn client_credentials(
             .unwrap_or_default()
     };
     let (id, secret) = (decode(id), decode(secret));
-    if params.client_id.as_ref().is_some_and(|body_id| *body_id != id) {
+    if params
+        .client_id
+        .as_ref()
+        .is_some_and(|body_id| *body_id != id)
+    {
         return Err(OAuthError::invalid_request(
             "The client_id of the body differs from the one of the Authorization header.",
         ));
@@ -309,7 +313,9 @@ pub async fn token(
     };
     match params.grant_type.as_deref() {
         None => {
-            return Ok(OAuthError::invalid_request("The parameter `grant_type` is missing.").response());
+            return Ok(
+                OAuthError::invalid_request("The parameter `grant_type` is missing.").response(),
+            );
         }
         Some("client_credentials") => {}
         Some(_) => {
@@ -372,7 +378,11 @@ pub async fn token(
     .await?;
     match outcome {
         Err(e) => {
-            tracing::info!(auth.outcome = "failure", oauth.error = e.error, "token refused");
+            tracing::info!(
+                auth.outcome = "failure",
+                oauth.error = e.error,
+                "token refused"
+            );
             Ok(e.response())
         }
         Ok((id, access_token, granted)) => {
@@ -420,9 +430,17 @@ mod tests {
             client_secret: Some("x".to_owned()),
             ..Params::default()
         };
-        assert!(client_credentials(Some(&header), &both).is_err_and(|e| e.error == "invalid_request"));
-        assert!(client_credentials(Some("Bearer abc"), &none).is_err_and(|e| e.error == "invalid_client"));
-        assert!(client_credentials(Some("Basic !!!"), &none).is_err_and(|e| e.error == "invalid_client"));
+        assert!(
+            client_credentials(Some(&header), &both).is_err_and(|e| e.error == "invalid_request")
+        );
+        assert!(
+            client_credentials(Some("Bearer abc"), &none)
+                .is_err_and(|e| e.error == "invalid_client")
+        );
+        assert!(
+            client_credentials(Some("Basic !!!"), &none)
+                .is_err_and(|e| e.error == "invalid_client")
+        );
         assert!(client_credentials(None, &none).is_err_and(|e| e.error == "invalid_client"));
         let post = Params {
             client_id: Some("id".to_owned()),
