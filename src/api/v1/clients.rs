@@ -43,7 +43,7 @@ pub struct ClientResponse {
     pub client_id: String,
     pub name: String,
     pub description: Option<String>,
-    /// What tokens of this client may be granted.
+    /// What tokens of this client may be granted, in the order of the vocabulary.
     pub scopes: Vec<Scope>,
     /// Inactive clients get no tokens, and their tokens stop working at once.
     pub is_active: bool,
