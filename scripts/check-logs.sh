@@ -4,6 +4,7 @@
 # captures stdout and stderr, and fails, printing the offending lines, if any line holds:
 #   - an 18-digit number (a NIP),
 #   - a JWT (`eyJ...` followed by a dot),
+#   - a service-account secret (`bimtek_cs_...`),
 #   - the test password, a demo password or the test JWT secret,
 #   - the name of a demo officer (from src/service/demo.rs).
 #
@@ -70,6 +71,7 @@ report() {
 }
 report 'NIP-like 18-digit numbers' -E '(^|[^0-9])[0-9]{18}([^0-9]|$)'
 report 'JWTs' -E 'eyJ[A-Za-z0-9_-]+\.'
+report 'client secrets' -F 'bimtek_cs_'
 report 'passwords, secrets or demo officer names' -F -f "$patterns"
 
 if ((found)); then

@@ -48,7 +48,11 @@ pub struct Settings {
     pub jwt_previous: Vec<JwtKey>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
+    /// The audience of service-account tokens (client-credentials grant): never the users' audience.
+    pub jwt_client_audience: String,
     pub access_token_ttl: Duration,
+    /// The lifetime of service-account tokens.
+    pub client_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub log_format: LogFormat,
     pub cors_allowed_origins: Vec<String>,
@@ -153,7 +157,10 @@ impl Settings {
             jwt_previous,
             jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "bimtek-api".to_owned()),
             jwt_audience: get("JWT_AUDIENCE").unwrap_or_else(|| "bimtek-api".to_owned()),
+            jwt_client_audience: get("JWT_CLIENT_AUDIENCE")
+                .unwrap_or_else(|| "bimtek-api-m2m".to_owned()),
             access_token_ttl: Duration::from_secs(parse(&get, "ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            client_token_ttl: Duration::from_secs(parse(&get, "CLIENT_TOKEN_TTL_SECONDS", 600)?),
             refresh_token_ttl: Duration::from_secs(parse(
                 &get,
                 "REFRESH_TOKEN_TTL_SECONDS",
@@ -220,6 +227,18 @@ impl Settings {
         {
             return Err(ConfigError(
                 "ACCESS_TOKEN_TTL_SECONDS must be between 30 and 3600".into(),
+            ));
+        }
+        if self.client_token_ttl < Duration::from_secs(30)
+            || self.client_token_ttl > Duration::from_secs(3600)
+        {
+            return Err(ConfigError(
+                "CLIENT_TOKEN_TTL_SECONDS must be between 30 and 3600".into(),
+            ));
+        }
+        if self.jwt_client_audience == self.jwt_audience {
+            return Err(ConfigError(
+                "JWT_CLIENT_AUDIENCE must differ from JWT_AUDIENCE: user and service-account tokens must not pass for each other".into(),
             ));
         }
         if self.refresh_token_ttl <= self.access_token_ttl {

@@ -378,6 +378,7 @@ fn constraint_field(constraint: &str, suffix: &str) -> Option<String> {
         "event_organizers",
         "session_facilitators",
         "refresh_tokens",
+        "clients",
         "participants",
         "programs",
         "sessions",

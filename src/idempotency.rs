@@ -78,7 +78,10 @@ pub fn is_stored(status: StatusCode) -> bool {
 fn caller(req: &ServiceRequest, state: &AppState) -> Option<String> {
     let token = bearer_token(req.request())?;
     let verified = state.jwt.verify(token).ok()?;
-    Some(format!("user:{}", verified.user_id))
+    Some(match verified.subject {
+        crate::auth::jwt::Subject::User(id) => format!("user:{id}"),
+        crate::auth::jwt::Subject::Client(id, _) => format!("client:{id}"),
+    })
 }
 
 /// The middleware (see the module documentation).

@@ -1,12 +1,18 @@
 //! The OpenAPI document: information, security scheme and shared problem responses. Paths and schemas come from
 //! the handlers registered in `api::routes`, through utoipa-actix-web: no second list of paths exists.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement,
+    SecurityScheme,
+};
 use utoipa::{Modify, OpenApi, ToResponse};
 
+use crate::auth::scopes::{self, Scope};
 use crate::error::Problem;
 
 pub const BEARER: &str = "bearer_auth";
+/// The OAuth 2.0 client-credentials scheme of service accounts.
+pub const CLIENT_CREDENTIALS: &str = "client_credentials";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +24,11 @@ attendance and evaluations.\n\n\
 **Authentication.** `POST /api/v1/auth/login` returns a short-lived access token (JWT) and a refresh token. \
 Send the access token as `Authorization: Bearer <token>`; in Swagger UI, paste it into **Authorize**. \
 Before it expires, trade the refresh token for a new pair at `POST /api/v1/auth/refresh`.\n\n\
+**Service accounts** (machine to machine) get a token with the OAuth 2.0 client-credentials grant at \
+`POST /api/v1/auth/token` (form-encoded; client id and secret from an administrator, `/api/v1/clients`). Such a \
+token works only on the operations its scopes open: each operation lists the scope it needs under the \
+`client_credentials` security scheme, and operations that list none refuse service accounts (403 \
+`insufficient_scope`). In Swagger UI, use **Authorize** -> `client_credentials`.\n\n\
 **Errors.** Every error is an RFC 9457 `application/problem+json` document with a stable `code`; validation \
 errors (422) list every offending field in `errors[]`.\n\n\
 **Lists** take `limit` (1-100, default 20) and `offset` and answer `{items, total, limit, offset}`.\n\n\
@@ -43,8 +54,9 @@ errors (422) list every offending field in `errors[]`.\n\n\
     )),
     tags(
         (name = "health", description = "Liveness and readiness probes."),
-        (name = "auth", description = "Login, token refresh and logout."),
+        (name = "auth", description = "Login, token refresh and logout; the client-credentials grant of service accounts."),
         (name = "users", description = "User accounts and roles (administrators only)."),
+        (name = "clients", description = "Service accounts: OAuth 2.0 clients of the client-credentials grant and their scopes (administrators only)."),
         (name = "units", description = "The Kanwil and its technical units (UPT: Lapas, Rutan, Bapas, ...)."),
         (name = "participants", description = "Officers (pegawai) who take part in trainings. Personal data: the full NIP and contacts are shown only to those entitled."),
         (name = "programs", description = "Training tracks that group events, e.g. PM Rehabilitasi Sosial 2025."),
@@ -81,7 +93,53 @@ impl Modify for Security {
                     .build(),
             ),
         );
+        let flow = ClientCredentials::new(
+            "/api/v1/auth/token",
+            Scopes::from_iter(
+                Scope::ALL
+                    .into_iter()
+                    .map(|s| (s.as_str(), s.description())),
+            ),
+        );
+        components.add_security_scheme(
+            CLIENT_CREDENTIALS,
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(flow)],
+                "Service accounts: the OAuth 2.0 client-credentials grant (RFC 6749 section 4.4) with a client id \
+                 and secret from `/api/v1/clients`. The token works only where its scopes allow.",
+            )),
+        );
     }
+}
+
+/// Completes the document once every route is in it: each operation that service accounts may call gets a second
+/// security requirement, `client_credentials` with the scope it needs (from the scope table,
+/// `crate::auth::scopes`), next to the bearer token of users. Operations without one refuse service accounts.
+pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let operations = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            let Some(security) = operation.security.as_mut() else {
+                continue;
+            };
+            if let Some(scope) = scopes::required(method, path) {
+                security.push(SecurityRequirement::new(
+                    CLIENT_CREDENTIALS,
+                    [scope.as_str()],
+                ));
+            }
+        }
+    }
+    openapi
 }
 
 /// The request cannot be read: malformed JSON, or a bad path or query value.

@@ -85,6 +85,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    clients (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        scopes -> Array<Nullable<Text>>,
+        secret_hash -> Bytea,
+        is_active -> Bool,
+        token_version -> Int4,
+        version -> Int4,
+        secret_rotated_at -> Timestamptz,
+        last_token_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     enrollments (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -354,6 +373,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        service_account -> Bool,
     }
 }
 
@@ -399,6 +419,7 @@ diesel::joinable!(attendance -> enrollments (enrollment_id));
 diesel::joinable!(attendance -> participants (participant_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> users (recorded_by));
+diesel::joinable!(audit_log -> clients (actor_client_id));
 diesel::joinable!(certificates -> enrollments (enrollment_id));
 diesel::joinable!(certificates -> events (event_id));
 diesel::joinable!(certificates -> participants (participant_id));
@@ -441,6 +462,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificate_sequences,
     certificates,
     changes,
+    clients,
     enrollments,
     event_organizers,
     event_unit_quotas,

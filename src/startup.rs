@@ -43,12 +43,14 @@ pub enum StartupError {
 
 /// The OpenAPI document of the service, built from the same route registration as the server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut openapi = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(api::routes)
-        .split_for_parts()
-        .1;
+    let mut openapi = crate::openapi::finish(
+        App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(api::routes)
+            .split_for_parts()
+            .1,
+    );
     crate::openapi::document_idempotency_key(&mut openapi);
     openapi
 }
@@ -230,7 +232,7 @@ fn build_app(
         .app_data(web::QueryConfig::default().error_handler(|err, _| problem_for_query(err).into()))
         .configure(api::routes)
         .split_for_parts();
-    let mut openapi = openapi;
+    let mut openapi = crate::openapi::finish(openapi);
     crate::openapi::document_idempotency_key(&mut openapi);
     let table = fallback::RouteTable::from_openapi(&openapi);
     app.app_data(web::Data::new(table))

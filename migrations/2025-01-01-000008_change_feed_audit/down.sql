@@ -26,7 +26,6 @@ DROP INDEX events_updated_at_idx;
 DROP INDEX participants_updated_at_idx;
 DROP INDEX units_updated_at_idx;
 
-DROP INDEX audit_log_actor_client_idx;
 DROP INDEX audit_log_action_idx;
 DROP INDEX audit_log_participant_idx;
 CREATE INDEX audit_log_participant_idx ON audit_log (participant_id) WHERE participant_id IS NOT NULL;

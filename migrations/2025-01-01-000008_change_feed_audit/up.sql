@@ -27,7 +27,6 @@ ALTER TABLE audit_log
 DROP INDEX audit_log_participant_idx;
 CREATE INDEX audit_log_participant_idx ON audit_log (participant_id, id) WHERE participant_id IS NOT NULL;
 CREATE INDEX audit_log_action_idx ON audit_log (action, id);
-CREATE INDEX audit_log_actor_client_idx ON audit_log (actor_client_id, id) WHERE actor_client_id IS NOT NULL;
 
 -- `updated_since` on the lists.
 CREATE INDEX units_updated_at_idx ON units (updated_at, id);

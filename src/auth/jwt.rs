@@ -1,5 +1,9 @@
 //! Access tokens: HS256 JWTs with the algorithm pinned, `iss`, `aud`, `sub`, `exp` and `iat` required, the header
 //! `typ` fixed to `at+jwt` (RFC 9068) and a `kid` that selects the key, so keys can be rotated.
+//!
+//! Two kinds share the keys but not the audience: user tokens (`aud` = `JWT_AUDIENCE`, `sub` = the user, a `role`)
+//! and service-account tokens of the client-credentials grant (`aud` = `JWT_CLIENT_AUDIENCE`, `sub` and `client_id`
+//! = the client, a `scope`). The audience decides how a token is read, so one kind never passes for the other.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,6 +13,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::auth::scopes::Scopes;
 use crate::config::Settings;
 use crate::domain::role::Role;
 use crate::error::ApiError;
@@ -17,7 +22,7 @@ pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 const MAX_TOKEN_BYTES: usize = 4096;
 
 /// The claims of an access token.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub iss: String,
     pub aud: String,
@@ -25,16 +30,42 @@ pub struct AccessClaims {
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
-    pub role: String,
-    /// The user's token version when the token was issued; a bump revokes every older token.
+    /// The role of a user token; absent from client tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The client of a service-account token (RFC 9068); absent from user tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The granted scopes of a service-account token, space-delimited; absent from user tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The user's (or client's) token version when the token was issued; a bump revokes every older token.
     pub tv: i32,
 }
 
+/// Who a verified token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A user account, by id.
+    User(Uuid),
+    /// A service account, by client id, with the scopes granted to this token.
+    Client(Uuid, Scopes),
+}
+
 /// What a verified token says about its bearer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct VerifiedToken {
-    pub user_id: Uuid,
+    pub subject: Subject,
     pub token_version: i32,
+}
+
+impl VerifiedToken {
+    /// The id the token names: the user's or the client's.
+    pub fn subject_id(&self) -> Uuid {
+        match &self.subject {
+            Subject::User(id) | Subject::Client(id, _) => *id,
+        }
+    }
 }
 
 /// The signing key, every key that may verify, and the validation rules.
@@ -45,7 +76,9 @@ pub struct JwtKeys {
     validation: Validation,
     issuer: String,
     audience: String,
+    client_audience: String,
     ttl: Duration,
+    client_ttl: Duration,
 }
 
 impl JwtKeys {
@@ -65,7 +98,10 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.set_issuer(&[settings.jwt_issuer.as_str()]);
-        validation.set_audience(&[settings.jwt_audience.as_str()]);
+        validation.set_audience(&[
+            settings.jwt_audience.as_str(),
+            settings.jwt_client_audience.as_str(),
+        ]);
         validation.leeway = 30;
         validation.validate_nbf = true;
         Self {
@@ -75,8 +111,45 @@ impl JwtKeys {
             validation,
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
+            client_audience: settings.jwt_client_audience.clone(),
             ttl: settings.access_token_ttl,
+            client_ttl: settings.client_token_ttl,
         }
+    }
+
+    /// The lifetime of a service-account token in seconds.
+    pub fn client_ttl_seconds(&self) -> i64 {
+        self.client_ttl.as_secs() as i64
+    }
+
+    fn sign(&self, claims: &AccessClaims) -> Result<String, ApiError> {
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|_| ApiError::internal_msg("signing an access token failed"))
+    }
+
+    /// Signs an access token for a service account with the granted scopes (client-credentials grant).
+    pub fn issue_client(
+        &self,
+        client_id: Uuid,
+        scopes: &Scopes,
+        token_version: i32,
+    ) -> Result<String, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        self.sign(&AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.client_audience.clone(),
+            sub: client_id.to_string(),
+            exp: now + self.client_ttl_seconds(),
+            iat: now,
+            jti: Uuid::new_v4().to_string(),
+            role: None,
+            client_id: Some(client_id.to_string()),
+            scope: Some(scopes.to_space_delimited()),
+            tv: token_version,
+        })
     }
 
     /// The lifetime of an access token in seconds.
@@ -87,21 +160,18 @@ impl JwtKeys {
     /// Signs an access token for a user.
     pub fn issue(&self, user_id: Uuid, role: Role, token_version: i32) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
-        let mut header = Header::new(Algorithm::HS256);
-        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
-        header.kid = Some(self.kid.clone());
-        let claims = AccessClaims {
+        self.sign(&AccessClaims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: user_id.to_string(),
             exp: now + self.ttl_seconds(),
             iat: now,
             jti: Uuid::new_v4().to_string(),
-            role: role.as_str().to_owned(),
+            role: Some(role.as_str().to_owned()),
+            client_id: None,
+            scope: None,
             tv: token_version,
-        };
-        jsonwebtoken::encode(&header, &claims, &self.encoding)
-            .map_err(|_| ApiError::internal_msg("signing an access token failed"))
+        })
     }
 
     /// Verifies an access token. Every failure is the same `invalid_token` error: the client learns nothing about
@@ -126,9 +196,29 @@ impl JwtKeys {
         if claims.iat > chrono::Utc::now().timestamp() + 30 {
             return Err(ApiError::invalid_token());
         }
-        let user_id = Uuid::parse_str(&claims.sub).map_err(|_| ApiError::invalid_token())?;
+        let id = Uuid::parse_str(&claims.sub).map_err(|_| ApiError::invalid_token())?;
+        // The audience says what kind of token this is; the kind's own claims must be there, the other's absent.
+        let subject = if claims.aud == self.audience {
+            if claims.role.is_none() || claims.scope.is_some() || claims.client_id.is_some() {
+                return Err(ApiError::invalid_token());
+            }
+            Subject::User(id)
+        } else if claims.aud == self.client_audience {
+            let scopes = claims
+                .scope
+                .as_deref()
+                .and_then(|s| Scopes::parse_space_delimited(s).ok())
+                .filter(|s| !s.is_empty())
+                .ok_or_else(ApiError::invalid_token)?;
+            if claims.role.is_some() || claims.client_id.as_deref() != Some(claims.sub.as_str()) {
+                return Err(ApiError::invalid_token());
+            }
+            Subject::Client(id, scopes)
+        } else {
+            return Err(ApiError::invalid_token());
+        };
         Ok(VerifiedToken {
-            user_id,
+            subject,
             token_version: claims.tv,
         })
     }
@@ -138,7 +228,7 @@ impl JwtKeys {
         let id = Uuid::new_v4();
         let token = self.issue(id, Role::Participant, 1)?;
         match self.verify(&token) {
-            Ok(v) if v.user_id == id => Ok(()),
+            Ok(v) if v.subject == Subject::User(id) => Ok(()),
             _ => Err(ApiError::internal_msg("JWT self-test failed")),
         }
     }
@@ -175,6 +265,65 @@ mod tests {
         let b = keys("another-HS256-secret-of-32-bytes-or-more");
         let token = a.issue(Uuid::new_v4(), Role::Admin, 1);
         assert!(token.is_ok_and(|t| b.verify(&t).is_err()));
+    }
+
+    #[test]
+    fn client_tokens_carry_their_scopes_and_are_told_apart_from_user_tokens() {
+        use crate::auth::scopes::Scope;
+        let k = keys("an-HS256-secret-of-at-least-32-bytes!!");
+        let id = Uuid::new_v4();
+        let scopes = Scopes::new([Scope::UnitsRead, Scope::EventsRead]);
+        let token = k.issue_client(id, &scopes, 3);
+        let verified = token.as_deref().map(|t| k.verify(t));
+        assert!(matches!(
+            verified,
+            Ok(Ok(VerifiedToken { subject: Subject::Client(c, ref s), token_version: 3 })) if c == id && *s == scopes
+        ));
+        let user = k.issue(id, Role::Admin, 1);
+        assert!(matches!(
+            user.as_deref().map(|t| k.verify(t)),
+            Ok(Ok(VerifiedToken { subject: Subject::User(u), .. })) if u == id
+        ));
+    }
+
+    #[test]
+    fn a_client_token_with_a_role_or_without_scopes_is_refused() {
+        let k = keys("an-HS256-secret-of-at-least-32-bytes!!");
+        let now = chrono::Utc::now().timestamp();
+        let id = Uuid::new_v4().to_string();
+        let base = AccessClaims {
+            iss: "bimtek-api".to_owned(),
+            aud: "bimtek-api-m2m".to_owned(),
+            sub: id.clone(),
+            exp: now + 60,
+            iat: now,
+            jti: "j".to_owned(),
+            role: None,
+            client_id: Some(id.clone()),
+            scope: Some("units:read".to_owned()),
+            tv: 1,
+        };
+        assert!(k.sign(&base).is_ok_and(|t| k.verify(&t).is_ok()));
+        let with_role = AccessClaims {
+            role: Some("admin".to_owned()),
+            ..base.clone()
+        };
+        let no_scope = AccessClaims {
+            scope: Some(String::new()),
+            ..base.clone()
+        };
+        let unknown_scope = AccessClaims {
+            scope: Some("root".to_owned()),
+            ..base.clone()
+        };
+        let user_with_scope = AccessClaims {
+            aud: "bimtek-api".to_owned(),
+            role: Some("admin".to_owned()),
+            ..base.clone()
+        };
+        for claims in [with_role, no_scope, unknown_scope, user_with_scope] {
+            assert!(k.sign(&claims).is_ok_and(|t| k.verify(&t).is_err()));
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod extractor;
 pub mod jwt;
 pub mod password;
+pub mod scopes;
 pub mod tokens;
 
 pub use extractor::{AuthCache, AuthUser};

@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod audit;
 pub mod certificates;
 pub mod changes;
+pub mod clients;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

@@ -22,6 +22,8 @@ pub struct UserRow {
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The technical user of a service account: no login, hidden from the user endpoints.
+    pub service_account: bool,
 }
 
 /// The columns the auth extractor needs on every request.
@@ -33,6 +35,7 @@ pub struct AuthRow {
     pub participant_id: Option<Uuid>,
     pub is_active: bool,
     pub token_version: i32,
+    pub service_account: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -140,8 +143,11 @@ pub fn touch_last_login(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize>
         .execute(conn)
 }
 
+/// The user accounts of people: the technical users of service accounts are listed under `/api/v1/clients`.
 fn filtered<'a>(filter: &'a UserFilter) -> users::BoxedQuery<'a, diesel::pg::Pg> {
-    let mut query = users::table.into_boxed();
+    let mut query = users::table
+        .filter(users::service_account.eq(false))
+        .into_boxed();
     if let Some(role) = &filter.role {
         query = query.filter(users::role.eq(role));
     }

@@ -68,7 +68,8 @@ pub async fn login(
     })
     .await?;
     let user = match verified {
-        Some(user) if user.is_active => user,
+        // The technical user of a service account never logs in (it has no password anyway).
+        Some(user) if user.is_active && !user.service_account => user,
         _ => {
             tracing::info!(auth.outcome = "failure", "login refused");
             return Err(invalid_credentials());

@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod certificates;
 pub mod changes;
+pub mod clients;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

@@ -106,8 +106,12 @@ fn check_links(
     }
 }
 
+/// A user account of a person. The technical users of service accounts are not user accounts here (404): they
+/// are managed through `/api/v1/clients`.
 pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<UserRow, ApiError> {
-    users::find(conn, id)?.ok_or_else(|| ApiError::not_found("User"))
+    users::find(conn, id)?
+        .filter(|u| !u.service_account)
+        .ok_or_else(|| ApiError::not_found("User"))
 }
 
 pub fn list(
@@ -153,7 +157,7 @@ pub async fn update(
     } = patch;
     let updated = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
-            let current = users::find(conn, id)?.ok_or_else(|| ApiError::not_found("User"))?;
+            let current = get(conn, id)?;
             if expected_version.is_some_and(|v| v != current.version) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -226,6 +230,10 @@ pub fn create_or_reset_admin(
 ) -> Result<bool, ApiError> {
     conn.transaction(
         |conn| match users::find_by_username(conn, username.as_str())? {
+            Some(existing) if existing.service_account => Err(ApiError::conflict(
+                "service_account",
+                "This username belongs to a service account, which cannot become an administrator.",
+            )),
             Some(existing) => {
                 let changes = UserChanges {
                     role: Some(Role::Admin.as_str().to_owned()),

@@ -10,6 +10,8 @@ mod auth;
 mod certificates;
 mod changes;
 mod cli;
+mod client_credentials;
+mod clients;
 mod concurrency;
 mod enrollments;
 mod errors;

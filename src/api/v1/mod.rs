@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod certificates;
 pub mod changes;
+pub mod clients;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
@@ -15,6 +16,7 @@ pub mod programs;
 pub mod results;
 pub mod sessions;
 pub mod templates;
+pub mod token;
 pub mod units;
 pub mod users;
 pub mod webhooks;
@@ -52,7 +54,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(certificates::routes)
         .configure(changes::routes)
         .configure(audit_log::routes)
-        .configure(webhooks::routes);
+        .configure(webhooks::routes)
+        .service(token::token)
+        .configure(clients::routes);
 }
 
 /// For JSON merge patch: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.

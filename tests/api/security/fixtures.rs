@@ -166,6 +166,8 @@ pub struct World {
     /// An inactive webhook subscription (nothing is sent) and one failed delivery of it.
     pub webhook: Uuid,
     pub delivery: Uuid,
+    /// A service account (with its technical user).
+    pub client: Uuid,
 }
 
 impl World {
@@ -234,6 +236,7 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
             .collect(),
         webhook: id(()),
         delivery: id(()),
+        client: id(()),
         tag: t,
     };
     let code = w.tag.to_uppercase();
@@ -343,6 +346,15 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
            VALUES ('{delivery}', '{webhook}', gen_random_uuid(), 'certificate.revoked', '{{}}', 'failed', 8);",
         webhook = w.webhook,
         delivery = w.delivery,
+        t = w.tag,
+    ));
+    let client_user = Uuid::new_v4();
+    sql.push_str(&format!(
+        "INSERT INTO users (id, username, password_hash, role, service_account)
+           VALUES ('{client_user}', 'svc-{t}', '!service-account', 'admin', TRUE);
+         INSERT INTO clients (id, user_id, name, scopes, secret_hash)
+           VALUES ('{}', '{client_user}', 'Client {t}', ARRAY['units:read'], decode(repeat('00', 32), 'hex'));",
+        w.client,
         t = w.tag,
     ));
     conn.batch_execute(&sql).unwrap();

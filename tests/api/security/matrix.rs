@@ -233,3 +233,8 @@ async fn certificates_of_others_are_refused_to_every_role_the_policy_does_not_na
 async fn webhooks_are_refused_to_every_role_the_policy_does_not_name() {
     run(&["/api/v1/webhooks"]).await;
 }
+
+#[tokio::test]
+async fn service_accounts_are_refused_to_every_role_but_administrators() {
+    run(&["/api/v1/clients"]).await;
+}

@@ -168,6 +168,17 @@ pub fn rules() -> Vec<Rule> {
         rule("PATCH /api/v1/users/{id}", |w| format!("/api/v1/users/{}", w.organizer), only(&[A]))
             .body(|_, _| json!({"display_name": "Renamed"})),
         rule("DELETE /api/v1/users/{id}", |w| format!("/api/v1/users/{}", w.organizer), only(&[A])),
+        // --- service accounts: administrators only; the token endpoint authenticates clients, not users
+        rule("POST /api/v1/auth/token", |_| "/api/v1/auth/token".into(), Access::Public)
+            .body(|_, _| json!({"grant_type": "client_credentials"})),
+        rule("GET /api/v1/clients", |_| "/api/v1/clients".into(), only(&[A])),
+        rule("POST /api/v1/clients", |_| "/api/v1/clients".into(), only(&[A]))
+            .body(|w, _| json!({"name": format!("New client {}", w.tag), "scopes": ["units:read"]})),
+        rule("GET /api/v1/clients/{id}", |w| format!("/api/v1/clients/{}", w.client), only(&[A])),
+        rule("PATCH /api/v1/clients/{id}", |w| format!("/api/v1/clients/{}", w.client), only(&[A]))
+            .body(|_, _| json!({"description": "Changed"})),
+        rule("DELETE /api/v1/clients/{id}", |w| format!("/api/v1/clients/{}", w.client), only(&[A])),
+        rule("POST /api/v1/clients/{id}/secret", |w| format!("/api/v1/clients/{}/secret", w.client), only(&[A])),
         // --- units: everybody reads, administrators write
         rule("GET /api/v1/units", |_| "/api/v1/units".into(), only(ALL)),
         rule("POST /api/v1/units", |_| "/api/v1/units".into(), only(&[A])).body(|w, _| {
