@@ -1,5 +1,6 @@
 //! Domain values: parsed once at the edge, valid by construction afterwards ("parse, don't validate").
 
+pub mod csv_import;
 pub mod enums;
 pub mod nip;
 pub mod page;
