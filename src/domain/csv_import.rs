@@ -29,7 +29,9 @@ pub enum CsvError {
     Empty,
     #[error("line {line}: a quoted value is never closed")]
     UnclosedQuote { line: u64 },
-    #[error("line {line}: a quote inside an unquoted value (quote the whole value and double inner quotes)")]
+    #[error(
+        "line {line}: a quote inside an unquoted value (quote the whole value and double inner quotes)"
+    )]
     StrayQuote { line: u64 },
     #[error("line {line}: text after the closing quote of a value")]
     TextAfterQuote { line: u64 },
@@ -208,7 +210,10 @@ mod tests {
     #[test]
     fn broken_quotes_name_their_line() {
         let cases = [
-            ("a,b\n1,2\n\"open,3\n4,5\n", CsvError::UnclosedQuote { line: 3 }),
+            (
+                "a,b\n1,2\n\"open,3\n4,5\n",
+                CsvError::UnclosedQuote { line: 3 },
+            ),
             ("a,b\n1,2\n1,ab\"c\n", CsvError::StrayQuote { line: 3 }),
             ("a,b\n\"x\"y,2\n", CsvError::TextAfterQuote { line: 2 }),
         ];
@@ -220,7 +225,10 @@ mod tests {
     #[test]
     fn invalid_utf8_names_its_line() {
         let bytes = b"a,b\n1,2\n3,\xE9t\xE9\n";
-        assert_eq!(parse(bytes, 100), Err(CsvError::InvalidEncoding { line: 3 }));
+        assert_eq!(
+            parse(bytes, 100),
+            Err(CsvError::InvalidEncoding { line: 3 })
+        );
     }
 
     #[test]

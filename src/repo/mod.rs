@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod enrollments;
 pub mod events;
+pub mod imports;
 pub mod participants;
 pub mod programs;
 pub mod refresh_tokens;

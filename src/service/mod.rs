@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod enrollments;
 pub mod events;
+pub mod imports;
 pub mod participants;
 pub mod programs;
 pub mod sessions;

@@ -4,6 +4,7 @@ pub mod attendance;
 pub mod auth;
 pub mod enrollments;
 pub mod events;
+pub mod imports;
 pub mod me;
 pub mod participants;
 pub mod programs;
@@ -30,6 +31,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::get_user)
         .service(users::update_user)
         .service(users::deactivate_user)
+        // Before the `{id}` routes of the same collections.
+        .configure(imports::routes)
         .configure(units::routes)
         .configure(programs::routes)
         .configure(participants::routes)
