@@ -138,6 +138,7 @@ pub fn parse(bytes: &[u8], max_rows: usize) -> Result<CsvTable, CsvError> {
         .map(str::to_owned)
         .collect();
     let mut records = Vec::new();
+    let (mut line, mut counted_to) = (1u64, 0usize);
     for record in reader.records() {
         let record = record.map_err(|e| CsvError::Unreadable {
             line: e.position().map_or(0, csv::Position::line),
@@ -149,14 +150,23 @@ pub fn parse(bytes: &[u8], max_rows: usize) -> Result<CsvTable, CsvError> {
             return Err(CsvError::TooManyRows { limit: max_rows });
         }
         // The reader's position of a record after blank lines is that of the first blank line: step over them.
-        let start = record.position().map_or(0, |p| p.byte() as usize);
-        let blank = text.as_bytes()[start.min(text.len())..]
+        // Lines are counted from the previous record on, so the whole file is scanned once.
+        let start = record
+            .position()
+            .map_or(0, |p| p.byte() as usize)
+            .clamp(counted_to, text.len());
+        line += text.as_bytes()[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted_to = start;
+        let blank = text.as_bytes()[start..]
             .iter()
             .take_while(|b| matches!(b, b'\r' | b'\n'))
             .filter(|&&b| b == b'\n')
             .count() as u64;
         records.push(CsvRecord {
-            line: line_of(text.as_bytes(), start) + blank,
+            line: line + blank,
             values: record.iter().map(str::to_owned).collect(),
         });
     }

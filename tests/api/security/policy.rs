@@ -260,6 +260,15 @@ pub fn rules() -> Vec<Rule> {
             hidden_from_others(&[A], &[O, U, F, P])).enrollment("nominated"),
         rule("POST /api/v1/enrollments/{id}/withdraw", |w| format!("/api/v1/enrollments/{}/withdraw", w.enrollment),
             hidden_from_others(&[A], &[O, U, F, P])),
+        // --- bulk imports: officers by administrators (any unit) and unit operators (own unit only: rows of the
+        // world's unit are refused with 403); units by administrators
+        rule("POST /api/v1/participants/import", |_| "/api/v1/participants/import".into(), only(&[A])).body(|w, _| {
+            json!([{"nip": fresh_nip(), "full_name": "Imported officer", "sex": "male", "employee_type": "pns",
+                    "unit_id": w.unit}])
+        }),
+        rule("POST /api/v1/units/import", |_| "/api/v1/units/import".into(), only(&[A])).body(|w, _| {
+            json!([{"code": format!("I-{}", w.tag.to_uppercase()), "name": "Imported unit", "type": "lapas"}])
+        }),
     ]
 }
 
