@@ -34,7 +34,10 @@ async fn a_matching_if_none_match_gives_304_with_the_etag_and_no_store_and_no_bo
         assert_eq!(response.headers()["etag"], "\"1\"");
         assert_eq!(response.headers()["cache-control"], "no-store");
         assert!(response.headers().contains_key("x-request-id"));
-        assert!(response.bytes().await.unwrap().is_empty(), "a 304 has no body");
+        assert!(
+            response.bytes().await.unwrap().is_empty(),
+            "a 304 has no body"
+        );
     }
     for tag in ["\"2\"", "W/\"12\"", "1", "garbage"] {
         let response = get(&app, &path, &admin, Some(tag)).await;
@@ -71,7 +74,13 @@ async fn if_none_match_changes_nothing_where_there_is_no_etag_or_no_access() {
     let response = get(&app, "/api/v1/participants", &admin, Some("*")).await;
     assert_eq!(response.status(), 200);
     // A refusal stays a refusal, whatever the tag.
-    let response = get(&app, &format!("/api/v1/participants/{officer}"), &participant, Some("*")).await;
+    let response = get(
+        &app,
+        &format!("/api/v1/participants/{officer}"),
+        &participant,
+        Some("*"),
+    )
+    .await;
     assert_eq!(response.status(), 403);
     // Writes are not conditional GETs.
     let response = app

@@ -9,7 +9,10 @@ const ALLOWED: &str = "https://frontend.example";
 
 async fn preflight(app: &TestApp, origin: &str, method: &str, headers: &str) -> reqwest::Response {
     app.client
-        .request(reqwest::Method::OPTIONS, app.url("/api/v1/participants/import"))
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/api/v1/participants/import"),
+        )
         .header("origin", origin)
         .header("access-control-request-method", method)
         .header("access-control-request-headers", headers)
@@ -53,11 +56,23 @@ async fn a_preflight_from_an_allowed_origin_names_the_methods_and_headers_the_ap
     assert_eq!(response.headers()["access-control-allow-origin"], ALLOWED);
     let methods = header_list(&response, "access-control-allow-methods");
     for method in ["get", "post", "put", "patch", "delete"] {
-        assert!(methods.contains(&method.to_owned()), "{method} in {methods:?}");
+        assert!(
+            methods.contains(&method.to_owned()),
+            "{method} in {methods:?}"
+        );
     }
     let headers = header_list(&response, "access-control-allow-headers");
-    for header in ["authorization", "content-type", "if-match", "if-none-match", "idempotency-key"] {
-        assert!(headers.contains(&header.to_owned()), "{header} in {headers:?}");
+    for header in [
+        "authorization",
+        "content-type",
+        "if-match",
+        "if-none-match",
+        "idempotency-key",
+    ] {
+        assert!(
+            headers.contains(&header.to_owned()),
+            "{header} in {headers:?}"
+        );
     }
     assert!(response.headers().contains_key("access-control-max-age"));
 
@@ -83,7 +98,10 @@ async fn an_allowed_origin_may_read_etag_location_request_id_and_retry_after() {
     assert_eq!(response.headers()["access-control-allow-origin"], ALLOWED);
     let exposed = header_list(&response, "access-control-expose-headers");
     for header in ["etag", "location", "x-request-id", "retry-after"] {
-        assert!(exposed.contains(&header.to_owned()), "{header} in {exposed:?}");
+        assert!(
+            exposed.contains(&header.to_owned()),
+            "{header} in {exposed:?}"
+        );
     }
     let vary = header_list(&response, "vary");
     assert!(vary.contains(&"origin".to_owned()), "{vary:?}");
@@ -93,7 +111,11 @@ async fn an_allowed_origin_may_read_etag_location_request_id_and_retry_after() {
 async fn other_origins_get_no_cors_headers_but_same_origin_callers_still_work() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Admin).await;
-    for origin in ["https://evil.example", "http://frontend.example", "https://frontend.example.evil"] {
+    for origin in [
+        "https://evil.example",
+        "http://frontend.example",
+        "https://frontend.example.evil",
+    ] {
         let response = preflight(&app, origin, "POST", "authorization").await;
         assert_eq!(cors_headers(&response), Vec::<String>::new(), "{origin}");
         let response = app
@@ -104,7 +126,11 @@ async fn other_origins_get_no_cors_headers_but_same_origin_callers_still_work() 
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 200, "the server answers; the browser hides it");
+        assert_eq!(
+            response.status(),
+            200,
+            "the server answers; the browser hides it"
+        );
         assert_eq!(cors_headers(&response), Vec::<String>::new(), "{origin}");
     }
 }
