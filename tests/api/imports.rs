@@ -601,3 +601,34 @@ async fn units_are_imported_by_code_with_the_hierarchy_rules_of_a_single_create(
     assert_eq!(statuses(&done), ["error", "updated"]);
     assert_eq!(app.count("units"), 2);
 }
+
+/// Not a timed assertion: `cargo test --test api import_timings -- --ignored --nocapture` prints how long importing
+/// 500 and 10,000 new officers (and re-importing the 10,000 unchanged) takes, for the 20x bound.
+#[tokio::test]
+#[ignore]
+async fn import_timings() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let unit = app.seed_unit("LAPAS-BENCH");
+    let file = |from: u32, n: u32| {
+        let mut csv = String::from("nip;full_name;sex;employee_type;grade;unit_id;email\n");
+        for i in from..from + n {
+            csv.push_str(&format!(
+                "{};Officer {i};male;pns;III/a;{unit};officer{i}@example.go.id\n",
+                nip(i, 1)
+            ));
+        }
+        csv
+    };
+    let small = file(0, 500);
+    let large = file(500, 10_000);
+    for (name, csv) in [
+        ("500 new", &small),
+        ("10,000 new", &large),
+        ("10,000 unchanged", &large),
+    ] {
+        let started = std::time::Instant::now();
+        let result = ok(post_csv(&app, PARTICIPANTS, &admin, csv).await).await;
+        println!("{name}: {:?} {}", started.elapsed(), result["summary"]);
+    }
+}

@@ -278,10 +278,19 @@ pub struct ImportRejected {
     /// `import_rejected`.
     pub code: String,
     pub errors: Vec<FieldError>,
-    pub dry_run: bool,
-    pub mode: ImportModeParam,
-    pub summary: ImportSummary,
-    pub rows: Vec<ImportRowResult>,
+    /// The fields below come with `import_rejected` only (a refused CSV header is a plain problem document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub dry_run: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub mode: Option<ImportModeParam>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub summary: Option<ImportSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub rows: Option<Vec<ImportRowResult>>,
 }
 
 /// What the body is.
@@ -408,12 +417,15 @@ fn row_errors(error: ApiError) -> Vec<FieldError> {
     }
 }
 
+/// The answer that refuses a whole file (boxed: a response is large).
+type Refusal = Box<HttpResponse>;
+
 /// The rows of a body, or the answer that refuses the whole file.
 fn read_rows<T: DeserializeOwned + PartialSchema>(
     format: Format,
     bytes: &[u8],
     max_rows: usize,
-) -> Result<Vec<ImportRow<T>>, HttpResponse> {
+) -> Result<Vec<ImportRow<T>>, Refusal> {
     match format {
         Format::Json => json_rows(bytes, max_rows),
         Format::Csv => csv_rows(bytes, max_rows),
@@ -423,29 +435,29 @@ fn read_rows<T: DeserializeOwned + PartialSchema>(
 fn json_rows<T: DeserializeOwned + PartialSchema>(
     bytes: &[u8],
     max_rows: usize,
-) -> Result<Vec<ImportRow<T>>, HttpResponse> {
+) -> Result<Vec<ImportRow<T>>, Refusal> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = 1 + bytes[..e.valid_up_to()]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        return Err(
-            invalid_encoding(format!("The body is not valid UTF-8 (line {line})."))
-                .error_response(),
-        );
+        let refusal = invalid_encoding(format!("The body is not valid UTF-8 (line {line})."));
+        return Err(Box::new(refusal.error_response()));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::BadRequest {
-            code: "malformed_json",
-            detail: format!(
-                "The request body is not valid JSON (line {}, column {}).",
-                e.line(),
-                e.column()
-            ),
-            errors: Vec::new(),
-        }
-        .error_response()
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| -> Refusal {
+        Box::new(
+            ApiError::BadRequest {
+                code: "malformed_json",
+                detail: format!(
+                    "The request body is not valid JSON (line {}, column {}).",
+                    e.line(),
+                    e.column()
+                ),
+                errors: Vec::new(),
+            }
+            .error_response(),
+        )
     })?;
     let Value::Array(items) = value else {
         return Err(ApiError::field(
@@ -453,10 +465,11 @@ fn json_rows<T: DeserializeOwned + PartialSchema>(
             "invalid_type",
             "the body must be a JSON array of rows (or a text/csv file)",
         )
-        .error_response());
+        .error_response()
+        .into());
     };
     if items.len() > max_rows {
-        return Err(too_many_rows(max_rows));
+        return Err(Box::new(too_many_rows(max_rows)));
     }
     Ok(items
         .into_iter()
@@ -472,18 +485,20 @@ fn json_rows<T: DeserializeOwned + PartialSchema>(
 fn csv_rows<T: DeserializeOwned + PartialSchema>(
     bytes: &[u8],
     max_rows: usize,
-) -> Result<Vec<ImportRow<T>>, HttpResponse> {
-    let table = csv_import::parse(bytes, max_rows).map_err(|e| match e {
-        CsvError::TooManyRows { limit } => too_many_rows(limit),
-        CsvError::InvalidEncoding { .. } => {
-            invalid_encoding(format!("The CSV file cannot be read: {e}.")).error_response()
-        }
-        other => ApiError::BadRequest {
-            code: "malformed_csv",
-            detail: format!("The CSV file cannot be read: {other}."),
-            errors: Vec::new(),
-        }
-        .error_response(),
+) -> Result<Vec<ImportRow<T>>, Refusal> {
+    let table = csv_import::parse(bytes, max_rows).map_err(|e| -> Refusal {
+        Box::new(match e {
+            CsvError::TooManyRows { limit } => too_many_rows(limit),
+            CsvError::InvalidEncoding { .. } => {
+                invalid_encoding(format!("The CSV file cannot be read: {e}.")).error_response()
+            }
+            other => ApiError::BadRequest {
+                code: "malformed_csv",
+                detail: format!("The CSV file cannot be read: {other}."),
+                errors: Vec::new(),
+            }
+            .error_response(),
+        })
     })?;
     let (properties, required) = schema_properties::<T>();
     let mut errors = Vec::new();
@@ -512,7 +527,7 @@ fn csv_rows<T: DeserializeOwned + PartialSchema>(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors).error_response());
+        return Err(Box::new(ApiError::validation(errors).error_response()));
     }
     Ok(table
         .records
@@ -598,10 +613,10 @@ fn answer(outcome: ImportOutcome, options: ImportOptions) -> HttpResponse {
                 detail: format!("{error} of {total} rows are invalid; nothing was written."),
                 code: "import_rejected".to_owned(),
                 errors,
-                dry_run: options.dry_run,
-                mode,
-                summary,
-                rows,
+                dry_run: Some(options.dry_run),
+                mode: Some(mode),
+                summary: Some(summary),
+                rows: Some(rows),
             });
     }
     HttpResponse::Ok().json(ImportResult {
@@ -665,7 +680,7 @@ pub async fn import_participants(
     let rows =
         match read_rows::<ImportParticipantRow>(format, &bytes, state.settings.import_max_rows) {
             Ok(rows) => rows,
-            Err(refusal) => return Ok(refusal),
+            Err(refusal) => return Ok(*refusal),
         };
     let rows: Vec<ImportRow<ParticipantImport>> = rows
         .into_iter()
@@ -724,7 +739,7 @@ pub async fn import_units(
     let (format, bytes) = body.result?;
     let rows = match read_rows::<ImportUnitRow>(format, &bytes, state.settings.import_max_rows) {
         Ok(rows) => rows,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => return Ok(*refusal),
     };
     let rows: Vec<ImportRow<UnitImport>> = rows
         .into_iter()
