@@ -14,24 +14,20 @@ use crate::schema::{participants, units};
 /// Rows per multi-row `INSERT`: 12 parameters a row stays far below PostgreSQL's 65,535 per statement.
 const CHUNK: usize = 1000;
 
-/// The participants that hold these NIPs (erased ones hold none), locked `FOR UPDATE` when `lock` is set so that
-/// the comparison with the file stays true until the import commits.
+/// The participants that hold these NIPs (erased ones hold none). Not locked: an unchanged row is not written,
+/// and a written one is locked by the upsert itself (a concurrent change in between counts as made before the
+/// import, which then sets the file's values).
 pub fn participants_by_nip(
     conn: &mut PgConnection,
     nips: &[String],
-    lock: bool,
 ) -> QueryResult<Vec<ParticipantRow>> {
     if nips.is_empty() {
         return Ok(Vec::new());
     }
-    let query = participants::table
+    participants::table
         .filter(participants::nip.eq_any(nips))
-        .select(ParticipantRow::as_select());
-    if lock {
-        query.for_update().load(conn)
-    } else {
-        query.load(conn)
-    }
+        .select(ParticipantRow::as_select())
+        .load(conn)
 }
 
 /// Which of these unit ids exist.

@@ -216,11 +216,10 @@ fn participants_run(
     let mut unit_ids: Vec<Uuid> = parsed().map(|p| p.unit_id).collect();
     unit_ids.sort_unstable();
     unit_ids.dedup();
-    let existing: HashMap<String, ParticipantRow> =
-        repo::participants_by_nip(conn, &nips, !options.dry_run)?
-            .into_iter()
-            .filter_map(|row| row.nip.clone().map(|nip| (nip, row)))
-            .collect();
+    let existing: HashMap<String, ParticipantRow> = repo::participants_by_nip(conn, &nips)?
+        .into_iter()
+        .filter_map(|row| row.nip.clone().map(|nip| (nip, row)))
+        .collect();
     let units = repo::existing_units(conn, &unit_ids)?;
 
     let mut results = Vec::with_capacity(rows.len());

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, parse_value, schema_properties};
+use crate::api::extract::{ApiQuery, parse_value_with, schema_properties};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
 use crate::db;
@@ -471,13 +471,14 @@ fn json_rows<T: DeserializeOwned + PartialSchema>(
     if items.len() > max_rows {
         return Err(Box::new(too_many_rows(max_rows)));
     }
+    let schema = T::schema();
     Ok(items
         .into_iter()
         .enumerate()
         .map(|(row, item)| ImportRow {
             row,
             line: None,
-            input: parse_value::<T>(item).map_err(row_errors),
+            input: parse_value_with::<T>(&schema, item).map_err(row_errors),
         })
         .collect())
 }
@@ -501,6 +502,7 @@ fn csv_rows<T: DeserializeOwned + PartialSchema>(
         })
     })?;
     let (properties, required) = schema_properties::<T>();
+    let schema = T::schema();
     let mut errors = Vec::new();
     for (i, name) in table.header.iter().enumerate() {
         if !properties.contains(name) {
@@ -546,7 +548,7 @@ fn csv_rows<T: DeserializeOwned + PartialSchema>(
                         object.insert(name.clone(), Value::String(value));
                     }
                 }
-                parse_value::<T>(Value::Object(object)).map_err(row_errors)
+                parse_value_with::<T>(&schema, Value::Object(object)).map_err(row_errors)
             } else {
                 Err(vec![FieldError::new(
                     "",
