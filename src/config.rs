@@ -57,6 +57,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub cors_allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    /// The body limit of the bulk imports (`IMPORT_MAX_BODY_BYTES`, default 5 MiB) and their row limit
+    /// (`IMPORT_MAX_ROWS`, default 10,000); beyond either the answer is 413.
+    pub import_max_body_bytes: usize,
+    pub import_max_rows: usize,
     pub shutdown_timeout: Duration,
     /// How long a client may take to send the request head: slower clients get 408 (slowloris).
     pub client_request_timeout: Duration,
@@ -176,6 +180,8 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", 64 * 1024)?,
+            import_max_body_bytes: parse(&get, "IMPORT_MAX_BODY_BYTES", 5 * 1024 * 1024)?,
+            import_max_rows: parse(&get, "IMPORT_MAX_ROWS", 10_000)?,
             shutdown_timeout: Duration::from_secs(parse(&get, "SHUTDOWN_TIMEOUT_SECONDS", 15)?),
             client_request_timeout: Duration::from_millis(parse(
                 &get,
@@ -285,6 +291,11 @@ impl Settings {
         {
             return Err(ConfigError(
                 "WEBHOOK_TIMEOUT_MS must be between 100 and 30000".into(),
+            ));
+        }
+        if self.import_max_rows == 0 || self.import_max_rows > 100_000 {
+            return Err(ConfigError(
+                "IMPORT_MAX_ROWS must be between 1 and 100000".into(),
             ));
         }
         if self.workers == 0 {

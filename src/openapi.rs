@@ -33,7 +33,8 @@ token works only on the operations its scopes open: each operation lists the sco
 errors (422) list every offending field in `errors[]`.\n\n\
 **Lists** take `limit` (1-100, default 20) and `offset` and answer `{items, total, limit, offset}`.\n\n\
 **Concurrency.** Mutable resources carry a `version`; `GET` sends it as `ETag`, and `PATCH`/`DELETE` with \
-`If-Match` answer 412 when it is stale.",
+`If-Match` answer 412 when it is stale. A `GET` with `If-None-Match` naming the current `ETag` (weak comparison, \
+`*` matches) answers 304 without a body; every answer is `Cache-Control: no-store`.",
         version = "1.0.0",
         license(name = "MIT")
     ),

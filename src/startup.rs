@@ -193,6 +193,27 @@ fn cors(settings: &Settings) -> Cors {
     cors
 }
 
+/// actix-cors sends `Access-Control-Expose-Headers` on answers to any origin; an origin that is not allowed (or an
+/// empty allow-list) gets no CORS header at all.
+async fn cors_only_for_allowed_origins(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        let names: Vec<header::HeaderName> = headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
+        for name in names {
+            headers.remove(name);
+        }
+    }
+    Ok(response)
+}
+
 fn problem_for_query(err: actix_web::error::QueryPayloadError) -> ApiError {
     ApiError::BadRequest {
         code: "invalid_query",
@@ -271,6 +292,7 @@ fn build_app(
                 .add(("Referrer-Policy", "no-referrer")),
         )
         .wrap(cors)
+        .wrap(from_fn(cors_only_for_allowed_origins))
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(middleware::request_id))
         .wrap(crate::metrics::Track(metrics))

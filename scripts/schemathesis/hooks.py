@@ -40,7 +40,18 @@ CROSS_FIELD_RULES = {
     ("starts_to", "out_of_range"),  # list filter: the range of start days ends on or after it begins (400)
     ("parent_id", "not_allowed"),  # a kanwil is the top of the unit hierarchy
     ("parent_id", "required"),  # every other unit has a parent
+    ("nip", "duplicate_in_file"),  # bulk import: a NIP twice in one file
+    ("code", "duplicate_in_file"),  # bulk import: a unit code twice in one file
 }
+
+# A row error of a bulk import names its row: `[3].nip` is judged as `nip`.
+ROW_PREFIX = re.compile(r"^\[[0-9]+\]\.?")
+
+
+@schemathesis.serializer("text/csv")
+def csv_serializer(ctx, value):
+    """The CSV bodies of the bulk imports are strings in the schema: sent as they are."""
+    return value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")
 
 
 @schemathesis.check
@@ -59,12 +70,16 @@ def bimtek_positive_rejected_only_for_unschematic_rules(ctx, response, case):
     if_match = (case.headers or {}).get("If-Match")
     if response.status_code == 400 and if_match is not None and not IF_MATCH.fullmatch(str(if_match)):
         return None
+    # A CSV file's structure (header, quoting, encoding) is not a JSON Schema: its refusals are documented rules.
+    media = str(getattr(case, "media_type", "") or "")
+    if case.operation.path.endswith("/import") and media.startswith("text/csv"):
+        return None
     try:
         body = response.json()
     except Exception:  # noqa: BLE001 - any unparsable body is a failure here
         body = None
     errors = body.get("errors") if isinstance(body, dict) else None
-    pairs = {(e.get("field"), e.get("code")) for e in errors or [] if isinstance(e, dict)}
+    pairs = {(ROW_PREFIX.sub("", e.get("field") or ""), e.get("code")) for e in errors or [] if isinstance(e, dict)}
     unexplained = {(f, c) for f, c in pairs if c not in REFERENCE_CODES | ANY_FIELD_CODES and (f, c) not in CROSS_FIELD_RULES | STATE_RULES}
     if pairs and not unexplained:
         return None

@@ -86,7 +86,7 @@ impl<T: DeserializeOwned + PartialSchema> JsonBody<T> {
 
 /// Parses a JSON document into `T`, reporting all offending fields that can be found.
 pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
         code: "malformed_json",
         detail: if bytes.iter().all(u8::is_ascii_whitespace) {
             "The request body is empty; a JSON document is expected.".to_owned()
@@ -99,8 +99,21 @@ pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T
         },
         errors: Vec::new(),
     })?;
+    parse_value(value)
+}
+
+/// Parses one JSON value into `T` (a row of a bulk import, say), reporting all offending fields that can be found.
+pub fn parse_value<T: DeserializeOwned + PartialSchema>(value: Value) -> Result<T, ApiError> {
+    parse_value_with(&T::schema(), value)
+}
+
+/// [`parse_value`] with the schema of `T` built once by the caller (building it costs more than parsing a row).
+pub fn parse_value_with<T: DeserializeOwned>(
+    schema: &RefOr<Schema>,
+    mut value: Value,
+) -> Result<T, ApiError> {
     whole_numbers_as_integers(&mut value);
-    let mut errors = schema_errors(&T::schema(), &value);
+    let mut errors = schema_errors(schema, &value);
     if errors.iter().any(|e| e.field.is_empty()) {
         return Err(ApiError::validation(errors));
     }
@@ -172,6 +185,17 @@ fn contains_nul(value: &Value) -> bool {
         Value::Array(items) => items.iter().any(contains_nul),
         Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)),
         _ => false,
+    }
+}
+
+/// The property names of a request type's schema and which of them are required (for CSV headers).
+pub fn schema_properties<T: PartialSchema>() -> (Vec<String>, Vec<String>) {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => (
+            object.properties.keys().cloned().collect(),
+            object.required.clone(),
+        ),
+        _ => (Vec::new(), Vec::new()),
     }
 }
 

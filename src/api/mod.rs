@@ -1,12 +1,13 @@
 //! The HTTP layer: handlers, DTOs, extractors and the route table.
 
+pub mod conditional;
 pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod v1;
 pub mod verify_page;
 
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,6 +18,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(verify_page::verify_page)
         .service(
             scope::scope("/api/v1")
+                // Inside the default headers: a 304 gets `Cache-Control: no-store` like the 200 it stands for.
+                .wrap(from_fn(conditional::not_modified))
                 // Responses of the API carry personal data or tokens: no cache may keep them.
                 .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
                 .configure(v1::routes),

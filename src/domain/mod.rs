@@ -2,6 +2,7 @@
 
 pub mod certificate;
 pub mod csv;
+pub mod csv_import;
 pub mod enums;
 pub mod nip;
 pub mod page;

@@ -11,6 +11,7 @@ pub mod enrollments;
 pub mod events;
 pub mod exports;
 pub mod idempotency;
+pub mod imports;
 pub mod instruments;
 pub mod participants;
 pub mod programs;

@@ -29,7 +29,7 @@ pub struct ParticipantRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = participants)]
 pub struct NewParticipantRow {
     pub id: Uuid,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
+pub mod imports;
 pub mod instruments;
 pub mod participants;
 pub mod programs;

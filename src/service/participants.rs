@@ -217,49 +217,33 @@ fn check_unit_access(user: &AuthUser, unit_id: Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn create(
-    conn: &mut PgConnection,
-    user: &AuthUser,
-    input: NewParticipant,
-) -> Result<ParticipantRow, ApiError> {
-    require_writer(user)?;
-    check_unit_access(user, input.unit_id)?;
-    let mut errors = Vec::new();
+/// Checks a complete participant record with the rules of a create (NIP against sex and employee type, name,
+/// position, contacts, grade against employee type), pushing every offending field; the unit's existence is the
+/// caller's to check (one query for a whole import). Used by [`create`] and by the bulk import.
+pub fn check_new(input: NewParticipant, errors: &mut Vec<FieldError>) -> Option<NewParticipantRow> {
+    let before = errors.len();
     let nip = ok_or_push(
         Nip::parse("nip", &input.nip, input.sex, input.employee_type),
-        &mut errors,
+        errors,
     );
-    let full_name = ok_or_push(
-        text::required("full_name", &input.full_name, 200),
-        &mut errors,
-    );
-    let position = input
-        .position
-        .as_deref()
-        .and_then(|p| position(p, &mut errors));
+    let full_name = ok_or_push(text::required("full_name", &input.full_name, 200), errors);
+    let position = input.position.as_deref().and_then(|p| position(p, errors));
     let email = input
         .email
         .as_deref()
-        .and_then(|e| ok_or_push(parse_email("email", e), &mut errors));
+        .and_then(|e| ok_or_push(parse_email("email", e), errors));
     let phone = input
         .phone
         .as_deref()
-        .and_then(|p| ok_or_push(parse_phone("phone", p), &mut errors));
+        .and_then(|p| ok_or_push(parse_phone("phone", p), errors));
     errors.extend(grade_error(input.employee_type, input.grade));
-    if !repo::unit_exists(conn, input.unit_id)? {
-        errors.push(FieldError::new(
-            "unit_id",
-            "unknown_reference",
-            "no unit has this id",
-        ));
-    }
     let (Some(nip), Some(full_name)) = (nip, full_name) else {
-        return Err(ApiError::validation(errors));
+        return None;
     };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+    if errors.len() > before {
+        return None;
     }
-    let row = NewParticipantRow {
+    Some(NewParticipantRow {
         id: Uuid::new_v4(),
         nip: nip.into_inner(),
         name_search: text::search_form(&full_name),
@@ -272,8 +256,30 @@ pub fn create(
         unit_id: input.unit_id,
         email,
         phone,
-    };
-    Ok(repo::insert(conn, &row)?)
+    })
+}
+
+pub fn unknown_unit() -> FieldError {
+    FieldError::new("unit_id", "unknown_reference", "no unit has this id")
+}
+
+pub fn create(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    input: NewParticipant,
+) -> Result<ParticipantRow, ApiError> {
+    require_writer(user)?;
+    check_unit_access(user, input.unit_id)?;
+    let mut errors = Vec::new();
+    let unit_id = input.unit_id;
+    let row = check_new(input, &mut errors);
+    if !repo::unit_exists(conn, unit_id)? {
+        errors.push(unknown_unit());
+    }
+    match row {
+        Some(row) if errors.is_empty() => Ok(repo::insert(conn, &row)?),
+        _ => Err(ApiError::validation(errors)),
+    }
 }
 
 /// One participant as the caller may see it: 404 when absent, 403 when the caller may not see it at all. Showing

@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 use crate::domain::enums::{UnitClass, UnitType};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
+use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::repo::units::{self, NewUnitRow, UnitChanges, UnitFilter, UnitOrder, UnitRow};
 
@@ -45,6 +46,94 @@ pub struct UnitPatch {
     pub active_until: Option<Option<NaiveDate>>,
     /// `true` archives the unit (keeping an earlier archive time), `false` restores it.
     pub archived: Option<bool>,
+}
+
+/// A unit as sent, before the checks of [`check_new`].
+#[derive(Debug, Clone)]
+pub struct UnitInput {
+    pub code: String,
+    pub name: String,
+    pub unit_type: UnitType,
+    pub class: Option<UnitClass>,
+    pub parent_id: Option<Uuid>,
+    pub external_code: Option<String>,
+    pub active_from: Option<NaiveDate>,
+    pub active_until: Option<NaiveDate>,
+}
+
+/// Trims and upper-cases a unit code, then checks it against the pattern.
+pub fn parse_code(field: &str, input: &str) -> Result<String, FieldError> {
+    let value = input.trim().to_ascii_uppercase();
+    let len = value.chars().count();
+    if len == 0 {
+        return Err(FieldError::new(field, "too_short", "must not be empty"));
+    }
+    if len > 32 {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            "must be at most 32 characters",
+        ));
+    }
+    let mut chars = value.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let rest_ok = chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "._-".contains(c));
+    if !(first_ok && rest_ok) {
+        return Err(FieldError::new(
+            field,
+            "invalid_format",
+            "may contain only letters, digits, `.`, `_` and `-`, and must start with a letter or digit",
+        ));
+    }
+    Ok(value)
+}
+
+/// Trims a short text that may not be empty.
+pub fn parse_bounded(field: &str, input: &str, max: usize) -> Result<String, FieldError> {
+    let value = input.trim();
+    match value.chars().count() {
+        0 => Err(FieldError::new(field, "too_short", "must not be empty")),
+        n if n > max => Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        )),
+        _ => Ok(value.to_owned()),
+    }
+}
+
+/// The checks of a new unit that need no database (code, name, external code, parent presence, active period),
+/// every offending field at once. Used by the create operation and by the bulk import.
+pub fn check_new(input: UnitInput) -> Result<NewUnit, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let code = parse_code("code", &input.code)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let name = text::required("name", &input.name, 200)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let external_code = input.external_code.and_then(|c| {
+        parse_bounded("external_code", &c, 64)
+            .map_err(|e| errors.push(e))
+            .ok()
+    });
+    errors.extend(parent_presence_error(input.unit_type, input.parent_id));
+    errors.extend(period_error(input.active_from, input.active_until));
+    match (code, name) {
+        (Some(code), Some(name)) if errors.is_empty() => Ok(NewUnit {
+            code,
+            name,
+            unit_type: input.unit_type,
+            class: input.class,
+            parent_id: input.parent_id,
+            external_code,
+            active_from: input.active_from,
+            active_until: input.active_until,
+        }),
+        _ => Err(errors),
+    }
 }
 
 /// Units are not personal data: every signed-in role reads them.

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
+pub mod imports;
 pub mod instruments;
 pub mod me;
 pub mod participants;
@@ -40,6 +41,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::get_user)
         .service(users::update_user)
         .service(users::deactivate_user)
+        // Before the `{id}` routes of the same collections.
+        .configure(imports::routes)
         .configure(units::routes)
         .configure(programs::routes)
         .configure(participants::routes)

@@ -19,7 +19,7 @@ use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
 use crate::repo::units::{UnitFilter, UnitOrder, UnitRow};
 use crate::service;
-use crate::service::units::{NewUnit, UnitPatch};
+use crate::service::units::{NewUnit, UnitInput, UnitPatch, parse_bounded, parse_code};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -101,49 +101,6 @@ impl TryFrom<UnitRow> for UnitResponse {
     }
 }
 
-/// Trims and upper-cases a unit code, then checks it against the pattern.
-fn parse_code(field: &str, input: &str) -> Result<String, FieldError> {
-    let value = input.trim().to_ascii_uppercase();
-    let len = value.chars().count();
-    if len == 0 {
-        return Err(FieldError::new(field, "too_short", "must not be empty"));
-    }
-    if len > 32 {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            "must be at most 32 characters",
-        ));
-    }
-    let mut chars = value.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    let rest_ok = chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "._-".contains(c));
-    if !(first_ok && rest_ok) {
-        return Err(FieldError::new(
-            field,
-            "invalid_format",
-            "may contain only letters, digits, `.`, `_` and `-`, and must start with a letter or digit",
-        ));
-    }
-    Ok(value)
-}
-
-/// Trims a short text that may not be empty.
-fn parse_bounded(field: &str, input: &str, max: usize) -> Result<String, FieldError> {
-    let value = input.trim();
-    match value.chars().count() {
-        0 => Err(FieldError::new(field, "too_short", "must not be empty")),
-        n if n > max => Err(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max} characters"),
-        )),
-        _ => Ok(value.to_owned()),
-    }
-}
-
 /// Records the error of a field check and keeps its value when there is none.
 fn keep<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
@@ -187,33 +144,17 @@ pub struct CreateUnitRequest {
 
 impl CreateUnitRequest {
     fn parse(self) -> Result<NewUnit, ApiError> {
-        let mut errors = Vec::new();
-        let code = keep(parse_code("code", &self.code), &mut errors);
-        let name = keep(text::required("name", &self.name, 200), &mut errors);
-        let external_code = self
-            .external_code
-            .and_then(|c| keep(parse_bounded("external_code", &c, 64), &mut errors));
-        errors.extend(service::units::parent_presence_error(
-            self.unit_type,
-            self.parent_id,
-        ));
-        errors.extend(service::units::period_error(
-            self.active_from,
-            self.active_until,
-        ));
-        match (code, name) {
-            (Some(code), Some(name)) if errors.is_empty() => Ok(NewUnit {
-                code,
-                name,
-                unit_type: self.unit_type,
-                class: self.class,
-                parent_id: self.parent_id,
-                external_code,
-                active_from: self.active_from,
-                active_until: self.active_until,
-            }),
-            _ => Err(ApiError::validation(errors)),
-        }
+        service::units::check_new(UnitInput {
+            code: self.code,
+            name: self.name,
+            unit_type: self.unit_type,
+            class: self.class,
+            parent_id: self.parent_id,
+            external_code: self.external_code,
+            active_from: self.active_from,
+            active_until: self.active_until,
+        })
+        .map_err(ApiError::validation)
     }
 }
 

@@ -24,6 +24,10 @@ async fn a_body_over_64_kib_is_refused_with_413_by_every_write_operation_and_cha
             continue;
         };
         let key = op.key();
+        // The bulk imports have a limit of their own (5 MiB), tested in imports.rs.
+        if op.path.ends_with("/import") {
+            continue;
+        }
         let rule = main_rule(&key).unwrap();
         let mut conn = app.db();
         let world = seed_world(&mut conn, rule.spec);

@@ -370,6 +370,15 @@ pub fn rules() -> Vec<Rule> {
             only(&[A])),
         rule("POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             |w| format!("/api/v1/webhooks/{}/deliveries/{}/redeliver", w.webhook, w.delivery), only(&[A])),
+        // --- bulk imports: officers by administrators (any unit) and unit operators (own unit only: rows of the
+        // world's unit are refused with 403); units by administrators
+        rule("POST /api/v1/participants/import", |_| "/api/v1/participants/import".into(), only(&[A])).body(|w, _| {
+            json!([{"nip": fresh_nip(), "full_name": "Imported officer", "sex": "male", "employee_type": "pns",
+                    "unit_id": w.unit}])
+        }),
+        rule("POST /api/v1/units/import", |_| "/api/v1/units/import".into(), only(&[A])).body(|w, _| {
+            json!([{"code": format!("I-{}", w.tag.to_uppercase()), "name": "Imported unit", "type": "lapas"}])
+        }),
     ]
 }
 

@@ -1,0 +1,761 @@
+//! `POST /api/v1/participants/import` and `POST /api/v1/units/import`: bulk upserts from a JSON array or a CSV
+//! file, with a dry run, `all_or_nothing` or `best_effort`, and a result per row. The rules live in
+//! `service::imports`; this module reads the body (its own size limit, larger than the default), turns CSV
+//! records and JSON items into rows, and shapes the answer.
+
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, post, web};
+use chrono::NaiveDate;
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::api::extract::{ApiQuery, parse_value_with, schema_properties};
+use crate::api::v1::double_option;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::domain::csv_import::{self, CsvError};
+use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex, UnitClass, UnitType};
+use crate::domain::role::Role;
+use crate::error::{ApiError, FieldError, PROBLEM_JSON};
+use crate::openapi as responses;
+use crate::service;
+use crate::service::imports::{
+    ImportMode, ImportOptions, ImportOutcome, ImportRow, ParticipantImport, RowStatus, UnitImport,
+};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(import_participants).service(import_units);
+}
+
+/// How an import treats bad rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportModeParam {
+    /// Any bad row: 422 listing every row error, and nothing is written.
+    #[default]
+    AllOrNothing,
+    /// The good rows are written (in one transaction), the bad ones reported.
+    BestEffort,
+}
+
+/// The query of an import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check and classify every row, write nothing (default false).
+    #[param(default = false)]
+    pub dry_run: Option<bool>,
+    /// `all_or_nothing` (default) or `best_effort`.
+    #[param(inline)]
+    pub mode: Option<ImportModeParam>,
+}
+
+impl ImportQuery {
+    fn options(&self) -> ImportOptions {
+        ImportOptions {
+            dry_run: self.dry_run.unwrap_or(false),
+            mode: match self.mode.unwrap_or_default() {
+                ImportModeParam::AllOrNothing => ImportMode::AllOrNothing,
+                ImportModeParam::BestEffort => ImportMode::BestEffort,
+            },
+        }
+    }
+}
+
+/// One officer of an import: the fields of `POST /api/v1/participants`, matched by `nip`. A field left out (a
+/// column missing from the CSV header) keeps the stored value of an existing officer; `null` (an empty CSV cell)
+/// clears it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "nip": "198703142010121001",
+    "full_name": "Budi Santoso",
+    "sex": "male",
+    "employee_type": "pns",
+    "grade": "III/b",
+    "position": "Pembimbing Kemasyarakatan",
+    "position_kind": "functional",
+    "unit_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "email": "budi.santoso@example.go.id",
+    "phone": "+62 812-3456-7890"
+}))]
+pub struct ImportParticipantRow {
+    /// The key: 18 digits, checked against `sex` and `employee_type` as in a create.
+    #[schema(min_length = 18, max_length = 18, pattern = "^[0-9]{18}$")]
+    pub nip: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub full_name: String,
+    pub sex: Sex,
+    pub employee_type: EmployeeType,
+    /// The officer's unit; a unit operator may only name their own.
+    pub unit_id: Uuid,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Grade>, nullable)]
+    pub grade: Option<Option<Grade>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200)]
+    pub position: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<PositionKind>, nullable)]
+    pub position_kind: Option<Option<PositionKind>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, min_length = 7, max_length = 32, pattern = r"^\+?[0-9]([ -]*[0-9]){6,19}$")]
+    pub phone: Option<Option<String>>,
+}
+
+impl From<ImportParticipantRow> for ParticipantImport {
+    fn from(r: ImportParticipantRow) -> Self {
+        Self {
+            nip: r.nip,
+            full_name: r.full_name,
+            sex: r.sex,
+            employee_type: r.employee_type,
+            unit_id: r.unit_id,
+            grade: r.grade,
+            position: r.position,
+            position_kind: r.position_kind,
+            email: r.email,
+            phone: r.phone,
+        }
+    }
+}
+
+/// One unit of an import: the fields of `POST /api/v1/units`, matched by `code`. A field left out keeps the
+/// stored value of an existing unit; `null` (an empty CSV cell) clears it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "LAPAS-KASONGAN",
+    "name": "Lapas Narkotika Kelas IIA Kasongan",
+    "type": "lapas",
+    "class": "IIA",
+    "parent_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "external_code": "WPLK.17"
+}))]
+pub struct ImportUnitRow {
+    /// The key: 1-32 letters, digits, `.`, `_`, `-`; compared in upper case.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+    )]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub unit_type: UnitType,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<UnitClass>, nullable)]
+    pub class: Option<Option<UnitClass>>,
+    /// Required for a `pos_bapas`, not allowed for a `kanwil`, as in a create.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub parent_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 64)]
+    pub external_code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub active_from: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub active_until: Option<Option<NaiveDate>>,
+}
+
+impl From<ImportUnitRow> for UnitImport {
+    fn from(r: ImportUnitRow) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            unit_type: r.unit_type,
+            class: r.class,
+            parent_id: r.parent_id,
+            external_code: r.external_code,
+            active_from: r.active_from,
+            active_until: r.active_until,
+        }
+    }
+}
+
+/// What happened to a row.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatusDto {
+    Created,
+    Updated,
+    Unchanged,
+    Error,
+}
+
+/// The result of one row.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"row": 0, "line": 2, "status": "created", "id": "5b0e7a52-8f1e-4d8e-9a57-1f5b3c2d9e01"}))]
+pub struct ImportRowResult {
+    /// The position of the row in the file, from 0 (the CSV header is not counted); errors of the whole request
+    /// name it as `[row].field`.
+    pub row: usize,
+    /// CSV only: the line of the file the row starts on (the header is line 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    pub status: RowStatusDto,
+    /// The record written, updated or left unchanged; absent for an error and for a row a dry run would create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// Every offending field of an `error` row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    pub errors: Vec<FieldError>,
+}
+
+/// The number of rows per status.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"created": 120, "updated": 3, "unchanged": 877, "error": 0}))]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub error: usize,
+}
+
+/// The result of an import.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "dry_run": false,
+    "mode": "best_effort",
+    "summary": {"created": 1, "updated": 0, "unchanged": 1, "error": 1},
+    "rows": [
+        {"row": 0, "line": 2, "status": "created", "id": "5b0e7a52-8f1e-4d8e-9a57-1f5b3c2d9e01"},
+        {"row": 1, "line": 3, "status": "unchanged", "id": "9a0e7a52-8f1e-4d8e-9a57-1f5b3c2d9e02"},
+        {"row": 2, "line": 4, "status": "error", "errors": [
+            {"field": "nip", "code": "sex_mismatch", "message": "digit 15 (1 male, 2 female) does not agree with sex"}
+        ]}
+    ]
+}))]
+pub struct ImportResult {
+    /// True when nothing was written.
+    pub dry_run: bool,
+    pub mode: ImportModeParam,
+    pub summary: ImportSummary,
+    /// One result per row, in file order.
+    pub rows: Vec<ImportRowResult>,
+}
+
+/// 422 of an `all_or_nothing` import with bad rows: a problem document listing every row error as `[row].field`,
+/// plus the per-row results (what each good row would have become). Nothing was written.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:bimtek-api:problem:import_rejected",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "1 of 2 rows are invalid; nothing was written.",
+    "code": "import_rejected",
+    "errors": [{"field": "[1].email", "code": "invalid_format", "message": "must be an email address such as nama@kemenkumham.go.id"}],
+    "dry_run": false,
+    "mode": "all_or_nothing",
+    "summary": {"created": 1, "updated": 0, "unchanged": 0, "error": 1},
+    "rows": [
+        {"row": 0, "status": "created"},
+        {"row": 1, "status": "error", "errors": [{"field": "email", "code": "invalid_format", "message": "must be an email address such as nama@kemenkumham.go.id"}]}
+    ]
+}))]
+pub struct ImportRejected {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// `import_rejected`.
+    pub code: String,
+    pub errors: Vec<FieldError>,
+    /// The fields below come with `import_rejected` only (a refused CSV header is a plain problem document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub dry_run: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub mode: Option<ImportModeParam>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub summary: Option<ImportSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub rows: Option<Vec<ImportRowResult>>,
+}
+
+/// What the body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+/// The body of an import: read up to the import limit (`IMPORT_MAX_BODY_BYTES`), parsed by the handler after
+/// authorization.
+pub struct ImportBody {
+    result: Result<(Format, web::Bytes), ApiError>,
+}
+
+const EXPECTED: &str = "application/json (an array of rows) or text/csv";
+
+fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
+    let unsupported = || ApiError::UnsupportedMediaType { expected: EXPECTED };
+    let value = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unsupported)?
+        .to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    let format = match essence {
+        "application/json" => Format::Json,
+        "text/csv" => Format::Csv,
+        _ => return Err(unsupported()),
+    };
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim() == "charset")
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned());
+    if charset.is_some_and(|c| c != "utf-8" && c != "utf8" && c != "us-ascii") {
+        return Err(invalid_encoding(
+            "The body must be UTF-8 (charset=utf-8); save the file as CSV UTF-8.".to_owned(),
+        ));
+    }
+    Ok(format)
+}
+
+fn invalid_encoding(detail: String) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_encoding",
+        detail,
+        errors: Vec::new(),
+    }
+}
+
+impl FromRequest for ImportBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let format = format_of(req);
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(5 * 1024 * 1024, |s| s.settings.import_max_body_bytes);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let result = async {
+                let format = format?;
+                if declared.is_some_and(|n| n > limit) {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                let mut body = web::BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|_| ApiError::BadRequest {
+                        code: "unreadable_body",
+                        detail: "The request body could not be read.".to_owned(),
+                        errors: Vec::new(),
+                    })?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(ApiError::PayloadTooLarge { limit });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok((format, body.freeze()))
+            }
+            .await;
+            Ok(ImportBody { result })
+        })
+    }
+}
+
+/// A problem document with a code of its own (the 413 of too many rows).
+fn problem(status: StatusCode, code: &str, detail: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .json(crate::error::Problem {
+            type_: format!("urn:bimtek-api:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: code.to_owned(),
+            errors: Vec::new(),
+        })
+}
+
+fn too_many_rows(limit: usize) -> HttpResponse {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_many_rows",
+        format!("The file has more than {limit} rows; split it into several imports."),
+    )
+}
+
+fn row_errors(error: ApiError) -> Vec<FieldError> {
+    match error {
+        ApiError::Validation(errors) => errors,
+        other => vec![FieldError::new(
+            "",
+            other.code().to_owned(),
+            "the row cannot be read",
+        )],
+    }
+}
+
+/// The answer that refuses a whole file (boxed: a response is large).
+type Refusal = Box<HttpResponse>;
+
+/// The rows of a body, or the answer that refuses the whole file.
+fn read_rows<T: DeserializeOwned + PartialSchema>(
+    format: Format,
+    bytes: &[u8],
+    max_rows: usize,
+) -> Result<Vec<ImportRow<T>>, Refusal> {
+    match format {
+        Format::Json => json_rows(bytes, max_rows),
+        Format::Csv => csv_rows(bytes, max_rows),
+    }
+}
+
+fn json_rows<T: DeserializeOwned + PartialSchema>(
+    bytes: &[u8],
+    max_rows: usize,
+) -> Result<Vec<ImportRow<T>>, Refusal> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let refusal = invalid_encoding(format!("The body is not valid UTF-8 (line {line})."));
+        return Err(Box::new(refusal.error_response()));
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| -> Refusal {
+        Box::new(
+            ApiError::BadRequest {
+                code: "malformed_json",
+                detail: format!(
+                    "The request body is not valid JSON (line {}, column {}).",
+                    e.line(),
+                    e.column()
+                ),
+                errors: Vec::new(),
+            }
+            .error_response(),
+        )
+    })?;
+    let Value::Array(items) = value else {
+        return Err(ApiError::field(
+            "",
+            "invalid_type",
+            "the body must be a JSON array of rows (or a text/csv file)",
+        )
+        .error_response()
+        .into());
+    };
+    if items.len() > max_rows {
+        return Err(Box::new(too_many_rows(max_rows)));
+    }
+    let schema = T::schema();
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(row, item)| ImportRow {
+            row,
+            line: None,
+            input: parse_value_with::<T>(&schema, item).map_err(row_errors),
+        })
+        .collect())
+}
+
+fn csv_rows<T: DeserializeOwned + PartialSchema>(
+    bytes: &[u8],
+    max_rows: usize,
+) -> Result<Vec<ImportRow<T>>, Refusal> {
+    let table = csv_import::parse(bytes, max_rows).map_err(|e| -> Refusal {
+        Box::new(match e {
+            CsvError::TooManyRows { limit } => too_many_rows(limit),
+            CsvError::InvalidEncoding { .. } => {
+                invalid_encoding(format!("The CSV file cannot be read: {e}.")).error_response()
+            }
+            other => ApiError::BadRequest {
+                code: "malformed_csv",
+                detail: format!("The CSV file cannot be read: {other}."),
+                errors: Vec::new(),
+            }
+            .error_response(),
+        })
+    })?;
+    let (properties, required) = schema_properties::<T>();
+    let schema = T::schema();
+    let mut errors = Vec::new();
+    for (i, name) in table.header.iter().enumerate() {
+        if !properties.contains(name) {
+            errors.push(FieldError::new(
+                name.clone(),
+                "unknown_column",
+                "the header names a column that is not a field of this import",
+            ));
+        } else if table.header[..i].contains(name) {
+            errors.push(FieldError::new(
+                name.clone(),
+                "duplicate_column",
+                "the header names this column twice",
+            ));
+        }
+    }
+    for name in &required {
+        if !table.header.contains(name) {
+            errors.push(FieldError::new(
+                name.clone(),
+                "missing_column",
+                "the header must name this required column",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Box::new(ApiError::validation(errors).error_response()));
+    }
+    Ok(table
+        .records
+        .into_iter()
+        .enumerate()
+        .map(|(row, record)| {
+            let input = if record.values.len() == table.header.len() {
+                let mut object = Map::new();
+                for (name, value) in table.header.iter().zip(record.values) {
+                    if value.is_empty() {
+                        // An empty required cell is a missing field; an empty optional one clears the field.
+                        if !required.contains(name) {
+                            object.insert(name.clone(), Value::Null);
+                        }
+                    } else {
+                        object.insert(name.clone(), Value::String(value));
+                    }
+                }
+                parse_value_with::<T>(&schema, Value::Object(object)).map_err(row_errors)
+            } else {
+                Err(vec![FieldError::new(
+                    "",
+                    "invalid_field_count",
+                    format!(
+                        "the row has {} values and the header names {} columns",
+                        record.values.len(),
+                        table.header.len()
+                    ),
+                )])
+            };
+            ImportRow {
+                row,
+                line: Some(record.line),
+                input,
+            }
+        })
+        .collect())
+}
+
+fn mode_param(mode: ImportMode) -> ImportModeParam {
+    match mode {
+        ImportMode::AllOrNothing => ImportModeParam::AllOrNothing,
+        ImportMode::BestEffort => ImportModeParam::BestEffort,
+    }
+}
+
+/// The 200 result, or the 422 problem of a rejected `all_or_nothing` import.
+fn answer(outcome: ImportOutcome, options: ImportOptions) -> HttpResponse {
+    let [created, updated, unchanged, error] = outcome.counts();
+    let summary = ImportSummary {
+        created,
+        updated,
+        unchanged,
+        error,
+    };
+    let errors = outcome.field_errors();
+    let total = outcome.rows.len();
+    let rows = outcome
+        .rows
+        .into_iter()
+        .map(|r| ImportRowResult {
+            row: r.row,
+            line: r.line,
+            status: match r.status {
+                RowStatus::Created => RowStatusDto::Created,
+                RowStatus::Updated => RowStatusDto::Updated,
+                RowStatus::Unchanged => RowStatusDto::Unchanged,
+                RowStatus::Error => RowStatusDto::Error,
+            },
+            id: r.id,
+            errors: r.errors,
+        })
+        .collect();
+    let mode = mode_param(options.mode);
+    if outcome.rejected {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+            .json(ImportRejected {
+                type_: "urn:bimtek-api:problem:import_rejected".to_owned(),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: format!("{error} of {total} rows are invalid; nothing was written."),
+                code: "import_rejected".to_owned(),
+                errors,
+                dry_run: Some(options.dry_run),
+                mode: Some(mode),
+                summary: Some(summary),
+                rows: Some(rows),
+            });
+    }
+    HttpResponse::Ok().json(ImportResult {
+        dry_run: options.dry_run,
+        mode,
+        summary,
+        rows,
+    })
+}
+
+/// Import officers
+///
+/// Creates or updates officers from a JSON array of rows (the fields of `POST /api/v1/participants`) or a
+/// `text/csv` file (UTF-8, a byte-order mark is tolerated; a header row naming the fields; `;` or `,` as
+/// delimiter, whichever the header uses). Rows are matched by NIP and checked with the rules of a single create;
+/// each gets `created`, `updated`, `unchanged` (not written, version kept) or `error` with every offending field.
+/// A field left out (a column missing from the header) keeps the stored value; `null` or an empty cell clears it.
+/// Importing the same file twice changes nothing the second time.
+///
+/// `dry_run=true` writes nothing. `mode=all_or_nothing` (default): any bad row gives 422 `import_rejected`
+/// listing every row error as `[row].field`, and nothing is written; `mode=best_effort`: the good rows are
+/// written in one transaction and the bad ones reported (200). At most 10,000 rows (413 `too_many_rows`) and
+/// 5 MiB (413 `payload_too_large`). A file that is not UTF-8 is 400 `invalid_encoding`; a broken CSV quote is
+/// 400 `malformed_csv` naming the line; an unknown or missing CSV column is 422.
+///
+/// Administrators import into any unit. A unit operator imports only officers of their own unit: a row naming
+/// another unit, or whose NIP belongs to an officer of another unit, is 403 `forbidden_field` (listing the rows)
+/// in `all_or_nothing` and a row error in `best_effort`. An erased officer has no NIP any more: a row with that
+/// NIP creates a new record. The import never archives or restores an officer.
+#[utoipa::path(
+    tag = "participants",
+    params(ImportQuery),
+    request_body(description = "The rows: a JSON array, or a CSV file with a header row.", content(
+        (Vec<ImportParticipantRow> = "application/json"),
+        (String = "text/csv", example = json!("nip;full_name;sex;employee_type;grade;unit_id;email\n198703142010121001;Budi Santoso;male;pns;III/b;0f8fad5b-d9cb-469f-a165-70867728950e;budi.santoso@example.go.id\n"))
+    )),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Every row was processed (in `best_effort`, some may be errors).", body = ImportResult),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, description = "`all_or_nothing` with bad rows (`import_rejected`, nothing written), or a CSV header naming unknown or missing columns (`validation_failed`).", body = ImportRejected, content_type = "application/problem+json"),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/participants/import")]
+pub async fn import_participants(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ImportQuery>,
+    body: ImportBody,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin, Role::UnitOperator])?;
+    let options = query.0.options();
+    let (format, bytes) = body.result?;
+    let rows =
+        match read_rows::<ImportParticipantRow>(format, &bytes, state.settings.import_max_rows) {
+            Ok(rows) => rows,
+            Err(refusal) => return Ok(*refusal),
+        };
+    let rows: Vec<ImportRow<ParticipantImport>> = rows
+        .into_iter()
+        .map(|r| ImportRow {
+            row: r.row,
+            line: r.line,
+            input: r.input.map(ParticipantImport::from),
+        })
+        .collect();
+    let actor = user.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        service::imports::import_participants(conn, &actor, rows, options)
+    })
+    .await?;
+    tracing::info!(actor.id = %user.id, import.rows = outcome.rows.len(), import.dry_run = options.dry_run, "participants import");
+    Ok(answer(outcome, options))
+}
+
+/// Import units
+///
+/// Creates or updates units from a JSON array of rows (the fields of `POST /api/v1/units`) or a `text/csv` file
+/// (as for officers), matched by `code` and checked with the rules of a single create or change, hierarchy
+/// included (each row sees the rows before it). Results, `dry_run`, `mode`, limits and errors are those of
+/// `POST /api/v1/participants/import`. A field left out keeps the stored value; `null` or an empty cell clears
+/// it; the import never archives or restores a unit. Administrators only.
+#[utoipa::path(
+    tag = "units",
+    params(ImportQuery),
+    request_body(description = "The rows: a JSON array, or a CSV file with a header row.", content(
+        (Vec<ImportUnitRow> = "application/json"),
+        (String = "text/csv", example = json!("code;name;type;class\nLAPAS-KASONGAN;Lapas Narkotika Kelas IIA Kasongan;lapas;IIA\n"))
+    )),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Every row was processed (in `best_effort`, some may be errors).", body = ImportResult),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthorized),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, description = "`all_or_nothing` with bad rows (`import_rejected`, nothing written), or a CSV header naming unknown or missing columns (`validation_failed`).", body = ImportRejected, content_type = "application/problem+json"),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[post("/units/import")]
+pub async fn import_units(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ImportQuery>,
+    body: ImportBody,
+) -> Result<HttpResponse, ApiError> {
+    service::units::authorize_write(&user)?;
+    let options = query.0.options();
+    let (format, bytes) = body.result?;
+    let rows = match read_rows::<ImportUnitRow>(format, &bytes, state.settings.import_max_rows) {
+        Ok(rows) => rows,
+        Err(refusal) => return Ok(*refusal),
+    };
+    let rows: Vec<ImportRow<UnitImport>> = rows
+        .into_iter()
+        .map(|r| ImportRow {
+            row: r.row,
+            line: r.line,
+            input: r.input.map(UnitImport::from),
+        })
+        .collect();
+    let actor = user.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        service::imports::import_units(conn, &actor, rows, options)
+    })
+    .await?;
+    tracing::info!(actor.id = %user.id, import.rows = outcome.rows.len(), import.dry_run = options.dry_run, "units import");
+    Ok(answer(outcome, options))
+}

@@ -1,0 +1,543 @@
+//! Bulk imports of officers (upsert by NIP) and units (upsert by code), as JSON or CSV, with a dry run and two
+//! modes: `all_or_nothing` writes nothing when any row is bad, `best_effort` writes the good rows.
+//!
+//! Rows are checked with the same functions as a single create (`participants::check_new`,
+//! `units::check_new`), so a file cannot carry what the API would refuse one by one. Officers are matched in one
+//! query and written in multi-row upserts; an unchanged row is not written (its version stays). Units are few
+//! (tens): they go row by row through the single-unit create and update, whose hierarchy checks read the
+//! database, each row in a savepoint of one transaction.
+//!
+//! Decisions where the issue is silent: a field left out of a row (a column missing from the CSV header) keeps
+//! its stored value on an update and is empty on a create; an empty CSV cell or a JSON `null` clears it. An erased
+//! officer holds no NIP any more, so a row with that NIP creates a new record (the old one stays anonymous). An
+//! archived officer or unit is updated like any other and stays archived: the import never archives or restores.
+//!
+//! Nothing here logs a row's values: only counts.
+
+use std::collections::HashMap;
+
+use diesel::Connection;
+use diesel::pg::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex, UnitClass, UnitType};
+use crate::domain::role::Role;
+use crate::error::{ApiError, FieldError};
+use crate::repo::imports as repo;
+use crate::repo::participants::{NewParticipantRow, ParticipantRow};
+use crate::repo::units::UnitRow;
+use crate::service::participants::{self, NewParticipant};
+use crate::service::units::{self, UnitInput, UnitPatch};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportMode {
+    #[default]
+    AllOrNothing,
+    BestEffort,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub mode: ImportMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStatus {
+    Created,
+    Updated,
+    Unchanged,
+    Error,
+}
+
+/// One row of a file as read: its position (0-based), the CSV line it starts on, and its fields or the errors
+/// that reading it found.
+#[derive(Debug)]
+pub struct ImportRow<T> {
+    pub row: usize,
+    pub line: Option<u64>,
+    pub input: Result<T, Vec<FieldError>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RowResult {
+    pub row: usize,
+    pub line: Option<u64>,
+    pub status: RowStatus,
+    pub id: Option<Uuid>,
+    pub errors: Vec<FieldError>,
+}
+
+impl RowResult {
+    fn new(row: usize, line: Option<u64>, status: RowStatus, id: Option<Uuid>) -> Self {
+        Self {
+            row,
+            line,
+            status,
+            id,
+            errors: Vec::new(),
+        }
+    }
+
+    fn error(row: usize, line: Option<u64>, errors: Vec<FieldError>) -> Self {
+        Self {
+            row,
+            line,
+            status: RowStatus::Error,
+            id: None,
+            errors,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    pub rows: Vec<RowResult>,
+    /// `all_or_nothing` with a bad row: nothing was written (422).
+    pub rejected: bool,
+}
+
+impl ImportOutcome {
+    /// Created, updated, unchanged and error counts.
+    pub fn counts(&self) -> [usize; 4] {
+        let mut counts = [0; 4];
+        for row in &self.rows {
+            counts[row.status as usize] += 1;
+        }
+        counts
+    }
+
+    /// Every row error with its row in the field name (`[3].nip`), as one validation problem lists them.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.errors.iter().map(move |e| prefixed(r.row, e.clone())))
+            .collect()
+    }
+}
+
+fn prefixed(row: usize, mut error: FieldError) -> FieldError {
+    error.field = if error.field.is_empty() {
+        format!("[{row}]")
+    } else {
+        format!("[{row}].{}", error.field)
+    };
+    error
+}
+
+/// An officer row: the fields of a create. `None` for an optional field means "not sent" (kept on an update),
+/// `Some(None)` means "cleared".
+#[derive(Debug, Clone)]
+pub struct ParticipantImport {
+    pub nip: String,
+    pub full_name: String,
+    pub sex: Sex,
+    pub employee_type: EmployeeType,
+    pub unit_id: Uuid,
+    pub grade: Option<Option<Grade>>,
+    pub position: Option<Option<String>>,
+    pub position_kind: Option<Option<PositionKind>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+}
+
+/// A unit row: the fields of a create, with the same meaning of `None` as [`ParticipantImport`].
+#[derive(Debug, Clone)]
+pub struct UnitImport {
+    pub code: String,
+    pub name: String,
+    pub unit_type: UnitType,
+    pub class: Option<Option<UnitClass>>,
+    pub parent_id: Option<Option<Uuid>>,
+    pub external_code: Option<Option<String>>,
+    pub active_from: Option<Option<chrono::NaiveDate>>,
+    pub active_until: Option<Option<chrono::NaiveDate>>,
+}
+
+/// The sent value, or the stored one when the field was not sent.
+fn sent_or<T>(sent: Option<Option<T>>, stored: impl FnOnce() -> Option<T>) -> Option<T> {
+    match sent {
+        Some(value) => value,
+        None => stored(),
+    }
+}
+
+fn unchanged(current: &ParticipantRow, new: &NewParticipantRow) -> bool {
+    current.nip.as_deref() == Some(new.nip.as_str())
+        && current.full_name == new.full_name
+        && current.sex == new.sex
+        && current.employee_type == new.employee_type
+        && current.grade == new.grade
+        && current.position == new.position
+        && current.position_kind == new.position_kind
+        && current.unit_id == new.unit_id
+        && current.email == new.email
+        && current.phone == new.phone
+}
+
+fn duplicate(field: &str, first: usize) -> FieldError {
+    FieldError::new(
+        field,
+        "duplicate_in_file",
+        format!("the same {field} is already in row {first} of this file"),
+    )
+}
+
+/// Imports officers. Administrators import into any unit; a unit operator only rows of their own unit (a row of
+/// another unit, or whose NIP belongs to an officer of another unit, is refused: 403 listing the rows in
+/// `all_or_nothing`, a row error in `best_effort`).
+pub fn import_participants(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    rows: Vec<ImportRow<ParticipantImport>>,
+    options: ImportOptions,
+) -> Result<ImportOutcome, ApiError> {
+    user.require(&[Role::Admin, Role::UnitOperator])?;
+    let scope = match user.role {
+        Role::UnitOperator => Some(user.unit_id.ok_or_else(ApiError::forbidden)?),
+        _ => None,
+    };
+    if options.dry_run {
+        participants_run(conn, scope, rows, options)
+    } else {
+        conn.transaction(|conn| participants_run(conn, scope, rows, options))
+    }
+}
+
+fn participants_run(
+    conn: &mut PgConnection,
+    scope: Option<Uuid>,
+    rows: Vec<ImportRow<ParticipantImport>>,
+    options: ImportOptions,
+) -> Result<ImportOutcome, ApiError> {
+    let parsed = || rows.iter().filter_map(|r| r.input.as_ref().ok());
+    let nips: Vec<String> = parsed().map(|p| p.nip.trim().to_owned()).collect();
+    let mut unit_ids: Vec<Uuid> = parsed().map(|p| p.unit_id).collect();
+    unit_ids.sort_unstable();
+    unit_ids.dedup();
+    let existing: HashMap<String, ParticipantRow> = repo::participants_by_nip(conn, &nips)?
+        .into_iter()
+        .filter_map(|row| row.nip.clone().map(|nip| (nip, row)))
+        .collect();
+    let units = repo::existing_units(conn, &unit_ids)?;
+
+    let mut results = Vec::with_capacity(rows.len());
+    let mut writes: Vec<(usize, NewParticipantRow)> = Vec::new();
+    let mut forbidden = Vec::new();
+    let mut first_row_of: HashMap<String, usize> = HashMap::new();
+    for ImportRow { row, line, input } in rows {
+        let input = match input {
+            Ok(input) => input,
+            Err(errors) => {
+                results.push(RowResult::error(row, line, errors));
+                continue;
+            }
+        };
+        let nip = input.nip.trim().to_owned();
+        let current = existing.get(&nip);
+        if let Some(own) = scope {
+            let mut refused = Vec::new();
+            if input.unit_id != own {
+                refused.push(FieldError::new(
+                    "unit_id",
+                    "forbidden_unit",
+                    "a unit operator imports only officers of their own unit",
+                ));
+            } else if current.is_some_and(|c| c.unit_id != own) {
+                refused.push(FieldError::new(
+                    "nip",
+                    "other_unit",
+                    "an officer of another unit has this NIP; only an administrator may change that record",
+                ));
+            }
+            if !refused.is_empty() {
+                forbidden.extend(refused.iter().cloned().map(|e| prefixed(row, e)));
+                results.push(RowResult::error(row, line, refused));
+                continue;
+            }
+        }
+        if let Some(&first) = first_row_of.get(&nip) {
+            results.push(RowResult::error(row, line, vec![duplicate("nip", first)]));
+            continue;
+        }
+        first_row_of.insert(nip, row);
+        let mut errors = Vec::new();
+        let resolved = NewParticipant {
+            nip: input.nip,
+            full_name: input.full_name,
+            sex: input.sex,
+            employee_type: input.employee_type,
+            grade: sent_or(input.grade, || {
+                current.and_then(|c| c.grade.as_deref().and_then(Grade::parse))
+            }),
+            position: sent_or(input.position, || current.and_then(|c| c.position.clone())),
+            position_kind: sent_or(input.position_kind, || {
+                current.and_then(|c| c.position_kind.as_deref().and_then(PositionKind::parse))
+            }),
+            unit_id: input.unit_id,
+            email: sent_or(input.email, || current.and_then(|c| c.email.clone())),
+            phone: sent_or(input.phone, || current.and_then(|c| c.phone.clone())),
+        };
+        let checked = participants::check_new(resolved, &mut errors);
+        if !units.contains(&input.unit_id) {
+            errors.push(participants::unknown_unit());
+        }
+        match (checked, current) {
+            (Some(new), Some(current)) if errors.is_empty() => {
+                if unchanged(current, &new) {
+                    results.push(RowResult::new(
+                        row,
+                        line,
+                        RowStatus::Unchanged,
+                        Some(current.id),
+                    ));
+                } else {
+                    results.push(RowResult::new(
+                        row,
+                        line,
+                        RowStatus::Updated,
+                        Some(current.id),
+                    ));
+                    writes.push((results.len() - 1, new));
+                }
+            }
+            (Some(new), None) if errors.is_empty() => {
+                results.push(RowResult::new(row, line, RowStatus::Created, None));
+                writes.push((results.len() - 1, new));
+            }
+            _ => results.push(RowResult::error(row, line, errors)),
+        }
+    }
+
+    let any_error = results.iter().any(|r| r.status == RowStatus::Error);
+    if options.mode == ImportMode::AllOrNothing && !forbidden.is_empty() {
+        return Err(ApiError::ForbiddenFields(forbidden));
+    }
+    let rejected = options.mode == ImportMode::AllOrNothing && any_error;
+    if rejected || options.dry_run || writes.is_empty() {
+        return Ok(ImportOutcome {
+            rows: results,
+            rejected,
+        });
+    }
+    let new_rows: Vec<NewParticipantRow> = writes.iter().map(|(_, row)| row.clone()).collect();
+    let written = repo::upsert_participants(conn, &new_rows, scope)?;
+    if written.len() != new_rows.len() {
+        // A concurrent change (another writer took a NIP of this file for an officer of another unit): nothing of
+        // this import stays.
+        return Err(ApiError::conflict(
+            "import_conflict",
+            "Another change to the same officers happened during the import; nothing was written. Retry the import.",
+        ));
+    }
+    let ids: HashMap<String, Uuid> = written
+        .into_iter()
+        .filter_map(|(id, nip)| nip.map(|n| (n, id)))
+        .collect();
+    for (index, row) in &writes {
+        results[*index].id = ids.get(&row.nip).copied();
+    }
+    tracing::info!(
+        import.rows = results.len(),
+        import.written = writes.len(),
+        "participants imported"
+    );
+    Ok(ImportOutcome {
+        rows: results,
+        rejected: false,
+    })
+}
+
+/// Why a units import ends its transaction without committing.
+enum Abort {
+    /// A dry run, or `all_or_nothing` with a bad row: everything is rolled back and the outcome reported.
+    Rollback(ImportOutcome),
+    Api(ApiError),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Api(e.into())
+    }
+}
+
+impl From<ApiError> for Abort {
+    fn from(e: ApiError) -> Self {
+        Abort::Api(e)
+    }
+}
+
+/// The change a unit row makes to the stored unit: only the fields that differ.
+fn unit_patch(current: &UnitRow, new: &crate::service::units::NewUnit) -> UnitPatch {
+    fn differs<T: PartialEq>(stored: T, new: T) -> Option<T> {
+        (stored != new).then_some(new)
+    }
+    let class = new.class.map(|c| c.as_str().to_owned());
+    UnitPatch {
+        code: None,
+        name: differs(&current.name, &new.name).map(|_| new.name.clone()),
+        unit_type: differs(current.unit_type.as_str(), new.unit_type.as_str())
+            .map(|_| new.unit_type),
+        class: differs(&current.class, &class).map(|_| new.class),
+        parent_id: differs(current.parent_id, new.parent_id),
+        external_code: differs(&current.external_code, &new.external_code)
+            .map(|_| new.external_code.clone()),
+        active_from: differs(current.active_from, new.active_from),
+        active_until: differs(current.active_until, new.active_until),
+        archived: None,
+    }
+}
+
+fn is_empty(patch: &UnitPatch) -> bool {
+    patch.name.is_none()
+        && patch.unit_type.is_none()
+        && patch.class.is_none()
+        && patch.parent_id.is_none()
+        && patch.external_code.is_none()
+        && patch.active_from.is_none()
+        && patch.active_until.is_none()
+}
+
+/// The field errors of a refused single-unit write, or the error itself when it is not about the row.
+fn row_errors(error: ApiError) -> Result<Vec<FieldError>, ApiError> {
+    match error {
+        ApiError::Validation(errors) => Ok(errors),
+        ApiError::Conflict { errors, .. } if !errors.is_empty() => Ok(errors),
+        other => Err(other),
+    }
+}
+
+/// Imports units (administrators only), matched by code.
+pub fn import_units(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    rows: Vec<ImportRow<UnitImport>>,
+    options: ImportOptions,
+) -> Result<ImportOutcome, ApiError> {
+    units::authorize_write(user)?;
+    let result = conn.transaction::<_, Abort, _>(|conn| {
+        let codes: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.input.as_ref().ok())
+            .filter_map(|u| units::parse_code("code", &u.code).ok())
+            .collect();
+        let existing: HashMap<String, UnitRow> = repo::units_by_code(conn, &codes)?
+            .into_iter()
+            .map(|u| (u.code.clone(), u))
+            .collect();
+        let mut results = Vec::with_capacity(rows.len());
+        let mut first_row_of: HashMap<String, usize> = HashMap::new();
+        for ImportRow { row, line, input } in rows {
+            let input = match input {
+                Ok(input) => input,
+                Err(errors) => {
+                    results.push(RowResult::error(row, line, errors));
+                    continue;
+                }
+            };
+            let code = units::parse_code("code", &input.code).ok();
+            if let Some(code) = &code {
+                if let Some(&first) = first_row_of.get(code) {
+                    results.push(RowResult::error(row, line, vec![duplicate("code", first)]));
+                    continue;
+                }
+                first_row_of.insert(code.clone(), row);
+            }
+            let current = code.as_ref().and_then(|c| existing.get(c));
+            let checked = units::check_new(UnitInput {
+                code: input.code,
+                name: input.name,
+                unit_type: input.unit_type,
+                class: sent_or(input.class, || {
+                    current.and_then(|c| c.class.as_deref().and_then(UnitClass::parse))
+                }),
+                parent_id: sent_or(input.parent_id, || current.and_then(|c| c.parent_id)),
+                external_code: sent_or(input.external_code, || {
+                    current.and_then(|c| c.external_code.clone())
+                }),
+                active_from: sent_or(input.active_from, || current.and_then(|c| c.active_from)),
+                active_until: sent_or(input.active_until, || current.and_then(|c| c.active_until)),
+            });
+            let new = match checked {
+                Ok(new) => new,
+                Err(errors) => {
+                    results.push(RowResult::error(row, line, errors));
+                    continue;
+                }
+            };
+            // Each write runs in a savepoint: a refused row leaves no trace in the transaction.
+            let written = match current {
+                None => units::create(conn, user, new).map(|u| (RowStatus::Created, u.id)),
+                Some(current) => {
+                    let patch = unit_patch(current, &new);
+                    if is_empty(&patch) {
+                        Ok((RowStatus::Unchanged, current.id))
+                    } else {
+                        units::update(conn, user, current.id, None, patch)
+                            .map(|u| (RowStatus::Updated, u.id))
+                    }
+                }
+            };
+            match written {
+                Ok((status, id)) => {
+                    let shown = !(options.dry_run && status == RowStatus::Created);
+                    results.push(RowResult::new(row, line, status, shown.then_some(id)));
+                }
+                Err(error) => results.push(RowResult::error(row, line, row_errors(error)?)),
+            }
+        }
+        let any_error = results.iter().any(|r| r.status == RowStatus::Error);
+        let rejected = options.mode == ImportMode::AllOrNothing && any_error;
+        let outcome = ImportOutcome {
+            rows: results,
+            rejected,
+        };
+        if rejected || options.dry_run {
+            return Err(Abort::Rollback(outcome));
+        }
+        Ok(outcome)
+    });
+    match result {
+        Ok(outcome) => Ok(outcome),
+        Err(Abort::Rollback(outcome)) => Ok(outcome),
+        Err(Abort::Api(error)) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_errors_carry_their_row_in_the_field() {
+        let outcome = ImportOutcome {
+            rows: vec![
+                RowResult::new(0, None, RowStatus::Created, None),
+                RowResult::error(
+                    1,
+                    Some(3),
+                    vec![
+                        FieldError::new("nip", "invalid_format", "x"),
+                        FieldError::new("", "invalid_type", "y"),
+                    ],
+                ),
+            ],
+            rejected: true,
+        };
+        let fields: Vec<String> = outcome
+            .field_errors()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["[1].nip", "[1]"]);
+        assert_eq!(outcome.counts(), [1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn a_field_not_sent_keeps_the_stored_value_and_null_clears_it() {
+        assert_eq!(sent_or(None, || Some(3)), Some(3));
+        assert_eq!(sent_or(Some(None), || Some(3)), None);
+        assert_eq!(sent_or(Some(Some(4)), || Some(3)), Some(4));
+    }
+}
