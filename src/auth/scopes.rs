@@ -282,6 +282,51 @@ pub const TABLE: &[Entry] = &[
         "/api/v1/events/{id}/attendance-summary",
         AttendanceRead,
     ),
+    // --- bulk import (upsert by NIP or code)
+    op("POST", "/api/v1/participants/import", ParticipantsWrite),
+    op("POST", "/api/v1/units/import", UnitsWrite),
+    // --- evaluations (read only: instruments are written and answered by people)
+    op("GET", "/api/v1/events/{id}/instruments", EvaluationsRead),
+    op("GET", "/api/v1/instruments/{id}", EvaluationsRead),
+    op("GET", "/api/v1/instruments/{id}/responses", EvaluationsRead),
+    op("GET", "/api/v1/responses/{id}", EvaluationsRead),
+    op("GET", "/api/v1/instrument-templates", EvaluationsRead),
+    op("GET", "/api/v1/instrument-templates/{id}", EvaluationsRead),
+    // --- scores, results, reports and exports
+    op("GET", "/api/v1/events/{id}/scores", ResultsRead),
+    op("PUT", "/api/v1/events/{id}/scores", ScoresWrite),
+    op("GET", "/api/v1/events/{id}/results", ResultsRead),
+    op("GET", "/api/v1/events/{id}/report", ResultsRead),
+    op("GET", "/api/v1/events/{id}/exports/{name}.csv", ResultsRead),
+    op("GET", "/api/v1/programs/{id}/report", ResultsRead),
+    op("GET", "/api/v1/units/{id}/report", ResultsRead),
+    // --- certificates
+    op("GET", "/api/v1/events/{id}/certificates", CertificatesRead),
+    op(
+        "POST",
+        "/api/v1/events/{id}/certificates",
+        CertificatesWrite,
+    ),
+    op("GET", "/api/v1/certificates/{id}", CertificatesRead),
+    op("GET", "/api/v1/certificates/{id}.pdf", CertificatesRead),
+    op(
+        "POST",
+        "/api/v1/certificates/{id}/revoke",
+        CertificatesWrite,
+    ),
+    // --- integration
+    op("GET", "/api/v1/changes", ChangesRead),
+    op("GET", "/api/v1/webhooks", WebhooksManage),
+    op("POST", "/api/v1/webhooks", WebhooksManage),
+    op("GET", "/api/v1/webhooks/{id}", WebhooksManage),
+    op("PATCH", "/api/v1/webhooks/{id}", WebhooksManage),
+    op("DELETE", "/api/v1/webhooks/{id}", WebhooksManage),
+    op("GET", "/api/v1/webhooks/{id}/deliveries", WebhooksManage),
+    op(
+        "POST",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        WebhooksManage,
+    ),
 ];
 
 /// Operations deliberately closed to every client token, whatever its scopes (`METHOD path`).
@@ -303,6 +348,16 @@ pub const REFUSED: &[&str] = &[
     "POST /api/v1/clients/{id}/secret",
     // irreversible erasure of personal data: a deliberate act of an administrator in person
     "POST /api/v1/participants/{id}/erase",
+    // the audit log: who did what is for administrators in person
+    "GET /api/v1/audit-log",
+    // instruments and templates are written, and answered, by people: the organizers and the officers
+    "POST /api/v1/events/{id}/instruments",
+    "PATCH /api/v1/instruments/{id}",
+    "DELETE /api/v1/instruments/{id}",
+    "POST /api/v1/instruments/{id}/responses",
+    "POST /api/v1/instrument-templates",
+    "PATCH /api/v1/instrument-templates/{id}",
+    "DELETE /api/v1/instrument-templates/{id}",
 ];
 
 /// The scope a client needs for `method` on the route template `path`; `None`: closed to clients.

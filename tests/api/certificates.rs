@@ -220,7 +220,7 @@ async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_seco
     assert_eq!(again["items"], json!([]));
     assert_eq!(app.count("certificates"), 2);
     assert_eq!(sequence(&app, year), Some(2));
-    assert_eq!(app.count("audit_log"), 2);
+    assert_eq!(app.count(crate::helpers::EXPLICIT_AUDIT), 2);
 
     // An officer who becomes eligible later gets the next number of the year; the others keep theirs.
     app.db()
@@ -250,7 +250,7 @@ async fn issuing_for_an_event_that_is_not_completed_is_409_and_writes_nothing() 
     }
     assert_eq!(app.count("certificates"), 0);
     assert_eq!(app.count("certificate_sequences"), 0);
-    assert_eq!(app.count("audit_log"), 0);
+    assert_eq!(app.count(crate::helpers::EXPLICIT_AUDIT), 0);
 
     // Only the event's managers issue; an unknown event is 404.
     set_event_status(&app, s.event, "completed");
@@ -486,7 +486,7 @@ async fn a_certificate_is_revoked_once_with_a_reason_and_verification_then_says_
         .as_str()
         .unwrap()
         .to_owned();
-    let audit_before = app.count("audit_log");
+    let audit_before = app.count(crate::helpers::EXPLICIT_AUDIT);
 
     // Bad input: every offending field named, nothing written.
     let response = revoke(&app, &cert, &token, json!({"reason": "  "})).await;
@@ -512,7 +512,7 @@ async fn a_certificate_is_revoked_once_with_a_reason_and_verification_then_says_
         .unwrap();
     assert_problem(stale, 412, "precondition_failed").await;
     assert_eq!(app.count("certificates WHERE revoked_at IS NOT NULL"), 0);
-    assert_eq!(app.count("audit_log"), audit_before);
+    assert_eq!(app.count(crate::helpers::EXPLICIT_AUDIT), audit_before);
 
     let response = app
         .client

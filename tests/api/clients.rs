@@ -203,7 +203,7 @@ async fn invalid_registrations_list_every_offending_field_and_write_nothing() {
     }
     assert_eq!(app.count("clients"), 0);
     assert_eq!(app.count("users"), users_before);
-    assert_eq!(app.count("audit_log"), 0);
+    assert_eq!(app.count(crate::helpers::EXPLICIT_AUDIT), 0);
 }
 
 #[tokio::test]

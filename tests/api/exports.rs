@@ -267,7 +267,7 @@ async fn exports_are_for_the_events_managers_and_unknown_names_are_404() {
         assert_problem(response, 403, "forbidden").await;
     }
     assert_eq!(
-        app.count("audit_log"),
+        app.count(crate::helpers::EXPLICIT_AUDIT),
         0,
         "a refused export is not recorded"
     );

@@ -13,6 +13,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub const TEST_SECRET: &str = "test-secret-for-the-integration-tests-0123456789";
+/// The audit entries the services write themselves (`score.set`, `certificate.issue`, `export.attendance`, ...), not
+/// the row-change entries the triggers add for every write (`<resource>.<created|updated|deleted>`).
+pub const EXPLICIT_AUDIT: &str = "audit_log WHERE (action !~ '\\.(created|updated|deleted|erased)$' OR resource_type = 'client')";
 pub const PASSWORD: &str = "a long test password";
 
 /// The server PostgreSQL URL the tests use: `DATABASE_URL` (any database on the server), or the local default.

@@ -167,7 +167,7 @@ async fn a_manual_score_wins_over_the_instrument() {
         ),
         "60 manual"
     );
-    assert_eq!(s.app.count("audit_log"), 0);
+    assert_eq!(s.app.count(crate::helpers::EXPLICIT_AUDIT), 0);
 }
 
 #[tokio::test]
@@ -375,7 +375,7 @@ async fn nothing_links_an_anonymous_response_to_its_officer() {
         ),
         "1"
     );
-    assert_eq!(s.app.count("audit_log"), 0);
+    assert_eq!(s.app.count(crate::helpers::EXPLICIT_AUDIT), 0);
     // The officer cannot find it among their own responses either.
     let own: Value = send(
         &s.app,
