@@ -135,6 +135,30 @@ solo solo_report_a "BENCH_PATH=/api/v1/events/$report_a/report"
 solo solo_report_b "BENCH_PATH=/api/v1/events/$report_b/report"
 solo solo_results_a "BENCH_PATH=/api/v1/events/$report_a/results?limit=100"
 solo solo_results_b "BENCH_PATH=/api/v1/events/$report_b/results?limit=100"
+solo solo_list "BENCH_PATH=/api/v1/participants?unit_id=$unit&sort=full_name&limit=20"
+solo solo_changes "BENCH_PATH=/api/v1/changes?limit=1000"
+
+# Bulk import (issue 5: 10,000 officers in at most 20x the time of 500): new officers as CSV, timed with curl, then
+# removed again so that the next run imports new rows too.
+import_csv() { # rows, first number
+    pg -c "COPY (SELECT to_char(date '1965-01-01' + (i / 999), 'YYYYMMDD') || (1990 + i % 30)::text
+                        || lpad((1 + i % 12)::text, 2, '0') || CASE WHEN i % 2 = 0 THEN '1' ELSE '2' END
+                        || lpad((1 + i % 999)::text, 3, '0') AS nip,
+                        'Impor ' || i AS full_name, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END AS sex,
+                        'pns' AS employee_type, 'III/a' AS grade, '$unit' AS unit_id
+                 FROM generate_series($2, $2 + $1 - 1) AS i) TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER ';')"
+}
+time_import() { # csv file
+    curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST "http://127.0.0.1:$port/api/v1/participants/import" \
+        -H "Authorization: Bearer $BENCH_TOKEN" -H 'Content-Type: text/csv' --data-binary "@$1"
+}
+pg -c "DELETE FROM participants WHERE full_name LIKE 'Impor %'" >/dev/null
+import_csv 500 200000 >"$lua_dir/import-500.csv"
+import_csv 10000 300000 >"$lua_dir/import-10000.csv"
+read -r import_500_status import_500_s < <(time_import "$lua_dir/import-500.csv")
+read -r import_10000_status import_10000_s < <(time_import "$lua_dir/import-10000.csv")
+read -r import_again_status import_again_s < <(time_import "$lua_dir/import-10000.csv")
+pg -c "DELETE FROM participants WHERE full_name LIKE 'Impor %'" >/dev/null
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # wrk prints latencies as 812.00us, 4.01ms or 1.02s
@@ -167,6 +191,12 @@ Single client (wrk -t1 -c1), medians against the single-participant GET:
 | GET /api/v1/events/{id}/report, 2,000 officers | ${p50[solo_report_b]} | ${p99[solo_report_b]} | $(lat_ratio "${p50[solo_report_b]}" "${p50[solo_participant]}") ($(lat_ratio "${p50[solo_report_b]}" "${p50[solo_report_a]}") x the 500) |
 | GET /api/v1/events/{id}/results?limit=100, 500 officers | ${p50[solo_results_a]} | ${p99[solo_results_a]} | $(lat_ratio "${p50[solo_results_a]}" "${p50[solo_participant]}") |
 | GET /api/v1/events/{id}/results?limit=100, 2,000 officers | ${p50[solo_results_b]} | ${p99[solo_results_b]} | $(lat_ratio "${p50[solo_results_b]}" "${p50[solo_participant]}") ($(lat_ratio "${p50[solo_results_b]}" "${p50[solo_results_a]}") x the 500) |
+| GET /api/v1/participants?unit_id=..&limit=20 (list page) | ${p50[solo_list]} | ${p99[solo_list]} | $(lat_ratio "${p50[solo_list]}" "${p50[solo_participant]}") |
+| GET /api/v1/changes?limit=1000 (change feed page) | ${p50[solo_changes]} | ${p99[solo_changes]} | $(lat_ratio "${p50[solo_changes]}" "${p50[solo_participant]}") ($(lat_ratio "${p50[solo_changes]}" "${p50[solo_list]}") x the list page) |
+
+Bulk import of new officers as CSV (one request each, curl): 500 rows in ${import_500_s}s (HTTP $import_500_status),
+10,000 rows in ${import_10000_s}s (HTTP $import_10000_status): $(ratio "$import_10000_s" "$import_500_s") x; the same
+10,000 rows again (all unchanged) in ${import_again_s}s (HTTP $import_again_status).
 
 Server peak RSS: $((peak_kb / 1024)) MiB.
 MD

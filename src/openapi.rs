@@ -278,7 +278,7 @@ pub struct InternalError(Problem);
 /// shared parameter components), with the 409 and 422 answers it can cause.
 pub fn document_idempotency_key(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
     use utoipa::openapi::{Ref, RefOr, Required};
 
     let parameter = ParameterBuilder::new()
@@ -317,6 +317,21 @@ pub fn document_idempotency_key(openapi: &mut utoipa::openapi::OpenApi) {
             responses
                 .entry(status.to_owned())
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+        }
+        // An operation with its own 422 body (a bulk import's row results) may also answer the plain problem of a
+        // reused key: its schema becomes either of the two.
+        if let Some(RefOr::T(response)) = responses.get_mut("422") {
+            for content in response.content.values_mut() {
+                let problem = RefOr::Ref(Ref::from_schema_name("Problem"));
+                match content.schema.take() {
+                    Some(own) if own != problem => {
+                        content.schema = Some(RefOr::T(Schema::AnyOf(
+                            AnyOfBuilder::new().item(own).item(problem).build(),
+                        )));
+                    }
+                    other => content.schema = other,
+                }
+            }
         }
     }
 }

@@ -242,7 +242,13 @@ fn build_app(
         .openapi(ApiDoc::openapi())
         .app_data(state)
         .app_data(web::PayloadConfig::new(max_body))
-        .app_data(web::PathConfig::default().error_handler(|err, _| {
+        .app_data(web::PathConfig::default().error_handler(|err, req| {
+            let wrong_method = req
+                .app_data::<web::Data<fallback::RouteTable>>()
+                .and_then(|table| table.literal_route_refusing(req.path(), req.method().as_str()));
+            if let Some(allow) = wrong_method {
+                return ApiError::MethodNotAllowed { allow }.into();
+            }
             ApiError::BadRequest {
                 code: "invalid_path_parameter",
                 detail: "A path parameter has an invalid value.".to_owned(),

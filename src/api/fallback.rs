@@ -68,6 +68,23 @@ impl RouteTable {
     }
 }
 
+impl RouteTable {
+    /// When `path` is a literal route of the document (`/api/v1/participants/import`) that does not allow `method`,
+    /// the methods it allows: a request the router gave to a parameter route instead (`PATCH
+    /// /api/v1/participants/{id}` with `id = import`) is then a wrong method (405), not a bad parameter (400).
+    pub fn literal_route_refusing(&self, path: &str, method: &str) -> Option<String> {
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        self.routes.iter().find_map(|(segments, methods)| {
+            let literal = segments.len() == parts.len()
+                && segments
+                    .iter()
+                    .zip(&parts)
+                    .all(|(s, p)| s.as_deref() == Some(*p));
+            (literal && !methods.contains(&method)).then(|| methods.join(", "))
+        })
+    }
+}
+
 /// The default service of the application.
 pub async fn not_matched(
     req: HttpRequest,

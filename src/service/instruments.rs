@@ -610,9 +610,6 @@ pub fn update(
     conn.transaction(|conn| {
         let (current, event) = lock_managed(conn, user, id)?;
         let patch = parse()?;
-        if expected.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
         let kind = kind_of(&current)?;
         let from = status_of_instrument(&current)?;
         let event_status = status_of(&event)?;
@@ -689,6 +686,10 @@ pub fn update(
         let respondent_kinds = check_shape(conn, event.id, &shape, &mut errors)?;
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
+        }
+        // After the body's checks: an invalid body is 422 whatever the version it names.
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
         }
         let changes = InstrumentChanges {
             title,
@@ -966,9 +967,6 @@ pub fn update_template(
         let current = repo::find_template_for_update(conn, id)?.ok_or_else(template_not_found)?;
         require_template_owner(user, &current)?;
         let patch = parse()?;
-        if expected.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
         let mut errors = Vec::new();
         let name = patch
             .name
@@ -1011,6 +1009,10 @@ pub fn update_template(
         }
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
+        }
+        // After the body's checks: an invalid body is 422 whatever the version it names.
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(ApiError::PreconditionFailed);
         }
         if let Some(name) = &name
             && repo::template_name_taken(conn, name, Some(id))?

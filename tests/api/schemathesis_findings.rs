@@ -161,3 +161,41 @@ async fn a_malformed_if_match_is_a_400_and_a_stale_one_a_412() {
     let body: serde_json::Value = read.json().await.unwrap();
     assert_eq!(body["is_active"], true);
 }
+
+#[tokio::test]
+async fn a_wrong_method_on_a_literal_route_is_405_even_where_a_parameter_route_would_match() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    for (method, path) in [
+        (reqwest::Method::PATCH, "/api/v1/participants/import"),
+        (reqwest::Method::DELETE, "/api/v1/units/import"),
+    ] {
+        let response = app
+            .client
+            .request(method, app.url(path))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok()),
+            Some("POST"),
+            "{path}"
+        );
+        assert_problem(response, 405, "method_not_allowed").await;
+    }
+    // A parameter route still answers a bad id with 400.
+    let response = app
+        .client
+        .patch(app.url("/api/v1/participants/not-a-uuid"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, "invalid_path_parameter").await;
+}

@@ -249,7 +249,7 @@ pub struct CreateInstrumentRequest {
     #[schema(max_items = 3)]
     pub respondent_kinds: Option<Vec<RespondentKind>>,
     /// 1-200 questions in order; required unless copied from a template.
-    #[schema(max_items = 200)]
+    #[schema(min_items = 1, max_items = 200)]
     pub questions: Option<Vec<QuestionInput>>,
 }
 
@@ -316,7 +316,7 @@ pub struct UpdateInstrumentRequest {
     pub respondent_kinds: Option<Option<Vec<RespondentKind>>>,
     /// Replaces all questions; only while the instrument is a draft without responses (409 `questions_locked`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Vec<QuestionInput>, max_items = 200)]
+    #[schema(value_type = Vec<QuestionInput>, min_items = 1, max_items = 200)]
     pub questions: Option<Option<Vec<QuestionInput>>>,
 }
 

@@ -959,6 +959,7 @@ impl TryFrom<EventReport> for EventReportResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The report.", body = EventReportResponse),
+        (status = 400, response = responses::BadRequest),
         (status = 401, response = responses::Unauthorized),
         (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
@@ -1102,6 +1103,7 @@ impl TryFrom<ProgramReport> for ProgramReportResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The report.", body = ProgramReportResponse),
+        (status = 400, response = responses::BadRequest),
         (status = 401, response = responses::Unauthorized),
         (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),

@@ -114,7 +114,7 @@ pub struct CreateTemplateRequest {
     /// Evaluations only (default false).
     pub anonymous: Option<bool>,
     /// 1-200 questions, as for an instrument; required unless `from_instrument_id` is sent (then not allowed).
-    #[schema(max_items = 200)]
+    #[schema(min_items = 1, max_items = 200)]
     pub questions: Option<Vec<QuestionInput>>,
 }
 
@@ -140,7 +140,7 @@ pub struct UpdateTemplateRequest {
     pub anonymous: Option<Option<bool>>,
     /// Replaces all questions.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Vec<QuestionInput>, max_items = 200)]
+    #[schema(value_type = Vec<QuestionInput>, min_items = 1, max_items = 200)]
     pub questions: Option<Option<Vec<QuestionInput>>>,
 }
 
