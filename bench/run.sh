@@ -33,7 +33,7 @@ fi
 if [[ $(pg -c "SELECT count(*) FROM events WHERE title = 'Bench Report A'") == 0 ]]; then
     echo "bench: seeding the report events (500 and 2,000 officers)..." >&2
     pg -v title='Bench Report A' -v officers=500 -v first=1 -f bench/seed-report.sql
-    pg -v title='Bench Report B' -v officers=2000 -v first=501 -f bench/seed-report.sql
+    pg -v title='Bench Report B' -v officers=2000 -v first=1 -f bench/seed-report.sql
 fi
 pg -v officers=5000 -f bench/seed-checkin.sql
 printf '%s\n' 'bench-admin-password' | "$bin" create-admin --username bench.admin >/dev/null

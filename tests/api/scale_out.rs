@@ -27,6 +27,7 @@ impl Drop for SecondInstance {
 
 async fn second_instance(first: &TestApp) -> SecondInstance {
     let mut settings = test_settings(&first.db_url);
+    settings.webhook_worker_enabled = true;
     settings.webhook_allow_private_targets = true;
     settings.webhook_poll_interval = Duration::from_millis(50);
     let app = Application::build(settings).expect("second instance builds");

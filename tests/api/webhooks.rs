@@ -107,6 +107,7 @@ impl Receiver {
 /// An application whose worker polls every 50 ms and may deliver to 127.0.0.1 (the receiver).
 pub async fn spawn_webhook_app() -> TestApp {
     spawn_app_with(|s| {
+        s.webhook_worker_enabled = true;
         s.webhook_allow_private_targets = true;
         s.webhook_poll_interval = Duration::from_millis(50);
     })
