@@ -5,6 +5,7 @@
 //! instead a connection that failed with a connection-level error is marked broken and dropped on return.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::web;
@@ -147,6 +148,27 @@ fn set_session_context(
     Ok(())
 }
 
+/// Requests of this process waiting for a pooled connection right now (the `bimtek_db_pool_waiting` gauge).
+static WAITING: AtomicU64 = AtomicU64::new(0);
+
+/// How many requests are waiting for a pooled connection.
+pub fn waiting() -> u64 {
+    WAITING.load(Ordering::Relaxed)
+}
+
+/// A connection from the pool, counted in [`waiting`] while the checkout blocks (up to the checkout timeout).
+fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<Manager>, r2d2::PoolError> {
+    struct Waiting;
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            WAITING.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    WAITING.fetch_add(1, Ordering::Relaxed);
+    let _waiting = Waiting;
+    pool.get()
+}
+
 /// Runs `f` on a pooled connection in the blocking thread pool. Writes go through here: no retry. The request
 /// context (actor, request id) is set on the connection first, for the audit log.
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, ApiError>
@@ -159,7 +181,7 @@ where
     let context = context::current();
     web::block(move || {
         let _entered = span.enter();
-        let mut conn = pool.get()?;
+        let mut conn = checkout(&pool)?;
         let result = set_session_context(&mut conn, context.as_ref());
         let _context = context::enter_blocking(context);
         let result = result.and_then(|()| f(&mut conn));
@@ -182,14 +204,14 @@ where
     web::block(move || {
         let _entered = span.enter();
         let _context = context::enter_blocking(context);
-        let mut conn = pool.get()?;
+        let mut conn = checkout(&pool)?;
         let result = f(&mut conn);
         if !mark_if_lost(&mut conn, &result) {
             return result;
         }
         drop(conn);
         tracing::info!("retrying a read on a fresh connection after a lost connection");
-        let mut conn = pool.get()?;
+        let mut conn = checkout(&pool)?;
         let result = f(&mut conn);
         mark_if_lost(&mut conn, &result);
         result

@@ -1,4 +1,5 @@
-//! `/metrics` in the Prometheus text format, and the middleware that feeds it.
+//! `/metrics` in the Prometheus text format, and the middleware that feeds it. Beside the requests: the pool
+//! (size, open, idle, waiting), the webhook outbox depth and the login throttle.
 //!
 //! The middleware runs on every request, so it stays cheap: the route is the matched resource's name (a slice of
 //! the route table, no allocation, no second match), its series is found under a read lock in a small map filled
@@ -21,8 +22,10 @@ use actix_web::http::{Method, header};
 use actix_web::{Error, HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 
+use crate::db;
 use crate::error::ApiError;
 use crate::ratelimit::Scope;
+use crate::repo::webhooks::{self, OutboxDepth};
 use crate::state::AppState;
 
 /// Upper bounds of the latency buckets, in microseconds (1 ms to 5 s).
@@ -261,8 +264,9 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// The whole exposition: requests, the database pool and the login throttle.
-pub fn render(state: &AppState) -> String {
+/// The whole exposition: requests, the database pool, the webhook outbox (when the database answered) and the
+/// login throttle.
+pub fn render(state: &AppState, outbox: Option<OutboxDepth>) -> String {
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render_requests(&mut out);
     let pool = state.pool.state();
@@ -276,11 +280,27 @@ pub fn render(state: &AppState) -> String {
          bimtek_db_pool_connections {}\n\
          # HELP bimtek_db_pool_idle_connections Open connections waiting in the pool for a request.\n\
          # TYPE bimtek_db_pool_idle_connections gauge\n\
-         bimtek_db_pool_idle_connections {}\n",
+         bimtek_db_pool_idle_connections {}\n\
+         # HELP bimtek_db_pool_waiting Requests waiting for a pooled connection (up to the checkout timeout).\n\
+         # TYPE bimtek_db_pool_waiting gauge\n\
+         bimtek_db_pool_waiting {}\n",
         state.pool.max_size(),
         pool.connections,
         pool.idle_connections,
+        db::waiting(),
     );
+    if let Some(outbox) = outbox {
+        let _ = write!(
+            out,
+            "# HELP bimtek_webhook_outbox_pending Webhook deliveries waiting to be sent (due now or retrying later).\n\
+             # TYPE bimtek_webhook_outbox_pending gauge\n\
+             bimtek_webhook_outbox_pending {}\n\
+             # HELP bimtek_webhook_outbox_oldest_seconds Age of the oldest delivery still waiting (0 when none).\n\
+             # TYPE bimtek_webhook_outbox_oldest_seconds gauge\n\
+             bimtek_webhook_outbox_oldest_seconds {:.3}\n",
+            outbox.pending, outbox.oldest_seconds,
+        );
+    }
     let limiter = &state.login_limiter;
     let _ = write!(
         out,
@@ -330,10 +350,14 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             invalid_token: req.headers().contains_key(header::AUTHORIZATION),
         });
     }
+    // The outbox depth is one indexed count; while the database is away the rest is still served.
+    let outbox = db::read(&state.pool, |conn| Ok(webhooks::outbox_depth(conn)?))
+        .await
+        .ok();
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(render(&state)))
+        .body(render(&state, outbox)))
 }
 
 /// The middleware that times every request and counts it under its route template and status.

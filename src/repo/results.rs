@@ -25,28 +25,42 @@ use crate::repo::attendance::Scope;
 /// threshold, else `certificate` when the event needs no test (pass score 0) or the post score reaches the pass
 /// score, else `attendance_letter`.
 pub fn results_ctes(event_filter: &str) -> String {
+    officer_ctes(
+        event_filter,
+        "SELECT e.event_id, e.id AS enrollment_id, e.participant_id, p.full_name, p.name_search, p.nip,
+                p.erased_at, p.unit_id
+         FROM ev
+         JOIN enrollments e ON e.event_id = ev.id AND e.status = 'approved'
+         JOIN participants p ON p.id = e.participant_id",
+        // every officer of the events: attendance is read session by session
+        "SELECT a.enrollment_id, count(*) AS attended, sum(s.jp) AS jp
+         FROM ev
+         JOIN sessions s ON s.event_id = ev.id
+         JOIN attendance a ON a.session_id = s.id AND a.status IN ('present', 'late')
+         GROUP BY a.enrollment_id",
+    )
+}
+
+/// The results CTEs over the officers `base` selects (a query over `ev` yielding `event_id, enrollment_id,
+/// participant_id, full_name, name_search, nip, erased_at, unit_id`), with attendance counted by `att`.
+fn officer_ctes(event_filter: &str, base: &str, att: &str) -> String {
     format!(
         "ev AS (SELECT id, attendance_threshold::float8 AS threshold, pass_score::float8 AS pass_score, jp_minutes
                 FROM events WHERE {event_filter}),
+         base AS ({base}),
          total AS (SELECT s.event_id, count(*) AS n FROM ev JOIN sessions s ON s.event_id = ev.id GROUP BY s.event_id),
-         att AS (
-             SELECT a.enrollment_id, count(*) AS attended, sum(s.jp) AS jp
-             FROM ev
-             JOIN sessions s ON s.event_id = ev.id
-             JOIN attendance a ON a.session_id = s.id AND a.status IN ('present', 'late')
-             GROUP BY a.enrollment_id),
+         att AS ({att}),
          sc AS (
              SELECT sc.enrollment_id,
                     max(sc.score) FILTER (WHERE sc.kind = 'pre_test') AS pre_score,
                     max(sc.score) FILTER (WHERE sc.kind = 'post_test') AS post_score,
                     max(sc.score) FILTER (WHERE sc.kind = 'practical') AS practical_score
-             FROM ev
-             JOIN enrollments e ON e.event_id = ev.id
-             JOIN scores sc ON sc.enrollment_id = e.id
+             FROM base
+             JOIN scores sc ON sc.enrollment_id = base.enrollment_id
              GROUP BY sc.enrollment_id),
          r AS (
-             SELECT e.event_id, e.id AS enrollment_id, e.participant_id, p.full_name, p.name_search, p.nip,
-                    p.erased_at, p.unit_id, u.name AS unit_name,
+             SELECT b.event_id, b.enrollment_id, b.participant_id, b.full_name, b.name_search, b.nip,
+                    b.erased_at, b.unit_id, u.name AS unit_name,
                     coalesce(total.n, 0) AS sessions_total,
                     coalesce(att.attended, 0) AS sessions_attended,
                     CASE WHEN coalesce(total.n, 0) = 0 THEN 0::float8
@@ -54,13 +68,12 @@ pub fn results_ctes(event_filter: &str) -> String {
                     coalesce(att.jp, 0)::int8 AS jp_earned,
                     sc.pre_score, sc.post_score, sc.practical_score,
                     ev.threshold AS attendance_threshold, ev.pass_score, ev.jp_minutes::int8 AS jp_minutes
-             FROM ev
-             JOIN enrollments e ON e.event_id = ev.id AND e.status = 'approved'
-             JOIN participants p ON p.id = e.participant_id
-             JOIN units u ON u.id = p.unit_id
+             FROM base b
+             JOIN ev ON ev.id = b.event_id
+             JOIN units u ON u.id = b.unit_id
              LEFT JOIN total ON total.event_id = ev.id
-             LEFT JOIN att ON att.enrollment_id = e.id
-             LEFT JOIN sc ON sc.enrollment_id = e.id),
+             LEFT JOIN att ON att.enrollment_id = b.enrollment_id
+             LEFT JOIN sc ON sc.enrollment_id = b.enrollment_id),
          o AS (
              SELECT r.*,
                     CASE WHEN r.attendance_rate < r.attendance_threshold THEN 'not_completed'
@@ -150,6 +163,10 @@ pub enum PageStart {
 }
 
 /// The results of an event's approved officers, ordered by name then enrollment, as the filter allows.
+///
+/// Without an outcome filter the page of officers is chosen first (an index walk over the event's enrollments) and
+/// the figures are computed for that page only, so a page costs about the same in an event of 2,000 officers as
+/// in one of 500; the total is a separate count. Filtering by outcome needs every officer's figures first.
 pub fn for_event(
     conn: &mut PgConnection,
     event_id: Uuid,
@@ -162,30 +179,67 @@ pub fn for_event(
         PageStart::After(after) => (0, after),
     };
     let (after_name, after_id) = after.unzip();
-    diesel::sql_query(format!(
-        "WITH {}
-         SELECT enrollment_id, participant_id, full_name, name_search, nip, erased_at, unit_id, unit_name,
-                sessions_total, sessions_attended, attendance_rate, jp_earned, jp_minutes, pre_score, post_score,
-                practical_score, attendance_threshold, pass_score, outcome,
-                count(*) OVER () AS total
-         FROM o
-         WHERE ($2::uuid IS NULL OR unit_id = $2)
-           AND ($3::uuid IS NULL OR participant_id = $3)
-           AND ($4::uuid IS NULL OR unit_id = $4)
-           AND ($5::text IS NULL OR outcome = $5)
-           AND ($6::text IS NULL OR (name_search, enrollment_id) > ($6, $7::uuid))
-         ORDER BY name_search, enrollment_id
-         LIMIT $8 OFFSET $9",
-        results_ctes("id = $1")
-    ))
-    .bind::<SqlUuid, _>(event_id)
-    .bind::<Nullable<SqlUuid>, _>(filter.scope.unit_id)
-    .bind::<Nullable<SqlUuid>, _>(filter.scope.participant_id)
-    .bind::<Nullable<SqlUuid>, _>(filter.unit_id)
-    .bind::<Nullable<Text>, _>(filter.outcome)
-    .bind::<Nullable<Text>, _>(after_name)
-    .bind::<Nullable<SqlUuid>, _>(after_id)
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(offset)
-    .load(conn)
+    // $2 the caller's unit, $3 the caller as officer, $4 the unit filter, $5 the outcome, $6/$7 the keyset start
+    let officers = "FROM enrollments e
+         JOIN participants p ON p.id = e.participant_id
+         WHERE e.event_id = $1 AND e.status = 'approved'
+           AND ($2::uuid IS NULL OR p.unit_id = $2)
+           AND ($3::uuid IS NULL OR e.participant_id = $3)
+           AND ($4::uuid IS NULL OR p.unit_id = $4)";
+    let sql = if filter.outcome.is_none() {
+        let ctes = officer_ctes(
+            "id = $1",
+            &format!(
+                "SELECT e.event_id, e.id AS enrollment_id, e.participant_id, p.full_name, p.name_search, p.nip,
+                        p.erased_at, p.unit_id
+                 {officers}
+                   AND $5::text IS NULL
+                   AND ($6::text IS NULL OR (p.name_search, e.id) > ($6, $7::uuid))
+                 ORDER BY p.name_search, e.id
+                 LIMIT $8 OFFSET $9"
+            ),
+            // only the page's officers: attendance is read by enrollment
+            "SELECT a.enrollment_id, count(*) AS attended, sum(s.jp) AS jp
+             FROM base
+             JOIN attendance a ON a.enrollment_id = base.enrollment_id AND a.status IN ('present', 'late')
+             JOIN sessions s ON s.id = a.session_id
+             GROUP BY a.enrollment_id",
+        );
+        format!(
+            "WITH {ctes}
+             SELECT {RESULT_COLUMNS}, (SELECT count(*) {officers}) AS total
+             FROM o
+             ORDER BY name_search, enrollment_id"
+        )
+    } else {
+        format!(
+            "WITH {}
+             SELECT {RESULT_COLUMNS}, count(*) OVER () AS total
+             FROM o
+             WHERE ($2::uuid IS NULL OR unit_id = $2)
+               AND ($3::uuid IS NULL OR participant_id = $3)
+               AND ($4::uuid IS NULL OR unit_id = $4)
+               AND ($5::text IS NULL OR outcome = $5)
+               AND ($6::text IS NULL OR (name_search, enrollment_id) > ($6, $7::uuid))
+             ORDER BY name_search, enrollment_id
+             LIMIT $8 OFFSET $9",
+            results_ctes("id = $1")
+        )
+    };
+    diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(event_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.scope.unit_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.scope.participant_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.unit_id)
+        .bind::<Nullable<Text>, _>(filter.outcome)
+        .bind::<Nullable<Text>, _>(after_name)
+        .bind::<Nullable<SqlUuid>, _>(after_id)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load(conn)
 }
+
+/// The columns of a [`ResultRow`] but its total, as `o` has them.
+const RESULT_COLUMNS: &str = "enrollment_id, participant_id, full_name, name_search, nip, erased_at, unit_id, \
+     unit_name, sessions_total, sessions_attended, attendance_rate, jp_earned, jp_minutes, pre_score, post_score, \
+     practical_score, attendance_threshold, pass_score, outcome";

@@ -283,3 +283,22 @@ pub fn record_attempt(
         ))
         .execute(conn)
 }
+
+/// The outbox as `/metrics` shows it: deliveries waiting to be sent (due or retrying later) and the age in
+/// seconds of the oldest of them (0 when none waits).
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct OutboxDepth {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub pending: i64,
+    #[diesel(sql_type = Double)]
+    pub oldest_seconds: f64,
+}
+
+pub fn outbox_depth(conn: &mut PgConnection) -> QueryResult<OutboxDepth> {
+    diesel::sql_query(
+        "SELECT count(*) AS pending, \
+                coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_seconds \
+           FROM webhook_deliveries WHERE status = 'pending'",
+    )
+    .get_result(conn)
+}

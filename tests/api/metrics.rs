@@ -117,6 +117,16 @@ async fn metrics_count_requests_by_route_template_and_status_with_latency_histog
     let idle = sample(&text, "bimtek_db_pool_idle_connections").unwrap();
     assert!((1.0..=3.0).contains(&open), "open {open}");
     assert!(idle <= open, "idle {idle} of {open}");
+    // Nobody waits for a connection between requests (other tests of this process share the gauge: at most
+    // their few in-flight checkouts), and no webhook is pending in a fresh database.
+    let waiting = sample(&text, "bimtek_db_pool_waiting").unwrap();
+    assert!((0.0..64.0).contains(&waiting), "waiting {waiting}");
+    assert!(text.contains("# TYPE bimtek_db_pool_waiting gauge"));
+    assert_eq!(sample(&text, "bimtek_webhook_outbox_pending"), Some(0.0));
+    assert_eq!(
+        sample(&text, "bimtek_webhook_outbox_oldest_seconds"),
+        Some(0.0)
+    );
 
     // A second scrape counts the first one under its own route.
     let text = scrape(&app).await;

@@ -246,6 +246,22 @@ async fn failed_deliveries_are_retried_with_backoff_until_they_succeed() {
     assert_eq!(log[0]["attempts"], 1);
     assert_eq!(log[0]["last_status_code"], 500);
     assert_eq!(log[0]["last_error"], "HTTP 500");
+    // The waiting delivery is the outbox depth of /metrics.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "bimtek_webhook_outbox_pending 1"),
+        "{metrics}"
+    );
     // The first retry waits about 10 s (with jitter of +-20%).
     let next: chrono::DateTime<chrono::Utc> =
         log[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
