@@ -87,6 +87,9 @@ pub struct Settings {
     /// timeout of one delivery, and whether private, loopback and link-local targets are allowed (tests only).
     pub webhook_worker_enabled: bool,
     pub webhook_poll_interval: Duration,
+    /// Days the change feed keeps a change (`CHANGES_RETENTION_DAYS`, default 90; 0 keeps every change). Older
+    /// ones are deleted by the worker's maintenance round; a cursor behind them gets 410 `cursor_expired`.
+    pub changes_retention_days: u32,
     pub webhook_timeout: Duration,
     pub webhook_allow_private_targets: bool,
 }
@@ -214,6 +217,7 @@ impl Settings {
                 1000,
             )?),
             webhook_timeout: Duration::from_millis(parse(&get, "WEBHOOK_TIMEOUT_MS", 5000)?),
+            changes_retention_days: parse(&get, "CHANGES_RETENTION_DAYS", 90)?,
             webhook_allow_private_targets: parse_bool(
                 &get,
                 "WEBHOOK_ALLOW_PRIVATE_TARGETS",
@@ -291,6 +295,11 @@ impl Settings {
         {
             return Err(ConfigError(
                 "WEBHOOK_TIMEOUT_MS must be between 100 and 30000".into(),
+            ));
+        }
+        if self.changes_retention_days > 36_500 {
+            return Err(ConfigError(
+                "CHANGES_RETENTION_DAYS must be between 0 (keep every change) and 36500".into(),
             ));
         }
         if self.import_max_rows == 0 || self.import_max_rows > 100_000 {

@@ -122,6 +122,13 @@ pub enum ApiError {
         detail: Cow<'static, str>,
         errors: Vec<FieldError>,
     },
+    /// 410 with its own code: what the request points at existed but is gone for good (a change-feed cursor
+    /// behind the retention horizon).
+    #[error("{detail}")]
+    Gone {
+        code: &'static str,
+        detail: Cow<'static, str>,
+    },
     /// 412: `If-Match` names a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -208,6 +215,7 @@ impl ApiError {
             | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
+            | Self::Gone { code, .. }
             | Self::Unprocessable { code, .. } => code,
             Self::ForbiddenFields(_) => "forbidden_field",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
@@ -231,6 +239,7 @@ impl ApiError {
             | Self::Forbidden { detail, .. }
             | Self::NotFound { detail, .. }
             | Self::Conflict { detail, .. }
+            | Self::Gone { detail, .. }
             | Self::Unprocessable { detail, .. } => detail.to_string(),
             Self::ForbiddenFields(errors) => format!(
                 "You may not change {}.",
@@ -290,6 +299,7 @@ impl ResponseError for ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Gone { .. } => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

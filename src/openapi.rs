@@ -45,6 +45,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         Forbidden,
         NotFound,
         Conflict,
+        Gone,
         PreconditionFailed,
         PayloadTooLarge,
         UnsupportedMediaType,
@@ -195,6 +196,18 @@ pub struct NotFound(Problem);
 )]
 #[allow(dead_code)]
 pub struct Conflict(Problem);
+
+/// What the request points at is gone for good, e.g. a change-feed cursor older than the feed's retention.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:bimtek-api:problem:cursor_expired", "title": "Gone", "status": 410,
+        "detail": "The changes after this cursor are older than the feed keeps (90 days) and some were deleted: \
+                   resynchronise from the lists, then poll again without `since`.",
+        "code": "cursor_expired"})
+)]
+#[allow(dead_code)]
+pub struct Gone(Problem);
 
 /// `If-Match` does not name the current version: read the resource again.
 #[derive(ToResponse)]

@@ -8,8 +8,9 @@
 //!   waits a little longer before its password is checked (`LOGIN_FAILURE_DELAY_MS` per failure beyond the third,
 //!   at most 3 s), in an asynchronous sleep that holds no thread.
 //!
-//! Beyond a limit the answer is 429 with `Retry-After`. The state lives in this process's memory: with several
-//! instances each one counts separately. It is bounded: keys whose bucket is full again are swept regularly, and a
+//! Beyond a limit the answer is 429 with `Retry-After`. The state lives in this process's memory: it is the first
+//! line, which turns floods away before they reach the database; `service::throttle` keeps the same limits in
+//! PostgreSQL so that they hold across instances. It is bounded: keys whose bucket is full again are swept regularly, and a
 //! limiter that still tracks [`MAX_KEYS`] keys refuses new ones (429) until its sweep frees room.
 
 use std::hash::Hash;

@@ -74,6 +74,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    change_feed_horizon (singleton) {
+        singleton -> Bool,
+        txid -> Int8,
+        id -> Int8,
+        pruned_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     changes (id) {
         id -> Int8,
         txid -> Int8,
@@ -211,6 +220,15 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_throttle (scope, key_hash) {
+        scope -> Text,
+        key_hash -> Bytea,
+        hits -> Int4,
+        window_start -> Timestamptz,
     }
 }
 
@@ -461,6 +479,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     certificate_sequences,
     certificates,
+    change_feed_horizon,
     changes,
     clients,
     enrollments,
@@ -470,6 +489,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     instrument_templates,
     instruments,
+    login_throttle,
     participants,
     programs,
     questions,

@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use uuid::Uuid;
 
+use crate::schema::change_feed_horizon;
+
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ChangeRow {
     #[diesel(sql_type = BigInt)]
@@ -40,4 +42,38 @@ pub fn after(
     .bind::<BigInt, _>(id)
     .bind::<BigInt, _>(limit)
     .load(conn)
+}
+
+/// The last position deleted by retention (`(0, 0)` while nothing was): a cursor behind it may have missed changes.
+pub fn horizon(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
+    change_feed_horizon::table
+        .select((change_feed_horizon::txid, change_feed_horizon::id))
+        .first(conn)
+}
+
+/// Deletes up to `batch` changes older than `retention_days`, oldest position first, and moves the horizon to the
+/// last position deleted, in one statement (one transaction). Returns how many were deleted.
+pub fn prune(conn: &mut PgConnection, retention_days: i32, batch: i64) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Pruned {
+        #[diesel(sql_type = BigInt)]
+        deleted: i64,
+    }
+    let pruned: Pruned = diesel::sql_query(
+        "WITH gone AS (
+             DELETE FROM changes WHERE id IN (
+                 SELECT id FROM changes WHERE at < now() - make_interval(days => $1)
+                 ORDER BY txid, id LIMIT $2)
+             RETURNING txid, id),
+         last AS (SELECT txid, id FROM gone ORDER BY txid DESC, id DESC LIMIT 1),
+         moved AS (
+             UPDATE change_feed_horizon h SET txid = last.txid, id = last.id, pruned_at = now()
+             FROM last WHERE (last.txid, last.id) > (h.txid, h.id)
+             RETURNING 1)
+         SELECT (SELECT count(*) FROM gone) AS deleted",
+    )
+    .bind::<diesel::sql_types::Integer, _>(retention_days)
+    .bind::<BigInt, _>(batch)
+    .get_result(conn)?;
+    Ok(pruned.deleted)
 }

@@ -1,6 +1,7 @@
 //! Login, refresh-token rotation with reuse detection, and logout.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 
 use chrono::Utc;
 use diesel::Connection;
@@ -14,6 +15,7 @@ use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::repo::refresh_tokens::{self, NewRefreshToken};
 use crate::repo::users::{self, UserRow};
+use crate::service::throttle;
 use crate::state::AppState;
 
 /// A new access token and the refresh token that can replace it.
@@ -44,8 +46,12 @@ fn invalid_refresh(code: &'static str) -> ApiError {
 /// Checks a username and password and issues a token pair. A wrong password, an unknown user and an inactive
 /// account give the same answer in about the same time. The account's throttle (see `crate::ratelimit`) is
 /// keyed by the normalised username whether or not the account exists, so that it tells nothing either.
+///
+/// `address` is the client's (see `LoginLimiter::client_address`): its attempts and the account's failures are
+/// also counted in PostgreSQL, so that the limits hold across instances (`service::throttle`).
 pub async fn login(
     state: &AppState,
+    address: IpAddr,
     username: String,
     password: String,
 ) -> Result<TokenPair, ApiError> {
@@ -55,7 +61,9 @@ pub async fn login(
         actix_web::rt::time::sleep(delay).await;
     }
     let account = lookup.clone();
-    let user = db::read(&state.pool, move |conn| {
+    let limits = throttle::Limits::of(&state.settings);
+    let user = db::run(&state.pool, move |conn| {
+        throttle::admit(conn, limits, address, Some(&lookup))?;
         Ok(users::find_by_username(conn, &lookup)?)
     })
     .await?;
@@ -72,6 +80,7 @@ pub async fn login(
         Some(user) if user.is_active && !user.service_account => user,
         _ => {
             tracing::info!(auth.outcome = "failure", "login refused");
+            db::run(&state.pool, move |conn| throttle::failed(conn, &account)).await?;
             return Err(invalid_credentials());
         }
     };
@@ -84,6 +93,7 @@ pub async fn login(
         conn.transaction(|conn| {
             let token = store_refresh_token(conn, user_id, Uuid::new_v4(), refresh_ttl)?;
             users::touch_last_login(conn, user_id)?;
+            throttle::succeeded(conn, &account)?;
             Ok::<_, ApiError>(token)
         })
     })

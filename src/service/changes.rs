@@ -8,6 +8,10 @@
 //!
 //! The cursor is the position, base64url-encoded with an HMAC-SHA256 tag (key derived from the JWT secret), so
 //! a client cannot forge or edit one: a tampered or foreign cursor is 400 `invalid_cursor`.
+//!
+//! Retention: the worker's maintenance round deletes changes older than `CHANGES_RETENTION_DAYS` and records the
+//! last position it deleted (the horizon). A cursor behind the horizon is refused with 410 `cursor_expired`
+//! rather than answered with a page that silently lacks the deleted changes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -164,7 +168,8 @@ pub fn require_reader(user: &AuthUser) -> Result<(), ApiError> {
     user.require(&[Role::Admin])
 }
 
-/// The changes after `since`, at most `limit`.
+/// The changes after `since`, at most `limit`. A cursor behind the retention horizon is 410 `cursor_expired`
+/// (changes it never saw may have been deleted); without a cursor the feed starts at the oldest change kept.
 pub fn page(
     conn: &mut PgConnection,
     user: &AuthUser,
@@ -172,6 +177,15 @@ pub fn page(
     limit: i64,
 ) -> Result<ChangePage, ApiError> {
     require_reader(user)?;
+    let (horizon_txid, horizon_id) = repo::horizon(conn)?;
+    if (since.txid, since.id) < (horizon_txid, horizon_id) && since != Position::default() {
+        return Err(ApiError::Gone {
+            code: "cursor_expired",
+            detail: "Changes after this cursor were deleted by the feed's retention \
+                     (CHANGES_RETENTION_DAYS): resynchronise from the lists, then poll again without `since`."
+                .into(),
+        });
+    }
     let mut rows = repo::after(conn, since.txid, since.id, limit + 1)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);

@@ -21,7 +21,9 @@ const BATCH: i32 = 20;
 const LEASE_SECONDS: f64 = 60.0;
 /// How much of a receiver's answer is read (then the connection is dropped).
 const MAX_RESPONSE_BYTES: usize = 16 * 1024;
-/// How often expired idempotency keys are deleted.
+/// Changes deleted per statement by the feed's retention (a maintenance round repeats it until none is left).
+const PRUNE_BATCH: i64 = 10_000;
+/// How often expired idempotency keys and changes past the feed's retention are deleted.
 const CLEANUP_EVERY: Duration = Duration::from_secs(600);
 
 /// A running worker: stop it with [`WorkerHandle::stop`].
@@ -45,6 +47,8 @@ struct Worker {
     client: reqwest::Client,
     poll: Duration,
     allow_private: bool,
+    /// Days the change feed keeps a change (0: forever).
+    changes_retention_days: u32,
 }
 
 /// Starts the worker on the current tokio runtime, with its own one-connection pool so that deliveries never
@@ -68,6 +72,7 @@ pub fn start(settings: &Settings) -> Result<WorkerHandle, reqwest::Error> {
         client,
         poll: settings.webhook_poll_interval,
         allow_private: settings.webhook_allow_private_targets,
+        changes_retention_days: settings.changes_retention_days,
     };
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(worker.run(stopped));
@@ -136,6 +141,30 @@ impl Worker {
             tracing::info!(
                 idempotency.expired = deleted,
                 "expired idempotency keys deleted"
+            );
+        }
+        self.blocking(crate::repo::throttle::delete_stale).await;
+        if self.changes_retention_days == 0 {
+            return;
+        }
+        // In statements of PRUNE_BATCH rows, so that no single transaction grows large; other instances' rounds
+        // may run at the same time (each deletes different rows or nothing).
+        let days = i32::try_from(self.changes_retention_days).unwrap_or(i32::MAX);
+        let mut pruned = 0;
+        loop {
+            let deleted = self
+                .blocking(move |conn| crate::repo::changes::prune(conn, days, PRUNE_BATCH))
+                .await
+                .unwrap_or(0);
+            pruned += deleted;
+            if deleted < PRUNE_BATCH {
+                break;
+            }
+        }
+        if pruned > 0 {
+            tracing::info!(
+                changes.pruned = pruned,
+                "changes past the feed's retention deleted"
             );
         }
     }

@@ -13,6 +13,7 @@ use crate::enrollments::{
     ok_json, seed_enrollment, seed_event, seed_participant, seed_session, send,
 };
 use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::scale_out::second_instance_with;
 
 async fn feed(app: &TestApp, token: &str, query: &str) -> Value {
     ok_json(
@@ -577,5 +578,64 @@ async fn change_feed_page_cost() {
     let without_trigger = time(&mut conn, &update);
     println!(
         "context statement {context:?}; one-row update with triggers {with_trigger:?}, without {without_trigger:?}"
+    );
+}
+
+#[tokio::test]
+async fn changes_past_the_retention_are_deleted_and_a_cursor_behind_them_gets_410() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let first = app.seed_unit("OLD-1");
+    app.seed_unit("OLD-2");
+    settle(&app);
+    // Both are 100 days old; a client read the first one back then.
+    diesel::sql_query("UPDATE changes SET at = now() - interval '100 days'")
+        .execute(&mut app.db())
+        .unwrap();
+    let old_page = feed(&app, &token, "?limit=1").await;
+    assert_eq!(old_page["items"][0]["resource_id"], first.to_string());
+    let old_cursor = old_page["next_cursor"].as_str().unwrap().to_owned();
+    let fresh = app.seed_unit("NEW-1");
+    settle(&app);
+
+    // An instance whose worker keeps 30 days runs its maintenance round as it starts.
+    let _second = second_instance_with(&app, |s| s.changes_retention_days = 30).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let response = loop {
+        let response = send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/changes?since={old_cursor}"),
+            &token,
+            None,
+        )
+        .await;
+        if response.status() != 200 {
+            break response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the old changes were never pruned"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The client missed OLD-2's creation: it is told so instead of getting a page with a gap.
+    assert_problem(response, 410, "cursor_expired").await;
+
+    // Only the recent change is left; the feed starts there, and cursors from now on work.
+    let page = feed(&app, &token, "").await;
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["resource_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [fresh.to_string().as_str()]);
+    let next = page["next_cursor"].as_str().unwrap();
+    let after = feed(&app, &token, &format!("?since={next}")).await;
+    assert_eq!(after["items"], json!([]));
+    assert_eq!(
+        app.count("change_feed_horizon WHERE txid > 0 AND pruned_at IS NOT NULL"),
+        1
     );
 }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use bimtek_api::config::Settings;
 use bimtek_api::domain::role::Role;
 use bimtek_api::startup::Application;
 use diesel::RunQueryDsl;
@@ -14,8 +15,8 @@ use crate::webhooks::{Receiver, assert_signed, spawn_webhook_app, subscribe};
 
 /// A second instance of the application on the first one's database, with the same settings. Returns its base
 /// URL; it stops when the returned handle is dropped (or the database goes with the first instance).
-struct SecondInstance {
-    address: String,
+pub struct SecondInstance {
+    pub address: String,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -26,10 +27,19 @@ impl Drop for SecondInstance {
 }
 
 async fn second_instance(first: &TestApp) -> SecondInstance {
+    second_instance_with(first, |_| {}).await
+}
+
+/// [`second_instance`] with its settings changed by `tweak` first (its worker runs, polling every 50 ms).
+pub async fn second_instance_with(
+    first: &TestApp,
+    tweak: impl FnOnce(&mut Settings),
+) -> SecondInstance {
     let mut settings = test_settings(&first.db_url);
     settings.webhook_worker_enabled = true;
     settings.webhook_allow_private_targets = true;
     settings.webhook_poll_interval = Duration::from_millis(50);
+    tweak(&mut settings);
     let app = Application::build(settings).expect("second instance builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
@@ -151,4 +161,43 @@ async fn an_idempotency_key_holds_across_instances() {
         .unwrap();
     assert_eq!(retry.status(), 201);
     assert_eq!(retry.headers()["idempotent-replayed"], "true");
+}
+
+#[tokio::test]
+async fn an_accounts_login_failures_count_across_instances() {
+    let limits = |s: &mut Settings| {
+        s.login_max_failures_per_account = 4;
+        s.login_failure_delay = Duration::ZERO;
+    };
+    let first = crate::helpers::spawn_app_with(limits).await;
+    let second = second_instance_with(&first, limits).await;
+    let user = first.seed_user(Role::Organizer);
+    let login = |base: String, password: &'static str| {
+        let client = first.client.clone();
+        let username = user.username.clone();
+        async move {
+            client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": username, "password": password}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Two failures on each instance: each instance's own limiter has seen only two of the four.
+    for base in [first.address.clone(), second.address.clone()] {
+        for _ in 0..2 {
+            assert_eq!(login(base.clone(), "wrong password").await.status(), 401);
+        }
+    }
+    // The shared count refuses the fifth attempt, on either instance, even with the right password.
+    for base in [first.address.clone(), second.address.clone()] {
+        let refused = login(base, crate::helpers::PASSWORD).await;
+        assert!(refused.headers().contains_key("retry-after"));
+        crate::helpers::assert_problem(refused, 429, "too_many_requests").await;
+    }
+    assert_eq!(
+        first.count("login_throttle WHERE scope = 'account' AND hits = 4"),
+        1
+    );
 }

@@ -120,7 +120,8 @@ pub async fn login(
         return Err(ApiError::validation(errors));
     }
     state.login_limiter.check_address(&req)?;
-    let pair = service::auth::login(&state, input.username, input.password).await?;
+    let address = state.login_limiter.client_address(&req);
+    let pair = service::auth::login(&state, address, input.username, input.password).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
@@ -166,9 +167,12 @@ pub async fn refresh(
 ) -> Result<HttpResponse, ApiError> {
     let token = checked_refresh_token(body.into_inner()?)?;
     state.login_limiter.check_address(&req)?;
+    let address = state.login_limiter.client_address(&req);
+    let limits = service::throttle::Limits::of(&state.settings);
     let st = state.clone();
     let ttl = state.settings.refresh_token_ttl;
     let pair = db::run(&state.pool, move |conn| {
+        service::throttle::admit(conn, limits, address, None)?;
         service::auth::refresh(conn, &st.jwt, ttl, &token)
     })
     .await?;

@@ -88,7 +88,7 @@ pub struct ChangePageResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
-    /// A `next_cursor` from an earlier page. Without it the feed starts at the beginning.
+    /// A `next_cursor` from an earlier page. Without it the feed starts at the oldest change kept.
     #[param(max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
     pub since: Option<String>,
     /// Page size, 1-1000.
@@ -139,7 +139,12 @@ fn resource(value: &str) -> Result<ChangeResource, ApiError> {
 /// (usually milliseconds; as long as the longest transaction running).
 ///
 /// The feed says *what* changed, never the data: read the resource (or the list with `updated_since`) for it.
-/// A tampered or foreign cursor is 400 `invalid_cursor`. Administrators only (service accounts will get a scope).
+/// A tampered or foreign cursor is 400 `invalid_cursor`.
+///
+/// **Retention.** Changes are kept for `CHANGES_RETENTION_DAYS` (90 by default). A cursor older than that may
+/// have missed changes that were deleted since: it gets 410 `cursor_expired` (never a page with a silent gap).
+/// Then resynchronise from the lists and start again without `since`; without `since` the feed starts at the
+/// oldest change it still keeps. Poll at least once within the retention to keep a cursor valid.
 #[utoipa::path(
     tag = "changes",
     params(ChangesQuery),
@@ -149,6 +154,7 @@ fn resource(value: &str) -> Result<ChangeResource, ApiError> {
         (status = 400, response = responses::BadRequest),
         (status = 401, response = responses::Unauthorized),
         (status = 403, response = responses::Forbidden),
+        (status = 410, response = responses::Gone),
         (status = 500, response = responses::InternalError),
         (status = 503, response = responses::ServiceUnavailable)
     )

@@ -341,10 +341,16 @@ pub async fn token(
     }
     let requested = params.scope.clone();
     let st = state.clone();
+    let address = state.login_limiter.client_address(&req);
+    let shared_key = throttle_key.clone();
+    let limits = service::throttle::Limits::of(&state.settings);
     let outcome = db::run(&state.pool, move |conn| {
+        service::throttle::admit(conn, limits, address, Some(&shared_key))?;
         let Some(client) = service::clients::authenticate(conn, &client_id, &secret)? else {
+            service::throttle::failed(conn, &shared_key)?;
             return Ok(Err(OAuthError::invalid_client()));
         };
+        service::throttle::succeeded(conn, &shared_key)?;
         let allowed = service::clients::scopes_of(&client);
         let granted = match requested.as_deref() {
             None => allowed.clone(),
