@@ -39,6 +39,10 @@ if [[ $(pg -c "SELECT count(*) FROM events WHERE title = 'Bench Report A'") == 0
     pg -v title='Bench Report B' -v officers=2000 -v first=1 -f bench/seed-report.sql
 fi
 pg -v officers=5000 -f bench/seed-checkin.sql
+# Officers imported by an earlier run were deleted again; their dead rows sit in the list case's index range until
+# vacuumed, so start from a vacuumed table.
+pg -c "DELETE FROM participants WHERE full_name LIKE 'Impor %'" >/dev/null
+pg -c "VACUUM (ANALYZE) participants"
 printf '%s\n' 'bench-admin-password' | "$bin" create-admin --username bench.admin >/dev/null
 
 # pgbench tables live in their own database on the same server.
@@ -171,6 +175,7 @@ for _ in 1 2 3; do
     import_statuses+=("$status") iagain+=("$seconds")
 done
 pg -c "DELETE FROM participants WHERE full_name LIKE 'Impor %'" >/dev/null
+pg -c "VACUUM (ANALYZE) participants"
 import_500_s=$(median "${i500[@]}") import_10000_s=$(median "${i10000[@]}") import_again_s=$(median "${iagain[@]}")
 import_status=$(printf '%s\n' "${import_statuses[@]}" | sort -u | paste -sd,)
 

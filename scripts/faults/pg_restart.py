@@ -31,7 +31,9 @@ OUTAGE = float(os.environ.get("OUTAGE", "2"))
 THREADS = 8
 WARMUP = 5.0
 AFTER_RESTART = 8.0
-MAX_LATENCY = 3.0
+# During an outage a request may queue behind one blocking thread stuck in a checkout (up to the 2 s checkout
+# timeout) and then wait out its own checkout: at most two timeouts, plus scheduling on two busy cores.
+MAX_LATENCY = 4.5
 RECOVERY_LIMIT = 5.0
 
 participants = psql("SELECT id FROM participants ORDER BY full_name").split()
@@ -202,7 +204,7 @@ def main():
     )
     print(
         f"pg-restart: worst recovery {worst_recovery:.2f} s (limit {RECOVERY_LIMIT:.0f} s); slowest request "
-        f"{latencies[-1] if latencies else 0:.2f} s, p99 {p99 * 1000:.0f} ms (limit {MAX_LATENCY:.0f} s); "
+        f"{latencies[-1] if latencies else 0:.2f} s, p99 {p99 * 1000:.0f} ms (limit {MAX_LATENCY:.1f} s); "
         f"acknowledged writes {len(acknowledged)}, missing {missing}; server never restarted: {server_alive}"
     )
     if violations:

@@ -1,7 +1,8 @@
 //! `/api/v1/changes`: the change feed, for clients that keep their own copy in sync by polling.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -82,6 +83,72 @@ pub struct ChangePageResponse {
     pub next_cursor: String,
     /// True when more changes are already waiting: poll again at once instead of after your interval.
     pub has_more: bool,
+}
+
+impl ChangeResource {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Unit => "unit",
+            Self::Participant => "participant",
+            Self::Event => "event",
+            Self::Session => "session",
+            Self::Enrollment => "enrollment",
+            Self::Attendance => "attendance",
+            Self::Result => "result",
+            Self::Certificate => "certificate",
+        }
+    }
+}
+
+impl ChangeOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+            Self::Erased => "erased",
+        }
+    }
+}
+
+impl ChangePageResponse {
+    /// The JSON serde writes for this page (a test holds them equal), written directly: a page has up to 1,000
+    /// items of fixed shape, none of whose strings needs escaping (names, UUIDs, RFC 3339 times, a base64url
+    /// cursor), and serde_json's escaping of every key and value was a fifth of the page's cost.
+    fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.items.len() * 144);
+        out.extend_from_slice(b"{\"items\":[");
+        let mut uuid = Uuid::encode_buffer();
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"resource_type\":\"");
+            out.extend_from_slice(item.resource_type.as_str().as_bytes());
+            out.extend_from_slice(b"\",\"resource_id\":\"");
+            out.extend_from_slice(
+                item.resource_id
+                    .hyphenated()
+                    .encode_lower(&mut uuid)
+                    .as_bytes(),
+            );
+            out.extend_from_slice(b"\",\"op\":\"");
+            out.extend_from_slice(item.op.as_str().as_bytes());
+            out.extend_from_slice(b"\",\"changed_at\":\"");
+            out.extend_from_slice(
+                item.changed_at
+                    .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+                    .as_bytes(),
+            );
+            out.extend_from_slice(b"\"}");
+        }
+        out.extend_from_slice(b"],\"next_cursor\":\"");
+        out.extend_from_slice(self.next_cursor.as_bytes());
+        out.extend_from_slice(b"\",\"has_more\":");
+        out.extend_from_slice(if self.has_more { b"true" } else { b"false" });
+        out.push(b'}');
+        out
+    }
 }
 
 /// The position to continue from, and the page size.
@@ -190,9 +257,61 @@ pub async fn list_changes(
             changed_at: change.changed_at,
         });
     }
-    Ok(HttpResponse::Ok().json(ChangePageResponse {
+    let page = ChangePageResponse {
         items,
         next_cursor: state.cursor_keys.encode(page.next),
         has_more: page.has_more,
-    }))
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(page.to_json()))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_page_is_written_as_serde_writes_it() {
+        let at = Utc.with_ymd_and_hms(2025, 8, 2, 1, 0, 0).unwrap();
+        let resources = [
+            ChangeResource::Unit,
+            ChangeResource::Participant,
+            ChangeResource::Event,
+            ChangeResource::Session,
+            ChangeResource::Enrollment,
+            ChangeResource::Attendance,
+            ChangeResource::Result,
+            ChangeResource::Certificate,
+        ];
+        let ops = [
+            ChangeOp::Created,
+            ChangeOp::Updated,
+            ChangeOp::Deleted,
+            ChangeOp::Erased,
+        ];
+        let items: Vec<ChangeItem> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, &resource_type)| ChangeItem {
+                resource_type,
+                resource_id: Uuid::from_u128(0x5b0e_7a52_8f1e_4d8e_9a57_1f5b_3c2d_9e01 + i as u128),
+                op: ops[i % ops.len()],
+                changed_at: at + chrono::Duration::microseconds(123_457 * i as i64),
+            })
+            .collect();
+        for (items, has_more) in [(items, true), (Vec::new(), false)] {
+            let page = ChangePageResponse {
+                items,
+                next_cursor: "AQAAAAAAAATSAAAAAAAAACrXq4Hq8l6m3lFeWJzV1x2a".to_owned(),
+                has_more,
+            };
+            assert_eq!(
+                String::from_utf8(page.to_json()).unwrap(),
+                serde_json::to_string(&page).unwrap()
+            );
+        }
+    }
 }
