@@ -64,6 +64,10 @@ token=$(curl -fs "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: ap
     -d '{"username":"bench.admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 export BENCH_TOKEN=$token
 unit=$(pg -c "SELECT id FROM units WHERE code = 'BENCH-1'")
+# The import case writes (and deletes again) officers of a unit of its own, outside the list case's index range.
+pg -c "INSERT INTO units (code, name, unit_type) VALUES ('BENCH-IMPORT', 'Unit Impor Bench', 'lapas')
+       ON CONFLICT (code) DO NOTHING" >/dev/null
+import_unit=$(pg -c "SELECT id FROM units WHERE code = 'BENCH-IMPORT'")
 
 lua_dir=$(mktemp -d)
 {
@@ -152,7 +156,7 @@ import_csv() { # rows, first number
                         || lpad((1 + i % 12)::text, 2, '0') || CASE WHEN i % 2 = 0 THEN '1' ELSE '2' END
                         || lpad((1 + i % 999)::text, 3, '0') AS nip,
                         'Impor ' || i AS full_name, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END AS sex,
-                        'pns' AS employee_type, 'III/a' AS grade, '$unit' AS unit_id
+                        'pns' AS employee_type, 'III/a' AS grade, '$import_unit' AS unit_id
                  FROM generate_series($2, $2 + $1 - 1) AS i) TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER ';')"
 }
 time_import() { # csv file
