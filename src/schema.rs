@@ -138,6 +138,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_result_rows (event_id, enrollment_id) {
+        event_id -> Uuid,
+        enrollment_id -> Uuid,
+        participant_id -> Uuid,
+        full_name -> Text,
+        name_search -> Text,
+        nip -> Nullable<Text>,
+        erased_at -> Nullable<Timestamptz>,
+        unit_id -> Uuid,
+        unit_name -> Text,
+        sessions_total -> Int8,
+        sessions_attended -> Int8,
+        attendance_rate -> Float8,
+        jp_earned -> Int8,
+        jp_minutes -> Int8,
+        pre_score -> Nullable<Float8>,
+        post_score -> Nullable<Float8>,
+        practical_score -> Nullable<Float8>,
+        attendance_threshold -> Float8,
+        pass_score -> Float8,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
+    event_snapshots (event_id, kind) {
+        event_id -> Uuid,
+        kind -> Text,
+        generation -> Int8,
+        stale -> Bool,
+        ready_generation -> Nullable<Int8>,
+        body -> Nullable<Bytea>,
+        refreshed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     event_unit_quotas (event_id, unit_id) {
         event_id -> Uuid,
         unit_id -> Uuid,
@@ -445,6 +482,8 @@ diesel::joinable!(enrollments -> events (event_id));
 diesel::joinable!(enrollments -> participants (participant_id));
 diesel::joinable!(event_organizers -> events (event_id));
 diesel::joinable!(event_organizers -> users (user_id));
+diesel::joinable!(event_result_rows -> events (event_id));
+diesel::joinable!(event_snapshots -> events (event_id));
 diesel::joinable!(event_unit_quotas -> events (event_id));
 diesel::joinable!(event_unit_quotas -> units (unit_id));
 diesel::joinable!(events -> programs (program_id));
@@ -484,6 +523,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     enrollments,
     event_organizers,
+    event_result_rows,
+    event_snapshots,
     event_unit_quotas,
     events,
     idempotency_keys,

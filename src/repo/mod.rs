@@ -21,6 +21,7 @@ pub mod responses;
 pub mod results;
 pub mod scores;
 pub mod sessions;
+pub mod snapshots;
 pub mod throttle;
 pub mod units;
 pub mod users;

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::result::ResultInputs;
@@ -83,7 +84,8 @@ fn officer_ctes(event_filter: &str, base: &str, att: &str) -> String {
     )
 }
 
-#[derive(Debug, Clone, QueryableByName)]
+/// Serialized (with the names of its columns) when stored as a snapshot line (`repo::snapshots`).
+#[derive(Debug, Clone, QueryableByName, Serialize)]
 pub struct ResultRow {
     #[diesel(sql_type = SqlUuid)]
     pub enrollment_id: Uuid,
@@ -239,7 +241,20 @@ pub fn for_event(
         .load(conn)
 }
 
+/// Every approved officer's results of an event, by name then enrollment (the lines of a results snapshot).
+pub fn all_for_event(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<ResultRow>> {
+    diesel::sql_query(format!(
+        "WITH {}
+         SELECT {RESULT_COLUMNS}, count(*) OVER () AS total
+         FROM o
+         ORDER BY name_search, enrollment_id",
+        results_ctes("id = $1")
+    ))
+    .bind::<SqlUuid, _>(event_id)
+    .load(conn)
+}
+
 /// The columns of a [`ResultRow`] but its total, as `o` has them.
-const RESULT_COLUMNS: &str = "enrollment_id, participant_id, full_name, name_search, nip, erased_at, unit_id, \
+pub(crate) const RESULT_COLUMNS: &str = "enrollment_id, participant_id, full_name, name_search, nip, erased_at, unit_id, \
      unit_name, sessions_total, sessions_attended, attendance_rate, jp_earned, jp_minutes, pre_score, post_score, \
      practical_score, attendance_threshold, pass_score, outcome";

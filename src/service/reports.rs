@@ -13,8 +13,8 @@ use crate::repo::reports::{
     self as repo, Comment, InstrumentSummary, Learning, LikertCount, ProgramEvent,
     SessionAttendance, StatusCount, TargetMean, UnitAttendance, UnitTraining,
 };
-use crate::service::access;
 use crate::service::results::visible_event;
+use crate::service::{access, snapshots};
 
 /// The most comments an event report carries (the evaluation export has them all).
 pub const COMMENTS_MAX: i64 = 200;
@@ -34,14 +34,26 @@ pub struct EventReport {
     pub comments: Vec<Comment>,
 }
 
-/// The report of an event, for its managers (others: 403; a draft hidden from them: 404).
-pub fn event(
+/// The report of an event as `render` serializes it, for its managers (others: 403; a draft hidden from them:
+/// 404). Served from the event's report snapshot while no change touched what it shows (`service::snapshots`).
+pub fn event<F>(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-) -> Result<EventReport, ApiError> {
+    render: F,
+) -> Result<Vec<u8>, ApiError>
+where
+    F: Fn(EventReport) -> Result<Vec<u8>, ApiError>,
+{
     visible_event(conn, user, event_id)?;
     access::require_event_manager(conn, user, event_id)?;
+    snapshots::report(conn, event_id, |conn| {
+        render(compute_event(conn, event_id)?)
+    })
+}
+
+/// Every figure of an event's report, read now.
+fn compute_event(conn: &mut PgConnection, event_id: Uuid) -> Result<EventReport, ApiError> {
     let event = events_repo::find(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
     Ok(EventReport {
         event,

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::repo::access as access_repo;
 use crate::repo::attendance::Scope;
 use crate::repo::results::{self as repo, PageStart, ResultFilter, ResultRow};
-use crate::service::access;
+use crate::service::{access, snapshots};
 
 fn event_not_found() -> ApiError {
     ApiError::not_found("Event")
@@ -75,21 +75,24 @@ pub fn list(
         unit_id,
         outcome,
     };
-    let rows = repo::for_event(
-        conn,
-        event_id,
-        &filter,
-        page.limit,
-        PageStart::Offset(page.offset),
-    )?;
+    // from the event's results snapshot; computed here only when a refresh raced writes
+    let fetch = |conn: &mut PgConnection, limit: i64, offset: i64| -> Result<_, ApiError> {
+        match snapshots::results_page(conn, event_id, &filter, limit, offset)? {
+            Some(rows) => Ok(rows),
+            None => Ok(repo::for_event(
+                conn,
+                event_id,
+                &filter,
+                limit,
+                PageStart::Offset(offset),
+            )?),
+        }
+    };
+    let rows = fetch(conn, page.limit, page.offset)?;
     let total = match rows.first() {
         Some(row) => row.total,
         // past the last line the window count is not there: count the lines
-        None if page.offset > 0 => {
-            repo::for_event(conn, event_id, &filter, 1, PageStart::Offset(0))?
-                .first()
-                .map_or(0, |r| r.total)
-        }
+        None if page.offset > 0 => fetch(conn, 1, 0)?.first().map_or(0, |r| r.total),
         None => 0,
     };
     Ok(Page::new(rows, total, page))

@@ -38,6 +38,7 @@ mod schemathesis_findings;
 mod scores;
 mod security;
 mod sessions;
+mod snapshots;
 mod units;
 mod users;
 mod verify_page;

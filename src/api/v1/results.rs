@@ -974,11 +974,15 @@ pub async fn get_event_report(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = id.into_inner();
-    let report = db::read(&state.pool, move |conn| {
-        service::reports::event(conn, &user, event_id)
+    let body = db::read(&state.pool, move |conn| {
+        service::reports::event(conn, &user, event_id, |report| {
+            serde_json::to_vec(&EventReportResponse::try_from(report)?).map_err(ApiError::internal)
+        })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(EventReportResponse::try_from(report)?))
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 // ------------------------------------------------------------------------------------------ program report

@@ -1,0 +1,76 @@
+//! Event snapshots: the report and the results of an event are served from what the first reader after a change
+//! computed and stored, so that reading them costs a lookup, not an aggregation over every attendance record,
+//! score and answer of the event. Triggers mark an event's snapshots stale on every change to what they show
+//! (migration `000011_event_snapshots`); a refresh waits for the writes in flight on the event, computes on a
+//! snapshot taken after them, and stores its figures only if no write marked them stale meanwhile; otherwise it
+//! answers with the figures it computed without storing them.
+
+use diesel::Connection;
+use diesel::pg::PgConnection;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::repo::results::{self as results_repo, ResultFilter, ResultRow};
+use crate::repo::snapshots::{self as repo, Kind, Refresh};
+
+/// The body of an event's report: the stored one while valid, else `compute` run on a consistent snapshot of the
+/// database (and stored for the next readers when no write raced it).
+pub fn report<F>(conn: &mut PgConnection, event_id: Uuid, compute: F) -> Result<Vec<u8>, ApiError>
+where
+    F: Fn(&mut PgConnection) -> Result<Vec<u8>, ApiError>,
+{
+    if let Some(body) = repo::valid_report(conn, event_id)? {
+        return Ok(body);
+    }
+    let refresh = begin(conn, event_id, Kind::Report)?;
+    let body = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(&compute)?;
+    if let Some(refresh) = refresh {
+        repo::store_report(conn, event_id, refresh, &body)?;
+    }
+    Ok(body)
+}
+
+/// A page of an event's results from the stored lines, refreshing them first when they are not valid; `None` when
+/// the refresh could not store them (writes raced it): the caller computes the page itself then.
+pub fn results_page(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    filter: &ResultFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Option<Vec<ResultRow>>, ApiError> {
+    let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
+    if !rows.is_empty() || repo::results_valid(conn, event_id)? {
+        return Ok(Some(rows));
+    }
+    if !refresh_results(conn, event_id)? {
+        return Ok(None);
+    }
+    let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
+    if !rows.is_empty() || repo::results_valid(conn, event_id)? {
+        return Ok(Some(rows));
+    }
+    Ok(None)
+}
+
+/// Computes every officer's result line on a consistent snapshot and stores them; whether it stored.
+fn refresh_results(conn: &mut PgConnection, event_id: Uuid) -> Result<bool, ApiError> {
+    let Some(refresh) = begin(conn, event_id, Kind::Results)? else {
+        return Ok(false);
+    };
+    let rows = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| results_repo::all_for_event(conn, event_id))?;
+    let rows = serde_json::to_value(&rows).map_err(ApiError::internal)?;
+    Ok(conn.transaction(|conn| repo::store_results(conn, event_id, refresh, &rows))?)
+}
+
+fn begin(conn: &mut PgConnection, event_id: Uuid, kind: Kind) -> Result<Option<Refresh>, ApiError> {
+    Ok(conn.transaction(|conn| repo::begin_refresh(conn, event_id, kind))?)
+}

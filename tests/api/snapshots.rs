@@ -1,0 +1,246 @@
+//! The event report and the results are served from snapshots (`service::snapshots`): every change to what they
+//! show, through the API or straight in the database, must show in the next read, and a refresh must not store
+//! figures that a write still in flight would change.
+
+use diesel::connection::SimpleConnection;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::enrollments::{ok_json, organizer_of, send};
+use crate::helpers::{TestApp, spawn_app};
+use crate::reports::seed_evaluations;
+use crate::results::scenario;
+
+async fn results(app: &TestApp, event: Uuid, token: &str) -> Value {
+    ok_json(
+        send(
+            app,
+            Method::GET,
+            &format!("/api/v1/events/{event}/results"),
+            token,
+            None,
+        )
+        .await,
+        200,
+    )
+    .await
+}
+
+async fn report(app: &TestApp, event: Uuid, token: &str) -> Value {
+    ok_json(
+        send(
+            app,
+            Method::GET,
+            &format!("/api/v1/events/{event}/report"),
+            token,
+            None,
+        )
+        .await,
+        200,
+    )
+    .await
+}
+
+fn line<'a>(body: &'a Value, enrollment: Uuid) -> &'a Value {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["enrollment_id"] == enrollment.to_string())
+        .unwrap_or_else(|| panic!("{enrollment} not in {body}"))
+}
+
+/// The stored snapshots of an event that are valid right now, by kind.
+fn valid_snapshots(app: &TestApp, event: Uuid) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+    }
+    diesel::sql_query(
+        "SELECT kind FROM event_snapshots
+         WHERE event_id = $1 AND NOT stale AND ready_generation = generation ORDER BY kind",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(event)
+    .load::<Row>(&mut app.db())
+    .unwrap()
+    .into_iter()
+    .map(|r| r.kind)
+    .collect()
+}
+
+#[tokio::test]
+async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit(&format!(
+        "S{}",
+        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    ));
+    let s = scenario(&app, unit);
+    let facilitator = seed_evaluations(&app, &s);
+    let (_, token) = organizer_of(&app, s.event).await;
+    let (ahmad, budi) = (s.officers[0], s.officers[1]);
+
+    let r = report(&app, s.event, &token).await;
+    assert_eq!(r["learning"]["passed"], 2);
+    let body = results(&app, s.event, &token).await;
+    assert_eq!(line(&body, budi.1)["outcome"], "attendance_letter");
+    assert_eq!(
+        valid_snapshots(&app, s.event),
+        ["report", "results"],
+        "both stored by the first reads"
+    );
+    // a second read is served from them, with the same figures
+    assert_eq!(report(&app, s.event, &token).await, r);
+    assert_eq!(results(&app, s.event, &token).await, body);
+
+    // a score through the API: Budi passes
+    ok_json(
+        send(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/events/{}/scores", s.event),
+            &token,
+            Some(json!({"items": [{"enrollment_id": budi.1, "kind": "post_test", "score": 75}]})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(valid_snapshots(&app, s.event).is_empty());
+    let body = results(&app, s.event, &token).await;
+    assert_eq!(line(&body, budi.1)["post_score"], 75.0);
+    assert_eq!(line(&body, budi.1)["outcome"], "certificate");
+    assert_eq!(report(&app, s.event, &token).await["learning"]["passed"], 3);
+
+    // attendance changed in the database, by no service code: Ahmad falls below the threshold
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE attendance SET status = 'absent'
+             WHERE enrollment_id = '{}' AND session_id = '{}'",
+            ahmad.1, s.sessions[0]
+        ))
+        .unwrap();
+    let body = results(&app, s.event, &token).await;
+    assert_eq!(line(&body, ahmad.1)["sessions_attended"], 3);
+    assert_eq!(line(&body, ahmad.1)["outcome"], "not_completed");
+    let r = report(&app, s.event, &token).await;
+    assert_eq!(r["attendance"]["per_session"][0]["present"], 2);
+    assert_eq!(r["attendance"]["per_session"][0]["absent"], 1);
+
+    // an officer renamed: the name in the results, and the stored lines that carried the old one are gone at once
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE participants SET full_name = 'Ahmad Fauzi Rahman' WHERE id = '{}'",
+            ahmad.2
+        ))
+        .unwrap();
+    let stored: i64 = {
+        use diesel::dsl::sql;
+        use diesel::prelude::*;
+        diesel::select(sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM event_result_rows WHERE participant_id = '{}')",
+            ahmad.2
+        )))
+        .get_result(&mut app.db())
+        .unwrap()
+    };
+    assert_eq!(stored, 0, "the old name is not kept in the snapshot");
+    let body = results(&app, s.event, &token).await;
+    assert_eq!(
+        line(&body, ahmad.1)["participant"]["name"],
+        "Ahmad Fauzi Rahman"
+    );
+
+    // a unit renamed: the report's attendance per unit
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE units SET name = 'Lapas Kelas IIA Dirapikan' WHERE id = '{unit}'"
+        ))
+        .unwrap();
+    let r = report(&app, s.event, &token).await;
+    let per_unit = r["attendance"]["per_unit"].as_array().unwrap();
+    assert!(
+        per_unit
+            .iter()
+            .any(|u| u["unit_id"] == unit.to_string()
+                && u["unit_name"] == "Lapas Kelas IIA Dirapikan"),
+        "{per_unit:?}"
+    );
+
+    // a facilitator renamed: the report's means per facilitator
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE users SET display_name = 'Narasumber Baru' WHERE id = '{facilitator}'"
+        ))
+        .unwrap();
+    let r = report(&app, s.event, &token).await;
+    assert_eq!(
+        r["reaction"]["per_facilitator"][0]["name"],
+        "Narasumber Baru"
+    );
+
+    // one more answer to the facilitator evaluation: its mean moves
+    app.db()
+        .batch_execute(&format!(
+            "WITH q AS (SELECT q.id FROM questions q JOIN instruments i ON i.id = q.instrument_id
+                        WHERE i.event_id = '{}' AND i.kind = 'facilitator_evaluation' AND q.question_type = 'likert'),
+                  r AS (INSERT INTO responses (instrument_id, enrollment_id, respondent_kind, submitted_at)
+                        SELECT i.id, NULL, 'participant', NULL FROM instruments i
+                        WHERE i.event_id = '{}' AND i.kind = 'facilitator_evaluation' RETURNING id)
+             INSERT INTO answers (response_id, question_id, value_number) SELECT r.id, q.id, 2 FROM r, q",
+            s.event, s.event
+        ))
+        .unwrap();
+    let r = report(&app, s.event, &token).await;
+    assert_eq!(
+        r["reaction"]["per_facilitator"][0]["mean"], 3.0,
+        "(4 + 3 + 2) / 3"
+    );
+    assert_eq!(r["reaction"]["per_facilitator"][0]["responses"], 3);
+    assert_eq!(
+        valid_snapshots(&app, s.event),
+        ["report"],
+        "the results were not read since"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_does_not_store_figures_that_an_unfinished_write_would_change() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit(&format!(
+        "R{}",
+        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    ));
+    let s = scenario(&app, unit);
+    let (_, token) = organizer_of(&app, s.event).await;
+    let budi = s.officers[1];
+
+    // a write still open: it holds the event's refresh lock in shared mode
+    let mut writer = app.db();
+    writer
+        .batch_execute(&format!(
+            "BEGIN;
+             UPDATE scores SET score = 75 WHERE enrollment_id = '{}' AND kind = 'post_test';",
+            budi.1
+        ))
+        .unwrap();
+
+    // the readers see the figures without it (not committed) and, unable to wait for it, store nothing
+    let body = results(&app, s.event, &token).await;
+    assert_eq!(line(&body, budi.1)["post_score"], 60.0);
+    assert_eq!(report(&app, s.event, &token).await["learning"]["passed"], 2);
+    assert!(
+        valid_snapshots(&app, s.event).is_empty(),
+        "a snapshot stored now would miss the open write for good"
+    );
+
+    writer.batch_execute("COMMIT").unwrap();
+    let body = results(&app, s.event, &token).await;
+    assert_eq!(line(&body, budi.1)["post_score"], 75.0);
+    assert_eq!(line(&body, budi.1)["outcome"], "certificate");
+    assert_eq!(report(&app, s.event, &token).await["learning"]["passed"], 3);
+    assert_eq!(valid_snapshots(&app, s.event), ["report", "results"]);
+}
