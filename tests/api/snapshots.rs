@@ -42,7 +42,7 @@ async fn report(app: &TestApp, event: Uuid, token: &str) -> Value {
     .await
 }
 
-fn line<'a>(body: &'a Value, enrollment: Uuid) -> &'a Value {
+fn line(body: &Value, enrollment: Uuid) -> &Value {
     body["items"]
         .as_array()
         .unwrap()
