@@ -1,5 +1,5 @@
 //! `/metrics` in the Prometheus text format, and the middleware that feeds it. Beside the requests: the pool
-//! (size, open, idle, waiting), the webhook outbox depth and the login throttle.
+//! (size, open, idle, waiting), the webhook outbox depth, the event snapshots' reads and the login throttle.
 //!
 //! The middleware runs on every request, so it stays cheap: the route is the matched resource's name (a slice of
 //! the route table, no allocation, no second match), its series is found under a read lock in a small map filled
@@ -25,7 +25,9 @@ use secrecy::ExposeSecret;
 use crate::db;
 use crate::error::ApiError;
 use crate::ratelimit::Scope;
+use crate::repo::snapshots::Kind;
 use crate::repo::webhooks::{self, OutboxDepth};
+use crate::service::snapshots::{self, ReadOutcome};
 use crate::state::AppState;
 
 /// Upper bounds of the latency buckets, in microseconds (1 ms to 5 s).
@@ -300,6 +302,22 @@ pub fn render(state: &AppState, outbox: Option<OutboxDepth>) -> String {
              bimtek_webhook_outbox_oldest_seconds {:.3}\n",
             outbox.pending, outbox.oldest_seconds,
         );
+    }
+    out.push_str(
+        "# HELP bimtek_snapshot_reads_total Reads of event reports and results by how they were served: from the \
+         stored snapshot (hit), recomputed and stored (refreshed), recomputed without storing (unstored).\n\
+         # TYPE bimtek_snapshot_reads_total counter\n",
+    );
+    for kind in Kind::ALL {
+        for outcome in ReadOutcome::ALL {
+            let _ = writeln!(
+                out,
+                "bimtek_snapshot_reads_total{{kind=\"{}\",outcome=\"{}\"}} {}",
+                kind.as_str(),
+                outcome.as_str(),
+                snapshots::reads(kind, outcome),
+            );
+        }
     }
     let limiter = &state.login_limiter;
     let _ = write!(

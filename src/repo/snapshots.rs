@@ -2,11 +2,15 @@
 //! protocol): the lookups a reader makes first, the three steps of a refresh, and the page of results read from the
 //! stored lines.
 
+use chrono::{DateTime, Utc};
+use diesel::dsl::{count_star, exists};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Bytea, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bytea, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::repo::results::{RESULT_COLUMNS, ResultFilter, ResultRow};
+use crate::schema::{event_result_rows, event_snapshots};
 
 /// What a snapshot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +22,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub const ALL: [Kind; 2] = [Kind::Report, Kind::Results];
+
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Report => "report",
             Kind::Results => "results",
@@ -32,41 +38,29 @@ pub struct Refresh {
     pub generation: i64,
 }
 
-#[derive(QueryableByName)]
-struct BodyRow {
-    #[diesel(sql_type = Bytea)]
-    body: Vec<u8>,
+/// A snapshot row that is valid: not stale, and its stored figures are of its current generation.
+macro_rules! valid_snapshot {
+    ($event_id:expr, $kind:expr) => {
+        event_snapshots::table
+            .filter(event_snapshots::event_id.eq($event_id))
+            .filter(event_snapshots::kind.eq($kind))
+            .filter(event_snapshots::stale.eq(false))
+            .filter(event_snapshots::ready_generation.eq(event_snapshots::generation.nullable()))
+    };
 }
-
-#[derive(QueryableByName)]
-struct BoolRow {
-    #[diesel(sql_type = Bool)]
-    value: bool,
-}
-
-/// The condition of a valid snapshot, on `event_snapshots`.
-const VALID: &str = "NOT stale AND ready_generation = generation";
 
 /// The stored report of an event, if it is still valid.
 pub fn valid_report(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option<Vec<u8>>> {
-    diesel::sql_query(format!(
-        "SELECT body FROM event_snapshots WHERE event_id = $1 AND kind = 'report' AND {VALID} AND body IS NOT NULL"
-    ))
-    .bind::<SqlUuid, _>(event_id)
-    .get_result::<BodyRow>(conn)
-    .optional()
-    .map(|row| row.map(|r| r.body))
+    valid_snapshot!(event_id, Kind::Report.as_str())
+        .select(event_snapshots::body)
+        .first::<Option<Vec<u8>>>(conn)
+        .optional()
+        .map(Option::flatten)
 }
 
 /// Whether the stored results of an event are valid.
 pub fn results_valid(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<bool> {
-    diesel::sql_query(format!(
-        "SELECT EXISTS (SELECT 1 FROM event_snapshots
-                        WHERE event_id = $1 AND kind = 'results' AND {VALID}) AS value"
-    ))
-    .bind::<SqlUuid, _>(event_id)
-    .get_result::<BoolRow>(conn)
-    .map(|r| r.value)
+    diesel::select(exists(valid_snapshot!(event_id, Kind::Results.as_str()))).get_result(conn)
 }
 
 /// Step 1 of a refresh, in a transaction of its own (the caller's, whose commit releases the event's refresh
@@ -109,8 +103,9 @@ pub fn store_report(
 }
 
 /// Step 3 for the results, inside the caller's transaction: takes the snapshot row (a write arriving now waits
-/// for the commit, then marks it stale), and if the refresh is still current replaces the event's lines with
-/// `rows` (a JSON array of [`ResultRow`]s). Returns whether it stored.
+/// for the commit, then marks it stale), and if the refresh is still current makes the event's stored lines
+/// `rows` (a JSON array of [`ResultRow`]s of the event): lines that changed are updated, others left as they are
+/// (a check-in changes one line of 500), lines of officers no longer approved deleted. Returns whether it stored.
 pub fn store_results(
     conn: &mut PgConnection,
     event_id: Uuid,
@@ -127,12 +122,20 @@ pub fn store_results(
     if current != 1 {
         return Ok(false);
     }
-    diesel::sql_query("DELETE FROM event_result_rows WHERE event_id = $1")
-        .bind::<SqlUuid, _>(event_id)
-        .execute(conn)?;
+    let updates = RESULT_COLUMNS
+        .split(", ")
+        .filter(|c| *c != "enrollment_id")
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     diesel::sql_query(format!(
-        "INSERT INTO event_result_rows (event_id, {RESULT_COLUMNS})
-         SELECT $1, {RESULT_COLUMNS} FROM jsonb_populate_recordset(NULL::event_result_rows, $2)"
+        "WITH new AS (SELECT * FROM jsonb_populate_recordset(NULL::event_result_rows, $2)),
+              gone AS (DELETE FROM event_result_rows r
+                       WHERE r.event_id = $1 AND NOT EXISTS (SELECT 1 FROM new WHERE new.enrollment_id = r.enrollment_id))
+         INSERT INTO event_result_rows AS r (event_id, {RESULT_COLUMNS})
+         SELECT $1, {RESULT_COLUMNS} FROM new
+         ON CONFLICT (event_id, enrollment_id) DO UPDATE SET {updates}
+         WHERE (r.*) IS DISTINCT FROM (EXCLUDED.*)"
     ))
     .bind::<SqlUuid, _>(event_id)
     .bind::<Jsonb, _>(rows)
@@ -140,8 +143,85 @@ pub fn store_results(
     Ok(true)
 }
 
-/// A page of the stored results of an event, ordered by name then enrollment, as the filter allows; empty when the
-/// stored lines are not valid (ask [`results_valid`] then). `total` is the number of lines matching the filter.
+/// A stored result line, as `event_result_rows` holds it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = event_result_rows)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct Line {
+    enrollment_id: Uuid,
+    participant_id: Uuid,
+    full_name: String,
+    name_search: String,
+    nip: Option<String>,
+    erased_at: Option<DateTime<Utc>>,
+    unit_id: Uuid,
+    unit_name: String,
+    sessions_total: i64,
+    sessions_attended: i64,
+    attendance_rate: f64,
+    jp_earned: i64,
+    jp_minutes: i64,
+    pre_score: Option<f64>,
+    post_score: Option<f64>,
+    practical_score: Option<f64>,
+    attendance_threshold: f64,
+    pass_score: f64,
+    outcome: String,
+}
+
+impl Line {
+    fn into_row(self, total: i64) -> ResultRow {
+        ResultRow {
+            enrollment_id: self.enrollment_id,
+            participant_id: self.participant_id,
+            full_name: self.full_name,
+            name_search: self.name_search,
+            nip: self.nip,
+            erased_at: self.erased_at,
+            unit_id: self.unit_id,
+            unit_name: self.unit_name,
+            sessions_total: self.sessions_total,
+            sessions_attended: self.sessions_attended,
+            attendance_rate: self.attendance_rate,
+            jp_earned: self.jp_earned,
+            jp_minutes: self.jp_minutes,
+            pre_score: self.pre_score,
+            post_score: self.post_score,
+            practical_score: self.practical_score,
+            attendance_threshold: self.attendance_threshold,
+            pass_score: self.pass_score,
+            outcome: self.outcome,
+            total,
+        }
+    }
+}
+
+/// The stored lines of an event that the filter lets through, while the event's results snapshot is valid (none
+/// otherwise).
+fn filtered<'a, ST: 'a>(
+    query: event_result_rows::BoxedQuery<'a, Pg, ST>,
+    event_id: Uuid,
+    filter: &ResultFilter,
+) -> event_result_rows::BoxedQuery<'a, Pg, ST> {
+    let mut query = query
+        .filter(event_result_rows::event_id.eq(event_id))
+        .filter(exists(valid_snapshot!(event_id, Kind::Results.as_str())));
+    for unit in [filter.scope.unit_id, filter.unit_id].into_iter().flatten() {
+        query = query.filter(event_result_rows::unit_id.eq(unit));
+    }
+    if let Some(participant) = filter.scope.participant_id {
+        query = query.filter(event_result_rows::participant_id.eq(participant));
+    }
+    if let Some(outcome) = filter.outcome {
+        query = query.filter(event_result_rows::outcome.eq(outcome));
+    }
+    query
+}
+
+/// A page of the stored results of an event, ordered by name then enrollment, as the filter allows, each with
+/// the number of lines the filter lets through as `total`; empty when the stored lines are not valid (ask
+/// [`results_valid`] then). Page and count are read on one snapshot; both statements are prepared once per
+/// connection.
 pub fn results_page(
     conn: &mut PgConnection,
     event_id: Uuid,
@@ -149,24 +229,33 @@ pub fn results_page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<ResultRow>> {
-    diesel::sql_query(format!(
-        "SELECT {RESULT_COLUMNS}, count(*) OVER () AS total
-         FROM event_result_rows
-         WHERE event_id = $1
-           AND EXISTS (SELECT 1 FROM event_snapshots WHERE event_id = $1 AND kind = 'results' AND {VALID})
-           AND ($2::uuid IS NULL OR unit_id = $2)
-           AND ($3::uuid IS NULL OR participant_id = $3)
-           AND ($4::uuid IS NULL OR unit_id = $4)
-           AND ($5::text IS NULL OR outcome = $5)
-         ORDER BY name_search, enrollment_id
-         LIMIT $6 OFFSET $7"
-    ))
-    .bind::<SqlUuid, _>(event_id)
-    .bind::<Nullable<SqlUuid>, _>(filter.scope.unit_id)
-    .bind::<Nullable<SqlUuid>, _>(filter.scope.participant_id)
-    .bind::<Nullable<SqlUuid>, _>(filter.unit_id)
-    .bind::<Nullable<Text>, _>(filter.outcome)
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(offset)
-    .load(conn)
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| {
+            let lines: Vec<Line> = filtered(
+                event_result_rows::table
+                    .select(Line::as_select())
+                    .into_boxed(),
+                event_id,
+                filter,
+            )
+            .order((
+                event_result_rows::name_search,
+                event_result_rows::enrollment_id,
+            ))
+            .limit(limit)
+            .offset(offset)
+            .load(conn)?;
+            if lines.is_empty() {
+                return Ok(Vec::new());
+            }
+            let total: i64 = filtered(
+                event_result_rows::table.select(count_star()).into_boxed(),
+                event_id,
+                filter,
+            )
+            .get_result(conn)?;
+            Ok(lines.into_iter().map(|l| l.into_row(total)).collect())
+        })
 }

@@ -6,12 +6,52 @@
 //! answers with the figures it computed without storing them.
 
 use diesel::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::repo::results::{self as results_repo, ResultFilter, ResultRow};
 use crate::repo::snapshots::{self as repo, Kind, Refresh};
+
+/// How a read of a snapshot went.
+#[derive(Debug, Clone, Copy)]
+pub enum ReadOutcome {
+    /// Served from the stored snapshot.
+    Hit,
+    /// Recomputed and stored for the next readers.
+    Refreshed,
+    /// Recomputed, not stored (writes in flight on the event, or one raced the refresh).
+    Unstored,
+}
+
+impl ReadOutcome {
+    pub const ALL: [ReadOutcome; 3] = [Self::Hit, Self::Refreshed, Self::Unstored];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "hit",
+            Self::Refreshed => "refreshed",
+            Self::Unstored => "unstored",
+        }
+    }
+}
+
+/// Reads of this process by kind (report, results) and outcome, for `/metrics`.
+static READS: [[AtomicU64; 3]; 2] = [
+    [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+    [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+];
+
+fn count(kind: Kind, outcome: ReadOutcome) {
+    READS[kind as usize][outcome as usize].fetch_add(1, Ordering::Relaxed);
+}
+
+/// How many reads of `kind` snapshots went `outcome` in this process.
+pub fn reads(kind: Kind, outcome: ReadOutcome) -> u64 {
+    READS[kind as usize][outcome as usize].load(Ordering::Relaxed)
+}
 
 /// The body of an event's report: the stored one while valid, else `compute` run on a consistent snapshot of the
 /// database (and stored for the next readers when no write raced it).
@@ -20,6 +60,7 @@ where
     F: Fn(&mut PgConnection) -> Result<Vec<u8>, ApiError>,
 {
     if let Some(body) = repo::valid_report(conn, event_id)? {
+        count(Kind::Report, ReadOutcome::Hit);
         return Ok(body);
     }
     let refresh = begin(conn, event_id, Kind::Report)?;
@@ -28,9 +69,18 @@ where
         .repeatable_read()
         .read_only()
         .run(&compute)?;
-    if let Some(refresh) = refresh {
-        repo::store_report(conn, event_id, refresh, &body)?;
-    }
+    let stored = match refresh {
+        Some(refresh) => repo::store_report(conn, event_id, refresh, &body)?,
+        None => false,
+    };
+    count(
+        Kind::Report,
+        if stored {
+            ReadOutcome::Refreshed
+        } else {
+            ReadOutcome::Unstored
+        },
+    );
     Ok(body)
 }
 
@@ -45,15 +95,17 @@ pub fn results_page(
 ) -> Result<Option<Vec<ResultRow>>, ApiError> {
     let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
     if !rows.is_empty() || repo::results_valid(conn, event_id)? {
+        count(Kind::Results, ReadOutcome::Hit);
         return Ok(Some(rows));
     }
-    if !refresh_results(conn, event_id)? {
-        return Ok(None);
+    if refresh_results(conn, event_id)? {
+        let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
+        if !rows.is_empty() || repo::results_valid(conn, event_id)? {
+            count(Kind::Results, ReadOutcome::Refreshed);
+            return Ok(Some(rows));
+        }
     }
-    let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
-    if !rows.is_empty() || repo::results_valid(conn, event_id)? {
-        return Ok(Some(rows));
-    }
+    count(Kind::Results, ReadOutcome::Unstored);
     Ok(None)
 }
 

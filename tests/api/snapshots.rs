@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::enrollments::{ok_json, organizer_of, send};
 use crate::helpers::{TestApp, spawn_app};
+use crate::metrics::{sample, scrape};
 use crate::reports::seed_evaluations;
 use crate::results::scenario;
 
@@ -40,6 +41,12 @@ async fn report(app: &TestApp, event: Uuid, token: &str) -> Value {
         200,
     )
     .await
+}
+
+/// This process's count of snapshot reads of `kind` that went `outcome` (tests of other events add to it too).
+async fn reads(app: &TestApp, kind: &str, outcome: &str) -> f64 {
+    let series = format!("bimtek_snapshot_reads_total{{kind=\"{kind}\",outcome=\"{outcome}\"}}");
+    sample(&scrape(app).await, &series).unwrap_or_else(|| panic!("no {series}"))
 }
 
 fn line(body: &Value, enrollment: Uuid) -> &Value {
@@ -93,8 +100,14 @@ async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read(
         "both stored by the first reads"
     );
     // a second read is served from them, with the same figures
+    let hits = (
+        reads(&app, "report", "hit").await,
+        reads(&app, "results", "hit").await,
+    );
     assert_eq!(report(&app, s.event, &token).await, r);
     assert_eq!(results(&app, s.event, &token).await, body);
+    assert!(reads(&app, "report", "hit").await > hits.0);
+    assert!(reads(&app, "results", "hit").await > hits.1);
 
     // a score through the API: Budi passes
     ok_json(
@@ -153,6 +166,26 @@ async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read(
         line(&body, ahmad.1)["participant"]["name"],
         "Ahmad Fauzi Rahman"
     );
+
+    // an officer withdrawn: their line goes, the others stay as stored
+    let citra = s.officers[2];
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE enrollments SET status = 'withdrawn' WHERE id = '{}'",
+            citra.1
+        ))
+        .unwrap();
+    let after = results(&app, s.event, &token).await;
+    assert_eq!(after["total"], body["total"].as_i64().unwrap() - 1);
+    assert!(
+        after["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["enrollment_id"] != citra.1.to_string()),
+        "{after}"
+    );
+    assert_eq!(line(&after, ahmad.1), line(&body, ahmad.1));
 
     // a unit renamed: the report's attendance per unit
     app.db()
@@ -229,6 +262,10 @@ async fn a_refresh_does_not_store_figures_that_an_unfinished_write_would_change(
         .unwrap();
 
     // the readers see the figures without it (not committed) and, unable to wait for it, store nothing
+    let unstored = (
+        reads(&app, "report", "unstored").await,
+        reads(&app, "results", "unstored").await,
+    );
     let body = results(&app, s.event, &token).await;
     assert_eq!(line(&body, budi.1)["post_score"], 60.0);
     assert_eq!(report(&app, s.event, &token).await["learning"]["passed"], 2);
@@ -236,6 +273,8 @@ async fn a_refresh_does_not_store_figures_that_an_unfinished_write_would_change(
         valid_snapshots(&app, s.event).is_empty(),
         "a snapshot stored now would miss the open write for good"
     );
+    assert!(reads(&app, "report", "unstored").await > unstored.0);
+    assert!(reads(&app, "results", "unstored").await > unstored.1);
 
     writer.batch_execute("COMMIT").unwrap();
     let body = results(&app, s.event, &token).await;

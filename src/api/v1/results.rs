@@ -453,6 +453,7 @@ pub struct ResultsQuery {
 /// (`attendance_threshold`, `pass_score`; a pass score of 0 means no test is needed). Filter by `outcome` and
 /// `unit_id`. The event's managers and the facilitators of its sessions see every officer; a unit operator their
 /// unit's officers; a participant their own line; others 403. A draft event is 404 except for its managers.
+/// Always current, served like the report from a snapshot that the first read after a change recomputes.
 #[utoipa::path(
     tag = "results",
     params(("id" = Uuid, Path, description = "The event id"), ResultsQuery),
@@ -953,6 +954,10 @@ impl TryFrom<EventReport> for EventReportResponse {
 /// level 3 (`behavior`): the same for the follow-up questionnaires; and the free-text comments (never with a
 /// name; without the officer where the instrument is anonymous). For the event's managers; others 403 (404 for a
 /// draft).
+///
+/// Always current: the figures are kept as a snapshot that every change to the event's enrollments, sessions,
+/// attendance, scores, instruments or answers (and to its officers', units' and facilitators' names) marks stale;
+/// the first read after a change recomputes it (tens of milliseconds for 500 officers), later reads cost a lookup.
 #[utoipa::path(
     tag = "results",
     params(("id" = Uuid, Path, description = "The event id")),
