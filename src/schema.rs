@@ -171,6 +171,7 @@ diesel::table! {
         ready_generation -> Nullable<Int8>,
         body -> Nullable<Bytea>,
         refreshed_at -> Nullable<Timestamptz>,
+        refreshing_until -> Nullable<Timestamptz>,
     }
 }
 

@@ -14,6 +14,8 @@
 --   2. the figures are computed in a REPEATABLE READ transaction begun after that commit;
 --   3. they are stored only if the generation is still the refresh's own and no write marked the snapshot stale
 --      meanwhile. Otherwise the reader answers with what it computed and stores nothing.
+-- Readers that find a refresh under way (`refreshing_until` ahead, not stale, not stored yet) wait for it rather
+-- than compute the same figures side by side; if it ends without storing they refresh themselves.
 -- Both tables are UNLOGGED: a cache, emptied by a crash, refilled by the next reader.
 CREATE UNLOGGED TABLE event_snapshots (
     event_id         UUID NOT NULL REFERENCES events (id) ON DELETE CASCADE,
@@ -25,6 +27,8 @@ CREATE UNLOGGED TABLE event_snapshots (
     -- the report as the API serves it (JSON), for kind 'report'
     body             BYTEA,
     refreshed_at     TIMESTAMPTZ,
+    -- set by step 1: until then other readers wait for this refresh instead of computing the same figures
+    refreshing_until TIMESTAMPTZ,
     PRIMARY KEY (event_id, kind)
 );
 
@@ -163,9 +167,11 @@ BEGIN
         RETURN NULL;
     END;
     PERFORM set_config('lock_timeout', timeout, true);
-    INSERT INTO event_snapshots (event_id, kind) VALUES (ev, snapshot_kind)
+    INSERT INTO event_snapshots (event_id, kind, refreshing_until)
+    VALUES (ev, snapshot_kind, clock_timestamp() + interval '2 seconds')
     ON CONFLICT (event_id, kind)
-    DO UPDATE SET generation = event_snapshots.generation + 1, stale = false
+    DO UPDATE SET generation = event_snapshots.generation + 1, stale = false,
+                  refreshing_until = EXCLUDED.refreshing_until
     RETURNING generation INTO g;
     RETURN g;
 END

@@ -63,6 +63,25 @@ pub fn results_valid(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<boo
     diesel::select(exists(valid_snapshot!(event_id, Kind::Results.as_str()))).get_result(conn)
 }
 
+/// Whether another reader is refreshing the event's snapshot of `kind` right now: step 1 done, nothing stored
+/// yet, nothing marked stale since, and its time not up.
+pub fn refresh_under_way(conn: &mut PgConnection, event_id: Uuid, kind: Kind) -> QueryResult<bool> {
+    diesel::select(exists(
+        event_snapshots::table
+            .filter(event_snapshots::event_id.eq(event_id))
+            .filter(event_snapshots::kind.eq(kind.as_str()))
+            .filter(event_snapshots::stale.eq(false))
+            .filter(
+                event_snapshots::ready_generation
+                    .is_null()
+                    .or(event_snapshots::ready_generation
+                        .ne(event_snapshots::generation.nullable())),
+            )
+            .filter(event_snapshots::refreshing_until.gt(diesel::dsl::now)),
+    ))
+    .get_result(conn)
+}
+
 /// Step 1 of a refresh, in a transaction of its own (the caller's, whose commit releases the event's refresh
 /// lock): a new generation, not stale, once every write in flight on the event has finished; `None` when writes
 /// kept the lock for 200 ms (compute without storing then).
@@ -92,7 +111,8 @@ pub fn store_report(
     body: &[u8],
 ) -> QueryResult<bool> {
     diesel::sql_query(
-        "UPDATE event_snapshots SET ready_generation = generation, body = $3, refreshed_at = now()
+        "UPDATE event_snapshots SET ready_generation = generation, body = $3, refreshed_at = now(),
+                refreshing_until = NULL
          WHERE event_id = $1 AND kind = 'report' AND generation = $2 AND NOT stale",
     )
     .bind::<SqlUuid, _>(event_id)
@@ -113,7 +133,7 @@ pub fn store_results(
     rows: &serde_json::Value,
 ) -> QueryResult<bool> {
     let current = diesel::sql_query(
-        "UPDATE event_snapshots SET ready_generation = generation, refreshed_at = now()
+        "UPDATE event_snapshots SET ready_generation = generation, refreshed_at = now(), refreshing_until = NULL
          WHERE event_id = $1 AND kind = 'results' AND generation = $2 AND NOT stale",
     )
     .bind::<SqlUuid, _>(event_id)

@@ -7,6 +7,7 @@
 
 use diesel::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::pg::PgConnection;
 use uuid::Uuid;
@@ -63,6 +64,12 @@ where
         count(Kind::Report, ReadOutcome::Hit);
         return Ok(body);
     }
+    if await_refresh(conn, event_id, Kind::Report)? {
+        if let Some(body) = repo::valid_report(conn, event_id)? {
+            count(Kind::Report, ReadOutcome::Hit);
+            return Ok(body);
+        }
+    }
     let refresh = begin(conn, event_id, Kind::Report)?;
     let body = conn
         .build_transaction()
@@ -98,6 +105,13 @@ pub fn results_page(
         count(Kind::Results, ReadOutcome::Hit);
         return Ok(Some(rows));
     }
+    if await_refresh(conn, event_id, Kind::Results)? {
+        let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
+        if !rows.is_empty() || repo::results_valid(conn, event_id)? {
+            count(Kind::Results, ReadOutcome::Hit);
+            return Ok(Some(rows));
+        }
+    }
     if refresh_results(conn, event_id)? {
         let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
         if !rows.is_empty() || repo::results_valid(conn, event_id)? {
@@ -121,6 +135,23 @@ fn refresh_results(conn: &mut PgConnection, event_id: Uuid) -> Result<bool, ApiE
         .run(|conn| results_repo::all_for_event(conn, event_id))?;
     let rows = serde_json::to_value(&rows).map_err(ApiError::internal)?;
     Ok(conn.transaction(|conn| repo::store_results(conn, event_id, refresh, &rows))?)
+}
+
+/// How long a reader waits for another reader's refresh of the same snapshot at most (step 1 gives a refresh two
+/// seconds), and how often it looks.
+const AWAIT_MAX: Duration = Duration::from_secs(2);
+const AWAIT_STEP: Duration = Duration::from_millis(5);
+
+/// Waits while another reader refreshes the event's snapshot of `kind` (so that a crowd arriving after a change
+/// costs one computation, not one each); whether there was one to wait for.
+fn await_refresh(conn: &mut PgConnection, event_id: Uuid, kind: Kind) -> Result<bool, ApiError> {
+    let started = Instant::now();
+    let mut waited = false;
+    while started.elapsed() < AWAIT_MAX && repo::refresh_under_way(conn, event_id, kind)? {
+        waited = true;
+        std::thread::sleep(AWAIT_STEP);
+    }
+    Ok(waited)
 }
 
 fn begin(conn: &mut PgConnection, event_id: Uuid, kind: Kind) -> Result<Option<Refresh>, ApiError> {

@@ -283,3 +283,43 @@ async fn a_refresh_does_not_store_figures_that_an_unfinished_write_would_change(
     assert_eq!(report(&app, s.event, &token).await["learning"]["passed"], 3);
     assert_eq!(valid_snapshots(&app, s.event), ["report", "results"]);
 }
+
+#[tokio::test]
+async fn a_reader_waits_for_a_refresh_under_way_and_serves_what_it_stored() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit(&format!(
+        "W{}",
+        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    ));
+    let s = scenario(&app, unit);
+    let (_, token) = organizer_of(&app, s.event).await;
+
+    // another reader has begun refreshing the report (step 1 done) and not stored it yet
+    app.db()
+        .batch_execute(&format!(
+            "INSERT INTO event_snapshots (event_id, kind, generation, stale, refreshing_until)
+             VALUES ('{}', 'report', 7, false, now() + interval '30 seconds')",
+            s.event
+        ))
+        .unwrap();
+    let reader = {
+        let (client, url) = (
+            app.client.clone(),
+            app.url(&format!("/api/v1/events/{}/report", s.event)),
+        );
+        tokio::spawn(async move { client.get(url).bearer_auth(token).send().await.unwrap() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // ... and now stores it: the waiting reader serves that, not figures of its own
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE event_snapshots SET ready_generation = generation, body = convert_to('{{\"stored_by\": \"the other reader\"}}', 'UTF8')
+             WHERE event_id = '{}' AND kind = 'report'",
+            s.event
+        ))
+        .unwrap();
+    let response = reader.await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"stored_by": "the other reader"}));
+}
