@@ -64,11 +64,11 @@ where
         count(Kind::Report, ReadOutcome::Hit);
         return Ok(body);
     }
-    if await_refresh(conn, event_id, Kind::Report)? {
-        if let Some(body) = repo::valid_report(conn, event_id)? {
-            count(Kind::Report, ReadOutcome::Hit);
-            return Ok(body);
-        }
+    if await_refresh(conn, event_id, Kind::Report)?
+        && let Some(body) = repo::valid_report(conn, event_id)?
+    {
+        count(Kind::Report, ReadOutcome::Hit);
+        return Ok(body);
     }
     let refresh = begin(conn, event_id, Kind::Report)?;
     let body = conn
