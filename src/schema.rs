@@ -140,6 +140,7 @@ diesel::table! {
 diesel::table! {
     event_result_rows (event_id, enrollment_id) {
         event_id -> Uuid,
+        position -> Int8,
         enrollment_id -> Uuid,
         participant_id -> Uuid,
         full_name -> Text,
@@ -172,6 +173,7 @@ diesel::table! {
         body -> Nullable<Bytea>,
         refreshed_at -> Nullable<Timestamptz>,
         refreshing_until -> Nullable<Timestamptz>,
+        line_count -> Nullable<Int8>,
     }
 }
 

@@ -29,6 +29,8 @@ CREATE UNLOGGED TABLE event_snapshots (
     refreshed_at     TIMESTAMPTZ,
     -- set by step 1: until then other readers wait for this refresh instead of computing the same figures
     refreshing_until TIMESTAMPTZ,
+    -- the number of stored result lines, for kind 'results' (the total of an unfiltered page)
+    line_count       BIGINT,
     PRIMARY KEY (event_id, kind)
 );
 
@@ -37,6 +39,8 @@ CREATE UNLOGGED TABLE event_snapshots (
 -- at once, besides marking the snapshots stale.
 CREATE UNLOGGED TABLE event_result_rows (
     event_id             UUID NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    -- 1, 2, ... in the order of the list (name, then enrollment): a page is a range of positions
+    position             BIGINT NOT NULL,
     enrollment_id        UUID NOT NULL,
     participant_id       UUID NOT NULL,
     full_name            TEXT NOT NULL,
@@ -58,7 +62,7 @@ CREATE UNLOGGED TABLE event_result_rows (
     outcome              TEXT NOT NULL,
     PRIMARY KEY (event_id, enrollment_id)
 );
-CREATE INDEX event_result_rows_order_idx ON event_result_rows (event_id, name_search, enrollment_id);
+CREATE INDEX event_result_rows_position_idx ON event_result_rows (event_id, position);
 CREATE INDEX event_result_rows_participant_idx ON event_result_rows (participant_id);
 
 -- Marks the snapshots of the event a row belongs to stale.

@@ -100,24 +100,21 @@ pub fn results_page(
     limit: i64,
     offset: i64,
 ) -> Result<Option<Vec<ResultRow>>, ApiError> {
-    let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
-    if !rows.is_empty() || repo::results_valid(conn, event_id)? {
+    if let Some(rows) = repo::results_page(conn, event_id, filter, limit, offset)? {
         count(Kind::Results, ReadOutcome::Hit);
         return Ok(Some(rows));
     }
-    if await_refresh(conn, event_id, Kind::Results)? {
-        let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
-        if !rows.is_empty() || repo::results_valid(conn, event_id)? {
-            count(Kind::Results, ReadOutcome::Hit);
-            return Ok(Some(rows));
-        }
+    if await_refresh(conn, event_id, Kind::Results)?
+        && let Some(rows) = repo::results_page(conn, event_id, filter, limit, offset)?
+    {
+        count(Kind::Results, ReadOutcome::Hit);
+        return Ok(Some(rows));
     }
-    if refresh_results(conn, event_id)? {
-        let rows = repo::results_page(conn, event_id, filter, limit, offset)?;
-        if !rows.is_empty() || repo::results_valid(conn, event_id)? {
-            count(Kind::Results, ReadOutcome::Refreshed);
-            return Ok(Some(rows));
-        }
+    if refresh_results(conn, event_id)?
+        && let Some(rows) = repo::results_page(conn, event_id, filter, limit, offset)?
+    {
+        count(Kind::Results, ReadOutcome::Refreshed);
+        return Ok(Some(rows));
     }
     count(Kind::Results, ReadOutcome::Unstored);
     Ok(None)
@@ -133,7 +130,6 @@ fn refresh_results(conn: &mut PgConnection, event_id: Uuid) -> Result<bool, ApiE
         .repeatable_read()
         .read_only()
         .run(|conn| results_repo::all_for_event(conn, event_id))?;
-    let rows = serde_json::to_value(&rows).map_err(ApiError::internal)?;
     Ok(conn.transaction(|conn| repo::store_results(conn, event_id, refresh, &rows))?)
 }
 

@@ -108,6 +108,37 @@ async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read(
     assert_eq!(results(&app, s.event, &token).await, body);
     assert!(reads(&app, "report", "hit").await > hits.0);
     assert!(reads(&app, "results", "hit").await > hits.1);
+    // pages of the stored lines: a range of the list, with or without a filter, and past its end
+    let all: Vec<Value> = body["items"].as_array().unwrap().clone();
+    for (query, expected, total) in [
+        ("?limit=2&offset=1", all[1..3].to_vec(), all.len()),
+        (
+            &format!("?unit_id={unit}&limit=1&offset=1") as &str,
+            vec![all[1].clone()],
+            3,
+        ),
+        (
+            "?outcome=attendance_letter&limit=5",
+            vec![all[1].clone(), all[3].clone()],
+            2,
+        ),
+        ("?limit=5&offset=10", vec![], all.len()),
+    ] {
+        let page = ok_json(
+            send(
+                &app,
+                Method::GET,
+                &format!("/api/v1/events/{}/results{query}", s.event),
+                &token,
+                None,
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(page["items"], Value::Array(expected), "{query}");
+        assert_eq!(page["total"], total, "{query}");
+    }
 
     // a score through the API: Budi passes
     ok_json(
