@@ -171,8 +171,10 @@ BEGIN
         RETURN NULL;
     END;
     PERFORM set_config('lock_timeout', timeout, true);
+    -- an event deleted meanwhile gets no snapshot (null: the reader's own query answers 404)
     INSERT INTO event_snapshots (event_id, kind, refreshing_until)
-    VALUES (ev, snapshot_kind, clock_timestamp() + interval '2 seconds')
+    SELECT ev, snapshot_kind, clock_timestamp() + interval '2 seconds'
+     WHERE EXISTS (SELECT 1 FROM events WHERE id = ev)
     ON CONFLICT (event_id, kind)
     DO UPDATE SET generation = event_snapshots.generation + 1, stale = false,
                   refreshing_until = EXCLUDED.refreshing_until

@@ -354,3 +354,18 @@ async fn a_reader_waits_for_a_refresh_under_way_and_serves_what_it_stored() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!({"stored_by": "the other reader"}));
 }
+
+#[tokio::test]
+async fn no_snapshot_is_begun_for_an_event_that_no_longer_exists() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let generation: Option<i64> = diesel::select(diesel::dsl::sql::<
+        diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+    >(&format!(
+        "snapshot_begin_refresh('{}', 'report')",
+        Uuid::new_v4()
+    )))
+    .get_result(&mut app.db())
+    .unwrap();
+    assert_eq!(generation, None, "no foreign-key error, no row");
+}
