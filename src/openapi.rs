@@ -5,6 +5,7 @@ use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement,
     SecurityScheme,
 };
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::auth::scopes::{self, Scope};
@@ -114,7 +115,9 @@ impl Modify for Security {
     }
 }
 
-/// Completes the document once every route is in it: each operation that service accounts may call gets a second
+/// Completes the document once every route is in it. Every operation with the bearer scheme gets the problem
+/// responses any secured operation can give (401, 403, 500, 503, and 400 when it takes parameters or a body), so
+/// that handlers declare only their own answers. Each operation that service accounts may call gets a second
 /// security requirement, `client_credentials` with the scope it needs (from the scope table,
 /// `crate::auth::scopes`), next to the bearer token of users. Operations without one refuse service accounts.
 pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
@@ -133,6 +136,26 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
             let Some(security) = operation.security.as_mut() else {
                 continue;
             };
+            // Any secured operation can answer these; they are declared here, once, not on every operation.
+            let mut common = vec![
+                ("401", "Unauthorized"),
+                ("403", "Forbidden"),
+                ("500", "InternalError"),
+                ("503", "ServiceUnavailable"),
+            ];
+            // A request with parameters or a body can be unreadable (a malformed id, query value or JSON).
+            if operation.parameters.as_ref().is_some_and(|p| !p.is_empty())
+                || operation.request_body.is_some()
+            {
+                common.push(("400", "BadRequest"));
+            }
+            for (status, response) in common {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(response)));
+            }
             if let Some(scope) = scopes::required(method, path) {
                 security.push(SecurityRequirement::new(
                     CLIENT_CREDENTIALS,

@@ -351,6 +351,47 @@ pub fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     Ok(Some(if weak { -1 } else { version }))
 }
 
+/// The `If-Match` header of a conditional write: the version it names, `None` without the header or for `*`
+/// (see [`if_match_version`]). It documents itself: list it in `params(...)` of the operation.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i32>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(if_match_version(req).map(IfMatch))
+    }
+}
+
+/// The one description of `If-Match` in the OpenAPI document.
+const IF_MATCH_DESCRIPTION: &str = "The `ETag` of the version this request is based on, e.g. `\"3\"`: when the \
+     resource has changed since, the answer is 412 and nothing is changed. Without it (or with `*`) the request applies \
+     to the current version.";
+
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _parameter_in_provider: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(IF_MATCH_DESCRIPTION))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(r#"^(\*|(W/)?"[0-9]{1,9}")$"#)),
+                ))
+                .build(),
+        ]
+    }
+}
+
 /// The strong entity tag of a resource version.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")

@@ -8,7 +8,11 @@ use utoipa::ToSchema;
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+            diesel::AsExpression, diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
@@ -35,8 +39,43 @@ macro_rules! vocabulary {
                 f.write_str(self.as_str())
             }
         }
+
+        $crate::domain::enums::text_column!($name);
     };
 }
+
+/// Stores a vocabulary type as its text form: rows read from the database carry the typed value, so no string is
+/// parsed again after a query. A stored value outside the vocabulary (the CHECK constraints forbid it) is a
+/// deserialization error naming the type, never the value.
+macro_rules! text_column {
+    ($name:ident) => {
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    &mut out.reborrow(),
+                )
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = std::str::from_utf8(bytes.as_bytes())?;
+                $name::parse(text).ok_or_else(|| {
+                    concat!(
+                        "a stored value outside the vocabulary of ",
+                        stringify!($name)
+                    )
+                    .into()
+                })
+            }
+        }
+    };
+}
+pub(crate) use text_column;
 
 vocabulary! {
     /// Sex of an officer (`male` laki-laki, `female` perempuan); must agree with digit 15 of the NIP.

@@ -9,5 +9,6 @@ pub mod page;
 pub mod questions;
 pub mod result;
 pub mod role;
+pub mod sort;
 pub mod text;
 pub mod user;

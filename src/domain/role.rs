@@ -5,7 +5,20 @@ use utoipa::ToSchema;
 
 /// The role of a user account (Indonesian: `admin` Kanwil staff, `organizer` penyelenggara, `unit_operator`
 /// operator UPT, `facilitator` narasumber/fasilitator, `participant` peserta).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -45,6 +58,8 @@ impl std::fmt::Display for Role {
         f.write_str(self.as_str())
     }
 }
+
+crate::domain::enums::text_column!(Role);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::{AttendanceMethod, AttendanceStatus};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::sort::{AttendanceSort, RecordSort};
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -116,15 +117,6 @@ impl TryFrom<SheetRow> for AttendanceLine {
 
 fn lines(rows: Vec<SheetRow>) -> Result<Vec<AttendanceLine>, ApiError> {
     rows.into_iter().map(AttendanceLine::try_from).collect()
-}
-
-/// Sort orders of a session's attendance list.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum AttendanceSort {
-    #[serde(rename = "participant_name")]
-    ParticipantName,
-    #[serde(rename = "-participant_name")]
-    ParticipantNameDesc,
 }
 
 /// Paging and order of a session's attendance list.
@@ -397,15 +389,6 @@ impl TryFrom<ParticipantRecord> for ParticipantAttendanceRecord {
     }
 }
 
-/// Sort orders of an officer's attendance records.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum RecordSort {
-    #[serde(rename = "starts_at")]
-    StartsAt,
-    #[serde(rename = "-starts_at")]
-    StartsAtDesc,
-}
-
 /// Filters, paging and order of an officer's attendance records.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -434,12 +417,7 @@ pub struct ParticipantAttendanceQuery {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of the attendance list.", body = Page<AttendanceLine>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/sessions/{id}/attendance")]
@@ -483,16 +461,11 @@ pub async fn get_session_attendance(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The written lines, in the order sent.", body = RecordedAttendance),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[put("/sessions/{id}/attendance")]
@@ -529,15 +502,10 @@ pub async fn put_session_attendance(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The result of the check-in.", body = CheckInResponse),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/sessions/{id}/check-in")]
@@ -586,12 +554,7 @@ pub async fn check_in(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of the summary.", body = Page<SummaryLine>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/attendance-summary")]
@@ -621,12 +584,7 @@ pub async fn attendance_summary(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of attendance records.", body = Page<ParticipantAttendanceRecord>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/participants/{id}/attendance")]

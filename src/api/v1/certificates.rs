@@ -9,13 +9,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, etag, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody, etag, if_match_version};
 use crate::api::v1::versioned;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::certificate::wib_date;
 use crate::domain::enums::CertificateKind;
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::sort::CertificateSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -195,19 +196,6 @@ pub struct IssueResponse {
     pub items: Vec<CertificateResponse>,
 }
 
-/// Sort orders of an event's certificates.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum CertificateSort {
-    #[serde(rename = "number")]
-    Number,
-    #[serde(rename = "-number")]
-    NumberDesc,
-    #[serde(rename = "holder_name")]
-    HolderName,
-    #[serde(rename = "-holder_name")]
-    HolderNameDesc,
-}
-
 /// Filters, paging and order of an event's certificates.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -322,16 +310,11 @@ impl TryFrom<CertificateDetail> for VerificationResponse {
         (status = 200, description = "Nothing new to issue: every eligible officer already has a certificate.", body = IssueResponse),
         (status = 201, description = "Certificates created; `Location` names the event's list of certificates.", body = IssueResponse,
             headers(("Location" = String, description = "The URL of the event's certificates"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, description = "The event is not `completed`.", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:bimtek-api:problem:event_not_completed", "title": "Conflict", "status": 409,
                 "detail": "Certificates are issued only for a `completed` event: complete it first (POST /api/v1/events/{id}/complete).",
-                "code": "event_not_completed"})),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+                "code": "event_not_completed"}))
     )
 )]
 #[post("/events/{id}/certificates")]
@@ -377,12 +360,7 @@ pub async fn issue_certificates(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of certificates.", body = Page<CertificateResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/certificates")]
@@ -439,12 +417,7 @@ pub async fn list_certificates(
     responses(
         (status = 200, description = "The certificate.", body = CertificateResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/certificates/{id}")]
@@ -507,16 +480,11 @@ fn file_name(kind: CertificateKind, number: &str) -> String {
         (status = 200, description = "The PDF, with a `Content-Disposition` naming the file.", content_type = "application/pdf",
             body = PdfFile,
             headers(("Content-Disposition" = String, description = "`inline; filename=\"sertifikat-12-BIMTEK-LPN-KSG-2025.pdf\"`"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, description = "The certificate is revoked.", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:bimtek-api:problem:certificate_revoked", "title": "Conflict", "status": 409,
                 "detail": "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
-                "code": "certificate_revoked"})),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+                "code": "certificate_revoked"}))
     )
 )]
 #[get("/certificates/{id}.pdf")]
@@ -568,16 +536,13 @@ pub async fn certificate_pdf(
     tag = "certificates",
     params(
         ("id" = Uuid, Path, description = "The certificate id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this revocation is based on")
+        IfMatch
     ),
     request_body(content = RevokeRequest, content_type = "application/json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The revoked certificate.", body = CertificateResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, description = "The certificate is already revoked.", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:bimtek-api:problem:already_revoked", "title": "Conflict", "status": 409,
@@ -585,9 +550,7 @@ pub async fn certificate_pdf(
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/certificates/{id}/revoke")]

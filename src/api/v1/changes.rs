@@ -218,12 +218,7 @@ fn resource(value: &str) -> Result<ChangeResource, ApiError> {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changes after the cursor, and where to continue.", body = ChangePageResponse),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 410, response = responses::Gone),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 410, response = responses::Gone)
     )
 )]
 #[get("/changes")]

@@ -1,19 +1,20 @@
 //! `/api/v1/clients`: service accounts (OAuth 2.0 clients of the client-credentials grant), administrators only.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::auth::scopes::{Scope, Scopes};
 use crate::db;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
+use crate::domain::sort::ClientSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -239,20 +240,6 @@ impl UpdateClientRequest {
     }
 }
 
-/// Sort orders of the client list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-pub enum ClientSort {
-    #[default]
-    #[serde(rename = "name")]
-    Name,
-    #[serde(rename = "-name")]
-    NameDesc,
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-}
-
 /// Filters and paging of the client list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -312,12 +299,7 @@ impl ListClientsQuery {
     params(ListClientsQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of service accounts.", body = Page<ClientResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 200, description = "A page of service accounts.", body = Page<ClientResponse>)
     )
 )]
 #[get("/clients")]
@@ -349,15 +331,10 @@ pub async fn list_clients(
         (status = 201, description = "Created; `Location` names the new client. The secret is in this answer only.",
             body = ClientWithSecretResponse,
             headers(("Location" = String, description = "The URL of the new client"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/clients")]
@@ -396,12 +373,7 @@ pub async fn create_client(
     responses(
         (status = 200, description = "The service account.", body = ClientResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/clients/{id}")]
@@ -433,36 +405,31 @@ pub async fn get_client(
     tag = "clients",
     params(
         ("id" = Uuid, Path, description = "The client id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateClientRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed service account.", body = ClientResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/clients/{id}")]
 pub async fn update_client(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let patch = body.into_inner()?.parse()?;
     let id = id.into_inner();
     let row = service::clients::update(&state, &user, id, expected, patch).await?;
@@ -486,29 +453,24 @@ pub async fn update_client(
     tag = "clients",
     params(
         ("id" = Uuid, Path, description = "The client id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to deactivate, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deactivated."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/clients/{id}")]
 pub async fn deactivate_client(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     service::clients::deactivate(&state, &user, id, expected).await?;
     tracing::info!(client.id = %id, actor.id = %user.id, "client deactivated");
@@ -524,31 +486,26 @@ pub async fn deactivate_client(
     tag = "clients",
     params(
         ("id" = Uuid, Path, description = "The client id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version whose secret to replace, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The new secret; the old one and its tokens no longer work.",
             body = ClientWithSecretResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/clients/{id}/secret")]
 pub async fn rotate_client_secret(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let rotated = service::clients::rotate_secret(&state, &user, id, expected).await?;
     tracing::info!(client.id = %id, actor.id = %user.id, "client secret rotated");

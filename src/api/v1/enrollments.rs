@@ -2,19 +2,20 @@
 //! `/api/v1/events/{id}/quotas`: nomination, approval up to capacity, the waitlist and withdrawal.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::EnrollmentStatus;
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::sort::EnrollmentSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -156,19 +157,6 @@ impl UpdateEnrollmentRequest {
             other => Ok(other),
         }
     }
-}
-
-/// Sort orders of the enrollment list.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum EnrollmentSort {
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-    #[serde(rename = "status")]
-    Status,
-    #[serde(rename = "-status")]
-    StatusDesc,
 }
 
 /// Filters and paging of an event's enrollments.
@@ -319,12 +307,7 @@ fn enrollment_response(row: Enrollment, status: StatusCode) -> Result<HttpRespon
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of enrollments.", body = Page<EnrollmentResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/enrollments")]
@@ -368,16 +351,11 @@ pub async fn list_enrollments(
     responses(
         (status = 201, description = "Nominated; `Location` names the enrollment.", body = EnrollmentResponse,
             headers(("Location" = String, description = "The URL of the enrollment"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/events/{id}/enrollments")]
@@ -408,12 +386,7 @@ pub async fn nominate(
     responses(
         (status = 200, description = "The enrollment.", body = EnrollmentResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/enrollments/{id}")]
@@ -439,34 +412,29 @@ pub async fn get_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateEnrollmentRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed enrollment.", body = EnrollmentResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/enrollments/{id}")]
 pub async fn update_enrollment(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateEnrollmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| {
         service::enrollments::update_note(conn, &user, id, expected, move || {
@@ -489,30 +457,25 @@ pub async fn update_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this decision is based on")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The enrollment, approved or waitlisted.", body = EnrollmentResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/enrollments/{id}/approve")]
 pub async fn approve_enrollment(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| {
         service::enrollments::approve(conn, &user, id, expected)
@@ -529,30 +492,25 @@ pub async fn approve_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this decision is based on")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The rejected enrollment.", body = EnrollmentResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/enrollments/{id}/reject")]
 pub async fn reject_enrollment(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| {
         service::enrollments::reject(conn, &user, id, expected)
@@ -571,30 +529,25 @@ pub async fn reject_enrollment(
     tag = "enrollments",
     params(
         ("id" = Uuid, Path, description = "The enrollment id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The withdrawn enrollment.", body = EnrollmentResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/enrollments/{id}/withdraw")]
 pub async fn withdraw_enrollment(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| {
         service::enrollments::withdraw(conn, &user, id, expected)
@@ -614,12 +567,7 @@ pub async fn withdraw_enrollment(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The quotas.", body = Vec<QuotaResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/quotas")]
@@ -650,16 +598,11 @@ pub async fn get_quotas(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The new quotas.", body = Vec<QuotaResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[put("/events/{id}/quotas")]

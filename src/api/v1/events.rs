@@ -1,19 +1,20 @@
 //! `/api/v1/events`: training events (Bimtek) and their lifecycle.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::{EventKind, EventStatus};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
+use crate::domain::sort::EventSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -385,24 +386,6 @@ impl UpdateEventRequest {
     }
 }
 
-/// Sort orders of the event list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-pub enum EventSort {
-    #[default]
-    #[serde(rename = "starts_on")]
-    StartsOn,
-    #[serde(rename = "-starts_on")]
-    StartsOnDesc,
-    #[serde(rename = "title")]
-    Title,
-    #[serde(rename = "-title")]
-    TitleDesc,
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-}
-
 /// Filters and paging of the event list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -511,12 +494,7 @@ fn event_response(view: EventView, status: StatusCode) -> Result<HttpResponse, A
     params(ListEventsQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of events.", body = Page<EventResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 200, description = "A page of events.", body = Page<EventResponse>)
     )
 )]
 #[get("/events")]
@@ -555,15 +533,10 @@ pub async fn list_events(
     responses(
         (status = 201, description = "Created; `Location` names the new event.", body = EventResponse,
             headers(("Location" = String, description = "The URL of the new event"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/events")]
@@ -595,12 +568,7 @@ pub async fn create_event(
     responses(
         (status = 200, description = "The event.", body = EventResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}")]
@@ -631,36 +599,31 @@ pub async fn get_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateEventRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed event.", body = EventResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/events/{id}")]
 pub async fn update_event(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin, Role::Organizer])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     let view = db::run(&state.pool, move |conn| {
@@ -682,30 +645,25 @@ pub async fn update_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/events/{id}")]
 pub async fn delete_event(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin, Role::Organizer])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     db::run(&state.pool, move |conn| {
@@ -719,12 +677,12 @@ pub async fn delete_event(
 async fn transition(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: Uuid,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin, Role::Organizer])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let actor = user.clone();
     let view = db::run(&state.pool, move |conn| {
         service::events::transition(conn, &actor, id, expected, transition)
@@ -743,30 +701,25 @@ async fn transition(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The published event.", body = EventResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/events/{id}/publish")]
 pub async fn publish_event(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(user, state, req, id.into_inner(), Transition::Publish).await
+    transition(user, state, if_match, id.into_inner(), Transition::Publish).await
 }
 
 /// Start an event
@@ -777,30 +730,25 @@ pub async fn publish_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The ongoing event.", body = EventResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/events/{id}/start")]
 pub async fn start_event(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(user, state, req, id.into_inner(), Transition::Start).await
+    transition(user, state, if_match, id.into_inner(), Transition::Start).await
 }
 
 /// Complete an event
@@ -812,30 +760,25 @@ pub async fn start_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The completed event.", body = EventResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/events/{id}/complete")]
 pub async fn complete_event(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(user, state, req, id.into_inner(), Transition::Complete).await
+    transition(user, state, if_match, id.into_inner(), Transition::Complete).await
 }
 
 /// Cancel an event
@@ -847,30 +790,25 @@ pub async fn complete_event(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this transition is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The cancelled event.", body = EventResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/events/{id}/cancel")]
 pub async fn cancel_event(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(user, state, req, id.into_inner(), Transition::Cancel).await
+    transition(user, state, if_match, id.into_inner(), Transition::Cancel).await
 }
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -50,12 +50,7 @@ const CHANNEL_PAGES: usize = 2;
         (status = 200, description = "The CSV file.", content_type = "text/csv; charset=utf-8", body = String,
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"daftar-hadir-<slug>-<date>.csv\"; filename*=UTF-8''...`")),
             example = "\u{feff}No,NIP,Nama,Unit Kerja,Morning meeting (2025-08-02),Jumlah Hadir,Persentase Kehadiran (%),JP\r\n1,198503012010011001,Dewi Lestari,Lapas Narkotika Kelas IIA Kasongan,Hadir,1,100,2\r\n"),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/exports/{name}.csv")]

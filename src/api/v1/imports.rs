@@ -658,15 +658,10 @@ fn answer(outcome: ImportOutcome, options: ImportOptions) -> HttpResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "Every row was processed (in `best_effort`, some may be errors).", body = ImportResult),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, description = "`all_or_nothing` with bad rows (`import_rejected`, nothing written), or a CSV header naming unknown or missing columns (`validation_failed`).", body = ImportRejected, content_type = "application/problem+json"),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, description = "`all_or_nothing` with bad rows (`import_rejected`, nothing written), or a CSV header naming unknown or missing columns (`validation_failed`).", body = ImportRejected, content_type = "application/problem+json")
     )
 )]
 #[post("/participants/import")]
@@ -718,15 +713,10 @@ pub async fn import_participants(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "Every row was processed (in `best_effort`, some may be errors).", body = ImportResult),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, description = "`all_or_nothing` with bad rows (`import_rejected`, nothing written), or a CSV header naming unknown or missing columns (`validation_failed`).", body = ImportRejected, content_type = "application/problem+json"),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, description = "`all_or_nothing` with bad rows (`import_rejected`, nothing written), or a CSV header naming unknown or missing columns (`validation_failed`).", body = ImportRejected, content_type = "application/problem+json")
     )
 )]
 #[post("/units/import")]

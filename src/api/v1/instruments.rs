@@ -3,20 +3,21 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::{InstrumentKind, InstrumentStatus, QuestionType, RespondentKind};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::questions::{AnswerInput, QuestionInput, SettingsInput, answer_json};
+use crate::domain::sort::{InstrumentSort, ResponseSort};
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
 use crate::repo::instruments::{InstrumentFilter, InstrumentOrder, QuestionRow};
@@ -344,19 +345,6 @@ impl UpdateInstrumentRequest {
     }
 }
 
-/// Sort orders of an event's instruments.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum InstrumentSort {
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-    #[serde(rename = "title")]
-    Title,
-    #[serde(rename = "-title")]
-    TitleDesc,
-}
-
 /// Filters, paging and order of an event's instruments.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -390,12 +378,7 @@ pub struct ListInstrumentsQuery {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of instruments.", body = Page<InstrumentResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/instruments")]
@@ -455,16 +438,11 @@ pub async fn list_instruments(
     responses(
         (status = 201, description = "Created; `Location` names the new instrument.", body = InstrumentResponse,
             headers(("Location" = String, description = "The URL of the new instrument"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/events/{id}/instruments")]
@@ -499,12 +477,7 @@ pub async fn create_instrument(
     responses(
         (status = 200, description = "The instrument.", body = InstrumentResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/instruments/{id}")]
@@ -535,35 +508,30 @@ pub async fn get_instrument(
     tag = "instruments",
     params(
         ("id" = Uuid, Path, description = "The instrument id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateInstrumentRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed instrument.", body = InstrumentResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/instruments/{id}")]
 pub async fn update_instrument(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateInstrumentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     let view = db::run(&state.pool, move |conn| {
@@ -585,29 +553,24 @@ pub async fn update_instrument(
     tag = "instruments",
     params(
         ("id" = Uuid, Path, description = "The instrument id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/instruments/{id}")]
 pub async fn delete_instrument(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     db::run(&state.pool, move |conn| {
@@ -745,15 +708,6 @@ impl TryFrom<ResponseView> for ResponseResponse {
     }
 }
 
-/// Sort orders of an instrument's responses.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum ResponseSort {
-    #[serde(rename = "submitted_at")]
-    SubmittedAt,
-    #[serde(rename = "-submitted_at")]
-    SubmittedAtDesc,
-}
-
 /// Paging and order of an instrument's responses.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -792,16 +746,11 @@ pub struct ListResponsesQuery {
     responses(
         (status = 201, description = "Stored; `Location` names the response.", body = ResponseResponse,
             headers(("Location" = String, description = "The URL of the response"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/instruments/{id}/responses")]
@@ -836,12 +785,7 @@ pub async fn submit_response(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of responses.", body = Page<ResponseResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/instruments/{id}/responses")]
@@ -883,12 +827,7 @@ pub async fn list_responses(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The response.", body = ResponseResponse),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/responses/{id}")]

@@ -9,7 +9,6 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::role::Role;
 use crate::error::ApiError;
-use crate::openapi as responses;
 use crate::service;
 use crate::state::AppState;
 
@@ -61,10 +60,7 @@ pub struct MeResponse {
     tag = "auth",
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The caller.", body = MeResponse),
-        (status = 401, response = responses::Unauthorized),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 200, description = "The caller.", body = MeResponse)
     )
 )]
 #[get("/me")]

@@ -28,7 +28,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use crate::api::extract::etag;
-use crate::error::FieldError;
+use crate::domain::page::PageRequest;
+use crate::error::{ApiError, FieldError};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -123,4 +124,29 @@ pub fn search_query(q: Option<String>, errors: &mut Vec<FieldError>) -> Option<S
         errors.push(FieldError::new("q", "too_short", "must not be empty"));
     }
     Some(q.trim().to_owned())
+}
+
+/// The 400 of a query string with offending parameters (every one of them listed).
+pub fn invalid_query(errors: Vec<FieldError>) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_query",
+        detail: "A query parameter has an invalid value.".to_owned(),
+        errors,
+    }
+}
+
+/// `Ok(value)` when no parameter was refused, else the 400 listing them.
+pub fn checked_query<T>(value: T, errors: Vec<FieldError>) -> Result<T, ApiError> {
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(invalid_query(errors))
+    }
+}
+
+/// The page of a list request on its own (for queries with no other parameters to check).
+pub fn page_of(limit: Option<i64>, offset: Option<i64>) -> Result<PageRequest, ApiError> {
+    let mut errors = Vec::new();
+    let page = PageRequest::parse(limit, offset, &mut errors);
+    checked_query(page, errors)
 }

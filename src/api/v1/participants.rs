@@ -2,20 +2,21 @@
 //! contacts go only to those entitled (see `service::access::sees_personal_details`).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
+use crate::domain::sort::ParticipantSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -240,27 +241,6 @@ impl From<UpdateParticipantRequest> for ParticipantPatch {
     }
 }
 
-/// Sort orders of the participant list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-pub enum ParticipantSort {
-    /// By name (case and accents ignored).
-    #[default]
-    #[serde(rename = "full_name")]
-    FullName,
-    #[serde(rename = "-full_name")]
-    FullNameDesc,
-    /// By grade, I/a first; officers without a grade last.
-    #[serde(rename = "grade")]
-    Grade,
-    /// By grade, IV/e first; officers without a grade last.
-    #[serde(rename = "-grade")]
-    GradeDesc,
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-}
-
 /// Filters and paging of the participant list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -361,12 +341,7 @@ fn participant_response(row: ParticipantRow, status: StatusCode) -> Result<HttpR
     params(ListParticipantsQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of officers.", body = Page<ParticipantResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 200, description = "A page of officers.", body = Page<ParticipantResponse>)
     )
 )]
 #[get("/participants")]
@@ -406,15 +381,10 @@ pub async fn list_participants(
     responses(
         (status = 201, description = "Created; `Location` names the new officer.", body = ParticipantResponse,
             headers(("Location" = String, description = "The URL of the new officer"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/participants")]
@@ -446,12 +416,7 @@ pub async fn create_participant(
     responses(
         (status = 200, description = "The officer.", body = ParticipantResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/participants/{id}")]
@@ -481,31 +446,26 @@ pub async fn get_participant(
     tag = "participants",
     params(
         ("id" = Uuid, Path, description = "The participant id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateParticipantRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed officer.", body = ParticipantResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/participants/{id}")]
 pub async fn update_participant(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateParticipantRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -515,7 +475,7 @@ pub async fn update_participant(
         Role::UnitOperator,
         Role::Participant,
     ])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     // The body is parsed inside the service, after access to the locked record was checked.
@@ -538,30 +498,25 @@ pub async fn update_participant(
     tag = "participants",
     params(
         ("id" = Uuid, Path, description = "The participant id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/participants/{id}")]
 pub async fn delete_participant(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     service::participants::require_writer(&user)?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     db::run(&state.pool, move |conn| {
@@ -583,31 +538,26 @@ pub async fn delete_participant(
     tag = "participants",
     params(
         ("id" = Uuid, Path, description = "The participant id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to erase, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The erased record.", body = ParticipantResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[post("/participants/{id}/erase")]
 pub async fn erase_participant(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     let row = db::run(&state.pool, move |conn| {

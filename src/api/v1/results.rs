@@ -280,12 +280,7 @@ pub struct RecordedScores {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of the score sheet.", body = Page<ScoreSheetLine>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/scores")]
@@ -327,16 +322,11 @@ pub async fn get_scores(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The lines of the officers named.", body = RecordedScores),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[put("/events/{id}/scores")]
@@ -460,12 +450,7 @@ pub struct ResultsQuery {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of results.", body = Page<ResultLine>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/results")]
@@ -964,12 +949,7 @@ impl TryFrom<EventReport> for EventReportResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The report.", body = EventReportResponse),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/report")]
@@ -1112,12 +1092,7 @@ impl TryFrom<ProgramReport> for ProgramReportResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The report.", body = ProgramReportResponse),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/programs/{id}/report")]
@@ -1277,12 +1252,7 @@ pub struct UnitReportQuery {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The report.", body = UnitReportResponse),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/units/{id}/report")]

@@ -1,18 +1,19 @@
 //! `/api/v1/events/{id}/sessions` and `/api/v1/sessions/{id}`: the sessions of an event.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
+use crate::domain::sort::SessionSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -263,16 +264,6 @@ impl UpdateSessionRequest {
     }
 }
 
-/// Sort orders of the session list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-pub enum SessionSort {
-    #[default]
-    #[serde(rename = "starts_at")]
-    StartsAt,
-    #[serde(rename = "-starts_at")]
-    StartsAtDesc,
-}
-
 /// Filters and paging of the session list of an event.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -340,12 +331,7 @@ fn session_response(view: SessionView, status: StatusCode) -> HttpResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of sessions.", body = Page<SessionResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/events/{id}/sessions")]
@@ -379,16 +365,11 @@ pub async fn list_sessions(
     responses(
         (status = 201, description = "Created; `Location` names the new session.", body = SessionResponse,
             headers(("Location" = String, description = "The URL of the new session"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/events/{id}/sessions")]
@@ -420,12 +401,7 @@ pub async fn create_session(
     responses(
         (status = 200, description = "The session.", body = SessionResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/sessions/{id}")]
@@ -453,36 +429,31 @@ pub async fn get_session(
     tag = "sessions",
     params(
         ("id" = Uuid, Path, description = "The session id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateSessionRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed session.", body = SessionResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/sessions/{id}")]
 pub async fn update_session(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin, Role::Organizer])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     let view = db::run(&state.pool, move |conn| {
@@ -504,30 +475,25 @@ pub async fn update_session(
     tag = "sessions",
     params(
         ("id" = Uuid, Path, description = "The session id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/sessions/{id}")]
 pub async fn delete_session(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin, Role::Organizer])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.clone();
     db::run(&state.pool, move |conn| {

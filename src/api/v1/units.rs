@@ -1,19 +1,20 @@
 //! `/api/v1/units`: the Kanwil and its technical units (UPT). Everyone signed in reads; administrators write.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::enums::{UnitClass, UnitType};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::sort::UnitSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -227,24 +228,6 @@ impl UpdateUnitRequest {
     }
 }
 
-/// Sort orders of the unit list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-pub enum UnitSort {
-    #[default]
-    #[serde(rename = "code")]
-    Code,
-    #[serde(rename = "-code")]
-    CodeDesc,
-    #[serde(rename = "name")]
-    Name,
-    #[serde(rename = "-name")]
-    NameDesc,
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-}
-
 /// Filters and paging of the unit list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -332,12 +315,7 @@ fn unit_response(row: UnitRow, status: StatusCode) -> Result<HttpResponse, ApiEr
     params(ListUnitsQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of units.", body = Page<UnitResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 200, description = "A page of units.", body = Page<UnitResponse>)
     )
 )]
 #[get("/units")]
@@ -376,15 +354,10 @@ pub async fn list_units(
     responses(
         (status = 201, description = "Created; `Location` names the new unit.", body = UnitResponse,
             headers(("Location" = String, description = "The URL of the new unit"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/units")]
@@ -415,12 +388,7 @@ pub async fn create_unit(
     responses(
         (status = 200, description = "The unit.", body = UnitResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/units/{id}")]
@@ -450,36 +418,31 @@ pub async fn get_unit(
     tag = "units",
     params(
         ("id" = Uuid, Path, description = "The unit id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateUnitRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed unit.", body = UnitResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/units/{id}")]
 pub async fn update_unit(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateUnitRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::units::authorize_write(&user)?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let patch = body.into_inner()?.parse()?;
     let id = id.into_inner();
     let actor = user.id;
@@ -500,30 +463,25 @@ pub async fn update_unit(
     tag = "units",
     params(
         ("id" = Uuid, Path, description = "The unit id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/units/{id}")]
 pub async fn delete_unit(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     service::units::authorize_write(&user)?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.id;
     db::run(&state.pool, move |conn| {

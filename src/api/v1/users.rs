@@ -1,17 +1,18 @@
 //! `/api/v1/users`: user accounts (administrators only).
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
+use crate::domain::sort::UserSort;
 use crate::domain::user::{NewPassword, Username, parse_display_name};
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
@@ -194,20 +195,6 @@ impl UpdateUserRequest {
     }
 }
 
-/// Sort orders of the user list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-pub enum UserSort {
-    #[default]
-    #[serde(rename = "username")]
-    Username,
-    #[serde(rename = "-username")]
-    UsernameDesc,
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-}
-
 /// Filters and paging of the user list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -286,12 +273,7 @@ fn user_response(
     params(ListUsersQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of accounts.", body = Page<UserResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 200, description = "A page of accounts.", body = Page<UserResponse>)
     )
 )]
 #[get("/users")]
@@ -329,15 +311,10 @@ pub async fn list_users(
     responses(
         (status = 201, description = "Created; `Location` names the new account.", body = UserResponse,
             headers(("Location" = String, description = "The URL of the new account"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/users")]
@@ -363,12 +340,7 @@ pub async fn create_user(
     responses(
         (status = 200, description = "The account.", body = UserResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/users/{id}")]
@@ -394,36 +366,31 @@ pub async fn get_user(
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "The account id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed account.", body = UserResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let patch = body.into_inner()?.parse()?;
     let id = id.into_inner();
     let row = service::users::update(&state, &user, id, expected, patch).await?;
@@ -440,30 +407,25 @@ pub async fn update_user(
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "The account id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to deactivate, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deactivated."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/users/{id}")]
 pub async fn deactivate_user(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     service::users::deactivate(&state, &user, id, expected).await?;
     tracing::info!(user.id = %id, actor.id = %user.id, "user deactivated");

@@ -1,14 +1,14 @@
 //! `/api/v1/webhooks`: subscriptions to change events, their delivery log and redelivery (administrators only).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, JsonBody, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::auth::tokens::random_token;
@@ -502,12 +502,7 @@ fn webhook_response(row: SubscriptionRow, status: StatusCode) -> HttpResponse {
     params(ListWebhooksQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of subscriptions.", body = Page<WebhookResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 200, description = "A page of subscriptions.", body = Page<WebhookResponse>)
     )
 )]
 #[get("/webhooks")]
@@ -546,9 +541,6 @@ pub async fn list_webhooks(
         (status = 201, description = "Created; `Location` names the subscription. The only answer with the secret.",
             body = WebhookCreatedResponse,
             headers(("Location" = String, description = "The URL of the new subscription"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
@@ -556,9 +548,7 @@ pub async fn list_webhooks(
             content_type = "application/problem+json", body = crate::error::Problem,
             example = json!({"type": "urn:bimtek-api:problem:webhook_url_forbidden", "title": "Unprocessable Entity",
                 "status": 422, "detail": "The webhook URL points to a private, loopback, link-local or otherwise non-public address.",
-                "code": "webhook_url_forbidden", "errors": [{"field": "url", "code": "forbidden_address", "message": "resolves to a non-public address"}]})),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+                "code": "webhook_url_forbidden", "errors": [{"field": "url", "code": "forbidden_address", "message": "resolves to a non-public address"}]}))
     )
 )]
 #[post("/webhooks")]
@@ -608,12 +598,7 @@ pub async fn create_webhook(
     responses(
         (status = 200, description = "The subscription.", body = WebhookResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/webhooks/{id}")]
@@ -641,35 +626,30 @@ pub async fn get_webhook(
     tag = "webhooks",
     params(
         ("id" = Uuid, Path, description = "The subscription id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version this change is based on, e.g. `\"3\"`")
+        IfMatch
     ),
     request_body(content = UpdateWebhookRequest, content_type = "application/merge-patch+json"),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The changed subscription.", body = WebhookResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
-        (status = 422, response = responses::ValidationFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::webhooks::authorize(&user)?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let (patch, url) = body.into_inner()?.parse()?;
     if let Some(url) = &url {
         check_target(url, &state).await?;
@@ -692,29 +672,24 @@ pub async fn update_webhook(
     tag = "webhooks",
     params(
         ("id" = Uuid, Path, description = "The subscription id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "The `ETag` of the version to delete, e.g. `\"3\"`")
+        IfMatch
     ),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
-        (status = 412, response = responses::PreconditionFailed),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 412, response = responses::PreconditionFailed)
     )
 )]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     service::webhooks::authorize(&user)?;
-    let expected = if_match_version(&req)?;
+    let expected = if_match.0;
     let id = id.into_inner();
     let actor = user.id;
     db::run(&state.pool, move |conn| {
@@ -736,12 +711,7 @@ pub async fn delete_webhook(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "A page of deliveries.", body = Page<DeliveryResponse>),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -795,12 +765,7 @@ pub async fn list_deliveries(
     security(("bearer_auth" = [])),
     responses(
         (status = 202, description = "Queued: the new delivery.", body = DeliveryResponse),
-        (status = 400, response = responses::BadRequest),
-        (status = 401, response = responses::Unauthorized),
-        (status = 403, response = responses::Forbidden),
-        (status = 404, response = responses::NotFound),
-        (status = 500, response = responses::InternalError),
-        (status = 503, response = responses::ServiceUnavailable)
+        (status = 404, response = responses::NotFound)
     )
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
