@@ -42,6 +42,15 @@ impl PageRequest {
     }
 }
 
+/// A list request as one value: which items (`filter`), in which order (`sort`, a vocabulary of
+/// `crate::domain::sort`) and which page. Handlers parse it from the query string; repositories turn it into SQL.
+#[derive(Debug, Clone)]
+pub struct ListRequest<F, S> {
+    pub filter: F,
+    pub sort: S,
+    pub page: PageRequest,
+}
+
 /// One page of a collection.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {

@@ -5,6 +5,8 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::page::ListRequest;
+use crate::domain::sort::ProgramSort;
 use crate::schema::{events, programs};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -44,16 +46,6 @@ pub struct ProgramChanges {
     pub year: Option<i32>,
     pub description: Option<Option<String>>,
     pub archived_at: Option<Option<DateTime<Utc>>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProgramOrder {
-    Name,
-    NameDesc,
-    Year,
-    YearDesc,
-    CreatedAt,
-    CreatedAtDesc,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -147,34 +139,32 @@ fn filtered<'a>(filter: &'a ProgramFilter) -> programs::BoxedQuery<'a, diesel::p
 
 pub fn list(
     conn: &mut PgConnection,
-    filter: &ProgramFilter,
-    order: ProgramOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<ProgramFilter, ProgramSort>,
 ) -> QueryResult<(Vec<ProgramWithCount>, i64)> {
+    let filter = &request.filter;
     let total = filtered(filter).count().get_result(conn)?;
     let query = filtered(filter).select((ProgramRow::as_select(), event_count!()));
-    let query = match order {
-        ProgramOrder::Name => query.order((programs::name.asc(), programs::id.asc())),
-        ProgramOrder::NameDesc => query.order((programs::name.desc(), programs::id.desc())),
-        ProgramOrder::Year => query.order((
+    let query = match request.sort {
+        ProgramSort::Name => query.order((programs::name.asc(), programs::id.asc())),
+        ProgramSort::NameDesc => query.order((programs::name.desc(), programs::id.desc())),
+        ProgramSort::Year => query.order((
             programs::year.asc(),
             programs::name.asc(),
             programs::id.asc(),
         )),
-        ProgramOrder::YearDesc => query.order((
+        ProgramSort::YearDesc => query.order((
             programs::year.desc(),
             programs::name.desc(),
             programs::id.desc(),
         )),
-        ProgramOrder::CreatedAt => query.order((programs::created_at.asc(), programs::id.asc())),
-        ProgramOrder::CreatedAtDesc => {
+        ProgramSort::CreatedAt => query.order((programs::created_at.asc(), programs::id.asc())),
+        ProgramSort::CreatedAtDesc => {
             query.order((programs::created_at.desc(), programs::id.desc()))
         }
     };
     let rows = query
-        .limit(limit)
-        .offset(offset)
+        .limit(request.page.limit)
+        .offset(request.page.offset)
         .load::<(ProgramRow, Option<i64>)>(conn)?;
     Ok((rows.into_iter().map(with_count).collect(), total))
 }

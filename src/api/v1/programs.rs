@@ -11,15 +11,13 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::sort::ProgramSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::programs::{ProgramFilter, ProgramOrder, ProgramWithCount};
 use crate::service;
-use crate::service::programs::{NewProgram, ProgramPatch};
+use crate::service::programs::{NewProgram, Program, ProgramFilter, ProgramList, ProgramPatch};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -61,15 +59,14 @@ pub struct ProgramResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<ProgramWithCount> for ProgramResponse {
-    fn from(row: ProgramWithCount) -> Self {
-        let p = row.program;
+impl From<Program> for ProgramResponse {
+    fn from(p: Program) -> Self {
         Self {
             id: p.id,
             name: p.name,
             year: p.year,
             description: p.description,
-            event_count: row.event_count,
+            event_count: p.event_count,
             archived_at: p.archived_at,
             version: p.version,
             created_at: p.created_at,
@@ -208,39 +205,25 @@ pub struct ListProgramsQuery {
 }
 
 impl ListProgramsQuery {
-    fn parse(self) -> Result<(ProgramFilter, ProgramOrder, PageRequest), ApiError> {
+    fn parse(self) -> Result<ProgramList, ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         if let Some(year) = self.year {
             errors.extend(parse_year(year).err());
         }
         let q = super::search_query(self.q, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
-        let order = match self.sort.unwrap_or_default() {
-            ProgramSort::Name => ProgramOrder::Name,
-            ProgramSort::NameDesc => ProgramOrder::NameDesc,
-            ProgramSort::Year => ProgramOrder::Year,
-            ProgramSort::YearDesc => ProgramOrder::YearDesc,
-            ProgramSort::CreatedAt => ProgramOrder::CreatedAt,
-            ProgramSort::CreatedAtDesc => ProgramOrder::CreatedAtDesc,
-        };
         let filter = ProgramFilter {
             year: self.year,
             q,
             include_archived: self.include_archived.unwrap_or(false),
         };
-        Ok((filter, order, page))
+        let sort = self.sort.unwrap_or_default();
+        super::checked_query(ProgramList { filter, sort, page }, errors)
     }
 }
 
-fn program_response(row: ProgramWithCount, status: StatusCode) -> HttpResponse {
-    let body = ProgramResponse::from(row);
+fn program_response(program: Program, status: StatusCode) -> HttpResponse {
+    let body = ProgramResponse::from(program);
     super::versioned(status, "programs", body.id, body.version, body)
 }
 
@@ -262,13 +245,8 @@ pub async fn list_programs(
     state: web::Data<AppState>,
     query: ApiQuery<ListProgramsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    service::programs::authorize_read(&user)?;
-    let (filter, order, page) = query.0.parse()?;
-    let rows = db::read(&state.pool, move |conn| {
-        service::programs::list(conn, &user, &filter, order, page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.map(ProgramResponse::from)))
+    let page = service::programs::list(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(ProgramResponse::from)))
 }
 
 /// Create a program
@@ -294,15 +272,9 @@ pub async fn create_program(
     state: web::Data<AppState>,
     body: JsonBody<CreateProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    service::programs::authorize_write(&user)?;
-    let input = body.into_inner()?.parse()?;
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::programs::create(conn, &user, input)
-    })
-    .await?;
-    tracing::info!(program.id = %row.program.id, actor.id = %actor, "program created");
-    Ok(program_response(row, StatusCode::CREATED))
+    let input = body.into_inner().and_then(CreateProgramRequest::parse);
+    let program = service::programs::create(&state.pool, &user, input.into()).await?;
+    Ok(program_response(program, StatusCode::CREATED))
 }
 
 /// Read a program
@@ -325,13 +297,8 @@ pub async fn get_program(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::programs::authorize_read(&user)?;
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| {
-        service::programs::get(conn, &user, id)
-    })
-    .await?;
-    Ok(program_response(row, StatusCode::OK))
+    let program = service::programs::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(program_response(program, StatusCode::OK))
 }
 
 /// Change a program
@@ -367,17 +334,11 @@ pub async fn update_program(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    service::programs::authorize_write(&user)?;
-    let expected = if_match.0;
-    let patch = body.into_inner()?.parse()?;
-    let id = id.into_inner();
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::programs::update(conn, &user, id, expected, patch)
-    })
-    .await?;
-    tracing::info!(program.id = %id, actor.id = %actor, "program changed");
-    Ok(program_response(row, StatusCode::OK))
+    let patch = body.into_inner().and_then(UpdateProgramRequest::parse);
+    let program =
+        service::programs::update(&state.pool, &user, id.into_inner(), if_match.0, patch.into())
+            .await?;
+    Ok(program_response(program, StatusCode::OK))
 }
 
 /// Delete a program
@@ -406,14 +367,6 @@ pub async fn delete_program(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::programs::authorize_write(&user)?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.id;
-    db::run(&state.pool, move |conn| {
-        service::programs::delete(conn, &user, id, expected)
-    })
-    .await?;
-    tracing::info!(program.id = %id, actor.id = %actor, "program deleted");
+    service::programs::delete(&state.pool, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
