@@ -174,6 +174,7 @@ diesel::table! {
         refreshed_at -> Nullable<Timestamptz>,
         refreshing_until -> Nullable<Timestamptz>,
         line_count -> Nullable<Int8>,
+        format_version -> Nullable<Int4>,
     }
 }
 

@@ -6,12 +6,17 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, exists};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bytea, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bytea, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::repo::results::{RESULT_COLUMNS, ResultFilter, ResultRow};
 use crate::schema::{event_result_rows, event_snapshots};
+
+/// The format of what a snapshot stores: the report's JSON shape (`EventReportResponse`) and the meaning of a
+/// stored result line. Bump it with every change to either; a snapshot stored with another version (by an older
+/// build before a deploy, or a newer one beside it) is stale and recomputed by its next reader.
+pub const FORMAT_VERSION: i32 = 1;
 
 /// What a snapshot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +52,7 @@ macro_rules! valid_snapshot {
             .filter(event_snapshots::kind.eq($kind))
             .filter(event_snapshots::stale.eq(false))
             .filter(event_snapshots::ready_generation.eq(event_snapshots::generation.nullable()))
+            .filter(event_snapshots::format_version.eq(FORMAT_VERSION))
     };
 }
 
@@ -108,12 +114,13 @@ pub fn store_report(
 ) -> QueryResult<bool> {
     diesel::sql_query(
         "UPDATE event_snapshots SET ready_generation = generation, body = $3, refreshed_at = now(),
-                refreshing_until = NULL
+                refreshing_until = NULL, format_version = $4
          WHERE event_id = $1 AND kind = 'report' AND generation = $2 AND NOT stale",
     )
     .bind::<SqlUuid, _>(event_id)
     .bind::<BigInt, _>(refresh.generation)
     .bind::<Bytea, _>(body)
+    .bind::<Integer, _>(FORMAT_VERSION)
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -138,12 +145,13 @@ pub fn store_results(
     }
     let current = diesel::sql_query(
         "UPDATE event_snapshots SET ready_generation = generation, refreshed_at = now(), refreshing_until = NULL,
-                line_count = $3
+                line_count = $3, format_version = $4
          WHERE event_id = $1 AND kind = 'results' AND generation = $2 AND NOT stale",
     )
     .bind::<SqlUuid, _>(event_id)
     .bind::<BigInt, _>(refresh.generation)
     .bind::<BigInt, _>(rows.len() as i64)
+    .bind::<Integer, _>(FORMAT_VERSION)
     .execute(conn)?;
     if current != 1 {
         return Ok(false);

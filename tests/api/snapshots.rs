@@ -7,6 +7,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use bimtek_api::repo::snapshots::FORMAT_VERSION;
+
 use crate::enrollments::{ok_json, organizer_of, send};
 use crate::helpers::{TestApp, spawn_app};
 use crate::metrics::{sample, scrape};
@@ -68,9 +70,11 @@ fn valid_snapshots(app: &TestApp, event: Uuid) -> Vec<String> {
     }
     diesel::sql_query(
         "SELECT kind FROM event_snapshots
-         WHERE event_id = $1 AND NOT stale AND ready_generation = generation ORDER BY kind",
+         WHERE event_id = $1 AND NOT stale AND ready_generation = generation AND format_version = $2
+         ORDER BY kind",
     )
     .bind::<diesel::sql_types::Uuid, _>(event)
+    .bind::<diesel::sql_types::Integer, _>(FORMAT_VERSION)
     .load::<Row>(&mut app.db())
     .unwrap()
     .into_iter()
@@ -344,7 +348,8 @@ async fn a_reader_waits_for_a_refresh_under_way_and_serves_what_it_stored() {
     // ... and now stores it: the waiting reader serves that, not figures of its own
     app.db()
         .batch_execute(&format!(
-            "UPDATE event_snapshots SET ready_generation = generation, body = convert_to('{{\"stored_by\": \"the other reader\"}}', 'UTF8')
+            "UPDATE event_snapshots SET ready_generation = generation, format_version = {FORMAT_VERSION},
+                    body = convert_to('{{\"stored_by\": \"the other reader\"}}', 'UTF8')
              WHERE event_id = '{}' AND kind = 'report'",
             s.event
         ))
@@ -368,4 +373,45 @@ async fn no_snapshot_is_begun_for_an_event_that_no_longer_exists() {
     .get_result(&mut app.db())
     .unwrap();
     assert_eq!(generation, None, "no foreign-key error, no row");
+}
+
+#[tokio::test]
+async fn a_snapshot_stored_with_another_format_version_is_recomputed_on_the_next_read() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit(&format!(
+        "F{}",
+        &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    ));
+    let s = scenario(&app, unit);
+    seed_evaluations(&app, &s);
+    let (_, token) = organizer_of(&app, s.event).await;
+    let r = report(&app, s.event, &token).await;
+    let body = results(&app, s.event, &token).await;
+    assert_eq!(valid_snapshots(&app, s.event), ["report", "results"]);
+
+    // What a build of another format left behind: a report of another shape and result lines whose outcome the
+    // current rule does not give, both still "valid" by generation and staleness.
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE event_snapshots SET format_version = {old}, body = convert_to('{{\"old\": true}}', 'UTF8')
+              WHERE event_id = '{event}';
+             UPDATE event_result_rows SET outcome = 'not_completed', attendance_rate = 0 WHERE event_id = '{event}';",
+            old = FORMAT_VERSION - 1,
+            event = s.event
+        ))
+        .unwrap();
+    assert!(valid_snapshots(&app, s.event).is_empty());
+    let refreshed = (
+        reads(&app, "report", "refreshed").await,
+        reads(&app, "results", "refreshed").await,
+    );
+    assert_eq!(report(&app, s.event, &token).await, r, "the old body is not served");
+    assert_eq!(results(&app, s.event, &token).await, body, "nor the old lines");
+    assert!(reads(&app, "report", "refreshed").await > refreshed.0);
+    assert!(reads(&app, "results", "refreshed").await > refreshed.1);
+    assert_eq!(
+        valid_snapshots(&app, s.event),
+        ["report", "results"],
+        "stored again, with this build's format"
+    );
 }
