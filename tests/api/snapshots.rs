@@ -405,8 +405,16 @@ async fn a_snapshot_stored_with_another_format_version_is_recomputed_on_the_next
         reads(&app, "report", "refreshed").await,
         reads(&app, "results", "refreshed").await,
     );
-    assert_eq!(report(&app, s.event, &token).await, r, "the old body is not served");
-    assert_eq!(results(&app, s.event, &token).await, body, "nor the old lines");
+    assert_eq!(
+        report(&app, s.event, &token).await,
+        r,
+        "the old body is not served"
+    );
+    assert_eq!(
+        results(&app, s.event, &token).await,
+        body,
+        "nor the old lines"
+    );
     assert!(reads(&app, "report", "refreshed").await > refreshed.0);
     assert!(reads(&app, "results", "refreshed").await > refreshed.1);
     assert_eq!(
