@@ -4,6 +4,10 @@
 //! Who sees what: the event's managers and the facilitators of its sessions see everything of the event; a unit
 //! operator the lines of their unit's officers; a participant their own lines. Writing a list: the event's
 //! managers and the facilitators of THAT session.
+//!
+//! Writes to `attendance` (a whole list, a check-in) fire triggers that append `attendance.*` to the audit log and
+//! the change feed, queue `attendance.recorded` webhook deliveries (a new line or a changed status) and mark the
+//! event's snapshots stale (migrations 000008, 000009, 000011).
 
 use std::collections::HashMap;
 

@@ -1,4 +1,7 @@
 //! Login, refresh-token rotation with reuse detection, and logout.
+//!
+//! Its writes leave no trace in the audit log or the change feed: `refresh_tokens` has no trigger, and a login's
+//! `last_login_at` on `users` is a bookkeeping column that `track_row` ignores (migration 000008).
 
 use std::borrow::Cow;
 use std::net::IpAddr;

@@ -5,6 +5,11 @@
 //! their own certificates, and the operator of the holder's unit those of their unit's officers; anyone holding a
 //! verification code learns whether the certificate it names is valid. Everybody else does not learn that a
 //! certificate exists (404).
+//!
+//! Writes to `certificates` fire triggers that append `certificate.*` to the audit log (beside this module's own
+//! `certificate.issue` and `certificate.revoke` entries) and the change feed, and queue `certificate.issued` and
+//! `certificate.revoked` webhook deliveries; no snapshot depends on them and `certificate_sequences` has no trigger
+//! (migrations 000008, 000009).
 
 use std::collections::HashSet;
 

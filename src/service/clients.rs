@@ -8,6 +8,10 @@
 //!
 //! Each client acts through a technical user (an administrator without a password, hidden from `/users`), so the
 //! foreign keys that record who did something (`recorded_by`, `nominated_by`, ...) keep working.
+//!
+//! A client's technical user is a `users` row: creating, deactivating or reactivating it appends `user.*` to the
+//! audit log (migration 000008). The `clients` table has no trigger: this module writes the `client.*` entries
+//! itself.
 
 use diesel::Connection;
 use diesel::pg::PgConnection;

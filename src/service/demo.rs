@@ -1,6 +1,11 @@
 //! The demo data of `seed-demo`: the Bimtek of the source text (2 August 2025 at Lapas Narkotika Kelas IIA
 //! Kasongan), the units of Central Kalimantan, 20 synthetic officers with valid synthetic NIPs, and one login per
 //! role. Running it again changes nothing. Names and NIPs are invented: they belong to no one.
+//!
+//! The seed writes `units`, `participants`, `programs`, `events`, `sessions`, `event_organizers`,
+//! `session_facilitators`, `enrollments`, `attendance` and `users`, so their triggers fire as for any write (audit
+//! log, change feed, webhook outbox, stale snapshots: see ARCHITECTURE.md), without an actor, since it runs outside
+//! a request.
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use diesel::Connection;

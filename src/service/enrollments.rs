@@ -4,6 +4,11 @@
 //!
 //! Who sees an enrollment: the event's managers (admin, its organizers), the operator of the officer's unit, the
 //! facilitators of a session of the event (approved enrollments only) and the officer. Everybody else gets 404.
+//!
+//! Writes to `enrollments` fire triggers that append `enrollment.*` to the audit log and the change feed, queue
+//! `enrollment.changed` webhook deliveries (a new enrollment, a status or version change) and mark the event's
+//! snapshots stale; replacing the `event_unit_quotas` appends `event_unit_quota.*` to the audit log only
+//! (migrations 000008, 000009, 000011).
 
 use std::collections::HashMap;
 

@@ -2,6 +2,11 @@
 //!
 //! Lifecycle: `draft -> published -> ongoing -> completed`, `cancelled` from any state before `completed`.
 //! Completed and cancelled events are final: the one change allowed on them is archiving.
+//!
+//! Writes to `events` fire triggers that append `event.*` to the audit log and the change feed and mark the event's
+//! snapshots stale; writes to `event_organizers` append `event_organizer.*` to the audit log only (migrations
+//! 000008, 000011). Deleting a draft event cascades to its organizers, quotas and instruments, whose triggers fire
+//! too.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use diesel::Connection;

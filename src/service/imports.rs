@@ -13,6 +13,12 @@
 //! archived officer or unit is updated like any other and stays archived: the import never archives or restores.
 //!
 //! Nothing here logs a row's values: only counts.
+//!
+//! Officers are upserted into `participants`, whose triggers append `participant.*` to the audit log and the change
+//! feed, queue `participant.created` and `participant.updated` webhook deliveries and, when a name, NIP or unit
+//! changes, mark the snapshots of the officer's events stale; units go through `service::units`, whose triggers
+//! append `unit.*` to the audit log and the feed and mark every snapshot stale on a rename (migrations 000008,
+//! 000009, 000011).
 
 use std::collections::HashMap;
 

@@ -12,6 +12,11 @@
 //! Questions are replaced as a whole, only while the instrument is a draft without responses. Instruments of a
 //! completed or cancelled event cannot be created or changed, except follow-ups of a completed event; closing is
 //! always allowed.
+//!
+//! Writes to `instruments` and `questions` fire triggers that append `instrument.*` and `question.*` to the audit
+//! log (not the change feed) and mark the event's snapshots stale; writes to `instrument_templates` append
+//! `instrument_template.*` to the audit log only (migrations 000008, 000011). Deleting an instrument cascades to
+//! its questions, responses and answers, whose triggers fire too.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;

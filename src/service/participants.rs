@@ -2,6 +2,13 @@
 //! deletion of records without history, and the erasure of personal data (UU PDP), also from the audit log.
 //!
 //! Nothing here logs a NIP, a name or a contact: only ids.
+//!
+//! Writes to `participants` fire triggers that append `participant.*` to the audit log and the change feed
+//! (`participant.erased` scrubbed of personal values), queue webhook deliveries (`participant.created`,
+//! `participant.updated`, `participant.erased`; none on delete) and, when a name, NIP, unit or erasure changes or a
+//! record is deleted, mark the snapshots of the officer's events stale and delete their cached result lines
+//! (migrations 000008, 000009, 000011). The erasure's update of `certificates` adds `certificate.updated` to the
+//! audit log and the change feed.
 
 use diesel::Connection;
 use diesel::pg::PgConnection;

@@ -1,5 +1,8 @@
 //! Programs: training tracks that group events (an event belongs to at most one program). Anyone signed in reads
 //! them; administrators and organizers write them. A program with events is archived, not deleted.
+//!
+//! Writes to `programs` fire `track_row`, which appends `program.*` to the audit log with the actor and the request
+//! id (programs are not in the change feed and queue no webhook; migration 000008).
 
 use std::borrow::Cow;
 

@@ -9,6 +9,11 @@
 //! Anonymous instruments: the response row keeps no enrollment, user or time; only the receipt (instrument,
 //! enrollment, respondent kind, no time) records that the officer answered, so a second submission is still
 //! refused. Nothing in the API output, the audit log or the logs ties the answers to the officer.
+//!
+//! An insert into `responses` queues `evaluation.submitted` webhook deliveries and, like those into `answers`,
+//! marks the event's snapshots stale; neither table is audited and `response_receipts` has no trigger. A scored
+//! test's upsert into `scores` fires the score triggers: `score.*` in the audit log, `result` in the change feed,
+//! `result.changed` deliveries, stale snapshots (migrations 000008, 000009, 000011).
 
 use chrono::Utc;
 use diesel::Connection;

@@ -4,6 +4,10 @@
 //! facilitators of the event's sessions (only `practical`: they assess the simulation, DOMAIN.md); not while the
 //! event is a draft or cancelled. A write is all-or-nothing, every bad row is named, and every change (old ->
 //! new) goes to the audit log in the same transaction; unchanged values write nothing.
+//!
+//! Writes to `scores` fire triggers that append `score.*` to the audit log (beside this module's own `score.set`
+//! and `score.clear` entries) and `result` to the change feed, queue `result.changed` webhook deliveries (unless an
+//! update keeps score and source) and mark the event's snapshots stale (migrations 000008, 000009, 000011).
 
 use std::collections::{HashMap, HashSet};
 

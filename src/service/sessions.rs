@@ -1,5 +1,10 @@
 //! Sessions of an event: kinds from the lookup table, times inside the event's dates, facilitators who cannot be
 //! in two places at once, and JP given or derived from the duration.
+//!
+//! Writes to `sessions` fire triggers that append `session.*` to the audit log and the change feed and mark the
+//! event's snapshots stale; writes to `session_facilitators` append `session_facilitator.*` to the audit log only
+//! (migrations 000008, 000011). Deleting a session cascades to its facilitators and instruments, whose triggers
+//! fire too.
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;

@@ -2,6 +2,10 @@
 //! parent, other UPTs may belong to a Kanwil, no unit is its own ancestor). Anyone signed in reads units (they
 //! are not personal data); only administrators change them. A unit that anything refers to is archived, not
 //! deleted.
+//!
+//! Writes to `units` fire triggers that append `unit.*` to the audit log and `unit` to the change feed; a rename
+//! also marks every event snapshot stale, since unit names are in every report and result line (migrations 000008,
+//! 000011).
 
 use chrono::{NaiveDate, Utc};
 use diesel::Connection;

@@ -1,4 +1,8 @@
 //! User accounts: creation, listing, changes that revoke tokens, deactivation.
+//!
+//! Writes to `users` fire triggers that append `user.*` to the audit log (not the change feed; the password hash
+//! shows as redacted), and a changed display name or username marks stale the snapshots of the events whose
+//! instruments the user facilitates (migrations 000008, 000011). `refresh_tokens` has no trigger.
 
 use std::borrow::Cow;
 
