@@ -6,15 +6,10 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{
-    add_facilitator, organizer_of, participant_account, seed_enrollment, seed_event,
-    seed_participant, seed_session, send, set_event_status, unit_of,
-};
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
 async fn put_list(app: &TestApp, token: &str, session: Uuid, body: Value) -> reqwest::Response {
-    send(
-        app,
+    app.send(
         reqwest::Method::PUT,
         &format!("/api/v1/sessions/{session}/attendance"),
         token,
@@ -24,7 +19,7 @@ async fn put_list(app: &TestApp, token: &str, session: Uuid, body: Value) -> req
 }
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    let response = send(app, reqwest::Method::GET, path, token, None).await;
+    let response = app.send(reqwest::Method::GET, path, token, None).await;
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, 200, "{path}: {body}");
@@ -32,14 +27,14 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
 }
 
 async fn check_in(app: &TestApp, token: &str, session: Uuid, code: &str) -> Value {
-    let response = send(
-        app,
-        reqwest::Method::POST,
-        &format!("/api/v1/sessions/{session}/check-in"),
-        token,
-        Some(json!({"code": code})),
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/sessions/{session}/check-in"),
+            token,
+            Some(json!({"code": code})),
+        )
+        .await;
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
@@ -55,16 +50,16 @@ struct Running {
 }
 
 async fn running(app: &TestApp) -> Running {
-    let event = seed_event(app, "ongoing", 10);
-    let session = seed_session(app, event, -5, 60, 2);
+    let event = app.seed_event("ongoing", 10);
+    let session = app.seed_session(event, -5, 60, 2);
     let (fac, facilitator_token) = app.user_with_token(Role::Facilitator).await;
-    add_facilitator(app, session, fac.id);
+    app.add_facilitator(session, fac.id);
     let unit = app.seed_unit("LAPAS-RUN");
     let officers = ["Ani", "Bayu", "Candra"]
         .iter()
         .map(|name| {
-            let officer = seed_participant(app, unit, name);
-            seed_enrollment(app, event, officer, "approved");
+            let officer = app.seed_participant(unit, name);
+            app.seed_enrollment(event, officer, "approved");
             officer
         })
         .collect();
@@ -149,12 +144,12 @@ async fn a_list_with_an_officer_not_enrolled_is_refused_whole_and_nothing_is_wri
     let app = spawn_app().await;
     let r = running(&app).await;
     let unit = app.seed_unit("LAPAS-X");
-    let nominated = seed_participant(&app, unit, "Only Nominated");
-    seed_enrollment(&app, r.event, nominated, "nominated");
-    let stranger = seed_participant(&app, unit, "Stranger");
-    let other_event = seed_event(&app, "ongoing", 10);
-    let elsewhere = seed_participant(&app, unit, "Elsewhere");
-    seed_enrollment(&app, other_event, elsewhere, "approved");
+    let nominated = app.seed_participant(unit, "Only Nominated");
+    app.seed_enrollment(r.event, nominated, "nominated");
+    let stranger = app.seed_participant(unit, "Stranger");
+    let other_event = app.seed_event("ongoing", 10);
+    let elsewhere = app.seed_participant(unit, "Elsewhere");
+    app.seed_enrollment(other_event, elsewhere, "approved");
     let cases = [
         (
             json!({"records": [
@@ -256,12 +251,13 @@ async fn a_list_with_an_officer_not_enrolled_is_refused_whole_and_nothing_is_wri
 async fn only_managers_and_the_facilitators_of_that_session_record_attendance() {
     let app = spawn_app().await;
     let r = running(&app).await;
-    let other_session = seed_session(&app, r.event, 120, 180, 2);
+    let other_session = app.seed_session(r.event, 120, 180, 2);
     let (other_fac, other_fac_token) = app.user_with_token(Role::Facilitator).await;
-    add_facilitator(&app, other_session, other_fac.id);
+    app.add_facilitator(other_session, other_fac.id);
     let (operator, op_token) = app.user_with_token(Role::UnitOperator).await;
-    let (_, _, participant_token) =
-        participant_account(&app, unit_of(&app, &operator), "Dedi").await;
+    let (_, _, participant_token) = app
+        .participant_account(app.unit_of(&operator), "Dedi")
+        .await;
     let (_, stranger_org_token) = app.user_with_token(Role::Organizer).await;
     let body = json!({"records": [{"participant_id": r.officers[0], "status": "present"}]});
     for token in [
@@ -279,7 +275,7 @@ async fn only_managers_and_the_facilitators_of_that_session_record_attendance() 
         assert!(problem.get("items").is_none());
     }
     assert_eq!(app.count("attendance"), 0);
-    let (_, org_token) = organizer_of(&app, r.event).await;
+    let (_, org_token) = app.organizer_of(r.event).await;
     let (_, admin_token) = app.user_with_token(Role::Admin).await;
     for token in [&org_token, &admin_token] {
         assert_eq!(
@@ -304,7 +300,7 @@ async fn attendance_is_recorded_only_while_the_event_is_ongoing_or_completed() {
     let r = running(&app).await;
     let body = json!({"records": [{"participant_id": r.officers[0], "status": "present"}]});
     for status in ["draft", "published", "cancelled"] {
-        set_event_status(&app, r.event, status);
+        app.set_event_status(r.event, status);
         assert_problem(
             put_list(&app, &r.facilitator_token, r.session, body.clone()).await,
             409,
@@ -313,7 +309,7 @@ async fn attendance_is_recorded_only_while_the_event_is_ongoing_or_completed() {
         .await;
     }
     assert_eq!(app.count("attendance"), 0);
-    set_event_status(&app, r.event, "completed");
+    app.set_event_status(r.event, "completed");
     assert_eq!(
         put_list(&app, &r.facilitator_token, r.session, body)
             .await
@@ -326,20 +322,20 @@ async fn attendance_is_recorded_only_while_the_event_is_ongoing_or_completed() {
 #[tokio::test]
 async fn check_in_answers_every_result_code() {
     let app = spawn_app().await;
-    let event = seed_event(&app, "ongoing", 10);
-    let session = seed_session(&app, event, -5, 60, 2);
-    let upcoming = seed_session(&app, event, 120, 180, 2);
+    let event = app.seed_event("ongoing", 10);
+    let session = app.seed_session(event, -5, 60, 2);
+    let upcoming = app.seed_session(event, 120, 180, 2);
     let unit = app.seed_unit("LAPAS-CI");
     let (_, kiosk_token) = app.user_with_token(Role::Facilitator).await;
-    let (officer_user, officer, officer_token) = participant_account(&app, unit, "Eka").await;
-    let (_, own_code) = seed_enrollment(&app, event, officer, "approved");
-    let approved = seed_participant(&app, unit, "Fitri");
-    let (_, approved_code) = seed_enrollment(&app, event, approved, "approved");
-    let nominated = seed_participant(&app, unit, "Gilang");
-    let (_, nominated_code) = seed_enrollment(&app, event, nominated, "nominated");
-    let other_event = seed_event(&app, "ongoing", 10);
-    let elsewhere = seed_participant(&app, unit, "Hana");
-    let (_, elsewhere_code) = seed_enrollment(&app, other_event, elsewhere, "approved");
+    let (officer_user, officer, officer_token) = app.participant_account(unit, "Eka").await;
+    let (_, own_code) = app.seed_enrollment(event, officer, "approved");
+    let approved = app.seed_participant(unit, "Fitri");
+    let (_, approved_code) = app.seed_enrollment(event, approved, "approved");
+    let nominated = app.seed_participant(unit, "Gilang");
+    let (_, nominated_code) = app.seed_enrollment(event, nominated, "nominated");
+    let other_event = app.seed_event("ongoing", 10);
+    let elsewhere = app.seed_participant(unit, "Hana");
+    let (_, elsewhere_code) = app.seed_enrollment(other_event, elsewhere, "approved");
 
     let first = check_in(&app, &kiosk_token, session, &approved_code).await;
     assert_eq!(first["result"], "checked_in");
@@ -374,13 +370,13 @@ async fn check_in_answers_every_result_code() {
         officer_user.id.to_string()
     );
     // a session that ended, and an event that is not running, are not open
-    let ended = seed_session(&app, event, -120, -60, 2);
+    let ended = app.seed_session(event, -120, -60, 2);
     assert_eq!(
         check_in(&app, &kiosk_token, ended, &approved_code).await["result"],
         "session_not_open"
     );
-    set_event_status(&app, event, "published");
-    let next = seed_session(&app, event, -5, 60, 2);
+    app.set_event_status(event, "published");
+    let next = app.seed_session(event, -5, 60, 2);
     assert_eq!(
         check_in(&app, &kiosk_token, next, &approved_code).await["result"],
         "session_not_open"
@@ -393,14 +389,14 @@ async fn check_in_answers_every_result_code() {
         json!({"code": "x".repeat(65)}),
         json!({"code": 5}),
     ] {
-        let response = send(
-            &app,
-            reqwest::Method::POST,
-            &format!("/api/v1/sessions/{session}/check-in"),
-            &kiosk_token,
-            Some(body),
-        )
-        .await;
+        let response = app
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/sessions/{session}/check-in"),
+                &kiosk_token,
+                Some(body),
+            )
+            .await;
         let problem = assert_problem(response, 422, "validation_failed").await;
         assert_eq!(error_fields(&problem), ["code"]);
     }
@@ -409,7 +405,7 @@ async fn check_in_answers_every_result_code() {
 #[tokio::test]
 async fn check_in_opens_thirty_minutes_early_and_is_late_after_fifteen_minutes() {
     let app = spawn_app().await;
-    let event = seed_event(&app, "ongoing", 10);
+    let event = app.seed_event("ongoing", 10);
     let unit = app.seed_unit("LAPAS-LATE");
     let (_, token) = app.user_with_token(Role::Facilitator).await;
     let cases = [
@@ -419,9 +415,9 @@ async fn check_in_opens_thirty_minutes_early_and_is_late_after_fifteen_minutes()
         (35, None),
     ];
     for (start, expected) in cases {
-        let session = seed_session(&app, event, start, start + 90, 2);
-        let officer = seed_participant(&app, unit, &format!("Start {start}"));
-        let (_, code) = seed_enrollment(&app, event, officer, "approved");
+        let session = app.seed_session(event, start, start + 90, 2);
+        let officer = app.seed_participant(unit, &format!("Start {start}"));
+        let (_, code) = app.seed_enrollment(event, officer, "approved");
         let body = check_in(&app, &token, session, &code).await;
         match expected {
             Some(status) => {
@@ -471,24 +467,24 @@ async fn a_check_in_overrides_an_earlier_absent_but_not_a_presence() {
 #[tokio::test]
 async fn the_summary_gives_rate_and_jp_per_officer_to_those_who_may_see_them() {
     let app = spawn_app().await;
-    let event = seed_event(&app, "ongoing", 10);
-    let (_, org_token) = organizer_of(&app, event).await;
-    let s1 = seed_session(&app, event, -300, -240, 2);
-    let s2 = seed_session(&app, event, -200, -140, 3);
-    let s3 = seed_session(&app, event, -100, -40, 4);
+    let event = app.seed_event("ongoing", 10);
+    let (_, org_token) = app.organizer_of(event).await;
+    let s1 = app.seed_session(event, -300, -240, 2);
+    let s2 = app.seed_session(event, -200, -140, 3);
+    let s3 = app.seed_session(event, -100, -40, 4);
     let (fac, fac_token) = app.user_with_token(Role::Facilitator).await;
-    add_facilitator(&app, s1, fac.id);
+    app.add_facilitator(s1, fac.id);
     let (operator, op_token) = app.user_with_token(Role::UnitOperator).await;
-    let unit_a = unit_of(&app, &operator);
+    let unit_a = app.unit_of(&operator);
     let unit_b = app.seed_unit("LAPAS-B");
-    let (_, ani, ani_token) = participant_account(&app, unit_a, "Ani").await;
-    let budi = seed_participant(&app, unit_b, "Budi");
-    let citra = seed_participant(&app, unit_b, "Citra");
-    let dodi = seed_participant(&app, unit_b, "Dodi");
+    let (_, ani, ani_token) = app.participant_account(unit_a, "Ani").await;
+    let budi = app.seed_participant(unit_b, "Budi");
+    let citra = app.seed_participant(unit_b, "Citra");
+    let dodi = app.seed_participant(unit_b, "Dodi");
     for p in [ani, budi, citra] {
-        seed_enrollment(&app, event, p, "approved");
+        app.seed_enrollment(event, p, "approved");
     }
-    seed_enrollment(&app, event, dodi, "nominated");
+    app.seed_enrollment(event, dodi, "nominated");
     let write = |session: Uuid, records: Value| {
         let app = &app;
         let token = org_token.clone();
@@ -550,7 +546,7 @@ async fn the_summary_gives_rate_and_jp_per_officer_to_those_who_may_see_them() {
     let (_, stranger_fac) = app.user_with_token(Role::Facilitator).await;
     let (_, stranger_org) = app.user_with_token(Role::Organizer).await;
     for token in [&stranger_fac, &stranger_org] {
-        let response = send(&app, reqwest::Method::GET, &path, token, None).await;
+        let response = app.send(reqwest::Method::GET, &path, token, None).await;
         let body = assert_problem(response, 403, "forbidden").await;
         assert!(!body.to_string().contains("Budi"));
     }
@@ -559,7 +555,9 @@ async fn the_summary_gives_rate_and_jp_per_officer_to_those_who_may_see_them() {
     assert_eq!(get_json(&app, &ani_token, &sheet_path).await["total"], 1);
     assert_eq!(get_json(&app, &op_token, &sheet_path).await["total"], 1);
     assert_eq!(get_json(&app, &fac_token, &sheet_path).await["total"], 3);
-    let response = send(&app, reqwest::Method::GET, &sheet_path, &stranger_fac, None).await;
+    let response = app
+        .send(reqwest::Method::GET, &sheet_path, &stranger_fac, None)
+        .await;
     assert_problem(response, 403, "forbidden").await;
 }
 
@@ -568,10 +566,10 @@ async fn an_officers_records_are_shown_to_them_their_operator_and_the_events_man
     let app = spawn_app().await;
     let r = running(&app).await;
     let (operator, op_token) = app.user_with_token(Role::UnitOperator).await;
-    let unit = unit_of(&app, &operator);
-    let (_, officer, officer_token) = participant_account(&app, unit, "Rina").await;
-    seed_enrollment(&app, r.event, officer, "approved");
-    let (_, org_token) = organizer_of(&app, r.event).await;
+    let unit = app.unit_of(&operator);
+    let (_, officer, officer_token) = app.participant_account(unit, "Rina").await;
+    app.seed_enrollment(r.event, officer, "approved");
+    let (_, org_token) = app.organizer_of(r.event).await;
     put_list(
         &app,
         &org_token,
@@ -599,19 +597,19 @@ async fn an_officers_records_are_shown_to_them_their_operator_and_the_events_man
     .await;
     assert_eq!(filtered["total"], 0);
     let (_, other_op) = app.user_with_token(Role::UnitOperator).await;
-    let (_, _, other_participant) = participant_account(&app, unit, "Sari").await;
+    let (_, _, other_participant) = app.participant_account(unit, "Sari").await;
     for token in [&other_op, &other_participant, &r.facilitator_token] {
-        let response = send(&app, reqwest::Method::GET, &path, token, None).await;
+        let response = app.send(reqwest::Method::GET, &path, token, None).await;
         let body = assert_problem(response, 403, "forbidden").await;
         assert!(body.get("items").is_none());
     }
-    let response = send(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/participants/{}/attendance", Uuid::new_v4()),
-        &admin_token,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/participants/{}/attendance", Uuid::new_v4()),
+            &admin_token,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
 }

@@ -2,23 +2,18 @@
 //! credentials, nothing written by a refused write, the erasure of personal values, NIP reads as access events,
 //! filters and access.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bimtek_api::domain::role::Role;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{
-    add_facilitator, ok_json, participant_account, seed_enrollment, seed_event, seed_participant,
-    seed_session, send,
-};
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, eventually, ok_json, spawn_app};
 
 async fn audit(app: &TestApp, token: &str, query: &str) -> Value {
     ok_json(
-        send(
-            app,
+        app.send(
             reqwest::Method::GET,
             &format!("/api/v1/audit-log{query}"),
             token,
@@ -64,9 +59,9 @@ fn write_score(app: &TestApp, actor: Uuid, enrollment: Uuid, score: f64, request
 async fn the_audit_log_answers_who_changed_an_officers_score_and_when() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
-    let event = seed_event(&app, "ongoing", 10);
-    let officer = seed_participant(&app, app.seed_unit("LAPAS-SCORE"), "Dewi");
-    let (enrollment, _) = seed_enrollment(&app, event, officer, "approved");
+    let event = app.seed_event("ongoing", 10);
+    let officer = app.seed_participant(app.seed_unit("LAPAS-SCORE"), "Dewi");
+    let (enrollment, _) = app.seed_enrollment(event, officer, "approved");
     let first = app.seed_user(Role::Facilitator);
     let second = app.seed_user(Role::Facilitator);
     write_score(&app, first.id, enrollment, 72.5, "req-score-1");
@@ -109,13 +104,13 @@ async fn the_audit_log_answers_who_changed_an_officers_score_and_when() {
 async fn http_writes_are_audited_with_the_actor_their_role_and_the_request_id() {
     let app = spawn_app().await;
     let (admin_user, admin) = app.user_with_token(Role::Admin).await;
-    let event = seed_event(&app, "ongoing", 10);
-    let session = seed_session(&app, event, -5, 60, 2);
+    let event = app.seed_event("ongoing", 10);
+    let session = app.seed_session(event, -5, 60, 2);
     let (facilitator, facilitator_token) = app.user_with_token(Role::Facilitator).await;
-    add_facilitator(&app, session, facilitator.id);
+    app.add_facilitator(session, facilitator.id);
     let unit = app.seed_unit("LAPAS-HTTP");
-    let officer = seed_participant(&app, unit, "Eko");
-    seed_enrollment(&app, event, officer, "approved");
+    let officer = app.seed_participant(unit, "Eko");
+    app.seed_enrollment(event, officer, "approved");
 
     let response = app
         .client
@@ -182,7 +177,7 @@ async fn credentials_are_redacted_and_a_refused_write_leaves_no_entry() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let created = ok_json(
-        send(&app, reqwest::Method::POST, "/api/v1/users", &admin,
+        app.send(reqwest::Method::POST, "/api/v1/users", &admin,
             Some(json!({"username": "operator.audit", "password": "a long enough password 123", "role": "organizer"}))).await,
         201,
     )
@@ -205,16 +200,16 @@ async fn credentials_are_redacted_and_a_refused_write_leaves_no_entry() {
         "a hash leaked: {page}"
     );
 
-    let officer = seed_participant(&app, app.seed_unit("LAPAS-REFUSED"), "Fajar");
+    let officer = app.seed_participant(app.seed_unit("LAPAS-REFUSED"), "Fajar");
     let before = app.count("audit_log");
-    let response = send(
-        &app,
-        reqwest::Method::PATCH,
-        &format!("/api/v1/participants/{officer}"),
-        &admin,
-        Some(json!({"grade": "IX/z", "email": "not an email"})),
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/participants/{officer}"),
+            &admin,
+            Some(json!({"grade": "IX/z", "email": "not an email"})),
+        )
+        .await;
     assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         app.count("audit_log"),
@@ -229,8 +224,7 @@ async fn an_erasure_removes_the_officers_personal_values_from_the_log() {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let unit = app.seed_unit("LAPAS-ERASE");
     let created = ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::POST,
             "/api/v1/participants",
             &admin,
@@ -246,8 +240,7 @@ async fn an_erasure_removes_the_officers_personal_values_from_the_log() {
     .await;
     let id = created["id"].as_str().unwrap().to_owned();
     ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::PATCH,
             &format!("/api/v1/participants/{id}"),
             &admin,
@@ -258,11 +251,10 @@ async fn an_erasure_removes_the_officers_personal_values_from_the_log() {
     )
     .await;
     // Another officer's entries are left alone.
-    let other = seed_participant(&app, unit, "Hadi Other");
+    let other = app.seed_participant(unit, "Hadi Other");
 
     ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::POST,
             &format!("/api/v1/participants/{id}/erase"),
             &admin,
@@ -311,8 +303,8 @@ async fn reading_a_full_nip_is_an_access_event_written_shortly_after() {
     let (admin_user, admin) = app.user_with_token(Role::Admin).await;
     let (facilitator, facilitator_token) = app.user_with_token(Role::Facilitator).await;
     let unit = app.seed_unit("LAPAS-READ");
-    let (_, own_id, own_token) = participant_account(&app, unit, "Indah").await;
-    let officer = seed_participant(&app, unit, "Joko");
+    let (_, own_id, own_token) = app.participant_account(unit, "Indah").await;
+    let officer = app.seed_participant(unit, "Joko");
 
     let read = |token: String, id: Uuid| {
         let app = &app;
@@ -337,14 +329,15 @@ async fn reading_a_full_nip_is_an_access_event_written_shortly_after() {
     read(own_token.clone(), own_id).await;
 
     // Buffered: it arrives within about a second.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let page = loop {
-        let page = audit(&app, &admin, "?action=participant.nip_read").await;
-        if page["total"].as_i64().unwrap() > 0 || Instant::now() > deadline {
-            break page;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let page = eventually(
+        "the buffered participant.nip_read access event",
+        Duration::from_secs(10),
+        || async {
+            let page = audit(&app, &admin, "?action=participant.nip_read").await;
+            (page["total"].as_i64().unwrap() > 0).then_some(page)
+        },
+    )
+    .await;
     assert_eq!(
         page["total"], 1,
         "only the admin's read is an access event: {page}"
@@ -414,14 +407,14 @@ async fn the_log_is_filtered_paged_and_for_administrators_only() {
         "?from=yesterday",
         "?resource_id=nope",
     ] {
-        let response = send(
-            &app,
-            reqwest::Method::GET,
-            &format!("/api/v1/audit-log{bad}"),
-            &admin,
-            None,
-        )
-        .await;
+        let response = app
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/v1/audit-log{bad}"),
+                &admin,
+                None,
+            )
+            .await;
         assert_problem(response, 400, "invalid_query").await;
     }
     for role in [
@@ -431,14 +424,9 @@ async fn the_log_is_filtered_paged_and_for_administrators_only() {
         Role::Participant,
     ] {
         let (_, token) = app.user_with_token(role).await;
-        let response = send(
-            &app,
-            reqwest::Method::GET,
-            "/api/v1/audit-log",
-            &token,
-            None,
-        )
-        .await;
+        let response = app
+            .send(reqwest::Method::GET, "/api/v1/audit-log", &token, None)
+            .await;
         assert_problem(response, 403, "forbidden").await;
     }
 }

@@ -10,7 +10,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{organizer_of, participant_account, send, set_event_status};
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with};
 
 /// An event with two sessions of 2 JP and officers whose outcomes differ.
@@ -131,8 +130,7 @@ pub async fn account_of(app: &TestApp, officer: Uuid) -> String {
 }
 
 pub async fn issue(app: &TestApp, event: Uuid, token: &str) -> reqwest::Response {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/events/{event}/certificates"),
         token,
@@ -161,7 +159,7 @@ async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_seco
  {
     let app = spawn_app().await;
     let s = scenario(&app, "");
-    let (organizer, token) = organizer_of(&app, s.event).await;
+    let (organizer, token) = app.organizer_of(s.event).await;
     let (year, _) = issue_year_month(Utc::now());
 
     let response = issue(&app, s.event, &token).await;
@@ -242,9 +240,9 @@ async fn issuing_gives_each_eligible_officer_one_numbered_certificate_and_a_seco
 async fn issuing_for_an_event_that_is_not_completed_is_409_and_writes_nothing() {
     let app = spawn_app().await;
     let s = scenario(&app, "");
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
     for status in ["published", "ongoing", "cancelled"] {
-        set_event_status(&app, s.event, status);
+        app.set_event_status(s.event, status);
         let response = issue(&app, s.event, &token).await;
         assert_problem(response, 409, "event_not_completed").await;
     }
@@ -253,7 +251,7 @@ async fn issuing_for_an_event_that_is_not_completed_is_409_and_writes_nothing() 
     assert_eq!(app.count(crate::helpers::EXPLICIT_AUDIT), 0);
 
     // Only the event's managers issue; an unknown event is 404.
-    set_event_status(&app, s.event, "completed");
+    app.set_event_status(s.event, "completed");
     let (_, other) = app.user_with_token(Role::Organizer).await;
     assert_problem(issue(&app, s.event, &other).await, 403, "forbidden").await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
@@ -337,43 +335,42 @@ async fn holders_and_their_unit_operator_read_their_certificates_and_nobody_else
 
     // Budi's account sees only Budi's certificate.
     let budi_token = account_of(&app, s.budi).await;
-    let list = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{}/certificates", s.event),
-        &budi_token,
-        None,
-    )
-    .await;
+    let list = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{}/certificates", s.event),
+            &budi_token,
+            None,
+        )
+        .await;
     let (status, list) = status_and_json(list).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], budi_cert.as_str());
-    let own = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/certificates/{budi_cert}"),
-        &budi_token,
-        None,
-    )
-    .await;
+    let own = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/certificates/{budi_cert}"),
+            &budi_token,
+            None,
+        )
+        .await;
     assert_eq!(own.status(), 200);
     assert_eq!(own.headers()["etag"], "\"1\"");
 
     // Another officer's account: Budi's certificate does not exist for them, and their list is empty.
-    let (_, _, other) = participant_account(&app, s.unit, "Eka Putri").await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/certificates/{budi_cert}"),
-        &other,
-        None,
-    )
-    .await;
+    let (_, _, other) = app.participant_account(s.unit, "Eka Putri").await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/certificates/{budi_cert}"),
+            &other,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
     let (_, list) = status_and_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &format!("/api/v1/events/{}/certificates", s.event),
             &other,
@@ -395,8 +392,7 @@ async fn holders_and_their_unit_operator_read_their_certificates_and_nobody_else
         app.token_for(&account).await
     };
     let (_, list) = status_and_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &format!("/api/v1/events/{}/certificates", s.event),
             &operator,
@@ -406,30 +402,29 @@ async fn holders_and_their_unit_operator_read_their_certificates_and_nobody_else
     )
     .await;
     assert_eq!(list["total"], 2);
-    let read = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/certificates/{budi_cert}"),
-        &operator,
-        None,
-    )
-    .await;
+    let read = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/certificates/{budi_cert}"),
+            &operator,
+            None,
+        )
+        .await;
     assert_eq!(read.status(), 200);
     let (_, foreign_operator) = app.user_with_token(Role::UnitOperator).await;
-    let read = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/certificates/{budi_cert}"),
-        &foreign_operator,
-        None,
-    )
-    .await;
+    let read = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/certificates/{budi_cert}"),
+            &foreign_operator,
+            None,
+        )
+        .await;
     assert_problem(read, 404, "not_found").await;
 
     // The managers see all, filtered and sorted as asked; a facilitator of nothing is refused.
     let (_, list) = status_and_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &format!(
                 "/api/v1/events/{}/certificates?kind=sertifikat&sort=-holder_name",
@@ -444,29 +439,28 @@ async fn holders_and_their_unit_operator_read_their_certificates_and_nobody_else
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["holder_name"], "Budi Santoso");
     let (_, facilitator) = app.user_with_token(Role::Facilitator).await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{}/certificates", s.event),
-        &facilitator,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{}/certificates", s.event),
+            &facilitator,
+            None,
+        )
+        .await;
     assert_problem(response, 403, "forbidden").await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{}/certificates?status=expired", s.event),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{}/certificates?status=expired", s.event),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(response, 400, "invalid_query").await;
 }
 
 async fn revoke(app: &TestApp, id: &str, token: &str, body: Value) -> reqwest::Response {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/certificates/{id}/revoke"),
         token,
@@ -479,7 +473,7 @@ async fn revoke(app: &TestApp, id: &str, token: &str, body: Value) -> reqwest::R
 async fn a_certificate_is_revoked_once_with_a_reason_and_verification_then_says_revoked() {
     let app = spawn_app().await;
     let s = scenario(&app, "");
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
     let (_, body) = status_and_json(issue(&app, s.event, &token).await).await;
     let cert = body["items"][1]["id"].as_str().unwrap().to_owned();
     let code = body["items"][1]["verification_code"]
@@ -550,14 +544,14 @@ async fn a_certificate_is_revoked_once_with_a_reason_and_verification_then_says_
     assert!(verified.get("revocation_reason").is_none());
 
     // A revoked certificate is not printed again.
-    let pdf = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/certificates/{cert}.pdf"),
-        &token,
-        None,
-    )
-    .await;
+    let pdf = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/certificates/{cert}.pdf"),
+            &token,
+            None,
+        )
+        .await;
     assert_problem(pdf, 409, "certificate_revoked").await;
 }
 
@@ -635,14 +629,14 @@ async fn the_pdf_is_an_a4_landscape_page_for_its_readers() {
     let (_, body) = status_and_json(issue(&app, s.event, &admin).await).await;
     let cert = body["items"][1]["id"].as_str().unwrap();
 
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/certificates/{cert}.pdf"),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/certificates/{cert}.pdf"),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/pdf");
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -691,14 +685,14 @@ async fn the_pdf_is_an_a4_landscape_page_for_its_readers() {
 
     // Nobody else learns it exists.
     let (_, stranger) = app.user_with_token(Role::Organizer).await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/certificates/{cert}.pdf"),
-        &stranger,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/certificates/{cert}.pdf"),
+            &stranger,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
 }
 
@@ -712,14 +706,14 @@ async fn erasing_an_officer_scrubs_the_name_from_their_certificates() {
         .as_str()
         .unwrap()
         .to_owned();
-    let erase = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/participants/{}/erase", s.budi),
-        &admin,
-        None,
-    )
-    .await;
+    let erase = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/participants/{}/erase", s.budi),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(erase.status(), 200, "{}", erase.text().await.unwrap());
     {
         use bimtek_api::schema::certificates;

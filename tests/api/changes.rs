@@ -9,16 +9,12 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{
-    ok_json, seed_enrollment, seed_event, seed_participant, seed_session, send,
-};
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, eventually, ok_json, spawn_app};
 use crate::scale_out::second_instance_with;
 
 async fn feed(app: &TestApp, token: &str, query: &str) -> Value {
     ok_json(
-        send(
-            app,
+        app.send(
             reqwest::Method::GET,
             &format!("/api/v1/changes{query}"),
             token,
@@ -108,8 +104,7 @@ async fn the_feed_has_creates_updates_deletions_and_erasures_in_order_without_pe
                "email": "budi@example.go.id"})
     };
     let kept = ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::POST,
             "/api/v1/participants",
             &admin,
@@ -121,8 +116,7 @@ async fn the_feed_has_creates_updates_deletions_and_erasures_in_order_without_pe
     .await;
     let kept = kept["id"].as_str().unwrap().to_owned();
     let gone = ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::POST,
             "/api/v1/participants",
             &admin,
@@ -134,8 +128,7 @@ async fn the_feed_has_creates_updates_deletions_and_erasures_in_order_without_pe
     .await;
     let gone = gone["id"].as_str().unwrap().to_owned();
     ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::PATCH,
             &format!("/api/v1/participants/{kept}"),
             &admin,
@@ -145,18 +138,17 @@ async fn the_feed_has_creates_updates_deletions_and_erasures_in_order_without_pe
         200,
     )
     .await;
-    let deleted = send(
-        &app,
-        reqwest::Method::DELETE,
-        &format!("/api/v1/participants/{gone}"),
-        &admin,
-        None,
-    )
-    .await;
+    let deleted = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/participants/{gone}"),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(deleted.status(), 204);
     ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::POST,
             &format!("/api/v1/participants/{kept}/erase"),
             &admin,
@@ -223,10 +215,10 @@ async fn the_cursor_continues_where_the_last_poll_ended() {
     assert_eq!(idle["next_cursor"], end.as_str());
 
     // Sessions, enrollments, attendance, scores (as the enrollment's result) and certificates are in it too.
-    let event = seed_event(&app, "ongoing", 10);
-    let session = seed_session(&app, event, -5, 60, 2);
-    let officer = seed_participant(&app, app.seed_unit("LAPAS-RES"), "Citra");
-    let (enrollment, _) = seed_enrollment(&app, event, officer, "approved");
+    let event = app.seed_event("ongoing", 10);
+    let session = app.seed_session(event, -5, 60, 2);
+    let officer = app.seed_participant(app.seed_unit("LAPAS-RES"), "Citra");
+    let (enrollment, _) = app.seed_enrollment(event, officer, "approved");
     diesel::sql_query(format!(
         "INSERT INTO attendance (session_id, enrollment_id, participant_id, status, method) \
          VALUES ('{session}', '{enrollment}', '{officer}', 'present', 'manual')"
@@ -277,37 +269,32 @@ async fn a_tampered_or_malformed_cursor_and_a_bad_limit_are_refused() {
         "",
         &cursor[..cursor.len() - 2],
     ] {
-        let response = send(
-            &app,
-            reqwest::Method::GET,
-            &format!("/api/v1/changes?since={bad}"),
-            &admin,
-            None,
-        )
-        .await;
+        let response = app
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/v1/changes?since={bad}"),
+                &admin,
+                None,
+            )
+            .await;
         let body = assert_problem(response, 400, "invalid_cursor").await;
         assert_eq!(body["errors"][0]["field"], "since");
     }
     for limit in ["0", "1001", "-1"] {
-        let response = send(
-            &app,
-            reqwest::Method::GET,
-            &format!("/api/v1/changes?limit={limit}"),
-            &admin,
-            None,
-        )
-        .await;
+        let response = app
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/v1/changes?limit={limit}"),
+                &admin,
+                None,
+            )
+            .await;
         assert_problem(response, 400, "invalid_query").await;
     }
     let (_, organizer) = app.user_with_token(Role::Organizer).await;
-    let response = send(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/changes",
-        &organizer,
-        None,
-    )
-    .await;
+    let response = app
+        .send(reqwest::Method::GET, "/api/v1/changes", &organizer, None)
+        .await;
     assert_problem(response, 403, "forbidden").await;
 }
 
@@ -341,7 +328,8 @@ async fn a_poller_sees_every_change_exactly_once_while_writers_are_busy() {
                             .returning(units::id)
                             .get_result(conn)?;
                         ids.push(id);
-                        // Hold the transaction open for a while: later transactions commit before it.
+                        // Hold the transaction open for a while (part of what is tested): later transactions
+                        // commit before it.
                         std::thread::sleep(Duration::from_millis(
                             ((w * 7 + t * 3 + r) % 5 * 4) as u64,
                         ));
@@ -410,14 +398,14 @@ async fn lists_take_updated_since() {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let unit = app.seed_unit("LAPAS-OLD");
     let fresh_unit = app.seed_unit("LAPAS-NEW");
-    let event = seed_event(&app, "published", 10);
-    let fresh_event = seed_event(&app, "published", 10);
-    seed_session(&app, event, 60, 120, 2);
-    let fresh_session = seed_session(&app, event, 180, 240, 2);
-    let officer = seed_participant(&app, unit, "Lama");
-    let fresh_officer = seed_participant(&app, unit, "Baru");
-    seed_enrollment(&app, event, officer, "approved");
-    let (fresh_enrollment, _) = seed_enrollment(&app, event, fresh_officer, "approved");
+    let event = app.seed_event("published", 10);
+    let fresh_event = app.seed_event("published", 10);
+    app.seed_session(event, 60, 120, 2);
+    let fresh_session = app.seed_session(event, 180, 240, 2);
+    let officer = app.seed_participant(unit, "Lama");
+    let fresh_officer = app.seed_participant(unit, "Baru");
+    app.seed_enrollment(event, officer, "approved");
+    let (fresh_enrollment, _) = app.seed_enrollment(event, fresh_officer, "approved");
     // Everything old, except the fresh ones.
     let mut conn = app.db();
     for table in ["units", "participants", "events", "sessions", "enrollments"] {
@@ -455,7 +443,7 @@ async fn lists_take_updated_since() {
         ),
     ] {
         let page = ok_json(
-            send(&app, reqwest::Method::GET, &path, &admin, None).await,
+            app.send(reqwest::Method::GET, &path, &admin, None).await,
             200,
         )
         .await;
@@ -469,8 +457,7 @@ async fn lists_take_updated_since() {
         assert_eq!(page["total"], 1, "{path}");
     }
     let everything = ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::GET,
             "/api/v1/units?updated_since=2019-12-31T00:00:00Z",
             &admin,
@@ -482,14 +469,14 @@ async fn lists_take_updated_since() {
     .await;
     assert!(everything["total"].as_i64().unwrap() >= 2);
     for bad in ["yesterday", "2024-01-01", "2024-13-01T00:00:00Z"] {
-        let response = send(
-            &app,
-            reqwest::Method::GET,
-            &format!("/api/v1/units?updated_since={bad}"),
-            &admin,
-            None,
-        )
-        .await;
+        let response = app
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/v1/units?updated_since={bad}"),
+                &admin,
+                None,
+            )
+            .await;
         assert_problem(response, 400, "invalid_query").await;
     }
 }
@@ -504,7 +491,7 @@ async fn change_feed_page_cost() {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let unit = app.seed_unit("LAPAS-BENCH");
     for _ in 0..1100 {
-        seed_participant(&app, unit, "Bench Officer");
+        app.seed_participant(unit, "Bench Officer");
     }
     fn median(samples: &mut [Duration]) -> Duration {
         samples.sort();
@@ -515,8 +502,7 @@ async fn change_feed_page_cost() {
     for _ in 0..5 {
         feed(&app, &admin, "?limit=1000").await;
         ok_json(
-            send(
-                &app,
+            app.send(
                 reqwest::Method::GET,
                 "/api/v1/participants?limit=20",
                 &admin,
@@ -534,8 +520,7 @@ async fn change_feed_page_cost() {
         assert_eq!(page["items"].as_array().unwrap().len(), 1000);
         let started = Instant::now();
         ok_json(
-            send(
-                &app,
+            app.send(
                 reqwest::Method::GET,
                 "/api/v1/participants?limit=20",
                 &admin,
@@ -555,7 +540,7 @@ async fn change_feed_page_cost() {
 
     // The cost of a write: the context statement, and the trigger on a one-row update.
     let mut conn = app.db();
-    let officer = seed_participant(&app, unit, "Trigger Officer");
+    let officer = app.seed_participant(unit, "Trigger Officer");
     let time = |conn: &mut PgConnection, sql: &str| {
         let started = Instant::now();
         for _ in 0..500 {
@@ -600,25 +585,22 @@ async fn changes_past_the_retention_are_deleted_and_a_cursor_behind_them_gets_41
 
     // An instance whose worker keeps 30 days runs its maintenance round as it starts.
     let _second = second_instance_with(&app, |s| s.changes_retention_days = 30).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let response = loop {
-        let response = send(
-            &app,
-            reqwest::Method::GET,
-            &format!("/api/v1/changes?since={old_cursor}"),
-            &token,
-            None,
-        )
-        .await;
-        if response.status() != 200 {
-            break response;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the old changes were never pruned"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let response = eventually(
+        "the old changes to be pruned",
+        Duration::from_secs(20),
+        || async {
+            let response = app
+                .send(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/changes?since={old_cursor}"),
+                    &token,
+                    None,
+                )
+                .await;
+            (response.status() != 200).then_some(response)
+        },
+    )
+    .await;
     // The client missed OLD-2's creation: it is told so instead of getting a page with a gap.
     assert_problem(response, 410, "cursor_expired").await;
 

@@ -14,8 +14,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::clients::register;
-use crate::enrollments::{ok_json, seed_event, seed_participant, send};
-use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_problem, ok_json, spawn_app, spawn_app_with};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -169,18 +168,13 @@ async fn a_token_works_inside_its_scopes_and_is_refused_with_403_outside_them() 
     let c = client(&app, &admin, "Reader", &["units:read", "participants:read"]).await;
     let token = access_token(&app, &c, Some("units:read")).await;
     let unit = app.seed_unit("KSG");
-    let officer = seed_participant(&app, unit, "Budi Santoso");
+    let officer = app.seed_participant(unit, "Budi Santoso");
 
-    let units = send(&app, Method::GET, "/api/v1/units", &token, None).await;
+    let units = app.send(Method::GET, "/api/v1/units", &token, None).await;
     assert_eq!(ok_json(units, 200).await["total"], 1);
-    let one = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/units/{unit}"),
-        &token,
-        None,
-    )
-    .await;
+    let one = app
+        .send(Method::GET, &format!("/api/v1/units/{unit}"), &token, None)
+        .await;
     assert_eq!(one.status(), 200);
 
     let units_before = app.count("units");
@@ -233,7 +227,7 @@ async fn a_token_works_inside_its_scopes_and_is_refused_with_403_outside_them() 
         ),
     ];
     for (method, path, body, needs) in outside {
-        let response = send(&app, method.clone(), &path, &token, body).await;
+        let response = app.send(method.clone(), &path, &token, body).await;
         let problem = assert_problem(response, 403, "insufficient_scope").await;
         let detail = problem["detail"].as_str().unwrap();
         assert!(detail.contains(needs), "{method} {path}: {detail}");
@@ -243,14 +237,14 @@ async fn a_token_works_inside_its_scopes_and_is_refused_with_403_outside_them() 
 
     // With participants:read, the client sees officers as an administrator does (the full NIP included).
     let reader = access_token(&app, &c, None).await;
-    let read = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/participants/{officer}"),
-        &reader,
-        None,
-    )
-    .await;
+    let read = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/participants/{officer}"),
+            &reader,
+            None,
+        )
+        .await;
     let read = ok_json(read, 200).await;
     assert_eq!(read["full_name"], "Budi Santoso");
     assert_eq!(read["nip"].as_str().unwrap().len(), 18);
@@ -268,27 +262,27 @@ async fn a_client_writes_through_its_technical_user_within_its_scopes() {
     )
     .await;
     let token = access_token(&app, &c, None).await;
-    let event = seed_event(&app, "published", 10);
+    let event = app.seed_event("published", 10);
     let unit = app.seed_unit("SMP");
-    let officer = seed_participant(&app, unit, "Siti Aminah");
+    let officer = app.seed_participant(unit, "Siti Aminah");
 
-    let response = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/events/{event}/enrollments"),
-        &token,
-        Some(json!({"participant_id": officer})),
-    )
-    .await;
+    let response = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/events/{event}/enrollments"),
+            &token,
+            Some(json!({"participant_id": officer})),
+        )
+        .await;
     let enrollment = ok_json(response, 201).await;
-    let listed = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{event}/enrollments"),
-        &token,
-        None,
-    )
-    .await;
+    let listed = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{event}/enrollments"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(ok_json(listed, 200).await["total"], 1);
 
     // `nominated_by` names the client's technical user: the foreign key to users keeps working.
@@ -432,7 +426,7 @@ async fn extra_parameters_are_ignored_and_grant_nothing() {
     assert_eq!(body["expires_in"], 600);
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(claims(token)["aud"], "bimtek-api-m2m");
-    let users = send(&app, Method::GET, "/api/v1/users", token, None).await;
+    let users = app.send(Method::GET, "/api/v1/users", token, None).await;
     assert_problem(users, 403, "insufficient_scope").await;
 }
 
@@ -443,47 +437,47 @@ async fn deactivating_a_client_or_changing_its_scopes_revokes_its_tokens_at_once
     let c = client(&app, &admin, "SDP", &["units:read", "events:read"]).await;
     let path = format!("/api/v1/clients/{}", c.id);
     let token = access_token(&app, &c, None).await;
-    let units = send(&app, Method::GET, "/api/v1/units", &token, None).await;
+    let units = app.send(Method::GET, "/api/v1/units", &token, None).await;
     assert_eq!(units.status(), 200);
 
-    let off = send(&app, Method::DELETE, &path, &admin, None).await;
+    let off = app.send(Method::DELETE, &path, &admin, None).await;
     assert_eq!(off.status(), 204);
-    let refused = send(&app, Method::GET, "/api/v1/units", &token, None).await;
+    let refused = app.send(Method::GET, "/api/v1/units", &token, None).await;
     assert_problem(refused, 401, "invalid_token").await;
     let again = token_basic(&app, &c.id, &c.secret, "grant_type=client_credentials").await;
     assert_oauth_error(again, 401, "invalid_client").await;
 
     // Reactivated: new tokens work, the old one stays revoked.
-    let on = send(
-        &app,
-        Method::PATCH,
-        &path,
-        &admin,
-        Some(json!({"is_active": true})),
-    )
-    .await;
+    let on = app
+        .send(
+            Method::PATCH,
+            &path,
+            &admin,
+            Some(json!({"is_active": true})),
+        )
+        .await;
     assert_eq!(on.status(), 200);
     let fresh = access_token(&app, &c, None).await;
     assert_eq!(
-        send(&app, Method::GET, "/api/v1/units", &fresh, None)
+        app.send(Method::GET, "/api/v1/units", &fresh, None)
             .await
             .status(),
         200
     );
-    let old = send(&app, Method::GET, "/api/v1/units", &token, None).await;
+    let old = app.send(Method::GET, "/api/v1/units", &token, None).await;
     assert_problem(old, 401, "invalid_token").await;
 
     // Narrowing the scopes revokes the tokens granted under the old ones.
-    let narrowed = send(
-        &app,
-        Method::PATCH,
-        &path,
-        &admin,
-        Some(json!({"scopes": ["events:read"]})),
-    )
-    .await;
+    let narrowed = app
+        .send(
+            Method::PATCH,
+            &path,
+            &admin,
+            Some(json!({"scopes": ["events:read"]})),
+        )
+        .await;
     assert_eq!(narrowed.status(), 200);
-    let revoked = send(&app, Method::GET, "/api/v1/units", &fresh, None).await;
+    let revoked = app.send(Method::GET, "/api/v1/units", &fresh, None).await;
     assert_problem(revoked, 401, "invalid_token").await;
     let lacking = token_basic(
         &app,
@@ -495,17 +489,17 @@ async fn deactivating_a_client_or_changing_its_scopes_revokes_its_tokens_at_once
     assert_oauth_error(lacking, 400, "invalid_scope").await;
     // A change of the description alone revokes nothing.
     let events_token = access_token(&app, &c, None).await;
-    let described = send(
-        &app,
-        Method::PATCH,
-        &path,
-        &admin,
-        Some(json!({"description": "Sync"})),
-    )
-    .await;
+    let described = app
+        .send(
+            Method::PATCH,
+            &path,
+            &admin,
+            Some(json!({"description": "Sync"})),
+        )
+        .await;
     assert_eq!(described.status(), 200);
     assert_eq!(
-        send(&app, Method::GET, "/api/v1/events", &events_token, None)
+        app.send(Method::GET, "/api/v1/events", &events_token, None)
             .await
             .status(),
         200
@@ -549,26 +543,26 @@ async fn rotating_the_secret_revokes_the_old_secret_and_its_tokens() {
         .unwrap();
     assert_problem(stale, 412, "precondition_failed").await;
     assert_eq!(
-        send(&app, Method::GET, "/api/v1/units", &token, None)
+        app.send(Method::GET, "/api/v1/units", &token, None)
             .await
             .status(),
         200
     );
 
-    let rotated = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/clients/{}/secret", c.id),
-        &admin,
-        None,
-    )
-    .await;
+    let rotated = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/clients/{}/secret", c.id),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(rotated.headers()["etag"], "\"2\"");
     let rotated = ok_json(rotated, 200).await;
     let new_secret = rotated["client_secret"].as_str().unwrap().to_owned();
     assert_ne!(new_secret, c.secret);
 
-    let old_token = send(&app, Method::GET, "/api/v1/units", &token, None).await;
+    let old_token = app.send(Method::GET, "/api/v1/units", &token, None).await;
     assert_problem(old_token, 401, "invalid_token").await;
     let old_secret = token_basic(&app, &c.id, &c.secret, "grant_type=client_credentials").await;
     assert_oauth_error(old_secret, 401, "invalid_client").await;
@@ -578,20 +572,20 @@ async fn rotating_the_secret_revokes_the_old_secret_and_its_tokens() {
     };
     let fresh = access_token(&app, &renewed, None).await;
     assert_eq!(
-        send(&app, Method::GET, "/api/v1/units", &fresh, None)
+        app.send(Method::GET, "/api/v1/units", &fresh, None)
             .await
             .status(),
         200
     );
 
-    let read = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/clients/{}", c.id),
-        &admin,
-        None,
-    )
-    .await;
+    let read = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/clients/{}", c.id),
+            &admin,
+            None,
+        )
+        .await;
     assert!(!read.text().await.unwrap().contains(&new_secret));
 }
 
@@ -613,30 +607,34 @@ async fn user_and_client_tokens_do_not_pass_for_each_other() {
     };
     // A user token for the technical user (which never logs in) is refused, whatever it claims.
     let as_user = keys.issue(technical, Role::Admin, 1).unwrap();
-    let refused = send(&app, Method::GET, "/api/v1/users", &as_user, None).await;
+    let refused = app.send(Method::GET, "/api/v1/users", &as_user, None).await;
     assert_problem(refused, 401, "invalid_token").await;
     // A user token whose subject is the client id names no user.
     let client_as_user = keys.issue(client_id, Role::Admin, 1).unwrap();
-    let refused = send(&app, Method::GET, "/api/v1/units", &client_as_user, None).await;
+    let refused = app
+        .send(Method::GET, "/api/v1/units", &client_as_user, None)
+        .await;
     assert_problem(refused, 401, "invalid_token").await;
     // A client token whose subject is a user names no client.
     let scopes = bimtek_api::auth::scopes::Scopes::parse_space_delimited("units:read").unwrap();
     let admin_id: Uuid = claims(&admin)["sub"].as_str().unwrap().parse().unwrap();
     let user_as_client = keys.issue_client(admin_id, &scopes, 1).unwrap();
-    let refused = send(&app, Method::GET, "/api/v1/units", &user_as_client, None).await;
+    let refused = app
+        .send(Method::GET, "/api/v1/units", &user_as_client, None)
+        .await;
     assert_problem(refused, 401, "invalid_token").await;
     // The genuine client token is scope-limited where the admin's user token is not.
     let genuine = keys.issue_client(client_id, &scopes, 1).unwrap();
     assert_eq!(
-        send(&app, Method::GET, "/api/v1/units", &genuine, None)
+        app.send(Method::GET, "/api/v1/units", &genuine, None)
             .await
             .status(),
         200
     );
-    let users = send(&app, Method::GET, "/api/v1/users", &genuine, None).await;
+    let users = app.send(Method::GET, "/api/v1/users", &genuine, None).await;
     assert_problem(users, 403, "insufficient_scope").await;
     assert_eq!(
-        send(&app, Method::GET, "/api/v1/users", &admin, None)
+        app.send(Method::GET, "/api/v1/users", &admin, None)
             .await
             .status(),
         200

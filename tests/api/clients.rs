@@ -8,19 +8,18 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::enrollments::{ok_json, send};
-use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
+use crate::helpers::{TestApp, assert_problem, error_fields, ok_json, spawn_app};
 
 /// Registers a client through the API and returns the whole answer.
 pub async fn register(app: &TestApp, admin: &str, name: &str, scopes: &[&str]) -> Value {
-    let response = send(
-        app,
-        Method::POST,
-        "/api/v1/clients",
-        admin,
-        Some(json!({"name": name, "scopes": scopes})),
-    )
-    .await;
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/clients",
+            admin,
+            Some(json!({"name": name, "scopes": scopes})),
+        )
+        .await;
     ok_json(response, 201).await
 }
 
@@ -46,17 +45,17 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let users_before = app.count("users");
-    let response = send(
-        &app,
-        Method::POST,
-        "/api/v1/clients",
-        &admin,
-        Some(
-            json!({"name": "SDP Pemasyarakatan", "description": "Officer sync",
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/clients",
+            &admin,
+            Some(
+                json!({"name": "SDP Pemasyarakatan", "description": "Officer sync",
                     "scopes": ["units:read", "participants:read", "units:read"]}),
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["etag"], "\"1\"");
@@ -90,21 +89,16 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
     assert!(!stored_text(&app, id).contains(&secret[10..]));
 
     // Never shown again: not by GET, not in the list.
-    let one = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/clients/{id}"),
-        &admin,
-        None,
-    )
-    .await;
+    let one = app
+        .send(Method::GET, &format!("/api/v1/clients/{id}"), &admin, None)
+        .await;
     assert_eq!(one.headers()["etag"], "\"1\"");
     let text = one.text().await.unwrap();
     assert!(
         !text.contains("client_secret") && !text.contains(&secret),
         "{text}"
     );
-    let list = send(&app, Method::GET, "/api/v1/clients", &admin, None).await;
+    let list = app.send(Method::GET, "/api/v1/clients", &admin, None).await;
     let list: Value = ok_json(list, 200).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["name"], "SDP Pemasyarakatan");
@@ -131,26 +125,28 @@ async fn an_administrator_registers_a_client_and_sees_its_secret_only_once() {
             .unwrap()
     };
     assert!(service && role == "admin");
-    let users = send(&app, Method::GET, "/api/v1/users?limit=100", &admin, None).await;
+    let users = app
+        .send(Method::GET, "/api/v1/users?limit=100", &admin, None)
+        .await;
     let users = ok_json(users, 200).await;
     assert!(!users.to_string().contains(&user_id.to_string()), "{users}");
-    let hidden = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/users/{user_id}"),
-        &admin,
-        None,
-    )
-    .await;
+    let hidden = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/users/{user_id}"),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(hidden, 404, "not_found").await;
-    let patched = send(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/users/{user_id}"),
-        &admin,
-        Some(json!({"password": "a brand new passphrase"})),
-    )
-    .await;
+    let patched = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{user_id}"),
+            &admin,
+            Some(json!({"password": "a brand new passphrase"})),
+        )
+        .await;
     assert_problem(patched, 404, "not_found").await;
     // It cannot log in, whatever the password.
     let login = app.login_response(&username, "!service-account").await;
@@ -190,14 +186,9 @@ async fn invalid_registrations_list_every_offending_field_and_write_nothing() {
         ),
     ];
     for (body, fields) in cases {
-        let response = send(
-            &app,
-            Method::POST,
-            "/api/v1/clients",
-            &admin,
-            Some(body.clone()),
-        )
-        .await;
+        let response = app
+            .send(Method::POST, "/api/v1/clients", &admin, Some(body.clone()))
+            .await;
         let problem = assert_problem(response, 422, "validation_failed").await;
         assert_eq!(error_fields(&problem), fields, "{body}: {problem}");
     }
@@ -212,14 +203,14 @@ async fn a_second_client_with_the_same_name_is_a_conflict() {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     register(&app, &admin, "Kiosk", &["attendance:write"]).await;
     let users_before = app.count("users");
-    let again = send(
-        &app,
-        Method::POST,
-        "/api/v1/clients",
-        &admin,
-        Some(json!({"name": "Kiosk", "scopes": ["units:read"]})),
-    )
-    .await;
+    let again = app
+        .send(
+            Method::POST,
+            "/api/v1/clients",
+            &admin,
+            Some(json!({"name": "Kiosk", "scopes": ["units:read"]})),
+        )
+        .await;
     let problem = assert_problem(again, 409, "already_exists").await;
     assert_eq!(error_fields(&problem), ["name"]);
     assert_eq!(app.count("clients"), 1);
@@ -244,14 +235,14 @@ async fn a_client_is_changed_by_merge_patch_under_if_match_and_deactivated_by_de
         .unwrap();
     assert_problem(stale, 412, "precondition_failed").await;
 
-    let bad = send(
-        &app,
-        Method::PATCH,
-        &path,
-        &admin,
-        Some(json!({"scopes": null, "name": ""})),
-    )
-    .await;
+    let bad = app
+        .send(
+            Method::PATCH,
+            &path,
+            &admin,
+            Some(json!({"scopes": null, "name": ""})),
+        )
+        .await;
     let problem = assert_problem(bad, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["name", "scopes"]);
 
@@ -274,38 +265,33 @@ async fn a_client_is_changed_by_merge_patch_under_if_match_and_deactivated_by_de
     assert_eq!(changed["description"], "Public portal");
     assert_eq!(changed["name"], "Portal");
 
-    let cleared = send(
-        &app,
-        Method::PATCH,
-        &path,
-        &admin,
-        Some(json!({"description": null})),
-    )
-    .await;
+    let cleared = app
+        .send(
+            Method::PATCH,
+            &path,
+            &admin,
+            Some(json!({"description": null})),
+        )
+        .await;
     assert_eq!(ok_json(cleared, 200).await["description"], Value::Null);
 
-    let gone = send(&app, Method::DELETE, &path, &admin, None).await;
+    let gone = app.send(Method::DELETE, &path, &admin, None).await;
     assert_eq!(gone.status(), 204);
-    let read = send(&app, Method::GET, &path, &admin, None).await;
+    let read = app.send(Method::GET, &path, &admin, None).await;
     let read = ok_json(read, 200).await;
     assert_eq!(read["is_active"], false);
-    let inactive = send(
-        &app,
-        Method::GET,
-        "/api/v1/clients?is_active=false",
-        &admin,
-        None,
-    )
-    .await;
+    let inactive = app
+        .send(Method::GET, "/api/v1/clients?is_active=false", &admin, None)
+        .await;
     assert_eq!(ok_json(inactive, 200).await["total"], 1);
 
-    let unknown = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/clients/{}", Uuid::new_v4()),
-        &admin,
-        None,
-    )
-    .await;
+    let unknown = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/clients/{}", Uuid::new_v4()),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(unknown, 404, "not_found").await;
 }

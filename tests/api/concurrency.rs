@@ -16,8 +16,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{organizer_of, seed_event, seed_participant};
-use crate::helpers::{TEST_SECRET, TestApp, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{TEST_SECRET, TestApp, assert_problem, eventually, spawn_app, spawn_app_with};
 
 /// An application with room for real concurrency: two workers, a pool of 8, and a pool timeout long enough that
 /// queueing for a connection never turns into a 503 in these tests.
@@ -44,7 +43,7 @@ async fn fifty_writers_with_one_if_match_give_one_200_and_forty_nine_412s_in_eve
     let app = roomy_app().await;
     let (_, token) = app.user_with_token(Role::Admin).await;
     let unit = app.seed_unit("LAPAS-RACE");
-    let officer = seed_participant(&app, unit, "Budi Santoso");
+    let officer = app.seed_participant(unit, "Budi Santoso");
     let url = app.url(&format!("/api/v1/participants/{officer}"));
     for round in 0..10 {
         let read = app
@@ -145,8 +144,8 @@ fn seed_nominations(app: &TestApp, event: Uuid, unit: Uuid, n: usize) -> Vec<Uui
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_approvals_for_fifty_seats_approve_exactly_fifty() {
     let app = roomy_app().await;
-    let event = seed_event(&app, "published", 50);
-    let (_, token) = organizer_of(&app, event).await;
+    let event = app.seed_event("published", 50);
+    let (_, token) = app.organizer_of(event).await;
     let unit = app.seed_unit("LAPAS-SEATS");
     let ids = seed_nominations(&app, event, unit, 200);
     let tasks: Vec<_> = ids
@@ -201,7 +200,7 @@ async fn an_exhausted_pool_answers_503_with_retry_after_within_3_seconds_and_rec
     let app = spawn_app_with(|s| s.db_pool_timeout = Duration::from_secs(2)).await;
     let (_, token) = app.user_with_token(Role::Admin).await;
     let unit = app.seed_unit("LAPAS-POOL");
-    let officer = seed_participant(&app, unit, "Sari Wulandari");
+    let officer = app.seed_participant(unit, "Sari Wulandari");
     let url = app.url(&format!("/api/v1/participants/{officer}"));
     let read = || app.client.get(&url).bearer_auth(&token).send();
     assert_eq!(read().await.unwrap().status(), 200);
@@ -346,7 +345,7 @@ async fn sigterm_under_load_finishes_in_flight_requests_without_5xx_and_exits_0_
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Admin).await;
     let unit = app.seed_unit("LAPAS-TERM");
-    let officer = seed_participant(&app, unit, "Agus Salim");
+    let officer = app.seed_participant(unit, "Agus Salim");
     let logs = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (mut child, port) = start_binary(&app, SHUTDOWN_TIMEOUT, logs.clone());
     let base = format!("http://127.0.0.1:{port}");
@@ -409,14 +408,12 @@ async fn sigterm_under_load_finishes_in_flight_requests_without_5xx_and_exits_0_
         })
         .collect();
     // Let the load reach the server before the signal.
-    let warmup = Instant::now();
-    while tally.ok.load(Ordering::SeqCst) < 200 && warmup.elapsed() < Duration::from_secs(20) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(
-        tally.ok.load(Ordering::SeqCst) >= 200,
-        "the load never got going"
-    );
+    eventually(
+        "the load to get going (200 answers)",
+        Duration::from_secs(20),
+        || async { (tally.ok.load(Ordering::SeqCst) >= 200).then_some(()) },
+    )
+    .await;
 
     // A request in flight across the signal: headers and half the body before SIGTERM, the rest after the
     // listener closed; it must still be served in full.

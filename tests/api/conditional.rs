@@ -4,7 +4,6 @@
 use bimtek_api::domain::role::Role;
 use serde_json::json;
 
-use crate::enrollments::seed_participant;
 use crate::helpers::{TestApp, spawn_app};
 
 async fn get(app: &TestApp, path: &str, token: &str, tag: Option<&str>) -> reqwest::Response {
@@ -20,7 +19,7 @@ async fn a_matching_if_none_match_gives_304_with_the_etag_and_no_store_and_no_bo
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let unit = app.seed_unit("LAPAS-ETAG");
-    let officer = seed_participant(&app, unit, "Budi Santoso");
+    let officer = app.seed_participant(unit, "Budi Santoso");
     let path = format!("/api/v1/participants/{officer}");
 
     let full = get(&app, &path, &admin, None).await;
@@ -69,7 +68,7 @@ async fn if_none_match_changes_nothing_where_there_is_no_etag_or_no_access() {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let (_, participant) = app.user_with_token(Role::Participant).await;
     let unit = app.seed_unit("LAPAS-ETAG2");
-    let officer = seed_participant(&app, unit, "Dewi Lestari");
+    let officer = app.seed_participant(unit, "Dewi Lestari");
     // Lists carry no ETag: always the full answer.
     let response = get(&app, "/api/v1/participants", &admin, Some("*")).await;
     assert_eq!(response.status(), 200);

@@ -6,7 +6,6 @@ use diesel::connection::SimpleConnection;
 use reqwest::Method;
 use uuid::Uuid;
 
-use crate::enrollments::{add_facilitator, organizer_of, send};
 use crate::helpers::{assert_problem, spawn_app};
 use crate::reports::seed_evaluations;
 use crate::results::scenario;
@@ -48,15 +47,15 @@ async fn the_attendance_export_is_the_daftar_hadir_matrix_and_is_audited() {
             s.event, s.officers[1].2
         ))
         .unwrap();
-    let (organizer, token) = organizer_of(&app, s.event).await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{}/exports/attendance.csv", s.event),
-        &token,
-        None,
-    )
-    .await;
+    let (organizer, token) = app.organizer_of(s.event).await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{}/exports/attendance.csv", s.event),
+            &token,
+            None,
+        )
+        .await;
     let (headers, rows) = csv(response).await;
     assert_eq!(header(&headers, "content-type"), "text/csv; charset=utf-8");
     let disposition = header(&headers, "content-disposition");
@@ -118,14 +117,14 @@ async fn the_score_export_writes_numbers_as_numbers_and_outcomes_in_indonesian()
         ))
         .unwrap();
     let (_, admin) = app.user_with_token(Role::Admin).await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{}/exports/scores.csv", s.event),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{}/exports/scores.csv", s.event),
+            &admin,
+            None,
+        )
+        .await;
     let (headers, rows) = csv(response).await;
     assert!(header(&headers, "content-disposition").contains("filename=\"rekap-nilai-"));
     assert_eq!(
@@ -161,14 +160,14 @@ async fn the_evaluation_export_has_no_officer_for_anonymous_instruments() {
     let s = scenario(&app, unit);
     seed_evaluations(&app, &s);
     let (_, admin) = app.user_with_token(Role::Admin).await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{}/exports/evaluations.csv", s.event),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{}/exports/evaluations.csv", s.event),
+            &admin,
+            None,
+        )
+        .await;
     let (_, rows) = csv(response).await;
     assert!(rows[0].starts_with("Instrumen,Jenis,Sesi,Narasumber,ID Respon,Responden,NIP,Nama,"));
     // 3 responses x 3 questions, 2 x 2, 1 x 1, and the header.
@@ -202,7 +201,7 @@ async fn the_evaluation_export_has_no_officer_for_anonymous_instruments() {
 async fn an_export_of_many_officers_streams_across_pages_without_gaps_or_repeats() {
     let app = spawn_app().await;
     let unit = app.seed_unit("EXP4");
-    let event = crate::enrollments::seed_event(&app, "ongoing", 2000);
+    let event = app.seed_event("ongoing", 2000);
     app.db()
         .batch_execute(&format!(
             "INSERT INTO participants (id, nip, full_name, name_search, sex, employee_type, unit_id)
@@ -214,14 +213,14 @@ async fn an_export_of_many_officers_streams_across_pages_without_gaps_or_repeats
         ))
         .unwrap();
     let (_, admin) = app.user_with_token(Role::Admin).await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{event}/exports/scores.csv"),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{event}/exports/scores.csv"),
+            &admin,
+            None,
+        )
+        .await;
     assert!(
         response.headers().get("content-length").is_none(),
         "streamed, not sized up front"
@@ -242,28 +241,32 @@ async fn exports_are_for_the_events_managers_and_unknown_names_are_404() {
     let s = scenario(&app, unit);
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let path = |name: &str| format!("/api/v1/events/{}/exports/{name}", s.event);
-    let response = send(&app, Method::GET, &path("certificates.csv"), &admin, None).await;
+    let response = app
+        .send(Method::GET, &path("certificates.csv"), &admin, None)
+        .await;
     assert_problem(response, 404, "not_found").await;
     for name in ["attendance.xlsx", "attendance"] {
-        let response = send(&app, Method::GET, &path(name), &admin, None).await;
+        let response = app.send(Method::GET, &path(name), &admin, None).await;
         assert_problem(response, 404, "route_not_found").await;
     }
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/events/{}/exports/attendance.csv", Uuid::new_v4()),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{}/exports/attendance.csv", Uuid::new_v4()),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
     let (facilitator, facilitator_token) = app.user_with_token(Role::Facilitator).await;
-    add_facilitator(&app, s.sessions[0], facilitator.id);
+    app.add_facilitator(s.sessions[0], facilitator.id);
     for token in [
         facilitator_token,
         app.user_with_token(Role::UnitOperator).await.1,
     ] {
-        let response = send(&app, Method::GET, &path("attendance.csv"), &token, None).await;
+        let response = app
+            .send(Method::GET, &path("attendance.csv"), &token, None)
+            .await;
         assert_problem(response, 403, "forbidden").await;
     }
     assert_eq!(

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use crate::helpers::{assert_problem, database_url, spawn_app, spawn_app_with};
+use crate::helpers::{assert_problem, database_url, eventually, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn live_answers_200() {
@@ -137,16 +137,10 @@ async fn ready_answers_503_while_the_database_is_unreachable_and_recovers_by_its
     assert_eq!(live.status(), 200);
 
     proxy.restore().await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let status = ready().await.unwrap().status();
-        if status == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "readiness did not recover; last status {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        "readiness to recover (200 from /health/ready)",
+        Duration::from_secs(10),
+        || async { (ready().await.unwrap().status() == 200).then_some(()) },
+    )
+    .await;
 }

@@ -1,14 +1,21 @@
 //! The test harness: a per-test database cloned from a migrated template, the application built by the same
-//! `Application::build` as `main`, and small helpers for logging in and seeding accounts.
+//! `Application::build` as `main`, its requests ([`TestApp::send`], [`ok_json`]), the seeding of accounts, units,
+//! officers, events, sessions and enrollments (plain SQL through diesel, methods of [`TestApp`]), and [`eventually`],
+//! the one way the tests wait for something to happen.
 
+use std::future::Future;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use bimtek_api::config::Settings;
 use bimtek_api::db;
 use bimtek_api::domain::role::Role;
 use bimtek_api::startup::Application;
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_query;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -158,6 +165,7 @@ pub struct TestApp {
     pub db_name: String,
     pub db_url: String,
     handle: actix_web::dev::ServerHandle,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -186,19 +194,20 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let task = tokio::spawn(app.run_until_stopped());
     let test_app = TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             // Below the server's 5 s keep-alive: a connection idle that long is not reused, so a slow seed step
             // between two requests cannot race the server closing it (`IncompleteMessage` on a loaded machine).
-            .pool_idle_timeout(std::time::Duration::from_secs(3))
+            .pool_idle_timeout(Duration::from_secs(3))
             .build()
             .expect("client"),
         db_name,
         db_url,
         handle,
+        task: Some(task),
     };
     // The server starts its workers when its future is first polled: wait until it answers, so that tests may
     // block this thread (running the binary, say) without starving it.
@@ -212,9 +221,47 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         {
             return test_app;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the test application did not start");
+}
+
+/// Polls `f` every 10 ms until it gives `Some`, and returns that; panics naming `what` when `deadline` has passed
+/// first. The tests wait for something to happen (a delivery arrives, a row appears, a worker ran) only with this.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = f().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Asserts that a response has this status and returns its JSON body (named in the failure).
+pub async fn ok_json(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+static NIP_SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// A valid NIP, distinct for every call in this process.
+fn next_nip() -> String {
+    let n = NIP_SEQ.fetch_add(1, Ordering::Relaxed);
+    let day = 1 + (n / 999) % 28;
+    let seq = 1 + n % 999;
+    format!("198503{day:02}2010011{seq:03}")
 }
 
 /// An account seeded straight into the database, with the shared test password.
@@ -300,6 +347,180 @@ impl TestApp {
     pub async fn user_with_token(&self, role: Role) -> (TestUser, String) {
         let user = self.seed_user(role);
         let token = self.token_for(&user).await;
+        (user, token)
+    }
+
+    /// Stops the server (without waiting for idle connections) and waits until `run_until_stopped` returned: the
+    /// webhook worker has stopped after the deliveries in hand. The database stays until the app is dropped.
+    pub async fn stop(&mut self) {
+        self.handle.stop(false).await;
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran");
+        }
+    }
+
+    /// A request with the bearer `token` and, when given, a JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Inserts an officer of `unit` and returns its id.
+    pub fn seed_participant(&self, unit: Uuid, name: &str) -> Uuid {
+        use bimtek_api::schema::participants;
+        diesel::insert_into(participants::table)
+            .values((
+                participants::nip.eq(next_nip()),
+                participants::full_name.eq(name),
+                participants::name_search.eq(name.to_lowercase()),
+                participants::sex.eq("male"),
+                participants::employee_type.eq("pns"),
+                participants::unit_id.eq(unit),
+            ))
+            .returning(participants::id)
+            .get_result(&mut self.db())
+            .unwrap()
+    }
+
+    /// Inserts an event with this status and capacity (hosted by a fresh unit) and returns its id.
+    pub fn seed_event(&self, status: &str, capacity: i32) -> Uuid {
+        use bimtek_api::schema::events;
+        let host = self.seed_unit(&format!(
+            "H{}",
+            &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+        ));
+        let today = Utc::now().date_naive();
+        diesel::insert_into(events::table)
+            .values((
+                events::title.eq("Orientasi Lapangan PM Rehabilitasi Sosial"),
+                events::kind.eq("orientation"),
+                events::host_unit_id.eq(host),
+                events::starts_on.eq(today - chrono::Duration::days(1)),
+                events::ends_on.eq(today + chrono::Duration::days(2)),
+                events::capacity.eq(capacity),
+                events::status.eq(status),
+            ))
+            .returning(events::id)
+            .get_result(&mut self.db())
+            .unwrap()
+    }
+
+    pub fn set_event_status(&self, event: Uuid, status: &str) {
+        use bimtek_api::schema::events;
+        diesel::update(events::table.find(event))
+            .set(events::status.eq(status))
+            .execute(&mut self.db())
+            .unwrap();
+    }
+
+    pub fn add_organizer(&self, event: Uuid, user: Uuid) {
+        use bimtek_api::schema::event_organizers;
+        diesel::insert_into(event_organizers::table)
+            .values((
+                event_organizers::event_id.eq(event),
+                event_organizers::user_id.eq(user),
+            ))
+            .execute(&mut self.db())
+            .unwrap();
+    }
+
+    /// Inserts a session of `event` running from now + `start_min` to now + `end_min` minutes, worth `jp`.
+    pub fn seed_session(&self, event: Uuid, start_min: i64, end_min: i64, jp: i16) -> Uuid {
+        use bimtek_api::schema::sessions;
+        let now = Utc::now();
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::event_id.eq(event),
+                sessions::kind.eq("seminar"),
+                sessions::title.eq("Seminar"),
+                sessions::starts_at.eq(now + chrono::Duration::minutes(start_min)),
+                sessions::ends_at.eq(now + chrono::Duration::minutes(end_min)),
+                sessions::jp.eq(jp),
+            ))
+            .returning(sessions::id)
+            .get_result(&mut self.db())
+            .unwrap()
+    }
+
+    pub fn add_facilitator(&self, session: Uuid, user: Uuid) {
+        use bimtek_api::schema::session_facilitators;
+        diesel::insert_into(session_facilitators::table)
+            .values((
+                session_facilitators::session_id.eq(session),
+                session_facilitators::user_id.eq(user),
+            ))
+            .execute(&mut self.db())
+            .unwrap();
+    }
+
+    /// Inserts an enrollment in this status and returns (id, check-in code).
+    pub fn seed_enrollment(&self, event: Uuid, participant: Uuid, status: &str) -> (Uuid, String) {
+        use bimtek_api::schema::enrollments;
+        let code = Uuid::new_v4().simple().to_string();
+        let waitlisted_at = (status == "waitlisted").then(Utc::now);
+        let id = diesel::insert_into(enrollments::table)
+            .values((
+                enrollments::event_id.eq(event),
+                enrollments::participant_id.eq(participant),
+                enrollments::status.eq(status),
+                enrollments::check_in_code.eq(&code),
+                enrollments::waitlisted_at.eq(waitlisted_at),
+            ))
+            .returning(enrollments::id)
+            .get_result(&mut self.db())
+            .unwrap();
+        (id, code)
+    }
+
+    pub fn enrollment_status(&self, id: Uuid) -> String {
+        use bimtek_api::schema::enrollments;
+        enrollments::table
+            .find(id)
+            .select(enrollments::status)
+            .first(&mut self.db())
+            .unwrap()
+    }
+
+    /// The unit of a seeded unit operator.
+    pub fn unit_of(&self, user: &TestUser) -> Uuid {
+        use bimtek_api::schema::users;
+        users::table
+            .find(user.id)
+            .select(users::unit_id)
+            .first::<Option<Uuid>>(&mut self.db())
+            .unwrap()
+            .unwrap()
+    }
+
+    /// A participant account linked to a new officer of `unit`: (account, officer id, token).
+    pub async fn participant_account(&self, unit: Uuid, name: &str) -> (TestUser, Uuid, String) {
+        use bimtek_api::schema::users;
+        let officer = self.seed_participant(unit, name);
+        let user = self.seed_user(Role::Participant);
+        diesel::update(users::table.find(user.id))
+            .set(users::participant_id.eq(officer))
+            .execute(&mut self.db())
+            .unwrap();
+        let token = self.token_for(&user).await;
+        (user, officer, token)
+    }
+
+    /// An organizer account that organizes `event`, and its token.
+    pub async fn organizer_of(&self, event: Uuid) -> (TestUser, String) {
+        let (user, token) = self.user_with_token(Role::Organizer).await;
+        self.add_organizer(event, user.id);
         (user, token)
     }
 

@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::seed_participant;
 use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
 const PARTICIPANTS: &str = "/api/v1/participants/import";
@@ -487,7 +486,7 @@ async fn a_unit_operator_imports_only_officers_of_their_own_unit() {
     let (operator, token) = app.user_with_token(Role::UnitOperator).await;
     let own = unit_of_operator(&app, operator.id);
     let other = app.seed_unit("LAPAS-OTHER");
-    let foreign = seed_participant(&app, other, "Officer Elsewhere");
+    let foreign = app.seed_participant(other, "Officer Elsewhere");
     let foreign_nip: String = {
         use bimtek_api::schema::participants;
         participants::table

@@ -7,10 +7,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{
-    add_facilitator, organizer_of, participant_account, seed_enrollment, seed_event, seed_session,
-    send, set_event_status,
-};
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
 pub fn likert(prompt: &str) -> Value {
@@ -45,14 +41,14 @@ pub struct Setup {
 /// An ongoing event with an organizer and one approved officer who has an account.
 pub async fn setup() -> Setup {
     let app = spawn_app().await;
-    let event = seed_event(&app, "ongoing", 30);
-    let (_, organizer) = organizer_of(&app, event).await;
+    let event = app.seed_event("ongoing", 30);
+    let (_, organizer) = app.organizer_of(event).await;
     let unit = app.seed_unit(&format!(
         "P{}",
         &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
     ));
-    let (_, officer, participant) = participant_account(&app, unit, "Dewi Lestari").await;
-    let (enrollment, _) = seed_enrollment(&app, event, officer, "approved");
+    let (_, officer, participant) = app.participant_account(unit, "Dewi Lestari").await;
+    let (enrollment, _) = app.seed_enrollment(event, officer, "approved");
     Setup {
         app,
         event,
@@ -66,14 +62,15 @@ pub async fn setup() -> Setup {
 
 /// Creates an instrument as the organizer and returns its body.
 pub async fn create(s: &Setup, body: Value) -> Value {
-    let response = send(
-        &s.app,
-        Method::POST,
-        &format!("/api/v1/events/{}/instruments", s.event),
-        &s.organizer,
-        Some(body),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &format!("/api/v1/events/{}/instruments", s.event),
+            &s.organizer,
+            Some(body),
+        )
+        .await;
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, 201, "{body}");
@@ -81,28 +78,30 @@ pub async fn create(s: &Setup, body: Value) -> Value {
 }
 
 pub async fn open(s: &Setup, id: &str) {
-    let response = send(
-        &s.app,
-        Method::PATCH,
-        &format!("/api/v1/instruments/{id}"),
-        &s.organizer,
-        Some(json!({"status": "open"})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/instruments/{id}"),
+            &s.organizer,
+            Some(json!({"status": "open"})),
+        )
+        .await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 
 #[tokio::test]
 async fn a_test_is_created_as_a_draft_and_only_managers_see_its_answer_key() {
     let s = setup().await;
-    let response = send(
-        &s.app,
-        Method::POST,
-        &format!("/api/v1/events/{}/instruments", s.event),
-        &s.organizer,
-        Some(json!({"kind": "pre_test", "title": "Pre-test", "questions": test_questions()})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &format!("/api/v1/events/{}/instruments", s.event),
+            &s.organizer,
+            Some(json!({"kind": "pre_test", "title": "Pre-test", "questions": test_questions()})),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(response.headers()["etag"], "\"1\"");
@@ -121,10 +120,12 @@ async fn a_test_is_created_as_a_draft_and_only_managers_see_its_answer_key() {
 
     // A draft does not exist for the officer.
     let path = format!("/api/v1/instruments/{id}");
-    let response = send(&s.app, Method::GET, &path, &s.participant, None).await;
+    let response = s.app.send(Method::GET, &path, &s.participant, None).await;
     assert_problem(response, 404, "not_found").await;
     let list = format!("/api/v1/events/{}/instruments", s.event);
-    let page: Value = send(&s.app, Method::GET, &list, &s.participant, None)
+    let page: Value = s
+        .app
+        .send(Method::GET, &list, &s.participant, None)
         .await
         .json()
         .await
@@ -132,7 +133,9 @@ async fn a_test_is_created_as_a_draft_and_only_managers_see_its_answer_key() {
     assert_eq!(page["total"], 0);
 
     open(&s, &id).await;
-    let seen: Value = send(&s.app, Method::GET, &path, &s.participant, None)
+    let seen: Value = s
+        .app
+        .send(Method::GET, &path, &s.participant, None)
         .await
         .json()
         .await
@@ -150,7 +153,9 @@ async fn a_test_is_created_as_a_draft_and_only_managers_see_its_answer_key() {
             .len(),
         3
     );
-    let page: Value = send(&s.app, Method::GET, &list, &s.participant, None)
+    let page: Value = s
+        .app
+        .send(Method::GET, &list, &s.participant, None)
         .await
         .json()
         .await
@@ -159,15 +164,17 @@ async fn a_test_is_created_as_a_draft_and_only_managers_see_its_answer_key() {
     assert!(!page.to_string().contains("correct"));
 
     // An officer of another event, and a facilitator of none of its sessions: 403.
-    let (_, _, stranger) = participant_account(&s.app, s.unit, "Budi").await;
-    let response = send(&s.app, Method::GET, &path, &stranger, None).await;
+    let (_, _, stranger) = s.app.participant_account(s.unit, "Budi").await;
+    let response = s.app.send(Method::GET, &path, &stranger, None).await;
     assert_problem(response, 403, "forbidden").await;
     let (facilitator, token) = s.app.user_with_token(Role::Facilitator).await;
-    let response = send(&s.app, Method::GET, &path, &token, None).await;
+    let response = s.app.send(Method::GET, &path, &token, None).await;
     assert_problem(response, 403, "forbidden").await;
-    let session = seed_session(&s.app, s.event, 0, 60, 1);
-    add_facilitator(&s.app, session, facilitator.id);
-    let seen: Value = send(&s.app, Method::GET, &path, &token, None)
+    let session = s.app.seed_session(s.event, 0, 60, 1);
+    s.app.add_facilitator(session, facilitator.id);
+    let seen: Value = s
+        .app
+        .send(Method::GET, &path, &token, None)
         .await
         .json()
         .await
@@ -176,54 +183,57 @@ async fn a_test_is_created_as_a_draft_and_only_managers_see_its_answer_key() {
     assert!(!seen.to_string().contains("correct"));
 
     // Filters.
-    let page: Value = send(
-        &s.app,
-        Method::GET,
-        &format!("{list}?kind=post_test"),
-        &s.organizer,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let page: Value = s
+        .app
+        .send(
+            Method::GET,
+            &format!("{list}?kind=post_test"),
+            &s.organizer,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 0);
-    let response = send(
-        &s.app,
-        Method::GET,
-        &format!("{list}?kind=quiz"),
-        &s.organizer,
-        None,
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::GET,
+            &format!("{list}?kind=quiz"),
+            &s.organizer,
+            None,
+        )
+        .await;
     assert_problem(response, 400, "invalid_query").await;
 }
 
 #[tokio::test]
 async fn every_question_problem_is_listed_at_once_and_nothing_is_written() {
     let s = setup().await;
-    let response = send(
-        &s.app,
-        Method::POST,
-        &format!("/api/v1/events/{}/instruments", s.event),
-        &s.organizer,
-        Some(json!({
-            "kind": "post_test",
-            "title": " ",
-            "anonymous": true,
-            "due_on": "2025-12-01",
-            "opens_at": "2025-08-02T02:00:00Z",
-            "closes_at": "2025-08-02T01:00:00Z",
-            "questions": [
-                {"type": "likert", "prompt": "L", "settings": {"scale": 7, "labels": ["a"]}},
-                {"type": "single_choice", "prompt": "S", "settings": {"options": [
-                    {"key": "a", "label": "A"}, {"key": "a", "label": "B"}]}},
-                {"type": "number", "prompt": "N", "settings": {"min": 10, "max": 1}},
-                {"type": "text", "prompt": "", "settings": {"max_length": 20000}}
-            ]
-        })),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &format!("/api/v1/events/{}/instruments", s.event),
+            &s.organizer,
+            Some(json!({
+                "kind": "post_test",
+                "title": " ",
+                "anonymous": true,
+                "due_on": "2025-12-01",
+                "opens_at": "2025-08-02T02:00:00Z",
+                "closes_at": "2025-08-02T01:00:00Z",
+                "questions": [
+                    {"type": "likert", "prompt": "L", "settings": {"scale": 7, "labels": ["a"]}},
+                    {"type": "single_choice", "prompt": "S", "settings": {"options": [
+                        {"key": "a", "label": "A"}, {"key": "a", "label": "B"}]}},
+                    {"type": "number", "prompt": "N", "settings": {"min": 10, "max": 1}},
+                    {"type": "text", "prompt": "", "settings": {"max_length": 20000}}
+                ]
+            })),
+        )
+        .await;
     let body = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         error_fields(&body),
@@ -247,61 +257,67 @@ async fn every_question_problem_is_listed_at_once_and_nothing_is_written() {
 #[tokio::test]
 async fn a_facilitator_evaluation_targets_a_session_of_the_event_and_one_of_its_facilitators() {
     let s = setup().await;
-    let session = seed_session(&s.app, s.event, 0, 60, 2);
+    let session = s.app.seed_session(s.event, 0, 60, 2);
     let (facilitator, _) = s.app.user_with_token(Role::Facilitator).await;
     let (other, _) = s.app.user_with_token(Role::Facilitator).await;
-    add_facilitator(&s.app, session, facilitator.id);
-    let elsewhere = seed_session(&s.app, seed_event(&s.app, "ongoing", 5), 0, 60, 1);
+    s.app.add_facilitator(session, facilitator.id);
+    let elsewhere = s.app.seed_session(s.app.seed_event("ongoing", 5), 0, 60, 1);
     let path = format!("/api/v1/events/{}/instruments", s.event);
     let body = |session: Uuid, facilitator: Uuid| {
         json!({"kind": "facilitator_evaluation", "title": "Evaluasi narasumber", "anonymous": true,
                "session_id": session, "facilitator_id": facilitator, "questions": [likert("Penguasaan materi")]})
     };
-    let response = send(
-        &s.app,
-        Method::POST,
-        &path,
-        &s.organizer,
-        Some(json!({"kind": "facilitator_evaluation", "title": "X", "questions": [likert("Q")]})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &path,
+            &s.organizer,
+            Some(
+                json!({"kind": "facilitator_evaluation", "title": "X", "questions": [likert("Q")]}),
+            ),
+        )
+        .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["facilitator_id", "session_id"]);
-    let response = send(
-        &s.app,
-        Method::POST,
-        &path,
-        &s.organizer,
-        Some(body(elsewhere, facilitator.id)),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &path,
+            &s.organizer,
+            Some(body(elsewhere, facilitator.id)),
+        )
+        .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "not_in_event");
-    let response = send(
-        &s.app,
-        Method::POST,
-        &path,
-        &s.organizer,
-        Some(body(session, other.id)),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &path,
+            &s.organizer,
+            Some(body(session, other.id)),
+        )
+        .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "not_a_facilitator");
     let created = create(&s, body(session, facilitator.id)).await;
     assert_eq!(created["session_id"], session.to_string());
     assert_eq!(created["anonymous"], true);
     // Only facilitator evaluations have a target; only follow-ups have respondent kinds.
-    let response = send(
-        &s.app,
-        Method::POST,
-        &path,
-        &s.organizer,
-        Some(
-            json!({"kind": "event_evaluation", "title": "X", "session_id": session,
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &path,
+            &s.organizer,
+            Some(
+                json!({"kind": "event_evaluation", "title": "X", "session_id": session,
                     "respondent_kinds": ["alumnus"], "questions": [likert("Q")]}),
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["respondent_kinds", "session_id"]);
 }
@@ -309,9 +325,7 @@ async fn a_facilitator_evaluation_targets_a_session_of_the_event_and_one_of_its_
 #[tokio::test]
 async fn instruments_are_copied_from_templates_and_saved_as_templates() {
     let s = setup().await;
-    let response = send(
-        &s.app,
-        Method::POST,
+    let response = s.app.send(Method::POST,
         "/api/v1/instrument-templates",
         &s.organizer,
         Some(json!({"name": "Evaluasi standar", "kind": "event_evaluation", "title": "Evaluasi penyelenggaraan",
@@ -336,14 +350,15 @@ async fn instruments_are_copied_from_templates_and_saved_as_templates() {
     assert_eq!(copied["anonymous"], true);
     assert_eq!(copied["template_id"], template["id"]);
     assert_eq!(copied["questions"][1]["prompt"], "Ruangan");
-    let response = send(
-        &s.app,
-        Method::POST,
-        &format!("/api/v1/events/{}/instruments", s.event),
-        &s.organizer,
-        Some(json!({"template_id": template["id"], "kind": "pre_test"})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &format!("/api/v1/events/{}/instruments", s.event),
+            &s.organizer,
+            Some(json!({"template_id": template["id"], "kind": "pre_test"})),
+        )
+        .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["kind"]);
 
@@ -353,14 +368,15 @@ async fn instruments_are_copied_from_templates_and_saved_as_templates() {
         json!({"kind": "post_test", "title": "Post-test", "questions": test_questions()}),
     )
     .await;
-    let response = send(
-        &s.app,
-        Method::POST,
-        "/api/v1/instrument-templates",
-        &s.organizer,
-        Some(json!({"name": "Post-test PM", "from_instrument_id": test["id"]})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            "/api/v1/instrument-templates",
+            &s.organizer,
+            Some(json!({"name": "Post-test PM", "from_instrument_id": test["id"]})),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let saved: Value = response.json().await.unwrap();
     assert_eq!(saved["kind"], "post_test");
@@ -368,14 +384,15 @@ async fn instruments_are_copied_from_templates_and_saved_as_templates() {
         saved["questions"][1]["settings"]["options"][1]["points"],
         1.5
     );
-    let response = send(
-        &s.app,
-        Method::POST,
-        "/api/v1/instrument-templates",
-        &s.organizer,
-        Some(json!({"name": "Post-test PM", "from_instrument_id": test["id"]})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            "/api/v1/instrument-templates",
+            &s.organizer,
+            Some(json!({"name": "Post-test PM", "from_instrument_id": test["id"]})),
+        )
+        .await;
     let problem = assert_problem(response, 409, "already_exists").await;
     assert_eq!(error_fields(&problem), ["name"]);
 
@@ -386,43 +403,39 @@ async fn instruments_are_copied_from_templates_and_saved_as_templates() {
         saved["id"].as_str().unwrap()
     );
     assert_eq!(
-        send(&s.app, Method::GET, &path, &other, None)
-            .await
-            .status(),
+        s.app.send(Method::GET, &path, &other, None).await.status(),
         200
     );
-    let response = send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &other,
-        Some(json!({"title": "Mine"})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(Method::PATCH, &path, &other, Some(json!({"title": "Mine"})))
+        .await;
     assert_problem(response, 403, "forbidden").await;
     // Changing the kind checks the questions again: an evaluation has no key.
-    let response = send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &s.organizer,
-        Some(json!({"kind": "event_evaluation"})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::PATCH,
+            &path,
+            &s.organizer,
+            Some(json!({"kind": "event_evaluation"})),
+        )
+        .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert!(
         error_fields(&problem).contains(&"questions[0].settings.options[0].correct".to_owned())
     );
-    let response = send(&s.app, Method::DELETE, &path, &s.organizer, None).await;
+    let response = s.app.send(Method::DELETE, &path, &s.organizer, None).await;
     assert_eq!(response.status(), 204);
-    let response = send(
-        &s.app,
-        Method::GET,
-        "/api/v1/instrument-templates",
-        &s.participant,
-        None,
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::GET,
+            "/api/v1/instrument-templates",
+            &s.participant,
+            None,
+        )
+        .await;
     assert_problem(response, 403, "forbidden").await;
 }
 
@@ -436,7 +449,7 @@ async fn the_status_moves_forward_questions_lock_once_open_and_stale_versions_ar
     .await;
     let id = created["id"].as_str().unwrap();
     let path = format!("/api/v1/instruments/{id}");
-    let patch = |body: Value| send(&s.app, Method::PATCH, &path, &s.organizer, Some(body));
+    let patch = |body: Value| s.app.send(Method::PATCH, &path, &s.organizer, Some(body));
     let response = patch(json!({"status": "closed"})).await;
     assert_problem(response, 409, "invalid_transition").await;
     // While a draft the questions may be replaced.
@@ -487,35 +500,38 @@ async fn instruments_of_completed_events_are_fixed_except_follow_ups_and_closing
     .await;
     let id = test["id"].as_str().unwrap();
     open(&s, id).await;
-    set_event_status(&s.app, s.event, "completed");
+    s.app.set_event_status(s.event, "completed");
     let path = format!("/api/v1/instruments/{id}");
-    let response = send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &s.organizer,
-        Some(json!({"title": "Late"})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::PATCH,
+            &path,
+            &s.organizer,
+            Some(json!({"title": "Late"})),
+        )
+        .await;
     assert_problem(response, 409, "event_not_editable").await;
-    let response = send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &s.organizer,
-        Some(json!({"status": "closed"})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::PATCH,
+            &path,
+            &s.organizer,
+            Some(json!({"status": "closed"})),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let list = format!("/api/v1/events/{}/instruments", s.event);
-    let response = send(
-        &s.app,
-        Method::POST,
-        &list,
-        &s.organizer,
-        Some(json!({"kind": "event_evaluation", "title": "E", "questions": [likert("Q")]})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &list,
+            &s.organizer,
+            Some(json!({"kind": "event_evaluation", "title": "E", "questions": [likert("Q")]})),
+        )
+        .await;
     assert_problem(response, 409, "event_not_editable").await;
     let follow_up = create(
         &s,
@@ -542,27 +558,29 @@ async fn an_instrument_with_responses_cannot_be_deleted_and_one_without_can() {
     let id = answered["id"].as_str().unwrap();
     open(&s, id).await;
     let question = answered["questions"][0]["id"].clone();
-    let response = send(
-        &s.app,
-        Method::POST,
-        &format!("/api/v1/instruments/{id}/responses"),
-        &s.participant,
-        Some(json!({"answers": [{"question_id": question, "value": 3}]})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &format!("/api/v1/instruments/{id}/responses"),
+            &s.participant,
+            Some(json!({"answers": [{"question_id": question, "value": 3}]})),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let path = format!("/api/v1/instruments/{id}");
-    let response = send(&s.app, Method::DELETE, &path, &s.organizer, None).await;
+    let response = s.app.send(Method::DELETE, &path, &s.organizer, None).await;
     assert_problem(response, 409, "has_responses").await;
     // Anonymity cannot change once answered.
-    let response = send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &s.organizer,
-        Some(json!({"anonymous": false})),
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::PATCH,
+            &path,
+            &s.organizer,
+            Some(json!({"anonymous": false})),
+        )
+        .await;
     assert_problem(response, 409, "has_responses").await;
     assert_eq!(s.app.count("instruments"), 1);
 
@@ -571,24 +589,26 @@ async fn an_instrument_with_responses_cannot_be_deleted_and_one_without_can() {
         json!({"kind": "event_evaluation", "title": "Spare", "questions": [likert("Q")]}),
     )
     .await;
-    let response = send(
-        &s.app,
-        Method::DELETE,
-        &format!("/api/v1/instruments/{}", spare["id"].as_str().unwrap()),
-        &s.participant,
-        None,
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/instruments/{}", spare["id"].as_str().unwrap()),
+            &s.participant,
+            None,
+        )
+        .await;
     // A draft does not exist for the officer.
     assert_problem(response, 404, "not_found").await;
-    let response = send(
-        &s.app,
-        Method::DELETE,
-        &format!("/api/v1/instruments/{}", spare["id"].as_str().unwrap()),
-        &s.organizer,
-        None,
-    )
-    .await;
+    let response = s
+        .app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/instruments/{}", spare["id"].as_str().unwrap()),
+            &s.organizer,
+            None,
+        )
+        .await;
     assert_eq!(response.status(), 204);
     assert_eq!(s.app.count("instruments"), 1);
     assert_eq!(s.app.count("questions"), 1);

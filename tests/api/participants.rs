@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser, assert_problem, error_fields, spawn_app};
+use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
 const NIP_BUDI: &str = "198703142010121001";
 const NIP_DEWI: &str = "199001222014022002";
@@ -117,16 +117,6 @@ fn seed(app: &TestApp, s: Seed<'_>) -> Uuid {
         ))
         .returning(p::id)
         .get_result(&mut app.db())
-        .unwrap()
-}
-
-fn unit_of(app: &TestApp, user: &TestUser) -> Uuid {
-    use bimtek_api::schema::users;
-    users::table
-        .find(user.id)
-        .select(users::unit_id)
-        .first::<Option<Uuid>>(&mut app.db())
-        .unwrap()
         .unwrap()
 }
 
@@ -518,7 +508,7 @@ async fn archived_and_erased_participants_are_listed_only_on_request() {
 async fn each_role_sees_only_what_it_may_and_never_a_full_nip_it_should_not() {
     let app = spawn_app().await;
     let operator = app.seed_user(Role::UnitOperator);
-    let unit_a = unit_of(&app, &operator);
+    let unit_a = app.unit_of(&operator);
     let unit_b = app.seed_unit("UNIT-B");
     let own = seed(&app, Seed::new(unit_a, "Agus Own", &male_nip(1)));
     let foreign = seed(&app, Seed::new(unit_b, "Bayu Foreign", &male_nip(2)));
@@ -649,7 +639,7 @@ fn stored(app: &TestApp, id: Uuid) -> (Option<String>, String, Uuid, Option<Stri
 async fn writes_are_refused_to_roles_and_records_they_do_not_own() {
     let app = spawn_app().await;
     let operator = app.seed_user(Role::UnitOperator);
-    let unit_a = unit_of(&app, &operator);
+    let unit_a = app.unit_of(&operator);
     let unit_b = app.seed_unit("UNIT-B");
     let own = seed(&app, Seed::new(unit_a, "Agus Own", &male_nip(1)));
     let foreign = seed(&app, Seed::new(unit_b, "Bayu Foreign", &male_nip(2)));
@@ -892,7 +882,7 @@ async fn an_admin_erases_personal_data_and_the_history_stays() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let operator = app.seed_user(Role::UnitOperator);
-    let unit = unit_of(&app, &operator);
+    let unit = app.unit_of(&operator);
     let id = seed(
         &app,
         Seed {

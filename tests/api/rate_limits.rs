@@ -263,6 +263,8 @@ async fn failures_beyond_the_third_are_answered_later_each_time() {
             Instant::now()
         },
         async {
+            // Pacing, part of what is tested: the other login starts 50 ms after the slow one, which by then
+            // is in its 1.5 s delay (the delay comes before any database work, so there is no state to poll).
             tokio::time::sleep(Duration::from_millis(50)).await;
             let response = app.login_response(&other.username, PASSWORD).await;
             assert_eq!(response.status(), 200);

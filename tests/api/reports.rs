@@ -8,8 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{ok_json, organizer_of, send, unit_of};
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, ok_json, spawn_app};
 use crate::results::{Scenario, scenario};
 
 /// Evaluations of the scenario's event: an anonymous event evaluation (two Likert questions of scale 5 and a
@@ -65,9 +64,10 @@ async fn the_event_report_aggregates_every_block_with_its_kirkpatrick_level() {
     let unit = app.seed_unit("REP1");
     let s = scenario(&app, unit);
     let facilitator = seed_evaluations(&app, &s);
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
     let r = ok_json(
-        send(&app, Method::GET, &report_path(s.event), &token, None).await,
+        app.send(Method::GET, &report_path(s.event), &token, None)
+            .await,
         200,
     )
     .await;
@@ -188,7 +188,8 @@ async fn only_the_events_managers_read_its_report() {
     let s = scenario(&app, unit);
     let (_, admin) = app.user_with_token(Role::Admin).await;
     ok_json(
-        send(&app, Method::GET, &report_path(s.event), &admin, None).await,
+        app.send(Method::GET, &report_path(s.event), &admin, None)
+            .await,
         200,
     )
     .await;
@@ -199,17 +200,14 @@ async fn only_the_events_managers_read_its_report() {
         Role::Participant,
     ] {
         let (_, token) = app.user_with_token(role).await;
-        let response = send(&app, Method::GET, &report_path(s.event), &token, None).await;
+        let response = app
+            .send(Method::GET, &report_path(s.event), &token, None)
+            .await;
         assert_problem(response, 403, "forbidden").await;
     }
-    let response = send(
-        &app,
-        Method::GET,
-        &report_path(Uuid::new_v4()),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(Method::GET, &report_path(Uuid::new_v4()), &admin, None)
+        .await;
     assert_problem(response, 404, "not_found").await;
 }
 
@@ -219,7 +217,7 @@ async fn the_program_report_counts_outcomes_and_certificates_per_event() {
     let unit = app.seed_unit("REP3");
     let s = scenario(&app, unit);
     let program = Uuid::new_v4();
-    let draft = crate::enrollments::seed_event(&app, "draft", 5);
+    let draft = app.seed_event("draft", 5);
     let (ahmad_enrollment, ahmad) = (s.officers[0].1, s.officers[0].2);
     app.db()
         .batch_execute(&format!(
@@ -234,7 +232,7 @@ async fn the_program_report_counts_outcomes_and_certificates_per_event() {
         .unwrap();
     let path = format!("/api/v1/programs/{program}/report");
     let (_, organizer) = app.user_with_token(Role::Organizer).await;
-    let r = ok_json(send(&app, Method::GET, &path, &organizer, None).await, 200).await;
+    let r = ok_json(app.send(Method::GET, &path, &organizer, None).await, 200).await;
     assert_eq!(r["program"]["name"], "PM Rehabilitasi Sosial");
     assert_eq!(
         r["events"].as_array().unwrap().len(),
@@ -251,7 +249,7 @@ async fn the_program_report_counts_outcomes_and_certificates_per_event() {
     assert_eq!(e["mean_attendance_rate"], 85.0);
     assert_eq!(r["totals"]["completed"], 3);
     let (_, admin) = app.user_with_token(Role::Admin).await;
-    let r = ok_json(send(&app, Method::GET, &path, &admin, None).await, 200).await;
+    let r = ok_json(app.send(Method::GET, &path, &admin, None).await, 200).await;
     assert_eq!(r["events"].as_array().unwrap().len(), 2);
     assert_eq!(
         r["events"][1]["approved"].as_i64().unwrap() + r["events"][0]["approved"].as_i64().unwrap(),
@@ -259,17 +257,17 @@ async fn the_program_report_counts_outcomes_and_certificates_per_event() {
     );
     for role in [Role::Facilitator, Role::UnitOperator, Role::Participant] {
         let (_, token) = app.user_with_token(role).await;
-        let response = send(&app, Method::GET, &path, &token, None).await;
+        let response = app.send(Method::GET, &path, &token, None).await;
         assert_problem(response, 403, "forbidden").await;
     }
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/programs/{}/report", Uuid::new_v4()),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/programs/{}/report", Uuid::new_v4()),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
 }
 
@@ -277,12 +275,12 @@ async fn the_program_report_counts_outcomes_and_certificates_per_event() {
 async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
     let app = spawn_app().await;
     let (operator, operator_token) = app.user_with_token(Role::UnitOperator).await;
-    let unit = unit_of(&app, &operator);
+    let unit = app.unit_of(&operator);
     let s = scenario(&app, unit);
     let year = (Utc::now() - Duration::days(1)).year();
     let path = format!("/api/v1/units/{unit}/report?year={year}");
     let r = ok_json(
-        send(&app, Method::GET, &path, &operator_token, None).await,
+        app.send(Method::GET, &path, &operator_token, None).await,
         200,
     )
     .await;
@@ -317,8 +315,7 @@ async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
 
     // Another year has no trainings.
     let r = ok_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &format!("/api/v1/units/{unit}/report?year={}", year - 1),
             &operator_token,
@@ -331,29 +328,29 @@ async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
     assert_eq!(r["totals"]["jp_total"], 0);
 
     let other = format!("/api/v1/units/{}/report", s.other_unit);
-    let response = send(&app, Method::GET, &other, &operator_token, None).await;
+    let response = app.send(Method::GET, &other, &operator_token, None).await;
     assert_problem(response, 403, "forbidden").await;
     let (_, organizer) = app.user_with_token(Role::Organizer).await;
-    let response = send(&app, Method::GET, &path, &organizer, None).await;
+    let response = app.send(Method::GET, &path, &organizer, None).await;
     assert_problem(response, 403, "forbidden").await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
-    ok_json(send(&app, Method::GET, &other, &admin, None).await, 200).await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/units/{unit}/report?year=1999"),
-        &admin,
-        None,
-    )
-    .await;
+    ok_json(app.send(Method::GET, &other, &admin, None).await, 200).await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/units/{unit}/report?year=1999"),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(response, 400, "invalid_query").await;
-    let response = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/units/{}/report", Uuid::new_v4()),
-        &admin,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/units/{}/report", Uuid::new_v4()),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
 }

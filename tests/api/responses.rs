@@ -8,7 +8,6 @@ use diesel::connection::SimpleConnection;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::enrollments::{participant_account, seed_enrollment, send, set_event_status};
 use crate::helpers::{assert_problem, error_fields};
 use crate::instruments::{Setup, create, likert, open, setup, test_questions};
 
@@ -30,14 +29,14 @@ async fn open_test(s: &Setup, kind: &str) -> (String, Vec<String>) {
 }
 
 async fn submit(s: &Setup, token: &str, id: &str, body: Value) -> reqwest::Response {
-    send(
-        &s.app,
-        Method::POST,
-        &format!("/api/v1/instruments/{id}/responses"),
-        token,
-        Some(body),
-    )
-    .await
+    s.app
+        .send(
+            Method::POST,
+            &format!("/api/v1/instruments/{id}/responses"),
+            token,
+            Some(body),
+        )
+        .await
 }
 
 fn scalar(s: &Setup, sql: &str) -> String {
@@ -105,21 +104,25 @@ async fn a_test_is_scored_from_its_key_into_the_officers_score_with_an_audit_ent
         "1"
     );
     // The managers see what each answer earned; the officer reads their own response back.
-    let own: Value = send(&s.app, Method::GET, &location, &s.participant, None)
+    let own: Value = s
+        .app
+        .send(Method::GET, &location, &s.participant, None)
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(own["score"], 25.0);
-    let managed: Value = send(&s.app, Method::GET, &location, &s.organizer, None)
+    let managed: Value = s
+        .app
+        .send(Method::GET, &location, &s.organizer, None)
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(managed["answers"][0]["points"], 1.0);
     assert_eq!(managed["answers"][1]["points"], 0.0);
-    let (_, _, stranger) = participant_account(&s.app, s.unit, "Budi").await;
-    let response = send(&s.app, Method::GET, &location, &stranger, None).await;
+    let (_, _, stranger) = s.app.participant_account(s.unit, "Budi").await;
+    let response = s.app.send(Method::GET, &location, &stranger, None).await;
     assert_problem(response, 404, "not_found").await;
 
     // A second submission is refused and changes nothing.
@@ -247,45 +250,46 @@ async fn closed_instruments_and_officers_who_are_not_enrolled_are_refused() {
     let s = setup().await;
     let (id, q) = open_test(&s, "pre_test").await;
     let answers = json!({"answers": [{"question_id": q[0], "value": "a"}, {"question_id": q[1], "value": ["a"]}]});
-    let (_, stranger_officer, stranger) = participant_account(&s.app, s.unit, "Budi").await;
+    let (_, stranger_officer, stranger) = s.app.participant_account(s.unit, "Budi").await;
     let response = submit(&s, &stranger, &id, answers.clone()).await;
     assert_problem(response, 403, "not_enrolled").await;
-    seed_enrollment(&s.app, s.event, stranger_officer, "nominated");
+    s.app
+        .seed_enrollment(s.event, stranger_officer, "nominated");
     let response = submit(&s, &stranger, &id, answers.clone()).await;
     assert_problem(response, 403, "not_enrolled").await;
     let response = submit(&s, &s.organizer, &id, answers.clone()).await;
     assert_problem(response, 403, "not_enrolled").await;
 
     let path = format!("/api/v1/instruments/{id}");
-    send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &s.organizer,
-        Some(json!({"status": "closed"})),
-    )
-    .await;
+    s.app
+        .send(
+            Method::PATCH,
+            &path,
+            &s.organizer,
+            Some(json!({"status": "closed"})),
+        )
+        .await;
     let response = submit(&s, &s.participant, &id, answers.clone()).await;
     assert_problem(response, 409, "instrument_closed").await;
-    send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &s.organizer,
-        Some(json!({"status": "open", "closes_at": "2020-01-01T00:00:00Z"})),
-    )
-    .await;
+    s.app
+        .send(
+            Method::PATCH,
+            &path,
+            &s.organizer,
+            Some(json!({"status": "open", "closes_at": "2020-01-01T00:00:00Z"})),
+        )
+        .await;
     let response = submit(&s, &s.participant, &id, answers.clone()).await;
     assert_problem(response, 409, "instrument_closed").await;
-    send(
-        &s.app,
-        Method::PATCH,
-        &path,
-        &s.organizer,
-        Some(json!({"closes_at": null})),
-    )
-    .await;
-    set_event_status(&s.app, s.event, "completed");
+    s.app
+        .send(
+            Method::PATCH,
+            &path,
+            &s.organizer,
+            Some(json!({"closes_at": null})),
+        )
+        .await;
+    s.app.set_event_status(s.event, "completed");
     let response = submit(&s, &s.participant, &id, answers.clone()).await;
     assert_problem(response, 409, "instrument_closed").await;
     for table in ["responses", "response_receipts", "scores"] {
@@ -349,17 +353,18 @@ async fn nothing_links_an_anonymous_response_to_its_officer() {
     let response = submit(&s, &s.participant, id, answers).await;
     assert_problem(response, 409, "already_submitted").await;
 
-    let page: Value = send(
-        &s.app,
-        Method::GET,
-        &format!("/api/v1/instruments/{id}/responses"),
-        &s.organizer,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let page: Value = s
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/instruments/{id}/responses"),
+            &s.organizer,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 1);
     let text = page.to_string();
     assert!(
@@ -377,17 +382,18 @@ async fn nothing_links_an_anonymous_response_to_its_officer() {
     );
     assert_eq!(s.app.count(crate::helpers::EXPLICIT_AUDIT), 0);
     // The officer cannot find it among their own responses either.
-    let own: Value = send(
-        &s.app,
-        Method::GET,
-        &format!("/api/v1/instruments/{id}/responses"),
-        &s.participant,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let own: Value = s
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/instruments/{id}/responses"),
+            &s.participant,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(own["total"], 0);
 }
 
@@ -405,7 +411,7 @@ async fn the_follow_up_is_answered_by_the_alumnus_and_for_the_supervisor_by_the_
     let answers = json!([{"question_id": created["questions"][0]["id"], "value": 3}]);
     let response = submit(&s, &s.participant, id, json!({"answers": answers})).await;
     assert_problem(response, 409, "instrument_closed").await;
-    set_event_status(&s.app, s.event, "completed");
+    s.app.set_event_status(s.event, "completed");
     let response = submit(&s, &s.participant, id, json!({"answers": answers})).await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
@@ -444,29 +450,31 @@ async fn the_follow_up_is_answered_by_the_alumnus_and_for_the_supervisor_by_the_
     assert_problem(response, 409, "already_submitted").await;
 
     // The alumnus sees their own response, not the supervisor's about them.
-    let own: Value = send(
-        &s.app,
-        Method::GET,
-        &format!("/api/v1/instruments/{id}/responses"),
-        &s.participant,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let own: Value = s
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/instruments/{id}/responses"),
+            &s.participant,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(own["total"], 1);
     assert_eq!(own["items"][0]["respondent_kind"], "alumnus");
-    let all: Value = send(
-        &s.app,
-        Method::GET,
-        &format!("/api/v1/instruments/{id}/responses"),
-        &s.organizer,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let all: Value = s
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/instruments/{id}/responses"),
+            &s.organizer,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(all["total"], 2);
 }

@@ -7,11 +7,7 @@ use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::enrollments::{
-    add_facilitator, ok_json, organizer_of, participant_account, seed_enrollment, seed_event,
-    seed_participant, seed_session, send, set_event_status, unit_of,
-};
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, ok_json, spawn_app};
 
 /// Officers of an event with five sessions of 2 JP each (threshold 80%, pass score 70, 45-minute JP).
 pub struct Scenario {
@@ -29,13 +25,13 @@ pub struct Scenario {
 /// - Citra: 3 of 5 (one late), post 95 -> not_completed
 /// - Dewi (other unit): 5 of 5, no scores -> attendance_letter; practical 88
 pub fn scenario(app: &TestApp, unit: Uuid) -> Scenario {
-    let event = seed_event(app, "ongoing", 20);
+    let event = app.seed_event("ongoing", 20);
     let other_unit = app.seed_unit(&format!(
         "O{}",
         &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
     ));
     let sessions: Vec<Uuid> = (0..5)
-        .map(|i| seed_session(app, event, -600 + i * 100, -550 + i * 100, 2))
+        .map(|i| app.seed_session(event, -600 + i * 100, -550 + i * 100, 2))
         .collect();
     let mut officers = Vec::new();
     let mut sql = format!(
@@ -47,8 +43,8 @@ pub fn scenario(app: &TestApp, unit: Uuid) -> Scenario {
         ("Citra Dewi", unit, 3, None, Some(95.0)),
         ("Dewi Lestari", other_unit, 5, None, None),
     ] {
-        let officer = seed_participant(app, unit, name);
-        let (enrollment, _) = seed_enrollment(app, event, officer, "approved");
+        let officer = app.seed_participant(unit, name);
+        let (enrollment, _) = app.seed_enrollment(event, officer, "approved");
         for (i, session) in sessions.iter().enumerate() {
             let status = if i < attended {
                 if name.starts_with("Citra") && i == 0 {
@@ -79,8 +75,8 @@ pub fn scenario(app: &TestApp, unit: Uuid) -> Scenario {
         officers.push((name, enrollment, officer));
     }
     // A withdrawn officer never appears in results.
-    let gone = seed_participant(app, unit, "Eko Prasetyo");
-    seed_enrollment(app, event, gone, "withdrawn");
+    let gone = app.seed_participant(unit, "Eko Prasetyo");
+    app.seed_enrollment(event, gone, "withdrawn");
     app.db().batch_execute(&sql).unwrap();
     Scenario {
         event,
@@ -109,9 +105,10 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
     let app = spawn_app().await;
     let unit = app.seed_unit("RES1");
     let s = scenario(&app, unit);
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
     let body = ok_json(
-        send(&app, Method::GET, &results_path(s.event, ""), &token, None).await,
+        app.send(Method::GET, &results_path(s.event, ""), &token, None)
+            .await,
         200,
     )
     .await;
@@ -150,8 +147,7 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
 
     // Filters: by outcome (computed in SQL with the same rule) and by unit.
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &results_path(s.event, "?outcome=attendance_letter"),
             &token,
@@ -163,8 +159,7 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
     .await;
     assert_eq!(body["total"], 2);
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &results_path(s.event, &format!("?unit_id={}&limit=1&offset=1", s.unit)),
             &token,
@@ -185,8 +180,7 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
         ))
         .unwrap();
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &results_path(s.event, "?outcome=certificate"),
             &token,
@@ -205,14 +199,14 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
             .all(|l| l["outcome"] == "certificate")
     );
 
-    let response = send(
-        &app,
-        Method::GET,
-        &results_path(s.event, "?outcome=passed"),
-        &token,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &results_path(s.event, "?outcome=passed"),
+            &token,
+            None,
+        )
+        .await;
     assert_problem(response, 400, "invalid_query").await;
 }
 
@@ -220,13 +214,12 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
 async fn results_are_scoped_like_the_attendance_summary() {
     let app = spawn_app().await;
     let (operator, operator_token) = app.user_with_token(Role::UnitOperator).await;
-    let unit = unit_of(&app, &operator);
+    let unit = app.unit_of(&operator);
     let s = scenario(&app, unit);
     let count = |body: &Value| body["total"].as_i64().unwrap();
 
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &results_path(s.event, ""),
             &operator_token,
@@ -239,11 +232,10 @@ async fn results_are_scoped_like_the_attendance_summary() {
     assert_eq!(count(&body), 3, "the operator sees their unit's officers");
     assert!(!body.to_string().contains("Dewi Lestari"));
 
-    let (_, officer, participant_token) = participant_account(&app, unit, "Fajar Nugroho").await;
-    seed_enrollment(&app, s.event, officer, "approved");
+    let (_, officer, participant_token) = app.participant_account(unit, "Fajar Nugroho").await;
+    app.seed_enrollment(s.event, officer, "approved");
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &results_path(s.event, ""),
             &participant_token,
@@ -257,10 +249,9 @@ async fn results_are_scoped_like_the_attendance_summary() {
     assert_eq!(body["items"][0]["participant"]["id"], officer.to_string());
 
     let (facilitator, facilitator_token) = app.user_with_token(Role::Facilitator).await;
-    add_facilitator(&app, s.sessions[0], facilitator.id);
+    app.add_facilitator(s.sessions[0], facilitator.id);
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::GET,
             &results_path(s.event, ""),
             &facilitator_token,
@@ -275,26 +266,28 @@ async fn results_are_scoped_like_the_attendance_summary() {
     let (_, stranger) = app.user_with_token(Role::Facilitator).await;
     let (_, organizer) = app.user_with_token(Role::Organizer).await;
     for token in [&stranger, &organizer] {
-        let response = send(&app, Method::GET, &results_path(s.event, ""), token, None).await;
+        let response = app
+            .send(Method::GET, &results_path(s.event, ""), token, None)
+            .await;
         assert_problem(response, 403, "forbidden").await;
     }
-    set_event_status(&app, s.event, "draft");
-    let response = send(
-        &app,
-        Method::GET,
-        &results_path(s.event, ""),
-        &operator_token,
-        None,
-    )
-    .await;
+    app.set_event_status(s.event, "draft");
+    let response = app
+        .send(
+            Method::GET,
+            &results_path(s.event, ""),
+            &operator_token,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
-    let response = send(
-        &app,
-        Method::GET,
-        &results_path(Uuid::new_v4(), ""),
-        &facilitator_token,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            Method::GET,
+            &results_path(Uuid::new_v4(), ""),
+            &facilitator_token,
+            None,
+        )
+        .await;
     assert_problem(response, 404, "not_found").await;
 }

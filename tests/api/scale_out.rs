@@ -18,6 +18,17 @@ use crate::webhooks::{Receiver, assert_signed, spawn_webhook_app, subscribe};
 pub struct SecondInstance {
     pub address: String,
     handle: actix_web::dev::ServerHandle,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl SecondInstance {
+    /// Stops the instance and waits until it returned: its webhook worker stopped after the deliveries in hand.
+    pub async fn stop(&mut self) {
+        self.handle.stop(false).await;
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran");
+        }
+    }
 }
 
 impl Drop for SecondInstance {
@@ -43,7 +54,7 @@ pub async fn second_instance_with(
     let app = Application::build(settings).expect("second instance builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let task = Some(tokio::spawn(app.run_until_stopped()));
     for _ in 0..100 {
         if let Ok(response) = first
             .client
@@ -52,7 +63,11 @@ pub async fn second_instance_with(
             .await
             && response.status().is_success()
         {
-            return SecondInstance { address, handle };
+            return SecondInstance {
+                address,
+                handle,
+                task,
+            };
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -61,8 +76,8 @@ pub async fn second_instance_with(
 
 #[tokio::test]
 async fn two_instances_deliver_each_event_exactly_once() {
-    let first = spawn_webhook_app().await;
-    let second = second_instance(&first).await;
+    let mut first = spawn_webhook_app().await;
+    let mut second = second_instance(&first).await;
     let receiver = Receiver::start(vec![]).await;
     let (_, token) = first.user_with_token(Role::Admin).await;
     subscribe(&first, &token, &receiver.url, &["participant.created"]).await;
@@ -88,8 +103,10 @@ async fn two_instances_deliver_each_event_exactly_once() {
         .unwrap();
     }
     let got = receiver.wait_for(N).await;
-    // Give a duplicate time to arrive if there were one.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // A duplicate would be a second send of a claimed delivery: stop both instances, each worker after the
+    // deliveries in hand, so that a duplicate, if there were one, has reached the receiver when it is counted.
+    second.stop().await;
+    first.stop().await;
     let got_later = receiver.received();
     assert_eq!(got_later.len(), N, "every delivery arrives exactly once");
     let ids: HashSet<String> = got
@@ -102,7 +119,6 @@ async fn two_instances_deliver_each_event_exactly_once() {
         first.count("webhook_deliveries WHERE status = 'delivered' AND attempts = 1"),
         N as i64
     );
-    drop(second);
 }
 
 #[tokio::test]

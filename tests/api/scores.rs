@@ -8,11 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::enrollments::{
-    add_facilitator, ok_json, organizer_of, seed_enrollment, seed_event, seed_participant,
-    seed_session, send, set_event_status,
-};
-use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
+use crate::helpers::{TestApp, assert_problem, error_fields, ok_json, spawn_app};
 
 /// One audit entry, as stored.
 #[derive(Debug, QueryableByName)]
@@ -41,15 +37,15 @@ pub fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
 
 /// An ongoing event with two approved officers (of one unit); returns (event, unit, [(enrollment, officer)]).
 pub fn scored_event(app: &TestApp) -> (Uuid, Uuid, Vec<(Uuid, Uuid)>) {
-    let event = seed_event(app, "ongoing", 10);
+    let event = app.seed_event("ongoing", 10);
     let unit = app.seed_unit(&format!(
         "S{}",
         &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
     ));
     let mut officers = Vec::new();
     for name in ["Ahmad Fauzi", "Budi Santoso"] {
-        let officer = seed_participant(app, unit, name);
-        let (enrollment, _) = seed_enrollment(app, event, officer, "approved");
+        let officer = app.seed_participant(unit, name);
+        let (enrollment, _) = app.seed_enrollment(event, officer, "approved");
         officers.push((enrollment, officer));
     }
     (event, unit, officers)
@@ -63,11 +59,10 @@ fn scores_path(event: Uuid) -> String {
 async fn scores_are_written_audited_per_change_and_unchanged_values_write_nothing() {
     let app = spawn_app().await;
     let (event, _, officers) = scored_event(&app);
-    let (organizer, token) = organizer_of(&app, event).await;
+    let (organizer, token) = app.organizer_of(event).await;
     let ((e1, p1), (e2, _)) = (officers[0], officers[1]);
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::PUT,
             &scores_path(event),
             &token,
@@ -112,8 +107,7 @@ async fn scores_are_written_audited_per_change_and_unchanged_values_write_nothin
 
     // The same values again and one change: one entry, old -> new.
     ok_json(
-        send(
-            &app,
+        app.send(
             Method::PUT,
             &scores_path(event),
             &token,
@@ -135,8 +129,7 @@ async fn scores_are_written_audited_per_change_and_unchanged_values_write_nothin
 
     // null clears a manual score.
     ok_json(
-        send(
-            &app,
+        app.send(
             Method::PUT,
             &scores_path(event),
             &token,
@@ -157,7 +150,8 @@ async fn scores_are_written_audited_per_change_and_unchanged_values_write_nothin
     assert_eq!(app.count("scores"), 2);
 
     let sheet = ok_json(
-        send(&app, Method::GET, &scores_path(event), &token, None).await,
+        app.send(Method::GET, &scores_path(event), &token, None)
+            .await,
         200,
     )
     .await;
@@ -171,31 +165,31 @@ async fn scores_are_written_audited_per_change_and_unchanged_values_write_nothin
 async fn every_bad_row_is_named_and_nothing_is_written() {
     let app = spawn_app().await;
     let (event, unit, officers) = scored_event(&app);
-    let (_, token) = organizer_of(&app, event).await;
-    let nominated = seed_participant(&app, unit, "Citra Dewi");
-    let (nominated, _) = seed_enrollment(&app, event, nominated, "nominated");
-    let other_event = seed_event(&app, "ongoing", 10);
-    let stranger = seed_participant(&app, unit, "Dodi Kurnia");
-    let (foreign, _) = seed_enrollment(&app, other_event, stranger, "approved");
+    let (_, token) = app.organizer_of(event).await;
+    let nominated = app.seed_participant(unit, "Citra Dewi");
+    let (nominated, _) = app.seed_enrollment(event, nominated, "nominated");
+    let other_event = app.seed_event("ongoing", 10);
+    let stranger = app.seed_participant(unit, "Dodi Kurnia");
+    let (foreign, _) = app.seed_enrollment(other_event, stranger, "approved");
     let (e1, e2) = (officers[0].0, officers[1].0);
-    let response = send(
-        &app,
-        Method::PUT,
-        &scores_path(event),
-        &token,
-        Some(json!({"items": [
-            {"enrollment_id": e1, "kind": "pre_test", "score": 55},
-            {"enrollment_id": e1, "kind": "post_test", "score": 101},
-            {"enrollment_id": e2, "kind": "pre_test", "score": -1},
-            {"enrollment_id": e2, "kind": "post_test", "score": 87.255},
-            {"enrollment_id": e2, "kind": "final", "score": 80},
-            {"enrollment_id": e2, "kind": "practical"},
-            {"enrollment_id": nominated, "kind": "pre_test", "score": 50},
-            {"enrollment_id": foreign, "kind": "pre_test", "score": 50},
-            {"enrollment_id": Uuid::new_v4(), "kind": "pre_test", "score": 50},
-        ]})),
-    )
-    .await;
+    let response = app
+        .send(
+            Method::PUT,
+            &scores_path(event),
+            &token,
+            Some(json!({"items": [
+                {"enrollment_id": e1, "kind": "pre_test", "score": 55},
+                {"enrollment_id": e1, "kind": "post_test", "score": 101},
+                {"enrollment_id": e2, "kind": "pre_test", "score": -1},
+                {"enrollment_id": e2, "kind": "post_test", "score": 87.255},
+                {"enrollment_id": e2, "kind": "final", "score": 80},
+                {"enrollment_id": e2, "kind": "practical"},
+                {"enrollment_id": nominated, "kind": "pre_test", "score": 50},
+                {"enrollment_id": foreign, "kind": "pre_test", "score": 50},
+                {"enrollment_id": Uuid::new_v4(), "kind": "pre_test", "score": 50},
+            ]})),
+        )
+        .await;
     let body = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         error_fields(&body),
@@ -209,20 +203,20 @@ async fn every_bad_row_is_named_and_nothing_is_written() {
         "{body}"
     );
     // With the row shapes right, the rows are judged against the event.
-    let response = send(
-        &app,
-        Method::PUT,
-        &scores_path(event),
-        &token,
-        Some(json!({"items": [
-            {"enrollment_id": e1, "kind": "pre_test", "score": 55},
-            {"enrollment_id": nominated, "kind": "pre_test", "score": 50},
-            {"enrollment_id": foreign, "kind": "pre_test", "score": 50},
-            {"enrollment_id": Uuid::new_v4(), "kind": "pre_test", "score": 50},
-            {"enrollment_id": e1, "kind": "pre_test", "score": 60},
-        ]})),
-    )
-    .await;
+    let response = app
+        .send(
+            Method::PUT,
+            &scores_path(event),
+            &token,
+            Some(json!({"items": [
+                {"enrollment_id": e1, "kind": "pre_test", "score": 55},
+                {"enrollment_id": nominated, "kind": "pre_test", "score": 50},
+                {"enrollment_id": foreign, "kind": "pre_test", "score": 50},
+                {"enrollment_id": Uuid::new_v4(), "kind": "pre_test", "score": 50},
+                {"enrollment_id": e1, "kind": "pre_test", "score": 60},
+            ]})),
+        )
+        .await;
     let body = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(
         error_fields(&body),
@@ -238,14 +232,14 @@ async fn every_bad_row_is_named_and_nothing_is_written() {
     let too_many: Vec<Value> = (0..501)
         .map(|_| json!({"enrollment_id": e1, "kind": "pre_test", "score": 1}))
         .collect();
-    let response = send(
-        &app,
-        Method::PUT,
-        &scores_path(event),
-        &token,
-        Some(json!({"items": too_many})),
-    )
-    .await;
+    let response = app
+        .send(
+            Method::PUT,
+            &scores_path(event),
+            &token,
+            Some(json!({"items": too_many})),
+        )
+        .await;
     let body = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(error_fields(&body), ["items"]);
     assert_eq!(app.count("scores"), 0);
@@ -256,13 +250,12 @@ async fn every_bad_row_is_named_and_nothing_is_written() {
 async fn facilitators_enter_practical_scores_of_their_event_only() {
     let app = spawn_app().await;
     let (event, _, officers) = scored_event(&app);
-    let session = seed_session(&app, event, -60, 60, 2);
+    let session = app.seed_session(event, -60, 60, 2);
     let (facilitator, token) = app.user_with_token(Role::Facilitator).await;
-    add_facilitator(&app, session, facilitator.id);
+    app.add_facilitator(session, facilitator.id);
     let e1 = officers[0].0;
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::PUT,
             &scores_path(event),
             &token,
@@ -275,32 +268,32 @@ async fn facilitators_enter_practical_scores_of_their_event_only() {
     )
     .await;
     assert_eq!(body["items"][0]["practical"]["score"], 77.25);
-    let response = send(
-        &app,
-        Method::PUT,
-        &scores_path(event),
-        &token,
-        Some(json!({"items": [
-            {"enrollment_id": e1, "kind": "practical", "score": 80},
-            {"enrollment_id": e1, "kind": "post_test", "score": 80},
-        ]})),
-    )
-    .await;
+    let response = app
+        .send(
+            Method::PUT,
+            &scores_path(event),
+            &token,
+            Some(json!({"items": [
+                {"enrollment_id": e1, "kind": "practical", "score": 80},
+                {"enrollment_id": e1, "kind": "post_test", "score": 80},
+            ]})),
+        )
+        .await;
     assert_problem(response, 403, "forbidden").await;
     // A facilitator of another event, a unit operator and a participant may not write at all.
     let (_, other) = app.user_with_token(Role::Facilitator).await;
     let (_, operator) = app.user_with_token(Role::UnitOperator).await;
     for token in [&other, &operator] {
-        let response = send(
-            &app,
-            Method::PUT,
-            &scores_path(event),
-            token,
-            Some(json!({"items": [
-                {"enrollment_id": e1, "kind": "practical", "score": 10},
-            ]})),
-        )
-        .await;
+        let response = app
+            .send(
+                Method::PUT,
+                &scores_path(event),
+                token,
+                Some(json!({"items": [
+                    {"enrollment_id": e1, "kind": "practical", "score": 10},
+                ]})),
+            )
+            .await;
         assert_problem(response, 403, "forbidden").await;
     }
     assert_eq!(app.count(crate::helpers::EXPLICIT_AUDIT), 1);
@@ -318,49 +311,40 @@ async fn scores_are_refused_in_draft_and_cancelled_events_and_unknown_events_are
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let row = json!({"items": [{"enrollment_id": officers[0].0, "kind": "pre_test", "score": 50}]});
     for status in ["draft", "cancelled"] {
-        set_event_status(&app, event, status);
-        let response = send(
-            &app,
+        app.set_event_status(event, status);
+        let response = app
+            .send(Method::PUT, &scores_path(event), &admin, Some(row.clone()))
+            .await;
+        assert_problem(response, 409, "scores_closed").await;
+    }
+    app.set_event_status(event, "draft");
+    let (_, organizer) = app.user_with_token(Role::Organizer).await;
+    let response = app
+        .send(
             Method::PUT,
             &scores_path(event),
+            &organizer,
+            Some(row.clone()),
+        )
+        .await;
+    assert_problem(response, 404, "not_found").await;
+    let response = app
+        .send(
+            Method::PUT,
+            &scores_path(Uuid::new_v4()),
             &admin,
             Some(row.clone()),
         )
         .await;
-        assert_problem(response, 409, "scores_closed").await;
-    }
-    set_event_status(&app, event, "draft");
-    let (_, organizer) = app.user_with_token(Role::Organizer).await;
-    let response = send(
-        &app,
-        Method::PUT,
-        &scores_path(event),
-        &organizer,
-        Some(row.clone()),
-    )
-    .await;
     assert_problem(response, 404, "not_found").await;
-    let response = send(
-        &app,
-        Method::PUT,
-        &scores_path(Uuid::new_v4()),
-        &admin,
-        Some(row.clone()),
-    )
-    .await;
+    let response = app
+        .send(Method::GET, &scores_path(Uuid::new_v4()), &admin, None)
+        .await;
     assert_problem(response, 404, "not_found").await;
-    let response = send(
-        &app,
-        Method::GET,
-        &scores_path(Uuid::new_v4()),
-        &admin,
-        None,
-    )
-    .await;
-    assert_problem(response, 404, "not_found").await;
-    set_event_status(&app, event, "completed");
+    app.set_event_status(event, "completed");
     ok_json(
-        send(&app, Method::PUT, &scores_path(event), &admin, Some(row)).await,
+        app.send(Method::PUT, &scores_path(event), &admin, Some(row))
+            .await,
         200,
     )
     .await;
@@ -378,22 +362,21 @@ async fn a_score_from_an_answered_test_is_replaced_but_never_cleared() {
     ))
     .execute(&mut app.db())
     .unwrap();
-    let response = send(
-        &app,
-        Method::PUT,
-        &scores_path(event),
-        &admin,
-        Some(json!({"items": [
-            {"enrollment_id": e1, "kind": "pre_test", "score": null},
-        ]})),
-    )
-    .await;
+    let response = app
+        .send(
+            Method::PUT,
+            &scores_path(event),
+            &admin,
+            Some(json!({"items": [
+                {"enrollment_id": e1, "kind": "pre_test", "score": null},
+            ]})),
+        )
+        .await;
     let body = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["code"], "from_instrument");
     assert_eq!(app.count(crate::helpers::EXPLICIT_AUDIT), 0);
     let body = ok_json(
-        send(
-            &app,
+        app.send(
             Method::PUT,
             &scores_path(event),
             &admin,

@@ -9,16 +9,14 @@ use uuid::Uuid;
 
 use bimtek_api::repo::snapshots::FORMAT_VERSION;
 
-use crate::enrollments::{ok_json, organizer_of, send};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, eventually, ok_json, spawn_app};
 use crate::metrics::{sample, scrape};
 use crate::reports::seed_evaluations;
 use crate::results::scenario;
 
 async fn results(app: &TestApp, event: Uuid, token: &str) -> Value {
     ok_json(
-        send(
-            app,
+        app.send(
             Method::GET,
             &format!("/api/v1/events/{event}/results"),
             token,
@@ -32,8 +30,7 @@ async fn results(app: &TestApp, event: Uuid, token: &str) -> Value {
 
 async fn report(app: &TestApp, event: Uuid, token: &str) -> Value {
     ok_json(
-        send(
-            app,
+        app.send(
             Method::GET,
             &format!("/api/v1/events/{event}/report"),
             token,
@@ -91,7 +88,7 @@ async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read(
     ));
     let s = scenario(&app, unit);
     let facilitator = seed_evaluations(&app, &s);
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
     let (ahmad, budi) = (s.officers[0], s.officers[1]);
 
     let r = report(&app, s.event, &token).await;
@@ -129,8 +126,7 @@ async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read(
         ("?limit=5&offset=10", vec![], all.len()),
     ] {
         let page = ok_json(
-            send(
-                &app,
+            app.send(
                 Method::GET,
                 &format!("/api/v1/events/{}/results{query}", s.event),
                 &token,
@@ -146,8 +142,7 @@ async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read(
 
     // a score through the API: Budi passes
     ok_json(
-        send(
-            &app,
+        app.send(
             Method::PUT,
             &format!("/api/v1/events/{}/scores", s.event),
             &token,
@@ -283,7 +278,7 @@ async fn a_refresh_does_not_store_figures_that_an_unfinished_write_would_change(
         &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
     ));
     let s = scenario(&app, unit);
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
     let budi = s.officers[1];
 
     // a write still open: it holds the event's refresh lock in shared mode
@@ -327,7 +322,7 @@ async fn a_reader_waits_for_a_refresh_under_way_and_serves_what_it_stored() {
         &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
     ));
     let s = scenario(&app, unit);
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
 
     // another reader has begun refreshing the report (step 1 done) and not stored it yet
     app.db()
@@ -344,8 +339,17 @@ async fn a_reader_waits_for_a_refresh_under_way_and_serves_what_it_stored() {
         );
         tokio::spawn(async move { client.get(url).bearer_auth(token).send().await.unwrap() })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    // ... and now stores it: the waiting reader serves that, not figures of its own
+    // Once the reader is waiting (its connection's statement is the check for a refresh under way, repeated every
+    // few ms for up to 2 s) ...
+    let waiting = "pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                   AND query LIKE 'SELECT EXISTS%refreshing_until%'";
+    eventually(
+        "the reader to wait for the refresh under way",
+        std::time::Duration::from_secs(10),
+        || async { (app.count(waiting) > 0).then_some(()) },
+    )
+    .await;
+    // ... the other reader stores it: the waiting reader serves that, not figures of its own
     app.db()
         .batch_execute(&format!(
             "UPDATE event_snapshots SET ready_generation = generation, format_version = {FORMAT_VERSION},
@@ -384,7 +388,7 @@ async fn a_snapshot_stored_with_another_format_version_is_recomputed_on_the_next
     ));
     let s = scenario(&app, unit);
     seed_evaluations(&app, &s);
-    let (_, token) = organizer_of(&app, s.event).await;
+    let (_, token) = app.organizer_of(s.event).await;
     let r = report(&app, s.event, &token).await;
     let body = results(&app, s.event, &token).await;
     assert_eq!(valid_snapshots(&app, s.event), ["report", "results"]);

@@ -11,7 +11,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::certificates::{issue, scenario};
-use crate::enrollments::send;
 use crate::helpers::TestApp;
 use crate::helpers::spawn_app;
 
@@ -125,14 +124,14 @@ async fn the_scanned_page_shows_a_valid_certificate_then_its_revocation() {
     assert!(element(&dom, "explanation").contains("sah"));
     assert!(dom.contains("class=\"status valid\""));
 
-    let revoked = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/certificates/{id}/revoke"),
-        &admin,
-        Some(json!({"reason": "Diterbitkan karena kesalahan data"})),
-    )
-    .await;
+    let revoked = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/certificates/{id}/revoke"),
+            &admin,
+            Some(json!({"reason": "Diterbitkan karena kesalahan data"})),
+        )
+        .await;
     assert_eq!(revoked.status(), 200);
     let dom = dump_dom(url).await;
     assert_eq!(element(&dom, "status"), "DICABUT");
@@ -188,14 +187,14 @@ async fn names_with_markup_are_shown_as_text_and_an_erased_holder_as_erased() {
             .unwrap()
             .to_string()
     };
-    let erase = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/participants/{participant}/erase"),
-        &admin,
-        None,
-    )
-    .await;
+    let erase = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/participants/{participant}/erase"),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(erase.status(), 200);
     let dom = dump_dom(url).await;
     assert_eq!(

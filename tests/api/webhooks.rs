@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::enrollments::{ok_json, seed_participant, send};
-use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, assert_problem, error_fields, eventually, ok_json, spawn_app, spawn_app_with,
+};
 
 pub const SECRET: &str = "whsec_test-secret-for-the-receiver-0123456789";
 
@@ -93,14 +94,32 @@ impl Receiver {
 
     /// Waits (at most 10 s) until at least `n` requests arrived.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let got = self.received();
-            if got.len() >= n {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the receiver got {} of {n} requests", self.received().len());
+        eventually(
+            &format!("{n} requests at the receiver {}", self.url),
+            Duration::from_secs(10),
+            || async move {
+                let got = self.received();
+                (got.len() >= n).then_some(got)
+            },
+        )
+        .await
+    }
+}
+
+/// The positive marker of the checks that something is *not* sent: returns once the worker has finished a whole
+/// round begun after this call. It enqueues a `certificate.revoked` event (a type no other subscription of these
+/// tests listens to) for a subscription and receiver of its own, and a second one once the first was delivered:
+/// the second is claimed by a later round than the first, and the worker begins a round only when every delivery
+/// of the one before has been answered. So whatever was due when this was called has reached its receiver (or
+/// been recorded as failed) when this returns.
+pub async fn worker_round_passed(app: &TestApp, admin_token: &str) {
+    let marker = Receiver::start(vec![]).await;
+    subscribe(app, admin_token, &marker.url, &["certificate.revoked"]).await;
+    for n in 1..=2 {
+        diesel::sql_query("SELECT webhook_enqueue('certificate.revoked', '{}'::jsonb)")
+            .execute(&mut app.db())
+            .unwrap();
+        marker.wait_for(n).await;
     }
 }
 
@@ -115,14 +134,14 @@ pub async fn spawn_webhook_app() -> TestApp {
 }
 
 pub async fn subscribe(app: &TestApp, token: &str, url: &str, types: &[&str]) -> Value {
-    let response = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/webhooks",
-        token,
-        Some(json!({"url": url, "event_types": types, "secret": SECRET})),
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/webhooks",
+            token,
+            Some(json!({"url": url, "event_types": types, "secret": SECRET})),
+        )
+        .await;
     ok_json(response, 201).await
 }
 
@@ -155,18 +174,32 @@ pub fn assert_signed(received: &Received) {
 }
 
 async fn deliveries(app: &TestApp, token: &str, webhook: &str) -> Vec<Value> {
-    let response = send(
-        app,
-        reqwest::Method::GET,
-        &format!("/api/v1/webhooks/{webhook}/deliveries"),
-        token,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/webhooks/{webhook}/deliveries"),
+            token,
+            None,
+        )
+        .await;
     ok_json(response, 200).await["items"]
         .as_array()
         .unwrap()
         .clone()
+}
+
+/// The delivery log of `webhook` once the worker has recorded `attempts` attempts on every delivery in it (it
+/// records an attempt after the receiver answered, or the request failed).
+async fn deliveries_after(app: &TestApp, token: &str, webhook: &str, attempts: i64) -> Vec<Value> {
+    eventually(
+        &format!("{attempts} recorded attempt(s) on every delivery of webhook {webhook}"),
+        Duration::from_secs(10),
+        || async move {
+            let log = deliveries(app, token, webhook).await;
+            (!log.is_empty() && log.iter().all(|d| d["attempts"] == attempts)).then_some(log)
+        },
+    )
+    .await
 }
 
 fn make_due(app: &TestApp) {
@@ -189,8 +222,7 @@ async fn a_new_participant_is_delivered_once_signed_and_without_personal_data() 
 
     // The secret is shown only once.
     let read = ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::GET,
             &format!("/api/v1/webhooks/{webhook}"),
             &token,
@@ -204,7 +236,7 @@ async fn a_new_participant_is_delivered_once_signed_and_without_personal_data() 
     assert!(!read.to_string().contains(SECRET));
 
     let unit = app.seed_unit("WH-1");
-    let participant = seed_participant(&app, unit, "Budi Santoso Webhook");
+    let participant = app.seed_participant(unit, "Budi Santoso Webhook");
     let got = receiver.wait_for(1).await;
     let event = got[0].json();
     assert_signed(&got[0]);
@@ -216,7 +248,7 @@ async fn a_new_participant_is_delivered_once_signed_and_without_personal_data() 
     assert!(!text.contains("Budi"), "no names in events: {text}");
 
     // Only subscribed types are sent: an enrollment change is not.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    worker_round_passed(&app, &token).await;
     assert_eq!(receiver.received().len(), 1);
 
     let log = deliveries(&app, &token, &webhook).await;
@@ -237,11 +269,10 @@ async fn failed_deliveries_are_retried_with_backoff_until_they_succeed() {
     let (_, token) = app.user_with_token(Role::Admin).await;
     let webhook = subscribe(&app, &token, &receiver.url, &["participant.created"]).await;
     let webhook = webhook["id"].as_str().unwrap().to_owned();
-    seed_participant(&app, app.seed_unit("WH-2"), "Retry Officer");
+    app.seed_participant(app.seed_unit("WH-2"), "Retry Officer");
 
     receiver.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let log = deliveries(&app, &token, &webhook).await;
+    let log = deliveries_after(&app, &token, &webhook, 1).await;
     assert_eq!(log[0]["status"], "pending");
     assert_eq!(log[0]["attempts"], 1);
     assert_eq!(log[0]["last_status_code"], 500);
@@ -268,13 +299,12 @@ async fn failed_deliveries_are_retried_with_backoff_until_they_succeed() {
     let wait = (next - chrono::Utc::now()).num_milliseconds();
     assert!((6_000..=12_500).contains(&wait), "first backoff {wait} ms");
     // Not retried before it is due.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    worker_round_passed(&app, &token).await;
     assert_eq!(receiver.received().len(), 1);
 
     make_due(&app);
     receiver.wait_for(2).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let log = deliveries(&app, &token, &webhook).await;
+    let log = deliveries_after(&app, &token, &webhook, 2).await;
     assert_eq!(log[0]["attempts"], 2);
     assert_eq!(log[0]["last_status_code"], 503);
     let next: chrono::DateTime<chrono::Utc> =
@@ -287,8 +317,7 @@ async fn failed_deliveries_are_retried_with_backoff_until_they_succeed() {
 
     make_due(&app);
     let got = receiver.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let log = deliveries(&app, &token, &webhook).await;
+    let log = deliveries_after(&app, &token, &webhook, 3).await;
     assert_eq!(log[0]["status"], "delivered");
     assert_eq!(log[0]["attempts"], 3);
     assert!(log[0]["last_error"].is_null());
@@ -307,24 +336,23 @@ async fn the_last_failed_attempt_marks_the_delivery_failed() {
     let webhook = subscribe(&app, &token, &receiver.url, &["participant.created"]).await;
     let webhook = webhook["id"].as_str().unwrap().to_owned();
     // Seven attempts already failed: the eighth is the last.
-    seed_participant(&app, app.seed_unit("WH-3"), "Failing Officer");
+    app.seed_participant(app.seed_unit("WH-3"), "Failing Officer");
     diesel::sql_query("UPDATE webhook_deliveries SET attempts = 7")
         .execute(&mut app.db())
         .unwrap();
     receiver.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let log = deliveries(&app, &token, &webhook).await;
+    let log = deliveries_after(&app, &token, &webhook, 8).await;
     assert_eq!(log[0]["status"], "failed");
     assert_eq!(log[0]["attempts"], 8);
     assert!(log[0]["next_attempt_at"].is_null());
-    let failed = send(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/webhooks/{webhook}/deliveries?status=failed"),
-        &token,
-        None,
-    )
-    .await;
+    let failed = app
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/webhooks/{webhook}/deliveries?status=failed"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(ok_json(failed, 200).await["total"], 1);
 }
 
@@ -335,12 +363,12 @@ async fn redirects_are_not_followed() {
     let (_, token) = app.user_with_token(Role::Admin).await;
     let webhook = subscribe(&app, &token, &receiver.url, &["participant.created"]).await;
     let webhook = webhook["id"].as_str().unwrap().to_owned();
-    seed_participant(&app, app.seed_unit("WH-4"), "Redirect Officer");
+    app.seed_participant(app.seed_unit("WH-4"), "Redirect Officer");
     receiver.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The redirect target was never asked.
+    // The redirect target was never asked: the attempt is recorded once its request (with any redirect the client
+    // had followed) is over.
+    let log = deliveries_after(&app, &token, &webhook, 1).await;
     assert_eq!(receiver.received().len(), 1);
-    let log = deliveries(&app, &token, &webhook).await;
     assert_eq!(log[0]["status"], "pending");
     assert_eq!(log[0]["last_status_code"], 302);
 }
@@ -352,22 +380,21 @@ async fn redeliver_queues_the_event_again() {
     let (_, token) = app.user_with_token(Role::Admin).await;
     let webhook = subscribe(&app, &token, &receiver.url, &["participant.created"]).await;
     let webhook = webhook["id"].as_str().unwrap().to_owned();
-    seed_participant(&app, app.seed_unit("WH-5"), "Redeliver Officer");
+    app.seed_participant(app.seed_unit("WH-5"), "Redeliver Officer");
     let first = receiver.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let original = deliveries(&app, &token, &webhook).await[0].clone();
+    let original = deliveries_after(&app, &token, &webhook, 1).await[0].clone();
 
-    let response = send(
-        &app,
-        reqwest::Method::POST,
-        &format!(
-            "/api/v1/webhooks/{webhook}/deliveries/{}/redeliver",
-            original["id"].as_str().unwrap()
-        ),
-        &token,
-        None,
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/webhooks/{webhook}/deliveries/{}/redeliver",
+                original["id"].as_str().unwrap()
+            ),
+            &token,
+            None,
+        )
+        .await;
     let queued = ok_json(response, 202).await;
     assert_eq!(queued["status"], "pending");
     assert_eq!(queued["redelivery_of"], original["id"]);
@@ -377,23 +404,22 @@ async fn redeliver_queues_the_event_again() {
     assert_signed(&got[1]);
     assert_eq!(got[1].headers["webhook-id"], first[0].headers["webhook-id"]);
     assert_eq!(got[1].body, first[0].body);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let log = deliveries(&app, &token, &webhook).await;
+    let log = deliveries_after(&app, &token, &webhook, 1).await;
     assert_eq!(log.len(), 2);
     assert!(log.iter().all(|d| d["status"] == "delivered"));
 
     // An unknown delivery, or one of another subscription, is 404.
-    let missing = send(
-        &app,
-        reqwest::Method::POST,
-        &format!(
-            "/api/v1/webhooks/{webhook}/deliveries/{}/redeliver",
-            Uuid::new_v4()
-        ),
-        &token,
-        None,
-    )
-    .await;
+    let missing = app
+        .send(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/webhooks/{webhook}/deliveries/{}/redeliver",
+                Uuid::new_v4()
+            ),
+            &token,
+            None,
+        )
+        .await;
     assert_problem(missing, 404, "not_found").await;
 }
 
@@ -410,21 +436,23 @@ async fn inactive_subscriptions_and_other_event_types_get_nothing() {
     )
     .await;
     let id = webhook["id"].as_str().unwrap();
-    let patched = send(
-        &app,
-        reqwest::Method::PATCH,
-        &format!("/api/v1/webhooks/{id}"),
-        &token,
-        Some(json!({"active": false})),
-    )
-    .await;
+    let patched = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/{id}"),
+            &token,
+            Some(json!({"active": false})),
+        )
+        .await;
     let patched = ok_json(patched, 200).await;
     assert_eq!(patched["active"], false);
     assert_eq!(patched["version"], 2);
-    seed_participant(&app, app.seed_unit("WH-6"), "Quiet Officer");
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(receiver.received().is_empty());
+    app.seed_participant(app.seed_unit("WH-6"), "Quiet Officer");
+    // The outbox is written in the change's transaction, for active subscriptions only: nothing to send ...
     assert_eq!(app.count("webhook_deliveries"), 0);
+    // ... and nothing sent once the worker has completed a round since (its marker adds deliveries of its own).
+    worker_round_passed(&app, &token).await;
+    assert!(receiver.received().is_empty());
 }
 
 #[tokio::test]
@@ -457,7 +485,7 @@ async fn the_outbox_is_written_in_the_transaction_of_the_change() {
         });
     assert!(failed.is_err());
     assert_eq!(app.count("webhook_deliveries"), 0);
-    seed_participant(&app, unit, "Kept Officer");
+    app.seed_participant(unit, "Kept Officer");
     assert_eq!(app.count("webhook_deliveries WHERE status = 'pending'"), 1);
 }
 
@@ -481,23 +509,21 @@ async fn private_targets_are_refused_without_the_configuration_flag() {
         "http://[fe80::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
     ] {
-        let response = send(
-            &app,
-            reqwest::Method::POST,
-            "/api/v1/webhooks",
-            &token,
-            Some(json!({"url": url, "event_types": ["participant.created"]})),
-        )
-        .await;
+        let response = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/webhooks",
+                &token,
+                Some(json!({"url": url, "event_types": ["participant.created"]})),
+            )
+            .await;
         let body = assert_problem(response, 422, "webhook_url_forbidden").await;
         assert_eq!(error_fields(&body), vec!["url"], "{url}");
     }
     assert_eq!(app.count("webhook_subscriptions"), 0);
 
     // A public address is accepted; changing it to a private one is refused and changes nothing.
-    let created = send(
-        &app,
-        reqwest::Method::POST,
+    let created = app.send(reqwest::Method::POST,
         "/api/v1/webhooks",
         &token,
         Some(json!({"url": "https://93.184.215.14/hook", "event_types": ["certificate.issued"], "active": false})),
@@ -506,18 +532,17 @@ async fn private_targets_are_refused_without_the_configuration_flag() {
     let created = ok_json(created, 201).await;
     assert!(created["secret"].as_str().unwrap().len() >= 32);
     let id = created["id"].as_str().unwrap();
-    let refused = send(
-        &app,
-        reqwest::Method::PATCH,
-        &format!("/api/v1/webhooks/{id}"),
-        &token,
-        Some(json!({"url": "http://127.0.0.1/hook"})),
-    )
-    .await;
+    let refused = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/{id}"),
+            &token,
+            Some(json!({"url": "http://127.0.0.1/hook"})),
+        )
+        .await;
     assert_problem(refused, 422, "webhook_url_forbidden").await;
     let read = ok_json(
-        send(
-            &app,
+        app.send(
             reqwest::Method::GET,
             &format!("/api/v1/webhooks/{id}"),
             &token,
@@ -535,30 +560,28 @@ async fn private_targets_are_refused_without_the_configuration_flag() {
 async fn invalid_subscriptions_list_every_offending_field_and_write_nothing() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Admin).await;
-    let response = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/webhooks",
-        &token,
-        Some(json!({"url": "ftp://example.com/x", "event_types": [], "secret": "short"})),
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/webhooks",
+            &token,
+            Some(json!({"url": "ftp://example.com/x", "event_types": [], "secret": "short"})),
+        )
+        .await;
     let body = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(error_fields(&body), vec!["event_types", "secret", "url"]);
 
-    let response = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/webhooks",
-        &token,
-        Some(json!({"url": "https://93.184.215.14/x", "event_types": ["participant.deleted"]})),
-    )
-    .await;
+    let response = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/webhooks",
+            &token,
+            Some(json!({"url": "https://93.184.215.14/x", "event_types": ["participant.deleted"]})),
+        )
+        .await;
     assert_eq!(response.status(), 422);
 
-    let response = send(
-        &app,
-        reqwest::Method::POST,
+    let response = app.send(reqwest::Method::POST,
         "/api/v1/webhooks",
         &token,
         Some(json!({"url": "https://user:pw@93.184.215.14/x", "event_types": ["result.changed"]})),
@@ -581,19 +604,18 @@ async fn enrollment_and_certificate_changes_are_events_too() {
         &["enrollment.changed", "participant.erased"],
     )
     .await;
-    let event = crate::enrollments::seed_event(&app, "published", 10);
-    let participant = seed_participant(&app, app.seed_unit("WH-8"), "Enrolled Officer");
-    let (enrollment, _) =
-        crate::enrollments::seed_enrollment(&app, event, participant, "nominated");
+    let event = app.seed_event("published", 10);
+    let participant = app.seed_participant(app.seed_unit("WH-8"), "Enrolled Officer");
+    let (enrollment, _) = app.seed_enrollment(event, participant, "nominated");
     // Through the API: the approval's transaction writes the event.
-    let approved = send(
-        &app,
-        reqwest::Method::POST,
-        &format!("/api/v1/enrollments/{enrollment}/approve"),
-        &token,
-        None,
-    )
-    .await;
+    let approved = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/enrollments/{enrollment}/approve"),
+            &token,
+            None,
+        )
+        .await;
     ok_json(approved, 200).await;
     let got = receiver.wait_for(2).await;
     let events: Vec<Value> = got.iter().map(Received::json).collect();

@@ -131,7 +131,8 @@ async fn a_client_that_trickles_its_headers_gets_408_within_six_seconds() {
         .await
         .unwrap();
     let (mut reader, mut writer) = stream.into_split();
-    // One header byte a second, never the blank line that would end the headers.
+    // One header byte a second, never the blank line that would end the headers: the pacing is what is tested
+    // (a slow client must be cut off by the request-head timeout).
     let trickle = tokio::spawn(async move {
         for byte in b"X-Slow: ".iter().chain([b'a'; 20].iter()).cycle().take(30) {
             tokio::time::sleep(Duration::from_secs(1)).await;
