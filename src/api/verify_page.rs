@@ -8,14 +8,13 @@ use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::db;
 use crate::domain::certificate::{rentang_tanggal, tanggal, wib_date};
 use crate::domain::enums::CertificateKind;
 use crate::error::ApiError;
 use crate::openapi as responses;
 use crate::pdf::format_jp;
-use crate::repo::certificates::CertificateDetail;
 use crate::service;
+use crate::service::certificates::Verification;
 use crate::state::AppState;
 
 const STYLE: &str = "body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;\
@@ -75,11 +74,10 @@ fn row(label: &str, id: &str, value: &str) -> String {
 }
 
 /// The page of a known certificate.
-pub fn certificate_page(detail: &CertificateDetail) -> String {
-    let c = &detail.certificate;
-    let kind = match CertificateKind::parse(&c.kind) {
-        Some(CertificateKind::SuratKeterangan) => "Surat Keterangan",
-        _ => "Sertifikat",
+pub fn certificate_page(c: &Verification) -> String {
+    let kind = match c.kind {
+        CertificateKind::SuratKeterangan => "Surat Keterangan",
+        CertificateKind::Sertifikat => "Sertifikat",
     };
     let (badge, class, explanation) = match c.revoked_at {
         None => ("SAH", "valid", format!("{kind} ini tercatat dan sah.")),
@@ -92,11 +90,10 @@ pub fn certificate_page(detail: &CertificateDetail) -> String {
             ),
         ),
     };
-    let holder = if detail.holder_erased_at.is_some() {
-        "Data pribadi pemegang telah dihapus".to_owned()
-    } else {
-        c.holder_name.clone()
-    };
+    let holder = c
+        .holder_name
+        .clone()
+        .unwrap_or_else(|| "Data pribadi pemegang telah dihapus".to_owned());
     let mut body = format!(
         "<h1>Verifikasi {kind}</h1>\n<div class=\"card\">\n<p class=\"status {class}\" id=\"status\">{badge}</p>\n\
          <p id=\"explanation\">{}</p>\n<dl>\n",
@@ -105,22 +102,18 @@ pub fn certificate_page(detail: &CertificateDetail) -> String {
     body.push_str(&row("Nama pemegang", "holder", &holder));
     body.push_str(&row("Jenis", "kind", kind));
     body.push_str(&row("Nomor", "number", &c.number));
-    body.push_str(&row("Kegiatan", "event", &detail.event_title));
+    body.push_str(&row("Kegiatan", "event", &c.event_title));
     body.push_str(&row(
         "Tanggal kegiatan",
         "dates",
-        &rentang_tanggal(detail.starts_on, detail.ends_on),
+        &rentang_tanggal(c.starts_on, c.ends_on),
     ));
     body.push_str(&row(
         "Jumlah jam pelajaran",
         "jp",
         &format!("{} JP", format_jp(c.jp)),
     ));
-    body.push_str(&row(
-        "Tanggal terbit",
-        "issued",
-        &tanggal(wib_date(c.issued_at)),
-    ));
+    body.push_str(&row("Tanggal terbit", "issued", &tanggal(c.issued_on)));
     body.push_str(
         "</dl>\n<p class=\"note\">Halaman ini menampilkan data sebagaimana tercatat pada sistem Bimtek. \
          Bandingkan dengan dokumen yang Anda pegang.</p>\n</div>\n",
@@ -171,12 +164,8 @@ pub async fn verify_page(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = code.into_inner();
-    let detail = db::read(&state.pool, move |conn| {
-        service::certificates::verify(conn, &code)
-    })
-    .await?;
-    Ok(match detail {
+    let verification = service::certificates::verify(&state.pool, code.into_inner()).await?;
+    Ok(match verification {
         Some(detail) => html(StatusCode::OK, certificate_page(&detail)),
         None => html(StatusCode::NOT_FOUND, not_found_page()),
     })

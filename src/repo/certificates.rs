@@ -6,6 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use uuid::Uuid;
 
+use crate::domain::enums::{CertificateKind, EventStatus};
+use crate::domain::page::ListRequest;
+use crate::domain::sort::CertificateSort;
 use crate::repo::attendance::Scope;
 use crate::schema::{certificates, events, participants, units};
 
@@ -16,7 +19,7 @@ pub struct CertificateRow {
     pub enrollment_id: Uuid,
     pub event_id: Uuid,
     pub participant_id: Uuid,
-    pub kind: String,
+    pub kind: CertificateKind,
     pub number: String,
     pub year: i32,
     pub seq: i32,
@@ -38,7 +41,7 @@ pub struct NewCertificate {
     pub enrollment_id: Uuid,
     pub event_id: Uuid,
     pub participant_id: Uuid,
-    pub kind: String,
+    pub kind: CertificateKind,
     pub number: String,
     pub year: i32,
     pub seq: i32,
@@ -64,24 +67,18 @@ pub struct CertificateDetail {
 /// The event as the issuing transaction sees it: locked, so that two issuers of one event take turns.
 #[derive(Debug, Clone, Queryable)]
 pub struct EventForIssue {
-    pub status: String,
+    pub status: EventStatus,
     pub host_unit_id: Uuid,
 }
 
 /// Filters of a list.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CertificateFilter<'a> {
-    pub kind: Option<&'a str>,
+pub struct CertificateFilter {
+    /// Who the caller may see.
+    pub scope: Scope,
+    pub kind: Option<CertificateKind>,
     /// `Some(true)`: only revoked; `Some(false)`: only valid.
     pub revoked: Option<bool>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CertificateOrder {
-    Number,
-    NumberDesc,
-    HolderName,
-    HolderNameDesc,
 }
 
 /// Reads the event's status and host unit, locking its row against other issuers (`FOR NO KEY UPDATE`: foreign
@@ -145,19 +142,19 @@ pub fn insert(
 }
 
 macro_rules! list_query {
-    ($event_id:expr, $scope:expr, $filter:expr) => {{
+    ($event_id:expr, $filter:expr) => {{
         let mut query = certificates::table
             .inner_join(participants::table)
             .filter(certificates::event_id.eq($event_id))
             .into_boxed();
-        if let Some(unit) = $scope.unit_id {
+        if let Some(unit) = $filter.scope.unit_id {
             query = query.filter(participants::unit_id.eq(unit));
         }
-        if let Some(participant) = $scope.participant_id {
+        if let Some(participant) = $filter.scope.participant_id {
             query = query.filter(certificates::participant_id.eq(participant));
         }
         if let Some(kind) = $filter.kind {
-            query = query.filter(certificates::kind.eq(kind.to_owned()));
+            query = query.filter(certificates::kind.eq(kind));
         }
         match $filter.revoked {
             Some(true) => query = query.filter(certificates::revoked_at.is_not_null()),
@@ -168,35 +165,33 @@ macro_rules! list_query {
     }};
 }
 
-/// A page of an event's certificates, as the scope allows.
+/// A page of an event's certificates, as the filter (and the caller's scope in it) allows.
 pub fn list(
     conn: &mut PgConnection,
     event_id: Uuid,
-    scope: Scope,
-    filter: CertificateFilter<'_>,
-    order: CertificateOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<CertificateFilter, CertificateSort>,
 ) -> QueryResult<(Vec<CertificateRow>, i64)> {
-    let total = list_query!(event_id, scope, filter)
+    let filter = request.filter;
+    let total = list_query!(event_id, filter)
         .select(count_star())
         .get_result(conn)?;
-    let query = list_query!(event_id, scope, filter).select(CertificateRow::as_select());
-    let query = match order {
-        CertificateOrder::Number => {
-            query.order((certificates::year.asc(), certificates::seq.asc()))
-        }
-        CertificateOrder::NumberDesc => {
+    let query = list_query!(event_id, filter).select(CertificateRow::as_select());
+    let query = match request.sort {
+        CertificateSort::Number => query.order((certificates::year.asc(), certificates::seq.asc())),
+        CertificateSort::NumberDesc => {
             query.order((certificates::year.desc(), certificates::seq.desc()))
         }
-        CertificateOrder::HolderName => {
+        CertificateSort::HolderName => {
             query.order((participants::name_search.asc(), certificates::id.asc()))
         }
-        CertificateOrder::HolderNameDesc => {
+        CertificateSort::HolderNameDesc => {
             query.order((participants::name_search.desc(), certificates::id.desc()))
         }
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 

@@ -9,6 +9,7 @@ use diesel::sql_types::{
 };
 use uuid::Uuid;
 
+use crate::domain::enums::{AttendanceStatus, InstrumentKind};
 use crate::schema::{attendance, sessions};
 
 /// A session: a column of the attendance matrix.
@@ -32,7 +33,7 @@ pub fn statuses(
     conn: &mut PgConnection,
     event_id: Uuid,
     enrollment_ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, Uuid, String)>> {
+) -> QueryResult<Vec<(Uuid, Uuid, AttendanceStatus)>> {
     attendance::table
         .inner_join(sessions::table)
         .filter(sessions::event_id.eq(event_id))
@@ -64,7 +65,7 @@ pub struct AnswerRow {
     #[diesel(sql_type = Text)]
     pub instrument_title: String,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: InstrumentKind,
     #[diesel(sql_type = Bool)]
     pub anonymous: bool,
     #[diesel(sql_type = Nullable<Text>)]

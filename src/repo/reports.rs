@@ -10,15 +10,39 @@ use diesel::sql_types::{
 };
 use uuid::Uuid;
 
+use crate::domain::enums::{EnrollmentStatus, EventStatus, InstrumentKind, Outcome};
 use crate::repo::results::results_ctes;
+use crate::schema::events;
 
 /// The instrument kinds whose Likert questions and comments the event report summarises.
 const EVALUATION_KINDS: &str = "('event_evaluation', 'facilitator_evaluation', 'follow_up')";
 
+/// The event a report is about, with its rules.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+pub struct ReportEventRow {
+    pub id: Uuid,
+    pub title: String,
+    pub status: EventStatus,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub attendance_threshold: i16,
+    pub pass_score: i16,
+    pub jp_minutes: i16,
+}
+
+pub fn event(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option<ReportEventRow>> {
+    events::table
+        .find(event_id)
+        .select(ReportEventRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 #[derive(Debug, Clone, QueryableByName)]
 pub struct StatusCount {
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: EnrollmentStatus,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
 }
@@ -191,7 +215,7 @@ pub struct InstrumentSummary {
     #[diesel(sql_type = SqlUuid)]
     pub instrument_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: InstrumentKind,
     #[diesel(sql_type = Text)]
     pub title: String,
     #[diesel(sql_type = Bool)]
@@ -310,7 +334,7 @@ pub struct Comment {
     #[diesel(sql_type = SqlUuid)]
     pub instrument_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: InstrumentKind,
     #[diesel(sql_type = SqlUuid)]
     pub question_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -350,7 +374,7 @@ pub struct ProgramEvent {
     #[diesel(sql_type = Text)]
     pub title: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: EventStatus,
     #[diesel(sql_type = Date)]
     pub starts_on: NaiveDate,
     #[diesel(sql_type = Date)]
@@ -424,13 +448,13 @@ pub struct UnitTraining {
     #[diesel(sql_type = Nullable<Text>)]
     pub title: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub status: Option<String>,
+    pub status: Option<EventStatus>,
     #[diesel(sql_type = Nullable<Date>)]
     pub starts_on: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<Date>)]
     pub ends_on: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     #[diesel(sql_type = Nullable<Double>)]
     pub attendance_rate: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]

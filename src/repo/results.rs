@@ -1,7 +1,8 @@
 //! Results of an event's approved officers in one aggregate query: attendance (present or late count), JP
 //! earned, the pre, post and practical scores, and the event's rules. The outcome shown is decided by
-//! `domain::result` from these figures; the query also computes it (`outcome`), with the same rule on the same
-//! rounded figures, so that lists can be filtered by it and reports can count it in SQL.
+//! `domain::result` from these figures; the query also computes it (`outcome`, [`OUTCOME_SQL`]), with the same
+//! rule on the same rounded figures, so that lists can be filtered by it and reports can count it in SQL (a test
+//! checks the two agree over a grid of figures).
 //!
 //! [`results_ctes`] is the shared core: the per-officer figures of a set of events, as common table expressions
 //! ending in `o` (one row per approved enrollment, with `outcome`). The event report, the program and unit reports
@@ -13,6 +14,7 @@ use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as Sql
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::domain::enums::Outcome;
 use crate::domain::result::ResultInputs;
 use crate::repo::attendance::Scope;
 
@@ -22,9 +24,7 @@ use crate::repo::attendance::Scope;
 /// unit_name, sessions_total, sessions_attended, attendance_rate, jp_earned, pre_score, post_score,
 /// practical_score, attendance_threshold, pass_score, jp_minutes, outcome`.
 ///
-/// The outcome mirrors `domain::result::ResultInputs::outcome`: `not_completed` below the event's attendance
-/// threshold, else `certificate` when the event needs no test (pass score 0) or the post score reaches the pass
-/// score, else `attendance_letter`.
+/// The outcome is [`OUTCOME_SQL`].
 pub fn results_ctes(event_filter: &str) -> String {
     officer_ctes(
         event_filter,
@@ -41,6 +41,16 @@ pub fn results_ctes(event_filter: &str) -> String {
          GROUP BY a.enrollment_id",
     )
 }
+
+/// The outcome rule of `domain::result::ResultInputs::outcome` in SQL, over the columns `attendance_rate`,
+/// `attendance_threshold`, `post_score` and `pass_score` (float8): `not_completed` below the event's attendance
+/// threshold, else `certificate` when the event needs no test (pass score 0) or the post score reaches the pass
+/// score, else `attendance_letter`. The query computes it so that lists can be filtered by it and reports can count
+/// it in SQL; the test `outcome_rule` evaluates this expression over a grid of rates, thresholds and scores
+/// against PostgreSQL and checks that it agrees with the Rust rule everywhere.
+pub const OUTCOME_SQL: &str = "CASE WHEN attendance_rate < attendance_threshold THEN 'not_completed' \
+     WHEN pass_score <= 0 OR post_score >= pass_score THEN 'certificate' \
+     ELSE 'attendance_letter' END";
 
 /// The results CTEs over the officers `base` selects (a query over `ev` yielding `event_id, enrollment_id,
 /// participant_id, full_name, name_search, nip, erased_at, unit_id`), with attendance counted by `att`.
@@ -75,12 +85,7 @@ fn officer_ctes(event_filter: &str, base: &str, att: &str) -> String {
              LEFT JOIN total ON total.event_id = ev.id
              LEFT JOIN att ON att.enrollment_id = b.enrollment_id
              LEFT JOIN sc ON sc.enrollment_id = b.enrollment_id),
-         o AS (
-             SELECT r.*,
-                    CASE WHEN r.attendance_rate < r.attendance_threshold THEN 'not_completed'
-                         WHEN r.pass_score <= 0 OR r.post_score >= r.pass_score THEN 'certificate'
-                         ELSE 'attendance_letter' END AS outcome
-             FROM r)"
+         o AS (SELECT r.*, {OUTCOME_SQL} AS outcome FROM r)"
     )
 }
 
@@ -153,8 +158,8 @@ pub struct ResultFilter {
     pub scope: Scope,
     /// Only officers of this unit.
     pub unit_id: Option<Uuid>,
-    /// Only this outcome (`certificate`, `attendance_letter`, `not_completed`).
-    pub outcome: Option<&'static str>,
+    /// Only this outcome.
+    pub outcome: Option<Outcome>,
 }
 
 /// Where a page starts: offset paging for the API, or after a key (name, enrollment) for the exports.

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use crate::domain::enums::{EnrollmentStatus, ScoreKind, ScoreSource};
 use crate::repo::attendance::Scope;
 use crate::schema::{enrollments, scores};
 
@@ -13,9 +14,9 @@ use crate::schema::{enrollments, scores};
 #[diesel(table_name = scores, check_for_backend(diesel::pg::Pg))]
 pub struct ScoreRow {
     pub enrollment_id: Uuid,
-    pub kind: String,
+    pub kind: ScoreKind,
     pub score: f64,
-    pub source: String,
+    pub source: ScoreSource,
     pub recorded_by: Option<Uuid>,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
@@ -110,7 +111,7 @@ pub fn approved_in_event(
 ) -> QueryResult<Vec<(Uuid, Uuid)>> {
     enrollments::table
         .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .filter(enrollments::id.eq_any(ids))
         .select((enrollments::id, enrollments::participant_id))
         .load(conn)
@@ -120,7 +121,7 @@ pub fn approved_in_event(
 pub fn upsert_manual(
     conn: &mut PgConnection,
     enrollment_id: Uuid,
-    kind: &str,
+    kind: ScoreKind,
     score: f64,
     recorded_by: Uuid,
 ) -> QueryResult<usize> {
@@ -129,14 +130,14 @@ pub fn upsert_manual(
             scores::enrollment_id.eq(enrollment_id),
             scores::kind.eq(kind),
             scores::score.eq(score),
-            scores::source.eq("manual"),
+            scores::source.eq(ScoreSource::Manual),
             scores::recorded_by.eq(recorded_by),
         ))
         .on_conflict((scores::enrollment_id, scores::kind))
         .do_update()
         .set((
             scores::score.eq(score),
-            scores::source.eq("manual"),
+            scores::source.eq(ScoreSource::Manual),
             scores::recorded_by.eq(recorded_by),
             scores::version.eq(scores::version + 1),
             scores::updated_at.eq(diesel::dsl::now),
@@ -144,7 +145,7 @@ pub fn upsert_manual(
         .execute(conn)
 }
 
-pub fn delete(conn: &mut PgConnection, enrollment_id: Uuid, kind: &str) -> QueryResult<usize> {
+pub fn delete(conn: &mut PgConnection, enrollment_id: Uuid, kind: ScoreKind) -> QueryResult<usize> {
     diesel::delete(
         scores::table
             .filter(scores::enrollment_id.eq(enrollment_id))

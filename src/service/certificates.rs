@@ -13,32 +13,158 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::domain::certificate::{self, NumberInputs, NumberPattern};
+use crate::db;
+use crate::domain::certificate::{self, NumberInputs, NumberPattern, wib_date};
 use crate::domain::enums::{CertificateKind, EventStatus, Outcome};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
+use crate::domain::sort::CertificateSort;
 use crate::error::ApiError;
+use crate::pdf;
 use crate::repo::access as access_repo;
 use crate::repo::attendance::Scope;
 use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::certificates::{
-    self as repo, CertificateDetail, CertificateFilter, CertificateOrder, CertificateRow,
-    NewCertificate,
+    self as repo, CertificateDetail, CertificateFilter, CertificateRow, NewCertificate,
 };
 use crate::repo::results;
-use crate::service::access;
+use crate::service::results::ReadInput;
+use crate::service::{DbPool, Input, Permit, access};
+
+/// The filters of a list: which kind, valid or revoked (the caller's scope is the service's to add).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CertificateListFilter {
+    pub kind: Option<CertificateKind>,
+    /// `Some(true)`: only revoked; `Some(false)`: only valid.
+    pub revoked: Option<bool>,
+}
+
+/// A request for a page of an event's certificates.
+pub type CertificateList = ListRequest<CertificateListFilter, CertificateSort>;
+
+/// A certificate as the service shows it.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub enrollment_id: Uuid,
+    pub participant_id: Uuid,
+    pub kind: CertificateKind,
+    pub number: String,
+    pub year: i32,
+    pub seq: i32,
+    pub holder_name: String,
+    pub jp: f64,
+    pub verification_code: String,
+    pub issued_at: DateTime<Utc>,
+    pub issued_by: Option<Uuid>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<Uuid>,
+    pub revocation_reason: Option<String>,
+    pub version: i32,
+}
+
+impl From<CertificateRow> for Certificate {
+    fn from(row: CertificateRow) -> Self {
+        Self {
+            id: row.id,
+            event_id: row.event_id,
+            enrollment_id: row.enrollment_id,
+            participant_id: row.participant_id,
+            kind: row.kind,
+            number: row.number,
+            year: row.year,
+            seq: row.seq,
+            holder_name: row.holder_name,
+            jp: row.jp,
+            verification_code: row.verification_code,
+            issued_at: row.issued_at,
+            issued_by: row.issued_by,
+            revoked_at: row.revoked_at,
+            revoked_by: row.revoked_by,
+            revocation_reason: row.revocation_reason,
+            version: row.version,
+        }
+    }
+}
+
+/// What anyone holding a verification code learns of the certificate it names.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub kind: CertificateKind,
+    pub number: String,
+    /// `None` when the holder's personal data was erased.
+    pub holder_name: Option<String>,
+    pub event_title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub jp: f64,
+    /// The issue date in WIB.
+    pub issued_on: NaiveDate,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<CertificateDetail> for Verification {
+    fn from(d: CertificateDetail) -> Self {
+        let c = d.certificate;
+        Self {
+            kind: c.kind,
+            number: c.number,
+            holder_name: d.holder_erased_at.is_none().then_some(c.holder_name),
+            event_title: d.event_title,
+            starts_on: d.starts_on,
+            ends_on: d.ends_on,
+            jp: c.jp,
+            issued_on: wib_date(c.issued_at),
+            revoked_at: c.revoked_at,
+        }
+    }
+}
+
+/// A certificate's printable form: the PDF and the name of its file.
+#[derive(Debug, Clone)]
+pub struct CertificatePdf {
+    /// `sertifikat-12-BIMTEK-LPN-KSG-2025.pdf`.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The public page a certificate's QR code points to.
+pub fn verify_url(public_base_url: &str, code: &str) -> String {
+    format!("{public_base_url}/verify/{code}")
+}
+
+/// A file name for the download: `sertifikat-12-BIMTEK-LPN-KSG-2025.pdf`.
+pub fn file_name(kind: CertificateKind, number: &str) -> String {
+    let mut name = String::from(match kind {
+        CertificateKind::Sertifikat => "sertifikat-",
+        CertificateKind::SuratKeterangan => "surat-keterangan-",
+    });
+    let mut dash = false;
+    for c in number.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+            dash = false;
+        } else if !dash {
+            name.push('-');
+            dash = true;
+        }
+    }
+    let trimmed = name.trim_end_matches('-').to_owned();
+    trimmed + ".pdf"
+}
 
 /// What one issuing call did.
 #[derive(Debug)]
 pub struct IssueOutcome {
     /// The certificates created now, by number.
-    pub created: Vec<CertificateRow>,
+    pub created: Vec<Certificate>,
     /// Approved officers who already had a certificate of the event.
     pub already_issued: usize,
     /// Approved officers whose outcome is `not_completed`.
@@ -62,23 +188,60 @@ pub fn kind_for(outcome: Outcome) -> Option<CertificateKind> {
 /// whose outcome is `certificate`, a `surat_keterangan` for `attendance_letter`. Officers who already have one are
 /// skipped, so a second call creates nothing. Numbers come from the year's sequence (the year of the issue date in
 /// WIB), in the order of the officers' names.
-pub fn issue(
+pub async fn issue(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    pattern: NumberPattern,
+    request_id: Option<String>,
+) -> Result<IssueOutcome, ApiError> {
+    let actor = user.clone();
+    let outcome = db::run(pool, move |conn| {
+        visible_event(conn, &actor, event_id)?;
+        let _permit = manager(conn, &actor, event_id)?;
+        issue_in(conn, &actor, event_id, &pattern, request_id)
+    })
+    .await?;
+    tracing::info!(
+        event.id = %event_id,
+        actor.id = %user.id,
+        certificates.created = outcome.created.len(),
+        certificates.already_issued = outcome.already_issued,
+        "certificates issued"
+    );
+    Ok(outcome)
+}
+
+/// 404 for an unknown event or a draft hidden from the caller.
+fn visible_event(conn: &mut PgConnection, user: &AuthUser, event_id: Uuid) -> Result<(), ApiError> {
+    let status =
+        access_repo::event_status(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    if access::hides_draft(conn, user, event_id, &status)? {
+        return Err(ApiError::not_found("Event"));
+    }
+    Ok(())
+}
+
+/// The event's managers; 403 for everybody else.
+fn manager(conn: &mut PgConnection, user: &AuthUser, event_id: Uuid) -> Result<Permit, ApiError> {
+    if access::manages_event(conn, user, event_id)? {
+        Ok(Permit::granted())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+fn issue_in(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
     pattern: &NumberPattern,
     request_id: Option<String>,
 ) -> Result<IssueOutcome, ApiError> {
-    let status =
-        access_repo::event_status(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-    if access::hides_draft(conn, user, event_id, &status)? {
-        return Err(ApiError::not_found("Event"));
-    }
-    access::require_event_manager(conn, user, event_id)?;
-    let outcome = conn.transaction(|conn| {
+    conn.transaction(|conn| {
         let event = repo::lock_event_for_issue(conn, event_id)?
             .ok_or_else(|| ApiError::not_found("Event"))?;
-        if event.status != EventStatus::Completed.as_str() {
+        if event.status != EventStatus::Completed {
             return Err(ApiError::conflict(
                 "event_not_completed",
                 "Certificates are issued only for a `completed` event: complete it first \
@@ -127,7 +290,7 @@ pub fn issue(
                 enrollment_id: officer.enrollment_id,
                 event_id,
                 participant_id: officer.participant_id,
-                kind: kind.as_str().to_owned(),
+                kind,
                 number: pattern.render(NumberInputs {
                     seq,
                     year,
@@ -158,7 +321,7 @@ pub fn issue(
                 participant_id: Some(c.participant_id),
                 changes: serde_json::json!({
                     "event_id": audit::change(serde_json::Value::Null, c.event_id.to_string()),
-                    "kind": audit::change(serde_json::Value::Null, c.kind.clone()),
+                    "kind": audit::change(serde_json::Value::Null, c.kind.as_str()),
                     "number": audit::change(serde_json::Value::Null, c.number.clone()),
                 }),
                 request_id: request_id.clone(),
@@ -166,19 +329,11 @@ pub fn issue(
             .collect();
         audit::record(conn, &entries)?;
         Ok(IssueOutcome {
-            created,
+            created: created.into_iter().map(Certificate::from).collect(),
             already_issued,
             not_eligible,
         })
-    })?;
-    tracing::info!(
-        event.id = %event_id,
-        actor.id = %user.id,
-        certificates.created = outcome.created.len(),
-        certificates.already_issued = outcome.already_issued,
-        "certificates issued"
-    );
-    Ok(outcome)
+    })
 }
 
 /// What of an event's certificates the caller may list: everything (managers), a unit's (its operator) or their
@@ -201,30 +356,31 @@ fn list_scope(conn: &mut PgConnection, user: &AuthUser, event_id: Uuid) -> Resul
 }
 
 /// A page of an event's certificates, as the caller may see them.
-pub fn list(
-    conn: &mut PgConnection,
+pub async fn list(
+    pool: &DbPool,
     user: &AuthUser,
     event_id: Uuid,
-    filter: CertificateFilter<'_>,
-    order: CertificateOrder,
-    page: PageRequest,
-) -> Result<Page<CertificateRow>, ApiError> {
-    let status =
-        access_repo::event_status(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-    if access::hides_draft(conn, user, event_id, &status)? {
-        return Err(ApiError::not_found("Event"));
-    }
-    let scope = list_scope(conn, user, event_id)?;
-    let (rows, total) = repo::list(
-        conn,
-        event_id,
-        scope,
-        filter,
-        order,
-        page.limit,
-        page.offset,
-    )?;
-    Ok(Page::new(rows, total, page))
+    request: Input<CertificateList>,
+) -> Result<Page<Certificate>, ApiError> {
+    let user = user.clone();
+    let request = ReadInput::new(request);
+    db::read(pool, move |conn| {
+        visible_event(conn, &user, event_id)?;
+        let scope = list_scope(conn, &user, event_id)?;
+        let request = request.open(&Permit::granted())?;
+        let list = ListRequest {
+            filter: CertificateFilter {
+                scope,
+                kind: request.filter.kind,
+                revoked: request.filter.revoked,
+            },
+            sort: request.sort,
+            page: request.page,
+        };
+        let (rows, total) = repo::list(conn, event_id, &list)?;
+        Ok(Page::new(rows, total, request.page).map(Certificate::from))
+    })
+    .await
 }
 
 /// Whether the caller may read this certificate: the event's managers, the holder, the operator of the holder's
@@ -243,7 +399,19 @@ fn may_read(
 }
 
 /// One certificate; 404 for callers who may not read it.
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<CertificateRow, ApiError> {
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Certificate, ApiError> {
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        readable(conn, &user, id).map(Certificate::from)
+    })
+    .await
+}
+
+fn readable(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<CertificateRow, ApiError> {
     let (row, holder_unit) = repo::find(conn, id)?.ok_or_else(not_found)?;
     if !may_read(conn, user, &row, holder_unit)? {
         return Err(not_found());
@@ -251,32 +419,75 @@ pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<Certifi
     Ok(row)
 }
 
-/// A certificate with what its printed form shows; 404 for callers who may not read it, 409 when it is revoked
-/// (a revoked certificate is not printed again: the public page tells its status).
-pub fn printable(
-    conn: &mut PgConnection,
+/// The printable certificate (a PDF whose QR code points to `{public_base_url}/verify/{code}`); 404 for callers
+/// who may not read it, 409 when it is revoked (a revoked certificate is not printed again: the public page tells
+/// its status).
+pub async fn pdf(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
-) -> Result<CertificateDetail, ApiError> {
-    get(conn, user, id)?;
-    let detail = repo::detail_by_id(conn, id)?.ok_or_else(not_found)?;
-    if detail.certificate.revoked_at.is_some() {
-        return Err(ApiError::conflict(
-            "certificate_revoked",
-            "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
-        ));
-    }
-    Ok(detail)
+    public_base_url: &str,
+) -> Result<CertificatePdf, ApiError> {
+    let user = user.clone();
+    let detail = db::read(pool, move |conn| {
+        readable(conn, &user, id)?;
+        let detail = repo::detail_by_id(conn, id)?.ok_or_else(not_found)?;
+        if detail.certificate.revoked_at.is_some() {
+            return Err(ApiError::conflict(
+                "certificate_revoked",
+                "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
+            ));
+        }
+        Ok(detail)
+    })
+    .await?;
+    let url = verify_url(public_base_url, &detail.certificate.verification_code);
+    let file_name = file_name(detail.certificate.kind, &detail.certificate.number);
+    let bytes = actix_web::web::block(move || {
+        let c = &detail.certificate;
+        pdf::render(&pdf::CertificatePage {
+            kind: c.kind,
+            number: &c.number,
+            holder_name: &c.holder_name,
+            event_title: &detail.event_title,
+            starts_on: detail.starts_on,
+            ends_on: detail.ends_on,
+            host_unit_name: &detail.host_unit_name,
+            jp: c.jp,
+            issued_on: wib_date(c.issued_at),
+            verify_url: &url,
+        })
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    Ok(CertificatePdf { file_name, bytes })
 }
 
 /// Revokes a certificate with a reason (event managers; 409 `already_revoked` when it is). Honours `If-Match`.
-pub fn revoke(
+pub async fn revoke(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    request_id: Option<String>,
+    reason: Input<String>,
+) -> Result<Certificate, ApiError> {
+    let actor = user.clone();
+    let revoked = db::run(pool, move |conn| {
+        revoke_in(conn, &actor, id, expected_version, request_id, reason)
+    })
+    .await?;
+    tracing::info!(certificate.id = %id, actor.id = %user.id, "certificate revoked");
+    Ok(Certificate::from(revoked))
+}
+
+fn revoke_in(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
     request_id: Option<String>,
-    parse: impl FnOnce() -> Result<String, ApiError>,
+    reason: Input<String>,
 ) -> Result<CertificateRow, ApiError> {
     let (row, holder_unit) = repo::find(conn, id)?.ok_or_else(not_found)?;
     if !access::manages_event(conn, user, row.event_id)? {
@@ -287,8 +498,8 @@ pub fn revoke(
             not_found()
         });
     }
-    let reason = parse()?;
-    let revoked = conn.transaction(|conn| {
+    let reason = reason.open(&Permit::granted())?;
+    conn.transaction(|conn| {
         let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
         if current.revoked_at.is_some() {
             return Err(ApiError::conflict(
@@ -318,15 +529,37 @@ pub fn revoke(
             }],
         )?;
         Ok(revoked)
-    })?;
-    tracing::info!(certificate.id = %id, actor.id = %user.id, "certificate revoked");
-    Ok(revoked)
+    })
 }
 
 /// The certificate a verification code names, for anyone; `None` for a code that names none (or cannot be one).
-pub fn verify(conn: &mut PgConnection, code: &str) -> Result<Option<CertificateDetail>, ApiError> {
-    if !certificate::is_code_shaped(code) {
+pub async fn verify(pool: &DbPool, code: String) -> Result<Option<Verification>, ApiError> {
+    if !certificate::is_code_shaped(&code) {
         return Ok(None);
     }
-    Ok(repo::detail_by_code(conn, code)?)
+    db::read(pool, move |conn| {
+        Ok(repo::detail_by_code(conn, &code)?.map(Verification::from))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_made_of_the_number() {
+        assert_eq!(
+            file_name(CertificateKind::Sertifikat, "12/BIMTEK/LPN-KSG/2025"),
+            "sertifikat-12-BIMTEK-LPN-KSG-2025.pdf"
+        );
+        assert_eq!(
+            file_name(CertificateKind::SuratKeterangan, "W19.0007 / VIII"),
+            "surat-keterangan-W19-0007-VIII.pdf"
+        );
+        assert_eq!(
+            verify_url("https://bimtek.example.go.id", "abc"),
+            "https://bimtek.example.go.id/verify/abc"
+        );
+    }
 }

@@ -16,6 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::csv::{Cell, CsvWriter, percent_encode, slugs};
 use crate::domain::enums::{AttendanceStatus, InstrumentKind, Outcome};
 use crate::domain::result::{gain, normalized_gain};
@@ -23,11 +24,25 @@ use crate::error::ApiError;
 use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::exports::{self as repo, AnswerKey, SessionColumn};
 use crate::repo::results::{self as results_repo, PageStart, ResultFilter, ResultRow};
-use crate::service::access;
 use crate::service::results::visible_event;
+use crate::service::{DbPool, Input, Permit, access};
 
 /// Rows fetched per database hop.
 pub const PAGE_ROWS: i64 = 500;
+
+/// Pages buffered between the database task and the client.
+const CHANNEL_PAGES: usize = 2;
+
+/// An export under way: its file name and its bytes as they come (the byte order mark and the header row first,
+/// then one chunk per page). An error after the first chunk ends the stream with it (the status line is sent by
+/// then: the client sees a truncated body). Dropping the receiver stops the task at its next send.
+pub struct ExportFile {
+    /// `daftar-hadir-<slug>-<date>.csv`, ASCII.
+    pub file_name: String,
+    /// The same with the title's own letters, percent-encoded for `filename*`.
+    pub file_name_encoded: String,
+    pub chunks: tokio::sync::mpsc::Receiver<Result<Vec<u8>, ApiError>>,
+}
 
 /// The exports an event has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,16 +186,67 @@ fn file_names(kind: ExportKind, title: &str, starts_on: NaiveDate) -> (String, S
     (name(&ascii), percent_encode(&name(&unicode)))
 }
 
-/// Checks the caller (the event's managers; a draft hidden from others is 404), records the access in the audit
-/// log, and returns the plan of the export.
-pub fn start(
+/// Starts an export of an event: checks the caller (the event's managers; a draft hidden from others is 404),
+/// records the access in the audit log, plans the file, then streams it page by page from a task of its own, each
+/// page on its own short database hop, so that no connection is held while the client reads.
+pub async fn download(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    kind: Input<ExportKind>,
+) -> Result<ExportFile, ApiError> {
+    let actor = user.clone();
+    let plan = db::run(pool, move |conn| start(conn, &actor, event_id, kind)).await?;
+    let file_name = plan.file_name.clone();
+    let file_name_encoded = plan.file_name_encoded.clone();
+    let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL_PAGES);
+    let pool = pool.clone();
+    actix_web::rt::spawn(async move {
+        if tx.send(Ok(plan.header())).await.is_err() {
+            return;
+        }
+        let plan = std::sync::Arc::new(plan);
+        let mut cursor = plan.first_cursor();
+        loop {
+            let (p, c) = (plan.clone(), cursor.clone());
+            match db::read(&pool, move |conn| page(conn, &p, &c)).await {
+                Ok((bytes, next)) => {
+                    if tx.send(Ok(bytes)).await.is_err() {
+                        tracing::info!(event.id = %plan.event_id, "export abandoned by the client");
+                        return;
+                    }
+                    match next {
+                        Some(next) => cursor = next,
+                        None => return,
+                    }
+                }
+                Err(err) => {
+                    // The status line is sent already: the client sees a truncated body. Logged here once.
+                    tracing::error!(event.id = %plan.event_id, error.code = err.code(), "export failed midway");
+                    let _ = tx.send(Err(err)).await;
+                    return;
+                }
+            }
+        }
+    });
+    Ok(ExportFile {
+        file_name,
+        file_name_encoded,
+        chunks: rx,
+    })
+}
+
+fn start(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-    kind: ExportKind,
+    kind: Input<ExportKind>,
 ) -> Result<ExportPlan, ApiError> {
     visible_event(conn, user, event_id)?;
-    access::require_event_manager(conn, user, event_id)?;
+    if !access::manages_event(conn, user, event_id)? {
+        return Err(ApiError::forbidden());
+    }
+    let kind = kind.open(&Permit::granted())?;
     let (title, starts_on, _) =
         repo::event_header(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
     let sessions = match kind {
@@ -212,14 +278,13 @@ pub fn start(
     })
 }
 
-fn status_label(status: &str) -> &'static str {
-    match AttendanceStatus::parse(status) {
-        Some(AttendanceStatus::Present) => "Hadir",
-        Some(AttendanceStatus::Late) => "Terlambat",
-        Some(AttendanceStatus::Excused) => "Izin",
-        Some(AttendanceStatus::Sick) => "Sakit",
-        Some(AttendanceStatus::Absent) => "Alpa",
-        None => "",
+fn status_label(status: AttendanceStatus) -> &'static str {
+    match status {
+        AttendanceStatus::Present => "Hadir",
+        AttendanceStatus::Late => "Terlambat",
+        AttendanceStatus::Excused => "Izin",
+        AttendanceStatus::Sick => "Sakit",
+        AttendanceStatus::Absent => "Alpa",
     }
 }
 
@@ -231,14 +296,13 @@ fn outcome_label(outcome: Outcome) -> &'static str {
     }
 }
 
-fn kind_label(kind: &str) -> &'static str {
-    match InstrumentKind::parse(kind) {
-        Some(InstrumentKind::PreTest) => "Pre-test",
-        Some(InstrumentKind::PostTest) => "Post-test",
-        Some(InstrumentKind::EventEvaluation) => "Evaluasi Penyelenggaraan",
-        Some(InstrumentKind::FacilitatorEvaluation) => "Evaluasi Narasumber",
-        Some(InstrumentKind::FollowUp) => "Evaluasi Pasca Pelatihan",
-        None => "",
+fn kind_label(kind: InstrumentKind) -> &'static str {
+    match kind {
+        InstrumentKind::PreTest => "Pre-test",
+        InstrumentKind::PostTest => "Post-test",
+        InstrumentKind::EventEvaluation => "Evaluasi Penyelenggaraan",
+        InstrumentKind::FacilitatorEvaluation => "Evaluasi Narasumber",
+        InstrumentKind::FollowUp => "Evaluasi Pasca Pelatihan",
     }
 }
 
@@ -258,7 +322,7 @@ fn identity(row: &ResultRow) -> (Cell<'_>, Cell<'_>) {
 }
 
 /// The next page of the export as CSV bytes, and where the page after it starts (`None`: this was the last).
-pub fn page(
+fn page(
     conn: &mut PgConnection,
     plan: &ExportPlan,
     cursor: &Cursor,
@@ -273,15 +337,16 @@ pub fn page(
                 PAGE_ROWS,
                 PageStart::After(after.clone()),
             )?;
-            let statuses: HashMap<(Uuid, Uuid), String> = if plan.kind == ExportKind::Attendance {
-                let ids: Vec<Uuid> = rows.iter().map(|r| r.enrollment_id).collect();
-                repo::statuses(conn, plan.event_id, &ids)?
-                    .into_iter()
-                    .map(|(e, s, status)| ((e, s), status))
-                    .collect()
-            } else {
-                HashMap::new()
-            };
+            let statuses: HashMap<(Uuid, Uuid), AttendanceStatus> =
+                if plan.kind == ExportKind::Attendance {
+                    let ids: Vec<Uuid> = rows.iter().map(|r| r.enrollment_id).collect();
+                    repo::statuses(conn, plan.event_id, &ids)?
+                        .into_iter()
+                        .map(|(e, s, status)| ((e, s), status))
+                        .collect()
+                } else {
+                    HashMap::new()
+                };
             let mut n = *number;
             for row in &rows {
                 n += 1;
@@ -292,7 +357,7 @@ pub fn page(
                         cells.push(Cell::Text(
                             statuses
                                 .get(&(row.enrollment_id, s.id))
-                                .map_or("", |st| status_label(st)),
+                                .map_or("", |st| status_label(*st)),
                         ));
                     }
                     cells.extend([
@@ -333,7 +398,7 @@ pub fn page(
                 };
                 w.row([
                     Cell::Text(&r.instrument_title),
-                    Cell::Text(kind_label(&r.kind)),
+                    Cell::Text(kind_label(r.kind)),
                     opt(&r.session_title),
                     opt(&r.facilitator),
                     Cell::Owned(r.response_id.to_string()),

@@ -11,12 +11,14 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::enums::{EventStatus, ScoreKind, ScoreSource};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
@@ -24,8 +26,8 @@ use crate::error::{ApiError, FieldError};
 use crate::repo::access as access_repo;
 use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::scores::{self as repo, ScoreRow, SheetLine};
-use crate::service::access;
-use crate::service::results::{read_scope, visible_event};
+use crate::service::results::{ReadInput, read_access, visible_event};
+use crate::service::{DbPool, Input, Permit, access};
 
 /// One row of a write: `score` `None` clears the score.
 #[derive(Debug, Clone)]
@@ -35,11 +37,46 @@ pub struct ScoreInput {
     pub score: Option<f64>,
 }
 
-/// An officer's line of the score sheet: their scores by kind.
+/// One recorded score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreValue {
+    pub score: f64,
+    pub source: ScoreSource,
+    pub recorded_by: Option<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An officer's line of the score sheet: their score of each kind, if any.
 #[derive(Debug, Clone)]
 pub struct ScoreLine {
-    pub line: SheetLine,
-    pub scores: Vec<ScoreRow>,
+    pub enrollment_id: Uuid,
+    pub participant_id: Uuid,
+    /// `None` after the officer's data was erased.
+    pub participant_name: Option<String>,
+    pub pre_test: Option<ScoreValue>,
+    pub post_test: Option<ScoreValue>,
+    pub practical: Option<ScoreValue>,
+}
+
+impl ScoreLine {
+    fn new(line: SheetLine, scores: &[ScoreRow]) -> Self {
+        let of = |kind: ScoreKind| {
+            scores.iter().find(|s| s.kind == kind).map(|s| ScoreValue {
+                score: s.score,
+                source: s.source,
+                recorded_by: s.recorded_by,
+                updated_at: s.updated_at,
+            })
+        };
+        Self {
+            pre_test: of(ScoreKind::PreTest),
+            post_test: of(ScoreKind::PostTest),
+            practical: of(ScoreKind::Practical),
+            enrollment_id: line.enrollment_id,
+            participant_id: line.participant_id,
+            participant_name: line.erased_at.is_none().then_some(line.full_name),
+        }
+    }
 }
 
 fn attach(conn: &mut PgConnection, lines: Vec<SheetLine>) -> Result<Vec<ScoreLine>, ApiError> {
@@ -53,58 +90,82 @@ fn attach(conn: &mut PgConnection, lines: Vec<SheetLine>) -> Result<Vec<ScoreLin
     }
     Ok(lines
         .into_iter()
-        .map(|line| ScoreLine {
-            scores: by_enrollment
+        .map(|line| {
+            let scores = by_enrollment
                 .remove(&line.enrollment_id)
-                .unwrap_or_default(),
-            line,
+                .unwrap_or_default();
+            ScoreLine::new(line, &scores)
         })
         .collect())
 }
 
-/// A page of the score sheet of an event (one line per approved officer, by name).
-pub fn sheet(
-    conn: &mut PgConnection,
+/// A page of the score sheet of an event (one line per approved officer, by name), as the caller may read it
+/// (`service::results::read_access`).
+pub async fn sheet(
+    pool: &DbPool,
     user: &AuthUser,
     event_id: Uuid,
-    page: PageRequest,
+    page: Input<PageRequest>,
 ) -> Result<Page<ScoreLine>, ApiError> {
-    visible_event(conn, user, event_id)?;
-    let scope = read_scope(conn, user, event_id)?;
-    let lines = repo::sheet(conn, event_id, scope, page.limit, page.offset)?;
-    let total = match lines.first() {
-        Some(line) => line.total,
-        None if page.offset > 0 => repo::sheet(conn, event_id, scope, 1, 0)?
-            .first()
-            .map_or(0, |l| l.total),
-        None => 0,
-    };
-    Ok(Page::new(attach(conn, lines)?, total, page))
+    let user = user.clone();
+    let page = ReadInput::new(page);
+    db::read(pool, move |conn| {
+        let (scope, permit) = read_access(conn, &user, event_id)?;
+        let page = page.open(&permit)?;
+        let lines = repo::sheet(conn, event_id, scope, page.limit, page.offset)?;
+        let total = match lines.first() {
+            Some(line) => line.total,
+            None if page.offset > 0 => repo::sheet(conn, event_id, scope, 1, 0)?
+                .first()
+                .map_or(0, |l| l.total),
+            None => 0,
+        };
+        Ok(Page::new(attach(conn, lines)?, total, page))
+    })
+    .await
 }
 
 /// Whether the caller may write scores of the event, and if so whether only `practical` ones.
-fn writer(conn: &mut PgConnection, user: &AuthUser, event_id: Uuid) -> Result<bool, ApiError> {
+fn writer(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+) -> Result<(bool, Permit), ApiError> {
     if access::manages_event(conn, user, event_id)? {
-        return Ok(false);
+        return Ok((false, Permit::granted()));
     }
     if user.role == Role::Facilitator
         && access_repo::leads_a_session_of_event(conn, event_id, user.id)?
     {
-        return Ok(true);
+        return Ok((true, Permit::granted()));
     }
     Err(ApiError::forbidden())
 }
 
 /// Writes the rows all-or-nothing and returns the lines of the officers named, in the order first named.
-pub fn record(
+pub async fn record(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    items: Input<Vec<ScoreInput>>,
+) -> Result<Vec<ScoreLine>, ApiError> {
+    let user = user.clone();
+    db::run(pool, move |conn| {
+        visible_event(conn, &user, event_id)?;
+        let (practical_only, permit) = writer(conn, &user, event_id)?;
+        let items = items.open(&permit)?;
+        write(conn, &user, event_id, practical_only, &items)
+    })
+    .await
+}
+
+fn write(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-    parse: impl FnOnce() -> Result<Vec<ScoreInput>, ApiError>,
+    practical_only: bool,
+    items: &[ScoreInput],
 ) -> Result<Vec<ScoreLine>, ApiError> {
-    visible_event(conn, user, event_id)?;
-    let practical_only = writer(conn, user, event_id)?;
-    let items = parse()?;
     if practical_only && items.iter().any(|i| i.kind != ScoreKind::Practical) {
         return Err(ApiError::Forbidden {
             code: "forbidden",
@@ -128,9 +189,9 @@ pub fn record(
         let enrolled: HashMap<Uuid, Uuid> = repo::approved_in_event(conn, event_id, &ids)?
             .into_iter()
             .collect();
-        let current: HashMap<(Uuid, String), ScoreRow> = repo::lock_of_enrollments(conn, &ids)?
+        let current: HashMap<(Uuid, ScoreKind), ScoreRow> = repo::lock_of_enrollments(conn, &ids)?
             .into_iter()
-            .map(|r| ((r.enrollment_id, r.kind.clone()), r))
+            .map(|r| ((r.enrollment_id, r.kind), r))
             .collect();
         let mut errors = Vec::new();
         let mut seen = HashSet::new();
@@ -151,9 +212,8 @@ pub fn record(
                 ));
                 continue;
             }
-            let old = current.get(&(item.enrollment_id, item.kind.as_str().to_owned()));
-            if item.score.is_none()
-                && old.is_some_and(|o| o.source == ScoreSource::Instrument.as_str())
+            let old = current.get(&(item.enrollment_id, item.kind));
+            if item.score.is_none() && old.is_some_and(|o| o.source == ScoreSource::Instrument)
             {
                 errors.push(FieldError::new(
                     format!("items[{i}].score"),
@@ -166,16 +226,18 @@ pub fn record(
             return Err(ApiError::validation(errors));
         }
         let mut entries = Vec::new();
-        for item in &items {
+        for item in items {
             let kind = item.kind.as_str();
-            let old = current.get(&(item.enrollment_id, kind.to_owned()));
+            let old = current.get(&(item.enrollment_id, item.kind));
             let old_score = old.map(|o| o.score);
             if old_score == item.score {
                 continue;
             }
             match item.score {
-                Some(score) => repo::upsert_manual(conn, item.enrollment_id, kind, score, user.id)?,
-                None => repo::delete(conn, item.enrollment_id, kind)?,
+                Some(score) => {
+                    repo::upsert_manual(conn, item.enrollment_id, item.kind, score, user.id)?
+                }
+                None => repo::delete(conn, item.enrollment_id, item.kind)?,
             };
             entries.push(NewAuditEntry {
                 actor_user_id: Some(user.id),
@@ -187,7 +249,7 @@ pub fn record(
                 participant_id: enrolled.get(&item.enrollment_id).copied(),
                 changes: json!({
                     kind: audit::change(old_score, item.score),
-                    "source": audit::change(old.map(|o| o.source.clone()), item.score.map(|_| "manual")),
+                    "source": audit::change(old.map(|o| o.source.as_str()), item.score.map(|_| ScoreSource::Manual.as_str())),
                 }),
                 request_id: None,
             });
@@ -197,7 +259,7 @@ pub fn record(
     })?;
     tracing::info!(event.id = %event_id, actor.id = %user.id, rows = items.len(), changed, "scores recorded");
     let mut order = Vec::new();
-    for item in &items {
+    for item in items {
         if !order.contains(&item.enrollment_id) {
             order.push(item.enrollment_id);
         }
@@ -205,7 +267,7 @@ pub fn record(
     let named = repo::sheet_lines(conn, &order)?;
     let mut lines: HashMap<Uuid, ScoreLine> = attach(conn, named)?
         .into_iter()
-        .map(|l| (l.line.enrollment_id, l))
+        .map(|l| (l.enrollment_id, l))
         .collect();
     Ok(order.iter().filter_map(|id| lines.remove(id)).collect())
 }

@@ -26,6 +26,7 @@ mod imports;
 mod instruments;
 mod metrics;
 mod openapi;
+mod outcome_rule;
 mod participants;
 mod programs;
 mod rate_limits;

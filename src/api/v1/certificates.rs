@@ -9,22 +9,19 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::extract::{ApiQuery, IfMatch, JsonBody, etag, if_match_version};
+use crate::api::extract::{ApiQuery, IfMatch, JsonBody, etag};
 use crate::api::v1::versioned;
 use crate::auth::AuthUser;
-use crate::db;
-use crate::domain::certificate::wib_date;
 use crate::domain::enums::CertificateKind;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::sort::CertificateSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::pdf;
-use crate::repo::certificates::{
-    CertificateDetail, CertificateFilter, CertificateOrder, CertificateRow,
-};
 use crate::service;
+use crate::service::certificates::{
+    Certificate, CertificateList, CertificateListFilter, Verification, verify_url,
+};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
@@ -55,14 +52,6 @@ fn status_of(revoked_at: Option<DateTime<Utc>>) -> CertificateStatus {
     } else {
         CertificateStatus::Valid
     }
-}
-
-fn parse_kind(kind: &str) -> Result<CertificateKind, ApiError> {
-    CertificateKind::parse(kind).ok_or_else(|| ApiError::internal_msg("unknown certificate kind"))
-}
-
-fn verify_url(state: &AppState, code: &str) -> String {
-    format!("{}/verify/{code}", state.settings.public_base_url)
 }
 
 fn request_id(req: &HttpRequest) -> Option<String> {
@@ -123,38 +112,29 @@ pub struct CertificateResponse {
 }
 
 impl CertificateResponse {
-    fn from_row(row: CertificateRow, state: &AppState) -> Result<Self, ApiError> {
-        Ok(Self {
-            kind: parse_kind(&row.kind)?,
-            status: status_of(row.revoked_at),
-            verification_url: verify_url(state, &row.verification_code),
-            id: row.id,
-            event_id: row.event_id,
-            enrollment_id: row.enrollment_id,
-            participant_id: row.participant_id,
-            number: row.number,
-            year: row.year,
-            seq: row.seq,
-            holder_name: row.holder_name,
-            jp: row.jp,
-            verification_code: row.verification_code,
-            issued_at: row.issued_at,
-            issued_by: row.issued_by,
-            revoked_at: row.revoked_at,
-            revoked_by: row.revoked_by,
-            revocation_reason: row.revocation_reason,
-            version: row.version,
-        })
+    fn new(c: Certificate, state: &AppState) -> Self {
+        Self {
+            kind: c.kind,
+            status: status_of(c.revoked_at),
+            verification_url: verify_url(&state.settings.public_base_url, &c.verification_code),
+            id: c.id,
+            event_id: c.event_id,
+            enrollment_id: c.enrollment_id,
+            participant_id: c.participant_id,
+            number: c.number,
+            year: c.year,
+            seq: c.seq,
+            holder_name: c.holder_name,
+            jp: c.jp,
+            verification_code: c.verification_code,
+            issued_at: c.issued_at,
+            issued_by: c.issued_by,
+            revoked_at: c.revoked_at,
+            revoked_by: c.revoked_by,
+            revocation_reason: c.revocation_reason,
+            version: c.version,
+        }
     }
-}
-
-fn responses_of(
-    rows: Vec<CertificateRow>,
-    state: &AppState,
-) -> Result<Vec<CertificateResponse>, ApiError> {
-    rows.into_iter()
-        .map(|row| CertificateResponse::from_row(row, state))
-        .collect()
 }
 
 /// What an issuing call did, and the certificates it created.
@@ -218,6 +198,19 @@ pub struct CertificateQuery {
     pub sort: Option<CertificateSort>,
 }
 
+impl CertificateQuery {
+    fn parse(self) -> Result<CertificateList, ApiError> {
+        let mut errors = Vec::new();
+        let page = PageRequest::parse(self.limit, self.offset, &mut errors);
+        let filter = CertificateListFilter {
+            kind: self.kind,
+            revoked: self.status.map(|s| s == CertificateStatus::Revoked),
+        };
+        let sort = self.sort.unwrap_or(CertificateSort::Number);
+        super::checked_query(CertificateList { filter, sort, page }, errors)
+    }
+}
+
 /// Why a certificate is revoked.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -271,24 +264,21 @@ pub struct VerificationResponse {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<CertificateDetail> for VerificationResponse {
-    type Error = ApiError;
-    fn try_from(d: CertificateDetail) -> Result<Self, ApiError> {
-        let c = d.certificate;
-        let erased = d.holder_erased_at.is_some();
-        Ok(Self {
-            status: status_of(c.revoked_at),
-            kind: parse_kind(&c.kind)?,
-            number: c.number,
-            holder_name: (!erased).then_some(c.holder_name),
-            holder_erased: erased,
-            event_title: d.event_title,
-            starts_on: d.starts_on,
-            ends_on: d.ends_on,
-            jp: c.jp,
-            issued_on: wib_date(c.issued_at),
-            revoked_at: c.revoked_at,
-        })
+impl From<Verification> for VerificationResponse {
+    fn from(v: Verification) -> Self {
+        Self {
+            status: status_of(v.revoked_at),
+            kind: v.kind,
+            number: v.number,
+            holder_erased: v.holder_name.is_none(),
+            holder_name: v.holder_name,
+            event_title: v.event_title,
+            starts_on: v.starts_on,
+            ends_on: v.ends_on,
+            jp: v.jp,
+            issued_on: v.issued_on,
+            revoked_at: v.revoked_at,
+        }
     }
 }
 
@@ -325,18 +315,20 @@ pub async fn issue_certificates(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = id.into_inner();
-    let request_id = request_id(&req);
     let pattern = state.settings.certificate_number_pattern.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        service::certificates::issue(conn, &user, event_id, &pattern, request_id)
-    })
-    .await?;
+    let outcome =
+        service::certificates::issue(&state.pool, &user, event_id, pattern, request_id(&req))
+            .await?;
     let created = outcome.created.len();
     let body = IssueResponse {
         created,
         already_issued: outcome.already_issued,
         not_eligible: outcome.not_eligible,
-        items: responses_of(outcome.created, &state)?,
+        items: outcome
+            .created
+            .into_iter()
+            .map(|c| CertificateResponse::new(c, &state))
+            .collect(),
     };
     if created == 0 {
         return Ok(HttpResponse::Ok().json(body));
@@ -370,39 +362,10 @@ pub async fn list_certificates(
     id: web::Path<Uuid>,
     query: ApiQuery<CertificateQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
-    let mut errors = Vec::new();
-    let page = PageRequest::parse(q.limit, q.offset, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: "A query parameter has an invalid value.".to_owned(),
-            errors,
-        });
-    }
-    let order = match q.sort {
-        None | Some(CertificateSort::Number) => CertificateOrder::Number,
-        Some(CertificateSort::NumberDesc) => CertificateOrder::NumberDesc,
-        Some(CertificateSort::HolderName) => CertificateOrder::HolderName,
-        Some(CertificateSort::HolderNameDesc) => CertificateOrder::HolderNameDesc,
-    };
-    let kind = q.kind;
-    let revoked = q.status.map(|s| s == CertificateStatus::Revoked);
-    let event_id = id.into_inner();
-    let rows = db::read(&state.pool, move |conn| {
-        let filter = CertificateFilter {
-            kind: kind.map(CertificateKind::as_str),
-            revoked,
-        };
-        service::certificates::list(conn, &user, event_id, filter, order, page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: responses_of(rows.items, &state)?,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let request = query.0.parse();
+    let page =
+        service::certificates::list(&state.pool, &user, id.into_inner(), request.into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(|c| CertificateResponse::new(c, &state))))
 }
 
 /// Read a certificate
@@ -426,18 +389,14 @@ pub async fn get_certificate(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| {
-        service::certificates::get(conn, &user, id)
-    })
-    .await?;
-    let (version, id) = (row.version, row.id);
+    let certificate = service::certificates::get(&state.pool, &user, id.into_inner()).await?;
+    let (version, id) = (certificate.version, certificate.id);
     Ok(versioned(
         StatusCode::OK,
         "certificates",
         id,
         version,
-        CertificateResponse::from_row(row, &state)?,
+        CertificateResponse::new(certificate, &state),
     ))
 }
 
@@ -446,26 +405,6 @@ pub async fn get_certificate(
 #[schema(value_type = String, format = Binary)]
 #[allow(dead_code)]
 pub struct PdfFile(Vec<u8>);
-
-/// A file name for the download: `sertifikat-12-BIMTEK-LPN-KSG-2025.pdf`.
-fn file_name(kind: CertificateKind, number: &str) -> String {
-    let mut name = String::from(match kind {
-        CertificateKind::Sertifikat => "sertifikat-",
-        CertificateKind::SuratKeterangan => "surat-keterangan-",
-    });
-    let mut dash = false;
-    for c in number.chars() {
-        if c.is_ascii_alphanumeric() {
-            name.push(c);
-            dash = false;
-        } else if !dash {
-            name.push('-');
-            dash = true;
-        }
-    }
-    let trimmed = name.trim_end_matches('-').to_owned();
-    trimmed + ".pdf"
-}
 
 /// Download a certificate as PDF
 ///
@@ -493,38 +432,15 @@ pub async fn certificate_pdf(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let detail = db::read(&state.pool, move |conn| {
-        service::certificates::printable(conn, &user, id)
-    })
-    .await?;
-    let kind = parse_kind(&detail.certificate.kind)?;
-    let url = verify_url(&state, &detail.certificate.verification_code);
-    let name = file_name(kind, &detail.certificate.number);
-    let bytes = web::block(move || {
-        let c = &detail.certificate;
-        pdf::render(&pdf::CertificatePage {
-            kind,
-            number: &c.number,
-            holder_name: &c.holder_name,
-            event_title: &detail.event_title,
-            starts_on: detail.starts_on,
-            ends_on: detail.ends_on,
-            host_unit_name: &detail.host_unit_name,
-            jp: c.jp,
-            issued_on: wib_date(c.issued_at),
-            verify_url: &url,
-        })
-    })
-    .await?
-    .map_err(ApiError::internal)?;
+    let base_url = &state.settings.public_base_url;
+    let pdf = service::certificates::pdf(&state.pool, &user, id.into_inner(), base_url).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{name}\""),
+            format!("inline; filename=\"{}\"", pdf.file_name),
         ))
-        .body(bytes))
+        .body(pdf.bytes))
 }
 
 /// Revoke a certificate
@@ -557,22 +473,24 @@ pub async fn certificate_pdf(
 pub async fn revoke_certificate(
     user: AuthUser,
     state: web::Data<AppState>,
+    if_match: IfMatch,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<RevokeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match_version(&req)?;
-    let request_id = request_id(&req);
-    let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        service::certificates::revoke(conn, &user, id, expected, request_id, move || {
-            body.into_inner()?.parse()
-        })
-    })
+    let reason = body.into_inner().and_then(RevokeRequest::parse);
+    let certificate = service::certificates::revoke(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        request_id(&req),
+        reason.into(),
+    )
     .await?;
     let mut response = HttpResponse::Ok();
-    response.insert_header((header::ETAG, etag(row.version)));
-    Ok(response.json(CertificateResponse::from_row(row, &state)?))
+    response.insert_header((header::ETAG, etag(certificate.version)));
+    Ok(response.json(CertificateResponse::new(certificate, &state)))
 }
 
 /// Verify a certificate by its code
@@ -596,28 +514,8 @@ pub async fn verify_certificate(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = code.into_inner();
-    let detail = db::read(&state.pool, move |conn| {
-        service::certificates::verify(conn, &code)
-    })
-    .await?
-    .ok_or_else(|| ApiError::not_found("Certificate"))?;
-    Ok(HttpResponse::Ok().json(VerificationResponse::try_from(detail)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_are_made_of_the_number() {
-        assert_eq!(
-            file_name(CertificateKind::Sertifikat, "12/BIMTEK/LPN-KSG/2025"),
-            "sertifikat-12-BIMTEK-LPN-KSG-2025.pdf"
-        );
-        assert_eq!(
-            file_name(CertificateKind::SuratKeterangan, "W19.0007 / VIII"),
-            "surat-keterangan-W19-0007-VIII.pdf"
-        );
-    }
+    let verification = service::certificates::verify(&state.pool, code.into_inner())
+        .await?
+        .ok_or_else(|| ApiError::not_found("Certificate"))?;
+    Ok(HttpResponse::Ok().json(VerificationResponse::from(verification)))
 }

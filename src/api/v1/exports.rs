@@ -1,10 +1,10 @@
 //! `/api/v1/events/{id}/exports/{name}.csv`: the attendance list (daftar hadir), the score recap and the
 //! evaluation recap of an event as CSV files, streamed.
 //!
-//! The first database hop checks the caller, records the export in the audit log and plans the file; then a task
-//! fetches the rows in keyset pages, each page on its own short hop (`db::read` inside `web::block`), and sends
-//! the CSV bytes through a bounded channel to the streaming body. The whole file is never in memory, no
-//! connection is held while the client reads, and a client that goes away stops the task at its next send.
+//! The service checks the caller, records the export in the audit log and streams the file page by page
+//! (`service::exports::download`); this handler turns the chunks into the streaming body. The whole file is never
+//! in memory, no connection is held while the client reads, and a client that goes away stops the export at its
+//! next page.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
@@ -12,7 +12,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db;
 use crate::error::ApiError;
 use crate::openapi as responses;
 use crate::service;
@@ -22,9 +21,6 @@ use crate::state::AppState;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_export);
 }
-
-/// Pages buffered between the database task and the client.
-const CHANNEL_PAGES: usize = 2;
 
 /// Download an event's CSV export
 ///
@@ -60,48 +56,16 @@ pub async fn get_export(
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (event_id, name) = path.into_inner();
-    let kind = ExportKind::parse(&name).ok_or_else(|| ApiError::not_found("Export"))?;
-    let plan = db::run(&state.pool, move |conn| {
-        service::exports::start(conn, &user, event_id, kind)
-    })
-    .await?;
+    let kind = ExportKind::parse(&name).ok_or_else(|| ApiError::not_found("Export"));
+    let file = service::exports::download(&state.pool, &user, event_id, kind.into()).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        plan.file_name, plan.file_name_encoded
+        file.file_name, file.file_name_encoded
     );
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(CHANNEL_PAGES);
-    let pool = state.pool.clone();
-    actix_web::rt::spawn(async move {
-        if tx.send(Ok(web::Bytes::from(plan.header()))).await.is_err() {
-            return;
-        }
-        let plan = std::sync::Arc::new(plan);
-        let mut cursor = plan.first_cursor();
-        loop {
-            let (p, c) = (plan.clone(), cursor.clone());
-            let page = db::read(&pool, move |conn| service::exports::page(conn, &p, &c)).await;
-            match page {
-                Ok((bytes, next)) => {
-                    if tx.send(Ok(web::Bytes::from(bytes))).await.is_err() {
-                        tracing::info!(event.id = %plan.event_id, "export abandoned by the client");
-                        return;
-                    }
-                    match next {
-                        Some(next) => cursor = next,
-                        None => return,
-                    }
-                }
-                Err(err) => {
-                    // The status line is sent already: the client sees a truncated body. Logged here once.
-                    tracing::error!(event.id = %plan.event_id, error.code = err.code(), "export failed midway");
-                    let _ = tx.send(Err(err)).await;
-                    return;
-                }
-            }
-        }
-    });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    let body = futures_util::stream::unfold(file.chunks, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (chunk.map(web::Bytes::from), rx))
     });
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))

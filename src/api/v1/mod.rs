@@ -14,7 +14,9 @@ pub mod instruments;
 pub mod me;
 pub mod participants;
 pub mod programs;
+pub mod reports;
 pub mod results;
+pub mod scores;
 pub mod sessions;
 pub mod templates;
 pub mod token;
@@ -51,7 +53,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(sessions::routes)
         .configure(enrollments::routes)
         .configure(attendance::routes)
+        .configure(scores::routes)
         .configure(results::routes)
+        .configure(reports::routes)
         .configure(exports::routes)
         .configure(instruments::routes)
         .configure(templates::routes)
