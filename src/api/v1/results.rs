@@ -902,7 +902,7 @@ impl TryFrom<EventReport> for EventReportResponse {
             event: ReportEvent {
                 id: e.id,
                 title: e.title.clone(),
-                status: parse_enum(&e.status, EventStatus::parse, "unknown event status")?,
+                status: e.status,
                 starts_on: e.starts_on,
                 ends_on: e.ends_on,
                 attendance_threshold: e.attendance_threshold,
