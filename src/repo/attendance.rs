@@ -7,6 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use crate::domain::enums::{AttendanceMethod, AttendanceStatus, EnrollmentStatus, EventStatus};
+use crate::domain::page::ListRequest;
+use crate::domain::sort::{AttendanceSort, RecordSort};
 use crate::schema::{attendance, enrollments, event_organizers, events, participants, sessions};
 
 /// What the attendance rules need of a session and its event.
@@ -16,7 +19,7 @@ pub struct SessionState {
     pub event_id: Uuid,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub event_status: String,
+    pub event_status: EventStatus,
 }
 
 /// One line of a session's attendance list: an approved enrollment and its record, if any.
@@ -26,8 +29,8 @@ pub struct SheetRow {
     pub participant_id: Uuid,
     pub full_name: String,
     pub erased_at: Option<DateTime<Utc>>,
-    pub status: Option<String>,
-    pub method: Option<String>,
+    pub status: Option<AttendanceStatus>,
+    pub method: Option<AttendanceMethod>,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
     pub recorded_by: Option<Uuid>,
@@ -42,8 +45,8 @@ pub struct NewAttendanceRow {
     pub session_id: Uuid,
     pub enrollment_id: Uuid,
     pub participant_id: Uuid,
-    pub status: String,
-    pub method: String,
+    pub status: AttendanceStatus,
+    pub method: AttendanceMethod,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
     pub recorded_by: Option<Uuid>,
@@ -55,7 +58,7 @@ pub struct CodeOwner {
     pub enrollment_id: Uuid,
     pub event_id: Uuid,
     pub participant_id: Uuid,
-    pub status: String,
+    pub status: EnrollmentStatus,
 }
 
 /// Who of a list may be seen.
@@ -65,11 +68,8 @@ pub struct Scope {
     pub participant_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SheetOrder {
-    Name,
-    NameDesc,
-}
+/// A page of a session's attendance list, in an order (there is nothing to filter).
+pub type SheetRequest = ListRequest<(), AttendanceSort>;
 
 pub fn session_state(
     conn: &mut PgConnection,
@@ -90,7 +90,10 @@ pub fn session_state(
 }
 
 /// Reads the event's status and locks its row (for share): the status cannot change while attendance is written.
-pub fn lock_event_status(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option<String>> {
+pub fn lock_event_status(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> QueryResult<Option<EventStatus>> {
     events::table
         .find(event_id)
         .select(events::status)
@@ -113,7 +116,7 @@ macro_rules! sheet_query {
                     .and(attendance::session_id.eq($session_id))),
             )
             .filter(enrollments::event_id.eq($event_id))
-            .filter(enrollments::status.eq("approved"))
+            .filter(enrollments::status.eq(EnrollmentStatus::Approved))
             .into_boxed();
         if let Some(unit) = $scope.unit_id {
             query = query.filter(participants::unit_id.eq(unit));
@@ -148,21 +151,24 @@ pub fn sheet(
     session_id: Uuid,
     event_id: Uuid,
     scope: Scope,
-    order: SheetOrder,
-    limit: i64,
-    offset: i64,
+    request: &SheetRequest,
 ) -> QueryResult<(Vec<SheetRow>, i64)> {
     let total = sheet_query!(session_id, event_id, scope)
         .select(count_star())
         .get_result(conn)?;
     let query = sheet_query!(session_id, event_id, scope).select(sheet_columns!());
-    let query = match order {
-        SheetOrder::Name => query.order((participants::name_search.asc(), enrollments::id.asc())),
-        SheetOrder::NameDesc => {
+    let query = match request.sort {
+        AttendanceSort::ParticipantName => {
+            query.order((participants::name_search.asc(), enrollments::id.asc()))
+        }
+        AttendanceSort::ParticipantNameDesc => {
             query.order((participants::name_search.desc(), enrollments::id.desc()))
         }
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 
@@ -192,7 +198,7 @@ pub fn approved_enrollments(
 ) -> QueryResult<Vec<(Uuid, Uuid)>> {
     enrollments::table
         .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .filter(enrollments::participant_id.eq_any(participant_ids))
         .select((enrollments::participant_id, enrollments::id))
         .load(conn)
@@ -248,7 +254,7 @@ pub fn lock_status(
     conn: &mut PgConnection,
     session_id: Uuid,
     enrollment_id: Uuid,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<AttendanceStatus>> {
     attendance::table
         .filter(attendance::session_id.eq(session_id))
         .filter(attendance::enrollment_id.eq(enrollment_id))
@@ -346,8 +352,8 @@ pub struct ParticipantRecord {
     pub event_id: Uuid,
     pub event_title: String,
     pub enrollment_id: Uuid,
-    pub status: String,
-    pub method: String,
+    pub status: AttendanceStatus,
+    pub method: AttendanceMethod,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
     pub recorded_by: Option<Uuid>,
@@ -355,10 +361,11 @@ pub struct ParticipantRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordOrder {
-    StartsAt,
-    StartsAtDesc,
+/// The filters of an officer's attendance records a caller asks for.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    /// Only records of this event.
+    pub event_id: Option<Uuid>,
 }
 
 macro_rules! records_query {
@@ -388,12 +395,10 @@ macro_rules! records_query {
 pub fn participant_records(
     conn: &mut PgConnection,
     participant_id: Uuid,
-    event_id: Option<Uuid>,
     organizer: Option<Uuid>,
-    order: RecordOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<RecordFilter, RecordSort>,
 ) -> QueryResult<(Vec<ParticipantRecord>, i64)> {
+    let event_id = request.filter.event_id;
     let total = records_query!(participant_id, event_id, organizer)
         .select(count_star())
         .get_result(conn)?;
@@ -413,12 +418,15 @@ pub fn participant_records(
         attendance::version,
         attendance::updated_at,
     ));
-    let query = match order {
-        RecordOrder::StartsAt => query.order((sessions::starts_at.asc(), attendance::id.asc())),
-        RecordOrder::StartsAtDesc => {
+    let query = match request.sort {
+        RecordSort::StartsAt => query.order((sessions::starts_at.asc(), attendance::id.asc())),
+        RecordSort::StartsAtDesc => {
             query.order((sessions::starts_at.desc(), attendance::id.desc()))
         }
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }

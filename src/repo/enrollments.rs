@@ -7,6 +7,9 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::enums::{EnrollmentStatus, EventStatus};
+use crate::domain::page::ListRequest;
+use crate::domain::sort::EnrollmentSort;
 use crate::schema::{enrollments, event_unit_quotas, events, participants, units};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -15,7 +18,7 @@ pub struct EnrollmentRow {
     pub id: Uuid,
     pub event_id: Uuid,
     pub participant_id: Uuid,
-    pub status: String,
+    pub status: EnrollmentStatus,
     pub check_in_code: String,
     pub nominated_by: Option<Uuid>,
     pub decided_by: Option<Uuid>,
@@ -50,7 +53,7 @@ pub struct NewEnrollmentRow {
     pub id: Uuid,
     pub event_id: Uuid,
     pub participant_id: Uuid,
-    pub status: String,
+    pub status: EnrollmentStatus,
     pub check_in_code: String,
     pub nominated_by: Option<Uuid>,
     pub note: Option<String>,
@@ -60,7 +63,7 @@ pub struct NewEnrollmentRow {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = enrollments)]
 pub struct EnrollmentChanges {
-    pub status: Option<String>,
+    pub status: Option<EnrollmentStatus>,
     pub nominated_by: Option<Option<Uuid>>,
     pub decided_by: Option<Option<Uuid>>,
     pub decided_at: Option<Option<DateTime<Utc>>>,
@@ -73,7 +76,7 @@ pub struct EnrollmentChanges {
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 pub struct EventState {
     pub id: Uuid,
-    pub status: String,
+    pub status: EventStatus,
     pub capacity: i32,
     pub archived_at: Option<DateTime<Utc>>,
 }
@@ -88,26 +91,21 @@ pub struct ParticipantState {
     pub erased_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EnrollmentOrder {
-    CreatedAt,
-    CreatedAtDesc,
-    Status,
-    StatusDesc,
-    /// The waitlist order: oldest `waitlisted_at` first, then id.
-    Waitlist,
-}
-
-/// Filters of the list; the `scope_*` fields restrict it to what the caller may see.
+/// The filters of an event's enrollment list a caller asks for.
 #[derive(Debug, Clone, Default)]
 pub struct EnrollmentFilter {
-    pub status: Option<String>,
+    pub status: Option<EnrollmentStatus>,
     pub unit_id: Option<Uuid>,
-    pub scope_unit_id: Option<Uuid>,
-    pub scope_participant_id: Option<Uuid>,
-    pub scope_status: Option<String>,
     /// `updated_at >= updated_since`
     pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// What part of the list the caller may see (set by the service from the caller).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnrollmentScope {
+    pub unit_id: Option<Uuid>,
+    pub participant_id: Option<Uuid>,
+    pub status: Option<EnrollmentStatus>,
 }
 
 pub fn event_state(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option<EventState>> {
@@ -197,7 +195,7 @@ pub fn update(
 pub fn count_approved(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<i64> {
     enrollments::table
         .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .select(count_star())
         .get_result(conn)
 }
@@ -210,7 +208,7 @@ pub fn count_approved_of_unit(
     enrollments::table
         .inner_join(participants::table)
         .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .filter(participants::unit_id.eq(unit_id))
         .select(count_star())
         .get_result(conn)
@@ -233,7 +231,7 @@ pub fn waitlist(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<(Uui
     enrollments::table
         .inner_join(participants::table)
         .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq("waitlisted"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted))
         .order((enrollments::waitlisted_at.asc(), enrollments::id.asc()))
         .select((enrollments::id, participants::unit_id))
         .load(conn)
@@ -241,24 +239,28 @@ pub fn waitlist(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<(Uui
 
 type Joined = diesel::dsl::InnerJoin<enrollments::table, participants::table>;
 
-fn filtered<'a>(event_id: Uuid, f: &'a EnrollmentFilter) -> diesel::dsl::IntoBoxed<'a, Joined, Pg> {
+fn filtered<'a>(
+    event_id: Uuid,
+    scope: EnrollmentScope,
+    f: &'a EnrollmentFilter,
+) -> diesel::dsl::IntoBoxed<'a, Joined, Pg> {
     let mut query = enrollments::table
         .inner_join(participants::table)
         .filter(enrollments::event_id.eq(event_id))
         .into_boxed();
-    if let Some(status) = &f.status {
+    if let Some(status) = f.status {
         query = query.filter(enrollments::status.eq(status));
     }
-    if let Some(status) = &f.scope_status {
+    if let Some(status) = scope.status {
         query = query.filter(enrollments::status.eq(status));
     }
     if let Some(unit) = f.unit_id {
         query = query.filter(participants::unit_id.eq(unit));
     }
-    if let Some(unit) = f.scope_unit_id {
+    if let Some(unit) = scope.unit_id {
         query = query.filter(participants::unit_id.eq(unit));
     }
-    if let Some(participant) = f.scope_participant_id {
+    if let Some(participant) = scope.participant_id {
         query = query.filter(enrollments::participant_id.eq(participant));
     }
     if let Some(since) = f.updated_since {
@@ -267,40 +269,43 @@ fn filtered<'a>(event_id: Uuid, f: &'a EnrollmentFilter) -> diesel::dsl::IntoBox
     query
 }
 
+/// A page of an event's enrollments within `scope`. The sort of the request orders it; without one, `waitlist`
+/// chooses the waitlist's own order (oldest `waitlisted_at` first, then id) over the default (`created_at`).
 pub fn list(
     conn: &mut PgConnection,
     event_id: Uuid,
-    filter: &EnrollmentFilter,
-    order: EnrollmentOrder,
-    limit: i64,
-    offset: i64,
+    scope: EnrollmentScope,
+    request: &ListRequest<EnrollmentFilter, Option<EnrollmentSort>>,
+    waitlist: bool,
 ) -> QueryResult<(Vec<EnrollmentView>, i64)> {
-    let total = filtered(event_id, filter)
+    let filter = &request.filter;
+    let total = filtered(event_id, scope, filter)
         .select(count_star())
         .get_result(conn)?;
-    let query = filtered(event_id, filter).select(EnrollmentView::as_select());
-    let query = match order {
-        EnrollmentOrder::CreatedAt => {
+    let query = filtered(event_id, scope, filter).select(EnrollmentView::as_select());
+    let query = match request.sort {
+        None if waitlist => query.order((enrollments::waitlisted_at.asc(), enrollments::id.asc())),
+        None | Some(EnrollmentSort::CreatedAt) => {
             query.order((enrollments::created_at.asc(), enrollments::id.asc()))
         }
-        EnrollmentOrder::CreatedAtDesc => {
+        Some(EnrollmentSort::CreatedAtDesc) => {
             query.order((enrollments::created_at.desc(), enrollments::id.desc()))
         }
-        EnrollmentOrder::Status => query.order((
+        Some(EnrollmentSort::Status) => query.order((
             enrollments::status.asc(),
             enrollments::waitlisted_at.asc(),
             enrollments::id.asc(),
         )),
-        EnrollmentOrder::StatusDesc => query.order((
+        Some(EnrollmentSort::StatusDesc) => query.order((
             enrollments::status.desc(),
             enrollments::waitlisted_at.desc(),
             enrollments::id.desc(),
         )),
-        EnrollmentOrder::Waitlist => {
-            query.order((enrollments::waitlisted_at.asc(), enrollments::id.asc()))
-        }
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 
@@ -323,7 +328,7 @@ pub fn approved_per_unit(conn: &mut PgConnection, event_id: Uuid) -> QueryResult
     enrollments::table
         .inner_join(participants::table)
         .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .group_by(participants::unit_id)
         .select((participants::unit_id, count_star()))
         .load(conn)
@@ -373,7 +378,7 @@ pub fn is_approved_in_event(
         enrollments::table
             .filter(enrollments::event_id.eq(event_id))
             .filter(enrollments::participant_id.eq(participant_id))
-            .filter(enrollments::status.eq("approved")),
+            .filter(enrollments::status.eq(EnrollmentStatus::Approved)),
     ))
     .get_result(conn)
 }

@@ -8,6 +8,10 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::enums::{EnrollmentStatus, EventKind, EventStatus};
+use crate::domain::page::ListRequest;
+use crate::domain::role::Role;
+use crate::domain::sort::EventSort;
 use crate::schema::{enrollments, event_organizers, events, programs, sessions, units, users};
 
 diesel::define_sql_function! {
@@ -20,7 +24,7 @@ diesel::define_sql_function! {
 pub struct EventRow {
     pub id: Uuid,
     pub title: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub program_id: Option<Uuid>,
     pub host_unit_id: Uuid,
     pub starts_on: NaiveDate,
@@ -31,7 +35,7 @@ pub struct EventRow {
     pub jp_minutes: i16,
     pub legal_basis: Option<String>,
     pub description: Option<String>,
-    pub status: String,
+    pub status: EventStatus,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -52,7 +56,7 @@ pub struct EventView {
 pub struct NewEventRow {
     pub id: Uuid,
     pub title: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub program_id: Option<Uuid>,
     pub host_unit_id: Uuid,
     pub starts_on: NaiveDate,
@@ -71,7 +75,7 @@ pub struct NewEventRow {
 #[diesel(table_name = events)]
 pub struct EventChanges {
     pub title: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<EventKind>,
     pub program_id: Option<Option<Uuid>>,
     pub host_unit_id: Option<Uuid>,
     pub starts_on: Option<NaiveDate>,
@@ -82,7 +86,7 @@ pub struct EventChanges {
     pub jp_minutes: Option<i16>,
     pub legal_basis: Option<Option<String>>,
     pub description: Option<Option<String>>,
-    pub status: Option<String>,
+    pub status: Option<EventStatus>,
     pub archived_at: Option<Option<DateTime<Utc>>>,
 }
 
@@ -117,40 +121,30 @@ pub enum Visibility {
     NonDraft,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventOrder {
-    StartsOn,
-    StartsOnDesc,
-    Title,
-    TitleDesc,
-    CreatedAt,
-    CreatedAtDesc,
-}
-
-#[derive(Debug, Clone)]
+/// The filters of the event list a caller asks for (what the caller may see is a [`Visibility`] of its own).
+#[derive(Debug, Clone, Default)]
 pub struct EventFilter {
-    pub visibility: Visibility,
-    pub status: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<EventStatus>,
+    pub kind: Option<EventKind>,
     pub program_id: Option<Uuid>,
     pub host_unit_id: Option<Uuid>,
     pub starts_from: Option<NaiveDate>,
     pub starts_to: Option<NaiveDate>,
-    /// Lower-cased search text.
+    /// Search text (a case-insensitive substring of the title).
     pub q: Option<String>,
     pub include_archived: bool,
     /// `updated_at >= updated_since`
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-fn filtered(filter: &EventFilter) -> events::BoxedQuery<'_, Pg> {
+fn filtered(visibility: Visibility, filter: &EventFilter) -> events::BoxedQuery<'_, Pg> {
     let mut query = events::table.into_boxed();
-    match filter.visibility {
+    match visibility {
         Visibility::All => {}
-        Visibility::NonDraft => query = query.filter(events::status.ne("draft")),
+        Visibility::NonDraft => query = query.filter(events::status.ne(EventStatus::Draft)),
         Visibility::NonDraftOrOrganizedBy(user_id) => {
             query = query.filter(
-                events::status.ne("draft").or(exists(
+                events::status.ne(EventStatus::Draft).or(exists(
                     event_organizers::table
                         .filter(event_organizers::event_id.eq(events::id))
                         .filter(event_organizers::user_id.eq(user_id)),
@@ -158,10 +152,10 @@ fn filtered(filter: &EventFilter) -> events::BoxedQuery<'_, Pg> {
             );
         }
     }
-    if let Some(status) = &filter.status {
+    if let Some(status) = filter.status {
         query = query.filter(events::status.eq(status));
     }
-    if let Some(kind) = &filter.kind {
+    if let Some(kind) = filter.kind {
         query = query.filter(events::kind.eq(kind));
     }
     if let Some(id) = filter.program_id {
@@ -180,7 +174,7 @@ fn filtered(filter: &EventFilter) -> events::BoxedQuery<'_, Pg> {
         query = query.filter(events::updated_at.ge(since));
     }
     if let Some(q) = &filter.q {
-        query = query.filter(lower(events::title).like(super::like_pattern(q)));
+        query = query.filter(lower(events::title).like(super::like_pattern(&q.to_lowercase())));
     }
     if !filter.include_archived {
         query = query.filter(events::archived_at.is_null());
@@ -202,6 +196,7 @@ fn session_count_expr() -> _ {
 fn approved_count_expr() -> _ {
     enrollments::table
         .filter(enrollments::event_id.eq(events::id))
+        // A literal: `auto_type` reads the argument's type off the expression (the column is typed text).
         .filter(enrollments::status.eq("approved"))
         .count()
         .single_value()
@@ -234,26 +229,28 @@ fn with_organizers(conn: &mut PgConnection, rows: Vec<CountedRow>) -> QueryResul
 /// A page of events with their counts (computed in the same query) and organizers (one more query).
 pub fn list(
     conn: &mut PgConnection,
-    filter: &EventFilter,
-    order: EventOrder,
-    limit: i64,
-    offset: i64,
+    visibility: Visibility,
+    request: &ListRequest<EventFilter, EventSort>,
 ) -> QueryResult<(Vec<EventView>, i64)> {
-    let total = filtered(filter).count().get_result(conn)?;
-    let query = filtered(filter).select((
+    let filter = &request.filter;
+    let total = filtered(visibility, filter).count().get_result(conn)?;
+    let query = filtered(visibility, filter).select((
         EventRow::as_select(),
         session_count_expr(),
         approved_count_expr(),
     ));
-    let query = match order {
-        EventOrder::StartsOn => query.order((events::starts_on.asc(), events::id.asc())),
-        EventOrder::StartsOnDesc => query.order((events::starts_on.desc(), events::id.desc())),
-        EventOrder::Title => query.order((events::title.asc(), events::id.asc())),
-        EventOrder::TitleDesc => query.order((events::title.desc(), events::id.desc())),
-        EventOrder::CreatedAt => query.order((events::created_at.asc(), events::id.asc())),
-        EventOrder::CreatedAtDesc => query.order((events::created_at.desc(), events::id.desc())),
+    let query = match request.sort {
+        EventSort::StartsOn => query.order((events::starts_on.asc(), events::id.asc())),
+        EventSort::StartsOnDesc => query.order((events::starts_on.desc(), events::id.desc())),
+        EventSort::Title => query.order((events::title.asc(), events::id.asc())),
+        EventSort::TitleDesc => query.order((events::title.desc(), events::id.desc())),
+        EventSort::CreatedAt => query.order((events::created_at.asc(), events::id.asc())),
+        EventSort::CreatedAtDesc => query.order((events::created_at.desc(), events::id.desc())),
     };
-    let rows: Vec<CountedRow> = query.limit(limit).offset(offset).load(conn)?;
+    let rows: Vec<CountedRow> = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((with_organizers(conn, rows)?, total))
 }
 
@@ -369,7 +366,7 @@ pub fn session_count(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<i64
 pub fn approved_count(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<i64> {
     enrollments::table
         .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .count()
         .get_result(conn)
 }
@@ -409,7 +406,7 @@ pub fn program_exists(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
 }
 
 /// The roles of the given users that exist, as (id, role).
-pub fn user_roles(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
+pub fn user_roles(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Role)>> {
     users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::role))

@@ -7,6 +7,10 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::enums::EventStatus;
+use crate::domain::page::ListRequest;
+use crate::domain::role::Role;
+use crate::domain::sort::SessionSort;
 use crate::schema::{attendance, events, session_facilitators, session_kinds, sessions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -57,15 +61,9 @@ pub struct SessionChanges {
     pub jp: Option<i16>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionOrder {
-    StartsAt,
-    StartsAtDesc,
-}
-
-#[derive(Debug, Clone)]
+/// The filters of an event's session list.
+#[derive(Debug, Clone, Default)]
 pub struct SessionFilter {
-    pub event_id: Uuid,
     pub kind: Option<String>,
     /// `updated_at >= updated_since`
     pub updated_since: Option<DateTime<Utc>>,
@@ -100,9 +98,9 @@ fn with_facilitators(
         .collect())
 }
 
-fn filtered(filter: &SessionFilter) -> sessions::BoxedQuery<'_, diesel::pg::Pg> {
+fn filtered(event_id: Uuid, filter: &SessionFilter) -> sessions::BoxedQuery<'_, diesel::pg::Pg> {
     let mut query = sessions::table
-        .filter(sessions::event_id.eq(filter.event_id))
+        .filter(sessions::event_id.eq(event_id))
         .into_boxed();
     if let Some(kind) = &filter.kind {
         query = query.filter(sessions::kind.eq(kind));
@@ -116,20 +114,20 @@ fn filtered(filter: &SessionFilter) -> sessions::BoxedQuery<'_, diesel::pg::Pg> 
 /// A page of an event's sessions with their facilitators.
 pub fn list(
     conn: &mut PgConnection,
-    filter: &SessionFilter,
-    order: SessionOrder,
-    limit: i64,
-    offset: i64,
+    event_id: Uuid,
+    request: &ListRequest<SessionFilter, SessionSort>,
 ) -> QueryResult<(Vec<SessionView>, i64)> {
-    let total = filtered(filter).count().get_result(conn)?;
-    let query = filtered(filter).select(SessionRow::as_select());
-    let query = match order {
-        SessionOrder::StartsAt => query.order((sessions::starts_at.asc(), sessions::id.asc())),
-        SessionOrder::StartsAtDesc => {
-            query.order((sessions::starts_at.desc(), sessions::id.desc()))
-        }
+    let filter = &request.filter;
+    let total = filtered(event_id, filter).count().get_result(conn)?;
+    let query = filtered(event_id, filter).select(SessionRow::as_select());
+    let query = match request.sort {
+        SessionSort::StartsAt => query.order((sessions::starts_at.asc(), sessions::id.asc())),
+        SessionSort::StartsAtDesc => query.order((sessions::starts_at.desc(), sessions::id.desc())),
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((with_facilitators(conn, rows)?, total))
 }
 
@@ -243,7 +241,7 @@ pub fn kind_codes(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
 /// Locks the users rows of the given ids (in id order, so that concurrent writers cannot deadlock) and returns
 /// (id, role) of those that exist. Held until the transaction ends: two writes that check the same facilitator
 /// for overlaps take turns.
-pub fn lock_users(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
+pub fn lock_users(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Role)>> {
     users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::role))
@@ -266,7 +264,7 @@ pub fn busy_facilitator(
         .filter(session_facilitators::user_id.eq_any(user_ids))
         .filter(sessions::starts_at.lt(ends_at))
         .filter(sessions::ends_at.gt(starts_at))
-        .filter(events::status.ne("cancelled"))
+        .filter(events::status.ne(EventStatus::Cancelled))
         .select((session_facilitators::user_id, sessions::id))
         .order((
             session_facilitators::user_id,

@@ -17,16 +17,19 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::enums::{AttendanceMethod, AttendanceStatus, EnrollmentStatus, EventStatus};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page, PageRequest};
 use crate::domain::role::Role;
+use crate::domain::sort::{AttendanceSort, RecordSort};
 use crate::error::{ApiError, FieldError};
 use crate::repo::access as access_repo;
 use crate::repo::attendance::{
-    self as repo, NewAttendanceRow, ParticipantRecord, RecordOrder, Scope, SessionState,
-    SheetOrder, SheetRow, SummaryRow,
+    self as repo, NewAttendanceRow, ParticipantRecord, Scope, SessionState, SheetRow, SummaryRow,
 };
-use crate::service::access;
+use crate::service::{DbPool, Input, Permit, access};
+
+pub use crate::repo::attendance::RecordFilter;
 
 /// Check-in opens this long before a session starts.
 pub const CHECK_IN_OPENS_BEFORE_MINUTES: i64 = 30;
@@ -63,6 +66,116 @@ impl CheckInResult {
     }
 }
 
+/// One line of a session's attendance list: an approved officer and their record (the record's fields `None`
+/// until one is taken).
+#[derive(Debug, Clone)]
+pub struct SheetLine {
+    pub enrollment_id: Uuid,
+    pub participant_id: Uuid,
+    /// `None` after the officer's data was erased.
+    pub participant_name: Option<String>,
+    pub status: Option<AttendanceStatus>,
+    pub method: Option<AttendanceMethod>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<SheetRow> for SheetLine {
+    fn from(row: SheetRow) -> Self {
+        Self {
+            enrollment_id: row.enrollment_id,
+            participant_id: row.participant_id,
+            participant_name: row.erased_at.is_none().then_some(row.full_name),
+            status: row.status,
+            method: row.method,
+            checked_in_at: row.checked_in_at,
+            note: row.note,
+            recorded_by: row.recorded_by,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// One officer's attendance in an event.
+#[derive(Debug, Clone)]
+pub struct OfficerSummary {
+    pub participant_id: Uuid,
+    /// `None` after the officer's data was erased.
+    pub participant_name: Option<String>,
+    pub sessions_total: i64,
+    pub sessions_attended: i64,
+    /// In percent, one decimal.
+    pub attendance_rate: f64,
+    pub jp_earned: i64,
+}
+
+impl From<SummaryRow> for OfficerSummary {
+    fn from(row: SummaryRow) -> Self {
+        Self {
+            participant_id: row.participant_id,
+            participant_name: row.erased_at.is_none().then_some(row.full_name),
+            sessions_total: row.sessions_total,
+            sessions_attended: row.sessions_attended,
+            attendance_rate: row.attendance_rate,
+            jp_earned: row.jp_earned,
+        }
+    }
+}
+
+/// One attendance record of an officer, with its session and event.
+#[derive(Debug, Clone)]
+pub struct AttendanceRecord {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub session_title: String,
+    pub starts_at: DateTime<Utc>,
+    pub event_id: Uuid,
+    pub event_title: String,
+    pub enrollment_id: Uuid,
+    pub status: AttendanceStatus,
+    pub method: AttendanceMethod,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ParticipantRecord> for AttendanceRecord {
+    fn from(r: ParticipantRecord) -> Self {
+        Self {
+            id: r.id,
+            session_id: r.session_id,
+            session_title: r.session_title,
+            starts_at: r.starts_at,
+            event_id: r.event_id,
+            event_title: r.event_title,
+            enrollment_id: r.enrollment_id,
+            status: r.status,
+            method: r.method,
+            checked_in_at: r.checked_in_at,
+            note: r.note,
+            recorded_by: r.recorded_by,
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A request for a page of a session's attendance list (nothing to filter).
+pub type SheetList = ListRequest<(), AttendanceSort>;
+/// A request for a page of an officer's attendance records.
+pub type RecordList = ListRequest<RecordFilter, RecordSort>;
+
+/// The outcome of a check-in, with the officer's line when they are checked in.
+#[derive(Debug, Clone)]
+pub struct CheckIn {
+    pub result: CheckInResult,
+    pub line: Option<SheetLine>,
+}
+
 fn session_not_found() -> ApiError {
     ApiError::not_found("Session")
 }
@@ -93,52 +206,59 @@ fn read_scope(conn: &mut PgConnection, user: &AuthUser, event_id: Uuid) -> Resul
     }
 }
 
-/// A session's attendance list as the caller may see it.
-pub fn sheet(
-    conn: &mut PgConnection,
+/// A session's attendance list as the caller may see it. The query is checked first (400), as the request
+/// itself; what the caller may see needs the event, read with the list.
+pub async fn sheet(
+    pool: &DbPool,
     user: &AuthUser,
     session_id: Uuid,
-    order: SheetOrder,
-    page: PageRequest,
-) -> Result<Page<SheetRow>, ApiError> {
-    let session = load_session(conn, session_id)?;
-    if access::hides_draft(conn, user, session.event_id, &session.event_status)? {
-        return Err(session_not_found());
-    }
-    let scope = read_scope(conn, user, session.event_id)?;
-    let (rows, total) = repo::sheet(
-        conn,
-        session_id,
-        session.event_id,
-        scope,
-        order,
-        page.limit,
-        page.offset,
-    )?;
-    Ok(Page::new(rows, total, page))
+    request: Input<SheetList>,
+) -> Result<Page<SheetLine>, ApiError> {
+    let request = request.open(&Permit::granted())?;
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let session = load_session(conn, session_id)?;
+        if access::hides_draft(conn, &user, session.event_id, session.event_status.as_str())? {
+            return Err(session_not_found());
+        }
+        let scope = read_scope(conn, &user, session.event_id)?;
+        let (rows, total) = repo::sheet(conn, session_id, session.event_id, scope, &request)?;
+        Ok(Page::new(rows, total, request.page).map(SheetLine::from))
+    })
+    .await
 }
 
 /// Writes a session's list all-or-nothing: every line is checked first (an approved enrollment in the event, at
 /// most once in the list); only when all are valid are they written, in one transaction. The caller must manage
 /// the event or lead this session; the event must be `ongoing` or `completed` (corrections after the fact).
-pub fn record(
+pub async fn record(
+    pool: &DbPool,
+    user: &AuthUser,
+    session_id: Uuid,
+    records: Input<Vec<RecordInput>>,
+) -> Result<Vec<SheetLine>, ApiError> {
+    let actor = user.clone();
+    db::run(pool, move |conn| {
+        write_records(conn, &actor, session_id, records)
+    })
+    .await
+}
+
+fn write_records(
     conn: &mut PgConnection,
     user: &AuthUser,
     session_id: Uuid,
-    parse: impl FnOnce() -> Result<Vec<RecordInput>, ApiError>,
-) -> Result<Vec<SheetRow>, ApiError> {
+    records: Input<Vec<RecordInput>>,
+) -> Result<Vec<SheetLine>, ApiError> {
     let session = load_session(conn, session_id)?;
     if !access::may_record_attendance(conn, user, session.event_id, session_id)? {
         return Err(ApiError::forbidden());
     }
-    let records = parse()?;
+    let records = records.open(&Permit::granted())?;
     let enrollment_ids = conn.transaction(|conn| {
         let status =
             repo::lock_event_status(conn, session.event_id)?.ok_or_else(session_not_found)?;
-        if !matches!(
-            EventStatus::parse(&status),
-            Some(EventStatus::Ongoing | EventStatus::Completed)
-        ) {
+        if !matches!(status, EventStatus::Ongoing | EventStatus::Completed) {
             return Err(ApiError::conflict(
                 "attendance_closed",
                 "Attendance is recorded only while the event is `ongoing` or `completed`.",
@@ -167,8 +287,8 @@ pub fn record(
                     session_id,
                     enrollment_id: *enrollment_id,
                     participant_id: r.participant_id,
-                    status: r.status.as_str().to_owned(),
-                    method: AttendanceMethod::Manual.as_str().to_owned(),
+                    status: r.status,
+                    method: AttendanceMethod::Manual,
                     checked_in_at: None,
                     note: r.note.clone(),
                     recorded_by: Some(user.id),
@@ -194,11 +314,12 @@ pub fn record(
     Ok(enrollment_ids
         .iter()
         .filter_map(|id| lines.remove(id))
+        .map(SheetLine::from)
         .collect())
 }
 
 fn is_open(session: &SessionState, now: DateTime<Utc>) -> bool {
-    session.event_status == EventStatus::Ongoing.as_str()
+    session.event_status == EventStatus::Ongoing
         && now >= session.starts_at - Duration::minutes(CHECK_IN_OPENS_BEFORE_MINUTES)
         && now <= session.ends_at
 }
@@ -206,29 +327,49 @@ fn is_open(session: &SessionState, now: DateTime<Utc>) -> bool {
 /// Checks an officer in with their enrollment's code. Any authenticated caller may present a code (the officer's
 /// own device, a kiosk, a facilitator's device): the code is the credential. A participant-role caller may only
 /// check in their own enrollment (`not_enrolled` otherwise).
-pub fn check_in(
+pub async fn check_in(
+    pool: &DbPool,
+    user: &AuthUser,
+    session_id: Uuid,
+    code: Input<String>,
+) -> Result<CheckIn, ApiError> {
+    let actor = user.clone();
+    db::run(pool, move |conn| {
+        take_check_in(conn, &actor, session_id, code)
+    })
+    .await
+}
+
+fn take_check_in(
     conn: &mut PgConnection,
     user: &AuthUser,
     session_id: Uuid,
-    parse: impl FnOnce() -> Result<String, ApiError>,
-) -> Result<(CheckInResult, Option<SheetRow>), ApiError> {
+    code: Input<String>,
+) -> Result<CheckIn, ApiError> {
     let session = load_session(conn, session_id)?;
-    let code = parse()?;
+    // The code is the credential: any signed-in caller may present one.
+    let code = code.open(&Permit::granted())?;
     let Some(owner) = repo::find_by_code(conn, &code)? else {
         tracing::info!(session.id = %session_id, actor.id = %user.id, "check-in with an unknown code");
-        return Ok((CheckInResult::InvalidCode, None));
+        return Ok(CheckIn {
+            result: CheckInResult::InvalidCode,
+            line: None,
+        });
     };
     let foreign =
         user.role == Role::Participant && user.participant_id != Some(owner.participant_id);
-    if owner.event_id != session.event_id
-        || owner.status != EnrollmentStatus::Approved.as_str()
-        || foreign
-    {
-        return Ok((CheckInResult::NotEnrolled, None));
+    if owner.event_id != session.event_id || owner.status != EnrollmentStatus::Approved || foreign {
+        return Ok(CheckIn {
+            result: CheckInResult::NotEnrolled,
+            line: None,
+        });
     }
     let now = Utc::now();
     if !is_open(&session, now) {
-        return Ok((CheckInResult::SessionNotOpen, None));
+        return Ok(CheckIn {
+            result: CheckInResult::SessionNotOpen,
+            line: None,
+        });
     }
     let status = if now > session.starts_at + Duration::minutes(LATE_AFTER_MINUTES) {
         AttendanceStatus::Late
@@ -240,8 +381,8 @@ pub fn check_in(
         session_id,
         enrollment_id: owner.enrollment_id,
         participant_id: owner.participant_id,
-        status: status.as_str().to_owned(),
-        method: AttendanceMethod::Code.as_str().to_owned(),
+        status,
+        method: AttendanceMethod::Code,
         checked_in_at: Some(now),
         note: None,
         recorded_by: Some(user.id),
@@ -251,11 +392,7 @@ pub fn check_in(
             return Ok::<_, ApiError>(CheckInResult::CheckedIn);
         }
         let current = repo::lock_status(conn, session_id, owner.enrollment_id)?;
-        if current
-            .as_deref()
-            .and_then(AttendanceStatus::parse)
-            .is_some_and(AttendanceStatus::attended)
-        {
+        if current.is_some_and(AttendanceStatus::attended) {
             return Ok(CheckInResult::AlreadyCheckedIn);
         }
         // An earlier manual `absent`, `sick` or `excused` gives way to the officer's arrival.
@@ -265,17 +402,29 @@ pub fn check_in(
     tracing::info!(session.id = %session_id, enrollment.id = %owner.enrollment_id, actor.id = %user.id, result = result.as_str(), "check-in");
     let line = repo::sheet_rows(conn, session_id, &[owner.enrollment_id])?
         .into_iter()
-        .next();
-    Ok((result, line))
+        .next()
+        .map(SheetLine::from);
+    Ok(CheckIn { result, line })
 }
 
 /// The attendance summary of an event's approved officers, as the caller may see it.
-pub fn summary(
+pub async fn summary(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    page: Input<PageRequest>,
+) -> Result<Page<OfficerSummary>, ApiError> {
+    let page = page.open(&Permit::granted())?;
+    let user = user.clone();
+    db::read(pool, move |conn| summary_page(conn, &user, event_id, page)).await
+}
+
+fn summary_page(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
     page: PageRequest,
-) -> Result<Page<SummaryRow>, ApiError> {
+) -> Result<Page<OfficerSummary>, ApiError> {
     let status =
         access_repo::event_status(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
     if access::hides_draft(conn, user, event_id, &status)? {
@@ -291,36 +440,31 @@ pub fn summary(
             .map_or(0, |r| r.total),
         None => 0,
     };
-    Ok(Page::new(rows, total, page))
+    Ok(Page::new(rows, total, page).map(OfficerSummary::from))
 }
 
 /// The attendance records of one officer across events: for the officer, the operator of their unit and admins
 /// (everything), and organizers (the events they organize). Others: 403.
-pub fn of_participant(
-    conn: &mut PgConnection,
+pub async fn of_participant(
+    pool: &DbPool,
     user: &AuthUser,
     participant_id: Uuid,
-    event_id: Option<Uuid>,
-    order: RecordOrder,
-    page: PageRequest,
-) -> Result<Page<ParticipantRecord>, ApiError> {
-    let unit = access_repo::participant_unit(conn, participant_id)?
-        .ok_or_else(|| ApiError::not_found("Participant"))?;
-    let organizer = match user.role {
-        Role::Admin => None,
-        Role::Participant if user.participant_id == Some(participant_id) => None,
-        Role::UnitOperator if user.unit_id == Some(unit) => None,
-        Role::Organizer => Some(user.id),
-        _ => return Err(ApiError::forbidden()),
-    };
-    let (rows, total) = repo::participant_records(
-        conn,
-        participant_id,
-        event_id,
-        organizer,
-        order,
-        page.limit,
-        page.offset,
-    )?;
-    Ok(Page::new(rows, total, page))
+    request: Input<RecordList>,
+) -> Result<Page<AttendanceRecord>, ApiError> {
+    let request = request.open(&Permit::granted())?;
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let unit = access_repo::participant_unit(conn, participant_id)?
+            .ok_or_else(|| ApiError::not_found("Participant"))?;
+        let organizer = match user.role {
+            Role::Admin => None,
+            Role::Participant if user.participant_id == Some(participant_id) => None,
+            Role::UnitOperator if user.unit_id == Some(unit) => None,
+            Role::Organizer => Some(user.id),
+            _ => return Err(ApiError::forbidden()),
+        };
+        let (rows, total) = repo::participant_records(conn, participant_id, organizer, &request)?;
+        Ok(Page::new(rows, total, request.page).map(AttendanceRecord::from))
+    })
+    .await
 }

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -20,16 +20,19 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::tokens::random_token;
+use crate::db;
 use crate::domain::enums::{EnrollmentStatus, EventStatus};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
+use crate::domain::sort::EnrollmentSort;
 use crate::error::{ApiError, FieldError};
 use crate::repo::access as access_repo;
 use crate::repo::enrollments::{
-    self as repo, EnrollmentChanges, EnrollmentFilter, EnrollmentOrder, EnrollmentView, EventState,
-    NewEnrollmentRow,
+    self as repo, EnrollmentChanges, EnrollmentScope, EnrollmentView, EventState, NewEnrollmentRow,
 };
-use crate::service::access;
+use crate::service::{DbPool, Input, Permit, access};
+
+pub use crate::repo::enrollments::EnrollmentFilter;
 
 /// How the caller relates to an enrollment; decides what they see and may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,12 +50,52 @@ pub enum Viewer {
 /// An enrollment as the caller may see it.
 #[derive(Debug, Clone)]
 pub struct Enrollment {
-    pub view: EnrollmentView,
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub participant_id: Uuid,
+    /// `None` after the officer's data was erased.
+    pub participant_name: Option<String>,
+    pub unit_id: Uuid,
+    pub status: EnrollmentStatus,
+    /// Shown to managers and the officer only.
+    pub check_in_code: Option<String>,
+    pub nominated_by: Option<Uuid>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
     /// 1-based place on the waitlist; `None` unless waitlisted.
     pub waitlist_position: Option<i64>,
-    /// Whether the caller may see the check-in code (managers and the officer).
-    pub code_visible: bool,
+    pub note: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
+
+impl Enrollment {
+    fn new(view: EnrollmentView, waitlist_position: Option<i64>, viewer: Viewer) -> Self {
+        let row = view.enrollment;
+        let code_visible = matches!(viewer, Viewer::Manager | Viewer::Own);
+        Self {
+            id: row.id,
+            event_id: row.event_id,
+            participant_id: row.participant_id,
+            participant_name: view.erased_at.is_none().then_some(view.full_name),
+            unit_id: view.unit_id,
+            status: row.status,
+            check_in_code: code_visible.then_some(row.check_in_code),
+            nominated_by: row.nominated_by,
+            decided_by: row.decided_by,
+            decided_at: row.decided_at,
+            waitlist_position,
+            note: row.note,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A request for a page of an event's enrollments; without a sort, the service picks the order.
+pub type EnrollmentList = ListRequest<EnrollmentFilter, Option<EnrollmentSort>>;
 
 /// A checked nomination.
 #[derive(Debug, Clone)]
@@ -73,12 +116,9 @@ pub struct QuotaState {
     pub approved: i64,
 }
 
-fn status_of(text: &str) -> Result<EnrollmentStatus, ApiError> {
-    EnrollmentStatus::parse(text).ok_or_else(|| ApiError::internal_msg("unknown enrollment status"))
-}
-
-fn event_status(event: &EventState) -> Result<EventStatus, ApiError> {
-    EventStatus::parse(&event.status).ok_or_else(|| ApiError::internal_msg("unknown event status"))
+/// Whether the event no longer takes enrollment changes.
+fn is_closed(event: &EventState) -> bool {
+    event.status.is_final() || event.archived_at.is_some()
 }
 
 fn not_found() -> ApiError {
@@ -124,7 +164,7 @@ fn viewer_of(
             Some(Viewer::Own)
         }
         Role::Facilitator
-            if enrollment.status == EnrollmentStatus::Approved.as_str()
+            if enrollment.status == EnrollmentStatus::Approved
                 && facilitates_event(conn, user, enrollment.event_id)? =>
         {
             Some(Viewer::Facilitator)
@@ -143,7 +183,7 @@ fn load_visible(
     // A draft event is hidden from all but its managers, and so is everything below it.
     let event_id = view.enrollment.event_id;
     if let Some(event) = repo::event_state(conn, event_id)?
-        && access::hides_draft(conn, user, event_id, &event.status)?
+        && access::hides_draft(conn, user, event_id, event.status.as_str())?
     {
         return Err(not_found());
     }
@@ -162,7 +202,7 @@ fn waitlist_position(
     conn: &mut PgConnection,
     view: &EnrollmentView,
 ) -> Result<Option<i64>, ApiError> {
-    if view.enrollment.status != EnrollmentStatus::Waitlisted.as_str() {
+    if view.enrollment.status != EnrollmentStatus::Waitlisted {
         return Ok(None);
     }
     let list = repo::waitlist(conn, view.enrollment.event_id)?;
@@ -179,36 +219,52 @@ fn position_in(list: &[(Uuid, Uuid)], id: Uuid) -> Option<i64> {
 fn shown(conn: &mut PgConnection, id: Uuid, viewer: Viewer) -> Result<Enrollment, ApiError> {
     let view = repo::find_view(conn, id)?.ok_or_else(not_found)?;
     let waitlist_position = waitlist_position(conn, &view)?;
-    Ok(Enrollment {
-        view,
-        waitlist_position,
-        code_visible: matches!(viewer, Viewer::Manager | Viewer::Own),
+    Ok(Enrollment::new(view, waitlist_position, viewer))
+}
+
+/// One enrollment, when the caller may see it (404 otherwise).
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Enrollment, ApiError> {
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let (_, viewer) = load_visible(conn, &user, id)?;
+        shown(conn, id, viewer)
     })
+    .await
 }
 
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<Enrollment, ApiError> {
-    let (_, viewer) = load_visible(conn, user, id)?;
-    shown(conn, id, viewer)
+/// Nominates an officer. The caller's right is checked before the input is opened; the officer's unit decides the
+/// rest (an operator nominates only officers of their unit, a participant only themself). A withdrawn or rejected
+/// enrollment is reused: it goes back to `nominated` with its version increased.
+pub async fn nominate(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    input: Input<Nomination>,
+) -> Result<Enrollment, ApiError> {
+    let actor = user.clone();
+    let enrollment = db::run(pool, move |conn| {
+        insert_nomination(conn, &actor, event_id, input)
+    })
+    .await?;
+    tracing::info!(enrollment.id = %enrollment.id, event.id = %event_id, actor.id = %user.id, "officer nominated");
+    Ok(enrollment)
 }
 
-/// Nominates an officer. The caller's right is checked before `parse` reads the body; the officer's unit decides
-/// the rest (an operator nominates only officers of their unit, a participant only themself). A withdrawn or
-/// rejected enrollment is reused: it goes back to `nominated` with its version increased.
-pub fn nominate(
+fn insert_nomination(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-    parse: impl FnOnce() -> Result<Nomination, ApiError>,
+    input: Input<Nomination>,
 ) -> Result<Enrollment, ApiError> {
     let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-    if access::hides_draft(conn, user, event_id, &event.status)? {
+    if access::hides_draft(conn, user, event_id, event.status.as_str())? {
         return Err(ApiError::not_found("Event"));
     }
     let manager = access::manages_event(conn, user, event_id)?;
     if !manager && !matches!(user.role, Role::UnitOperator | Role::Participant) {
         return Err(ApiError::forbidden());
     }
-    let input = parse()?;
+    let input = input.open(&Permit::granted())?;
     let viewer = match user.role {
         _ if manager => Viewer::Manager,
         Role::UnitOperator => Viewer::UnitOperator,
@@ -239,8 +295,7 @@ pub fn nominate(
                 "this officer is archived or erased and cannot be nominated",
             ));
         }
-        let status = event_status(&event)?;
-        if !matches!(status, EventStatus::Draft | EventStatus::Published)
+        if !matches!(event.status, EventStatus::Draft | EventStatus::Published)
             || event.archived_at.is_some()
         {
             return Err(ApiError::conflict(
@@ -251,12 +306,12 @@ pub fn nominate(
         match repo::lock_by_event_participant(conn, event_id, participant.id)? {
             Some(existing)
                 if matches!(
-                    status_of(&existing.status)?,
+                    existing.status,
                     EnrollmentStatus::Withdrawn | EnrollmentStatus::Rejected
                 ) =>
             {
                 let changes = EnrollmentChanges {
-                    status: Some(EnrollmentStatus::Nominated.as_str().to_owned()),
+                    status: Some(EnrollmentStatus::Nominated),
                     nominated_by: Some(Some(user.id)),
                     decided_by: Some(None),
                     decided_at: Some(None),
@@ -272,7 +327,7 @@ pub fn nominate(
                     id: Uuid::new_v4(),
                     event_id,
                     participant_id: participant.id,
-                    status: EnrollmentStatus::Nominated.as_str().to_owned(),
+                    status: EnrollmentStatus::Nominated,
                     check_in_code: random_token(12),
                     nominated_by: Some(user.id),
                     note: input.note.clone(),
@@ -304,18 +359,32 @@ fn already_enrolled() -> ApiError {
 }
 
 /// Changes the note of an enrollment (managers, the operator of the officer's unit, the officer).
-pub fn update_note(
+pub async fn update_note(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    note: Input<Option<Option<String>>>,
+) -> Result<Enrollment, ApiError> {
+    let actor = user.clone();
+    db::run(pool, move |conn| {
+        apply_note(conn, &actor, id, expected_version, note)
+    })
+    .await
+}
+
+fn apply_note(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
-    parse: impl FnOnce() -> Result<Option<Option<String>>, ApiError>,
+    note: Input<Option<Option<String>>>,
 ) -> Result<Enrollment, ApiError> {
     let (_, viewer) = load_visible(conn, user, id)?;
     if !may_act_for_officer(viewer) {
         return Err(ApiError::forbidden());
     }
-    let note = parse()?;
+    let note = note.open(&Permit::granted())?;
     conn.transaction(|conn| {
         let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
         if expected_version.is_some_and(|v| v != current.version) {
@@ -333,7 +402,20 @@ pub fn update_note(
 
 /// Approves an enrollment when a seat is free (capacity and the unit's quota), or puts it on the waitlist.
 /// Event managers only. The event row is locked while the approved officers are counted.
-pub fn approve(
+pub async fn approve(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Enrollment, ApiError> {
+    let actor = user.clone();
+    db::run(pool, move |conn| {
+        decide_approval(conn, &actor, id, expected_version)
+    })
+    .await
+}
+
+fn decide_approval(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
@@ -348,14 +430,14 @@ pub fn approve(
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let status = status_of(&current.status)?;
+        let status = current.status;
         if !matches!(
             status,
             EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
         ) {
             return Err(transition_not_allowed(status, "approved"));
         }
-        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+        if is_closed(&event) {
             return Err(closed());
         }
         let approved = repo::count_approved(conn, event_id)?;
@@ -369,7 +451,7 @@ pub fn approve(
         let now = Utc::now();
         let changes = if fits {
             EnrollmentChanges {
-                status: Some(EnrollmentStatus::Approved.as_str().to_owned()),
+                status: Some(EnrollmentStatus::Approved),
                 decided_by: Some(Some(user.id)),
                 decided_at: Some(Some(now)),
                 waitlisted_at: Some(None),
@@ -377,7 +459,7 @@ pub fn approve(
             }
         } else {
             EnrollmentChanges {
-                status: Some(EnrollmentStatus::Waitlisted.as_str().to_owned()),
+                status: Some(EnrollmentStatus::Waitlisted),
                 decided_by: Some(Some(user.id)),
                 decided_at: Some(Some(now)),
                 // an officer already waiting keeps their place
@@ -393,7 +475,20 @@ pub fn approve(
 }
 
 /// Rejects a nominated or waitlisted enrollment. Event managers only.
-pub fn reject(
+pub async fn reject(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Enrollment, ApiError> {
+    let actor = user.clone();
+    db::run(pool, move |conn| {
+        decide_rejection(conn, &actor, id, expected_version)
+    })
+    .await
+}
+
+fn decide_rejection(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
@@ -408,18 +503,18 @@ pub fn reject(
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let status = status_of(&current.status)?;
+        let status = current.status;
         if !matches!(
             status,
             EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
         ) {
             return Err(transition_not_allowed(status, "rejected"));
         }
-        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+        if is_closed(&event) {
             return Err(closed());
         }
         let changes = EnrollmentChanges {
-            status: Some(EnrollmentStatus::Rejected.as_str().to_owned()),
+            status: Some(EnrollmentStatus::Rejected),
             decided_by: Some(Some(user.id)),
             decided_at: Some(Some(Utc::now())),
             waitlisted_at: Some(None),
@@ -434,7 +529,22 @@ pub fn reject(
 /// Withdraws an enrollment (managers, the operator of the officer's unit, the officer). When an approved officer
 /// withdraws, the freed seat goes in the same transaction to the first waitlisted officer who fits the capacity
 /// and their unit's quota.
-pub fn withdraw(
+pub async fn withdraw(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Enrollment, ApiError> {
+    let actor = user.clone();
+    let enrollment = db::run(pool, move |conn| {
+        apply_withdrawal(conn, &actor, id, expected_version)
+    })
+    .await?;
+    tracing::info!(enrollment.id = %id, event.id = %enrollment.event_id, actor.id = %user.id, "enrollment withdrawn");
+    Ok(enrollment)
+}
+
+fn apply_withdrawal(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
@@ -451,18 +561,18 @@ pub fn withdraw(
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let status = status_of(&current.status)?;
+        let status = current.status;
         if !matches!(
             status,
             EnrollmentStatus::Nominated | EnrollmentStatus::Approved | EnrollmentStatus::Waitlisted
         ) {
             return Err(transition_not_allowed(status, "withdrawn"));
         }
-        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+        if is_closed(&event) {
             return Err(closed());
         }
         let changes = EnrollmentChanges {
-            status: Some(EnrollmentStatus::Withdrawn.as_str().to_owned()),
+            status: Some(EnrollmentStatus::Withdrawn),
             waitlisted_at: Some(None),
             ..EnrollmentChanges::default()
         };
@@ -472,7 +582,6 @@ pub fn withdraw(
         }
         Ok(())
     })?;
-    tracing::info!(enrollment.id = %id, event.id = %event_id, actor.id = %user.id, "enrollment withdrawn");
     shown(conn, id, viewer)
 }
 
@@ -500,7 +609,7 @@ fn promote(conn: &mut PgConnection, event: &EventState) -> Result<(), ApiError> 
             continue;
         }
         let changes = EnrollmentChanges {
-            status: Some(EnrollmentStatus::Approved.as_str().to_owned()),
+            status: Some(EnrollmentStatus::Approved),
             decided_at: Some(Some(Utc::now())),
             waitlisted_at: Some(None),
             ..EnrollmentChanges::default()
@@ -514,42 +623,58 @@ fn promote(conn: &mut PgConnection, event: &EventState) -> Result<(), ApiError> 
 }
 
 /// The enrollments of an event the caller may see: managers all, a unit operator their unit's officers, a
-/// facilitator of the event the approved ones, a participant their own. Others: 403.
-pub fn list(
+/// facilitator of the event the approved ones, a participant their own. Others: 403. The query is checked first
+/// (400), as the request itself; what the caller may see needs the event, read with the list.
+pub async fn list(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    request: Input<EnrollmentList>,
+) -> Result<Page<Enrollment>, ApiError> {
+    let request = request.open(&Permit::granted())?;
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        list_visible(conn, &user, event_id, &request)
+    })
+    .await
+}
+
+fn list_visible(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-    mut filter: EnrollmentFilter,
-    order: EnrollmentOrder,
-    page: PageRequest,
+    request: &EnrollmentList,
 ) -> Result<Page<Enrollment>, ApiError> {
     let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-    if access::hides_draft(conn, user, event_id, &event.status)? {
+    if access::hides_draft(conn, user, event_id, event.status.as_str())? {
         return Err(ApiError::not_found("Event"));
     }
+    let mut scope = EnrollmentScope::default();
     let viewer = if access::manages_event(conn, user, event_id)? {
         Viewer::Manager
     } else {
         match user.role {
             Role::UnitOperator => {
-                filter.scope_unit_id = Some(user.unit_id.unwrap_or_else(Uuid::nil));
+                scope.unit_id = Some(user.unit_id.unwrap_or_else(Uuid::nil));
                 Viewer::UnitOperator
             }
             Role::Participant => {
-                filter.scope_participant_id = Some(user.participant_id.unwrap_or_else(Uuid::nil));
+                scope.participant_id = Some(user.participant_id.unwrap_or_else(Uuid::nil));
                 Viewer::Own
             }
             Role::Facilitator if facilitates_event(conn, user, event_id)? => {
-                filter.scope_status = Some(EnrollmentStatus::Approved.as_str().to_owned());
+                scope.status = Some(EnrollmentStatus::Approved);
                 Viewer::Facilitator
             }
             _ => return Err(ApiError::forbidden()),
         }
     };
-    let (rows, total) = repo::list(conn, event_id, &filter, order, page.limit, page.offset)?;
+    // Without a sort, the waitlisted enrollments come in the order of the waitlist (first to be promoted first).
+    let waitlist_order = request.filter.status == Some(EnrollmentStatus::Waitlisted);
+    let (rows, total) = repo::list(conn, event_id, scope, request, waitlist_order)?;
     let waitlist = if rows
         .iter()
-        .any(|r| r.enrollment.status == EnrollmentStatus::Waitlisted.as_str())
+        .any(|r| r.enrollment.status == EnrollmentStatus::Waitlisted)
     {
         repo::waitlist(conn, event_id)?
     } else {
@@ -557,17 +682,16 @@ pub fn list(
     };
     let items = rows
         .into_iter()
-        .map(|view| Enrollment {
-            waitlist_position: if view.enrollment.status == EnrollmentStatus::Waitlisted.as_str() {
+        .map(|view| {
+            let position = if view.enrollment.status == EnrollmentStatus::Waitlisted {
                 position_in(&waitlist, view.enrollment.id)
             } else {
                 None
-            },
-            code_visible: matches!(viewer, Viewer::Manager | Viewer::Own),
-            view,
+            };
+            Enrollment::new(view, position, viewer)
         })
         .collect();
-    Ok(Page::new(items, total, page))
+    Ok(Page::new(items, total, request.page))
 }
 
 fn quota_states(conn: &mut PgConnection, event_id: Uuid) -> Result<Vec<QuotaState>, ApiError> {
@@ -586,32 +710,50 @@ fn quota_states(conn: &mut PgConnection, event_id: Uuid) -> Result<Vec<QuotaStat
 }
 
 /// The per-unit quotas of an event: for its managers and for unit operators.
-pub fn quotas(
-    conn: &mut PgConnection,
+pub async fn quotas(
+    pool: &DbPool,
     user: &AuthUser,
     event_id: Uuid,
 ) -> Result<Vec<QuotaState>, ApiError> {
-    let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-    if access::hides_draft(conn, user, event_id, &event.status)? {
-        return Err(ApiError::not_found("Event"));
-    }
-    if user.role != Role::UnitOperator && !access::manages_event(conn, user, event_id)? {
-        return Err(ApiError::forbidden());
-    }
-    quota_states(conn, event_id)
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let event =
+            repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+        if access::hides_draft(conn, &user, event_id, event.status.as_str())? {
+            return Err(ApiError::not_found("Event"));
+        }
+        if user.role != Role::UnitOperator && !access::manages_event(conn, &user, event_id)? {
+            return Err(ApiError::forbidden());
+        }
+        quota_states(conn, event_id)
+    })
+    .await
 }
 
 /// Replaces the per-unit quotas of an event at once. Event managers only; not on completed or cancelled events.
 /// Officers already approved stay approved when a quota shrinks: quotas bind later approvals.
-pub fn replace_quotas(
+pub async fn replace_quotas(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    quotas: Input<Quotas>,
+) -> Result<Vec<QuotaState>, ApiError> {
+    let actor = user.clone();
+    db::run(pool, move |conn| {
+        write_quotas(conn, &actor, event_id, quotas)
+    })
+    .await
+}
+
+fn write_quotas(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-    parse: impl FnOnce() -> Result<Quotas, ApiError>,
+    quotas: Input<Quotas>,
 ) -> Result<Vec<QuotaState>, ApiError> {
     repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
     access::require_event_manager(conn, user, event_id)?;
-    let quotas = parse()?;
+    let quotas = quotas.open(&Permit::granted())?;
     conn.transaction(|conn| {
         let event = repo::lock_event(conn, event_id)?
             .ok_or_else(|| ApiError::not_found("Event"))?;
@@ -632,7 +774,7 @@ pub fn replace_quotas(
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        if event_status(&event)?.is_final() || event.archived_at.is_some() {
+        if is_closed(&event) {
             return Err(ApiError::conflict(
                 "event_not_editable",
                 "The quotas of a completed, cancelled or archived event cannot change.",

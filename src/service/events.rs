@@ -14,14 +14,17 @@ use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::enums::{EventKind, EventStatus};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
+use crate::domain::sort::EventSort;
 use crate::error::{ApiError, FieldError};
-use crate::repo::events::{
-    self, EventChanges, EventFilter, EventOrder, EventRow, EventView, NewEventRow, Visibility,
-};
+use crate::repo::events::{self, EventChanges, EventRow, EventView, NewEventRow, Visibility};
 use crate::service::access;
+use crate::service::{DbPool, Input, Permit, allow};
+
+pub use crate::repo::events::EventFilter;
 
 /// Most organizers an event may list.
 pub const MAX_ORGANIZERS: usize = 50;
@@ -121,13 +124,14 @@ pub fn session_window(starts_on: NaiveDate, ends_on: NaiveDate) -> (DateTime<Utc
     (start, end)
 }
 
+/// The status of an event row (kept for the services that read events inside their own transactions).
 pub fn status_of(row: &EventRow) -> Result<EventStatus, ApiError> {
-    EventStatus::parse(&row.status).ok_or_else(|| ApiError::internal_msg("unknown event status"))
+    Ok(row.status)
 }
 
 /// Whether the caller may see the event at all: drafts only for its managers.
 pub fn visible(conn: &mut PgConnection, user: &AuthUser, row: &EventRow) -> Result<bool, ApiError> {
-    if row.status != EventStatus::Draft.as_str() {
+    if row.status != EventStatus::Draft {
         return Ok(true);
     }
     access::manages_event(conn, user, row.id)
@@ -141,33 +145,101 @@ fn visibility(user: &AuthUser) -> Visibility {
     }
 }
 
-/// A page of the events the caller may see.
-pub fn list(
-    conn: &mut PgConnection,
+/// An event as the service shows it, with its organizers and counts.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: EventKind,
+    pub program_id: Option<Uuid>,
+    pub host_unit_id: Uuid,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub capacity: i32,
+    pub attendance_threshold: i16,
+    pub pass_score: i16,
+    pub jp_minutes: i16,
+    pub legal_basis: Option<String>,
+    pub description: Option<String>,
+    pub status: EventStatus,
+    pub organizer_ids: Vec<Uuid>,
+    pub session_count: i64,
+    pub approved_count: i64,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<EventView> for Event {
+    fn from(view: EventView) -> Self {
+        let row = view.row;
+        Self {
+            id: row.id,
+            title: row.title,
+            kind: row.kind,
+            program_id: row.program_id,
+            host_unit_id: row.host_unit_id,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            capacity: row.capacity,
+            attendance_threshold: row.attendance_threshold,
+            pass_score: row.pass_score,
+            jp_minutes: row.jp_minutes,
+            legal_basis: row.legal_basis,
+            description: row.description,
+            status: row.status,
+            organizer_ids: view.organizer_ids,
+            session_count: view.session_count,
+            approved_count: view.approved_count,
+            archived_at: row.archived_at,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A request for a page of events (the service adds what the caller may see).
+pub type EventList = ListRequest<EventFilter, EventSort>;
+
+/// Administrators and organizers write events (which ones: the organizers of each, checked on the event).
+fn authorize_write(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin, Role::Organizer])
+}
+
+/// A page of the events the caller may see: every signed-in role reads events; drafts only their managers.
+pub async fn list(
+    pool: &DbPool,
     user: &AuthUser,
-    filter: &EventFilter,
-    order: EventOrder,
-    page: PageRequest,
-) -> Result<Page<EventView>, ApiError> {
-    let filter = EventFilter {
-        visibility: visibility(user),
-        ..filter.clone()
-    };
-    let (rows, total) = events::list(conn, &filter, order, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
+    request: Input<EventList>,
+) -> Result<Page<Event>, ApiError> {
+    let request = request.open(&Permit::granted())?;
+    let visibility = visibility(user);
+    db::read(pool, move |conn| {
+        let (rows, total) = events::list(conn, visibility, &request)?;
+        Ok(Page::new(rows, total, request.page).map(Event::from))
+    })
+    .await
 }
 
 /// One event, when the caller may see it (a draft of someone else's is 404).
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<EventView, ApiError> {
-    let view = events::find_view(conn, id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-    if !visible(conn, user, &view.row)? {
-        return Err(ApiError::not_found("Event"));
-    }
-    Ok(view)
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Event, ApiError> {
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let view = events::find_view(conn, id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+        if !visible(conn, &user, &view.row)? {
+            return Err(ApiError::not_found("Event"));
+        }
+        Ok(Event::from(view))
+    })
+    .await
 }
 
-fn view(conn: &mut PgConnection, id: Uuid) -> Result<EventView, ApiError> {
-    events::find_view(conn, id)?.ok_or_else(|| ApiError::not_found("Event"))
+fn view(conn: &mut PgConnection, id: Uuid) -> Result<Event, ApiError> {
+    events::find_view(conn, id)?
+        .map(Event::from)
+        .ok_or_else(|| ApiError::not_found("Event"))
 }
 
 /// Checks that the referenced unit, program and organizer accounts exist (and the organizers may organise),
@@ -204,7 +276,7 @@ fn check_references(
         for id in ids {
             match found.iter().find(|(user_id, _)| user_id == id) {
                 None => unknown.push(id.to_string()),
-                Some((_, role)) if role != "organizer" && role != "admin" => {
+                Some((_, role)) if !matches!(role, Role::Organizer | Role::Admin) => {
                     wrong_role.push(id.to_string());
                 }
                 Some(_) => {}
@@ -239,15 +311,22 @@ fn only_admins_set_organizers() -> ApiError {
 }
 
 /// Creates a draft event; the creator becomes one of its organizers.
-pub fn create(
-    conn: &mut PgConnection,
+pub async fn create(
+    pool: &DbPool,
     user: &AuthUser,
-    input: NewEvent,
-) -> Result<EventView, ApiError> {
-    user.require(&[Role::Admin, Role::Organizer])?;
+    input: Input<NewEvent>,
+) -> Result<Event, ApiError> {
+    let input = input.open(&authorize_write(user)?)?;
     if input.organizer_ids.is_some() && user.role != Role::Admin {
         return Err(only_admins_set_organizers());
     }
+    let creator = user.id;
+    let event = db::run(pool, move |conn| insert(conn, creator, input)).await?;
+    tracing::info!(event.id = %event.id, actor.id = %user.id, "event created");
+    Ok(event)
+}
+
+fn insert(conn: &mut PgConnection, creator: Uuid, input: NewEvent) -> Result<Event, ApiError> {
     conn.transaction(|conn| {
         let mut errors = Vec::new();
         check_references(
@@ -265,7 +344,7 @@ pub fn create(
             &NewEventRow {
                 id: Uuid::new_v4(),
                 title: input.title,
-                kind: input.kind.as_str().to_owned(),
+                kind: input.kind,
                 program_id: input.program_id,
                 host_unit_id: input.host_unit_id,
                 starts_on: input.starts_on,
@@ -276,11 +355,11 @@ pub fn create(
                 jp_minutes: input.jp_minutes,
                 legal_basis: input.legal_basis,
                 description: input.description,
-                created_by: Some(user.id),
+                created_by: Some(creator),
             },
         )?;
         let mut organizers = input.organizer_ids.unwrap_or_default();
-        organizers.push(user.id);
+        organizers.push(creator);
         organizers.sort();
         organizers.dedup();
         events::set_organizers(conn, row.id, &organizers)?;
@@ -288,16 +367,15 @@ pub fn create(
     })
 }
 
-/// Locks the event, checks that the caller manages it and that `If-Match` names its version.
+/// Locks the event and checks that the caller manages it: the permit of the writes to one event.
 fn lock_managed(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
-) -> Result<(EventRow, EventStatus), ApiError> {
+) -> Result<(EventRow, Permit), ApiError> {
     let row = events::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Event"))?;
     access::require_event_manager(conn, user, id)?;
-    let status = status_of(&row)?;
-    Ok((row, status))
+    Ok((row, Permit::granted()))
 }
 
 fn check_version(row: &EventRow, expected: Option<i32>) -> Result<(), ApiError> {
@@ -315,18 +393,33 @@ fn not_editable(status: EventStatus) -> ApiError {
     )
 }
 
-/// Applies a merge patch. `parse` reads the request body; it runs only after the caller was found to manage the
-/// event, so that nobody else learns anything from validation errors.
-pub fn update(
+/// Applies a merge patch. The patch is opened only after the caller was found to manage the event, so that
+/// nobody else learns anything from validation errors.
+pub async fn update(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+    patch: Input<EventPatch>,
+) -> Result<Event, ApiError> {
+    let _role = authorize_write(user)?;
+    let actor = user.clone();
+    let event = db::run(pool, move |conn| apply(conn, &actor, id, expected, patch)).await?;
+    tracing::info!(event.id = %id, actor.id = %user.id, "event changed");
+    Ok(event)
+}
+
+fn apply(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
-    parse: impl FnOnce() -> Result<EventPatch, ApiError>,
-) -> Result<EventView, ApiError> {
+    patch: Input<EventPatch>,
+) -> Result<Event, ApiError> {
     conn.transaction(|conn| {
-        let (current, status) = lock_managed(conn, user, id)?;
-        let patch = parse()?;
+        let (current, permit) = lock_managed(conn, user, id)?;
+        let status = current.status;
+        let patch = patch.open(&permit)?;
         if patch.organizer_ids.is_some() && user.role != Role::Admin {
             return Err(only_admins_set_organizers());
         }
@@ -399,7 +492,7 @@ pub fn update(
         };
         let changes = EventChanges {
             title: patch.title,
-            kind: patch.kind.map(|k| k.as_str().to_owned()),
+            kind: patch.kind,
             program_id: patch.program_id,
             host_unit_id: patch.host_unit_id,
             starts_on: patch.starts_on,
@@ -424,15 +517,33 @@ pub fn update(
 }
 
 /// Moves the event along its lifecycle, checking the rules of the transition.
-pub fn transition(
+pub async fn transition(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+    transition: Transition,
+) -> Result<Event, ApiError> {
+    let _role = authorize_write(user)?;
+    let actor = user.clone();
+    let event = db::run(pool, move |conn| {
+        apply_transition(conn, &actor, id, expected, transition)
+    })
+    .await?;
+    tracing::info!(event.id = %id, actor.id = %user.id, event.status = %event.status, "event transition");
+    Ok(event)
+}
+
+fn apply_transition(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
     transition: Transition,
-) -> Result<EventView, ApiError> {
+) -> Result<Event, ApiError> {
     conn.transaction(|conn| {
-        let (current, status) = lock_managed(conn, user, id)?;
+        let (current, _permit) = lock_managed(conn, user, id)?;
+        let status = current.status;
         check_version(&current, expected)?;
         let target = transition.target();
         if !transition.allowed_from(status) {
@@ -450,7 +561,7 @@ pub fn transition(
             ));
         }
         let changes = EventChanges {
-            status: Some(target.as_str().to_owned()),
+            status: Some(target),
             ..EventChanges::default()
         };
         events::update(conn, id, &changes)?;
@@ -459,16 +570,29 @@ pub fn transition(
 }
 
 /// Deletes a draft event that nothing refers to yet (no sessions, no enrollments).
-pub fn delete(
+pub async fn delete(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    let _role = authorize_write(user)?;
+    let actor = user.clone();
+    db::run(pool, move |conn| remove(conn, &actor, id, expected)).await?;
+    tracing::info!(event.id = %id, actor.id = %user.id, "event deleted");
+    Ok(())
+}
+
+fn remove(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
 ) -> Result<(), ApiError> {
     conn.transaction(|conn| {
-        let (current, status) = lock_managed(conn, user, id)?;
+        let (current, _permit) = lock_managed(conn, user, id)?;
         check_version(&current, expected)?;
-        let in_use = status != EventStatus::Draft
+        let in_use = current.status != EventStatus::Draft
             || events::session_count(conn, id)? > 0
             || events::has_enrollments(conn, id)?;
         if in_use {

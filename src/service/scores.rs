@@ -176,7 +176,7 @@ fn write(
         let status = crate::repo::attendance::lock_event_status(conn, event_id)?
             .ok_or_else(|| ApiError::not_found("Event"))?;
         if matches!(
-            EventStatus::parse(&status),
+            Some(status),
             Some(EventStatus::Draft | EventStatus::Cancelled) | None
         ) {
             return Err(ApiError::conflict(

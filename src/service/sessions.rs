@@ -12,14 +12,17 @@ use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::domain::page::{Page, PageRequest};
+use crate::db;
+use crate::domain::page::{ListRequest, Page};
+use crate::domain::role::Role;
+use crate::domain::sort::SessionSort;
 use crate::error::{ApiError, FieldError};
 use crate::repo::events::{self, EventRow};
-use crate::repo::sessions::{
-    self, NewSessionRow, SessionChanges, SessionFilter, SessionOrder, SessionRow, SessionView,
-};
-use crate::service::access;
-use crate::service::events::{session_window, status_of, visible};
+use crate::repo::sessions::{self, NewSessionRow, SessionChanges, SessionRow, SessionView};
+use crate::service::events::{session_window, visible};
+use crate::service::{DbPool, Input, Permit, access, allow};
+
+pub use crate::repo::sessions::SessionFilter;
 
 /// Most facilitators a session may have.
 pub const MAX_FACILITATORS: usize = 20;
@@ -56,6 +59,56 @@ pub fn derived_jp(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, jp_minutes: 
     minutes / i64::from(jp_minutes.max(1))
 }
 
+/// A session as the service shows it, with its facilitators.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub facilitator_ids: Vec<Uuid>,
+    pub jp: i16,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<SessionView> for Session {
+    fn from(view: SessionView) -> Self {
+        let row = view.row;
+        Self {
+            id: row.id,
+            event_id: row.event_id,
+            kind: row.kind,
+            title: row.title,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            location: row.location,
+            facilitator_ids: view.facilitator_ids,
+            jp: row.jp,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A request for a page of an event's sessions.
+pub type SessionList = ListRequest<SessionFilter, SessionSort>;
+
+/// Administrators and organizers write sessions (which ones: the organizers of the event, checked on it).
+fn authorize_write(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin, Role::Organizer])
+}
+
+/// Session schedules are not personal data: every signed-in role reads those of the events it may see.
+fn authorize_read(_user: &AuthUser) -> Permit {
+    Permit::granted()
+}
+
 fn event_of(
     conn: &mut PgConnection,
     user: &AuthUser,
@@ -69,47 +122,61 @@ fn event_of(
 }
 
 /// A page of the sessions of an event the caller may see (drafts: only its managers).
-pub fn list(
-    conn: &mut PgConnection,
+pub async fn list(
+    pool: &DbPool,
     user: &AuthUser,
-    filter: &SessionFilter,
-    order: SessionOrder,
-    page: PageRequest,
-) -> Result<Page<SessionView>, ApiError> {
-    event_of(conn, user, filter.event_id)?;
-    let (rows, total) = sessions::list(conn, filter, order, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
+    event_id: Uuid,
+    request: Input<SessionList>,
+) -> Result<Page<Session>, ApiError> {
+    let request = request.open(&authorize_read(user))?;
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        event_of(conn, &user, event_id)?;
+        let (rows, total) = sessions::list(conn, event_id, &request)?;
+        Ok(Page::new(rows, total, request.page).map(Session::from))
+    })
+    .await
 }
 
 /// One session, when the caller may see its event.
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<SessionView, ApiError> {
-    let view = sessions::find_view(conn, id)?.ok_or_else(|| ApiError::not_found("Session"))?;
-    let event =
-        events::find(conn, view.row.event_id)?.ok_or_else(|| ApiError::not_found("Session"))?;
-    if !visible(conn, user, &event)? {
-        return Err(ApiError::not_found("Session"));
-    }
-    Ok(view)
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Session, ApiError> {
+    let _permit = authorize_read(user);
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let view = sessions::find_view(conn, id)?.ok_or_else(|| ApiError::not_found("Session"))?;
+        let event =
+            events::find(conn, view.row.event_id)?.ok_or_else(|| ApiError::not_found("Session"))?;
+        if !visible(conn, &user, &event)? {
+            return Err(ApiError::not_found("Session"));
+        }
+        Ok(Session::from(view))
+    })
+    .await
 }
 
-/// Locks the event against changes of its dates and status, checks that the caller manages it and that it is not
-/// final.
-fn lock_editable_event(
+/// Locks the event against changes of its dates and status and checks that the caller manages it (the permit of
+/// the session writes).
+fn lock_managed_event(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-) -> Result<EventRow, ApiError> {
+) -> Result<(EventRow, Permit), ApiError> {
     let event =
         events::find_for_share(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
     access::require_event_manager(conn, user, event_id)?;
-    let status = status_of(&event)?;
+    Ok((event, Permit::granted()))
+}
+
+/// 409 when the event is final: its sessions no longer change.
+fn check_editable(event: &EventRow) -> Result<(), ApiError> {
+    let status = event.status;
     if status.is_final() {
         return Err(ApiError::conflict(
             "event_not_editable",
             format!("The event is {status}: its sessions can no longer be changed."),
         ));
     }
-    Ok(event)
+    Ok(())
 }
 
 /// The full, checked state of a session about to be written.
@@ -150,7 +217,9 @@ fn check(
     for id in facilitator_ids.iter().filter(|_| check_roles) {
         match found.iter().find(|(user_id, _)| user_id == id) {
             None => unknown.push(id.to_string()),
-            Some((_, role)) if !matches!(role.as_str(), "facilitator" | "organizer" | "admin") => {
+            Some((_, role))
+                if !matches!(role, Role::Facilitator | Role::Organizer | Role::Admin) =>
+            {
                 wrong_role.push(id.to_string());
             }
             Some(_) => {}
@@ -249,17 +318,34 @@ fn view(conn: &mut PgConnection, id: Uuid) -> Result<SessionView, ApiError> {
     sessions::find_view(conn, id)?.ok_or_else(|| ApiError::not_found("Session"))
 }
 
-/// Adds a session to an event. `parse` reads the request body; it runs only after the caller was found to manage
-/// the event.
-pub fn create(
+fn shown(conn: &mut PgConnection, id: Uuid) -> Result<Session, ApiError> {
+    view(conn, id).map(Session::from)
+}
+
+/// Adds a session to an event. The input is opened only after the caller was found to manage the event.
+pub async fn create(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    input: Input<NewSession>,
+) -> Result<Session, ApiError> {
+    let _role = authorize_write(user)?;
+    let actor = user.clone();
+    let session = db::run(pool, move |conn| insert(conn, &actor, event_id, input)).await?;
+    tracing::info!(session.id = %session.id, event.id = %event_id, actor.id = %user.id, "session created");
+    Ok(session)
+}
+
+fn insert(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-    parse: impl FnOnce() -> Result<NewSession, ApiError>,
-) -> Result<SessionView, ApiError> {
+    input: Input<NewSession>,
+) -> Result<Session, ApiError> {
     conn.transaction(|conn| {
-        let event = lock_editable_event(conn, user, event_id)?;
-        let input = parse()?;
+        let (event, permit) = lock_managed_event(conn, user, event_id)?;
+        check_editable(&event)?;
+        let input = input.open(&permit)?;
         let facilitators = unique(input.facilitator_ids);
         let checked = check(
             conn,
@@ -286,33 +372,48 @@ pub fn create(
             },
         )?;
         sessions::set_facilitators(conn, row.id, &facilitators)?;
-        view(conn, row.id)
+        shown(conn, row.id)
     })
 }
 
-/// Locks a session after its event (always in this order) and checks that the caller may change it.
+/// Locks a session after its event (always in this order) and checks that the caller manages the event.
 fn lock_session(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
-) -> Result<(EventRow, SessionRow), ApiError> {
+) -> Result<(EventRow, SessionRow, Permit), ApiError> {
     let plain = sessions::find(conn, id)?.ok_or_else(|| ApiError::not_found("Session"))?;
-    let event = lock_editable_event(conn, user, plain.event_id)?;
+    let (event, permit) = lock_managed_event(conn, user, plain.event_id)?;
     let row = sessions::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Session"))?;
-    Ok((event, row))
+    Ok((event, row, permit))
 }
 
 /// Applies a merge patch. When the times change and `jp` is not sent, the JP is derived again.
-pub fn update(
+pub async fn update(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+    patch: Input<SessionPatch>,
+) -> Result<Session, ApiError> {
+    let _role = authorize_write(user)?;
+    let actor = user.clone();
+    let session = db::run(pool, move |conn| apply(conn, &actor, id, expected, patch)).await?;
+    tracing::info!(session.id = %id, actor.id = %user.id, "session changed");
+    Ok(session)
+}
+
+fn apply(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
-    parse: impl FnOnce() -> Result<SessionPatch, ApiError>,
-) -> Result<SessionView, ApiError> {
+    patch: Input<SessionPatch>,
+) -> Result<Session, ApiError> {
     conn.transaction(|conn| {
-        let (event, current) = lock_session(conn, user, id)?;
-        let patch = parse()?;
+        let (event, current, permit) = lock_session(conn, user, id)?;
+        check_editable(&event)?;
+        let patch = patch.open(&permit)?;
         if expected.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
@@ -347,19 +448,33 @@ pub fn update(
         if let Some(ids) = facilitators {
             sessions::set_facilitators(conn, id, &ids)?;
         }
-        view(conn, id)
+        shown(conn, id)
     })
 }
 
 /// Deletes a session that has no attendance yet.
-pub fn delete(
+pub async fn delete(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    let _role = authorize_write(user)?;
+    let actor = user.clone();
+    db::run(pool, move |conn| remove(conn, &actor, id, expected)).await?;
+    tracing::info!(session.id = %id, actor.id = %user.id, "session deleted");
+    Ok(())
+}
+
+fn remove(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
 ) -> Result<(), ApiError> {
     conn.transaction(|conn| {
-        let (_, current) = lock_session(conn, user, id)?;
+        let (event, current, _permit) = lock_session(conn, user, id)?;
+        check_editable(&event)?;
         if expected.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }

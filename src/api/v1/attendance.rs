@@ -10,16 +10,17 @@ use uuid::Uuid;
 
 use crate::api::extract::{ApiQuery, JsonBody};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::enums::{AttendanceMethod, AttendanceStatus};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::Page;
 use crate::domain::sort::{AttendanceSort, RecordSort};
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::attendance::{ParticipantRecord, RecordOrder, SheetOrder, SheetRow, SummaryRow};
 use crate::service;
-use crate::service::attendance::{CheckInResult, RecordInput};
+use crate::service::attendance::{
+    AttendanceRecord, CheckInResult, OfficerSummary, RecordFilter, RecordInput, RecordList,
+    SheetLine, SheetList,
+};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -34,32 +35,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 const RECORDS_MAX: usize = 500;
 /// The longest note of a record, in characters.
 const NOTE_MAX: usize = 500;
-
-fn invalid_query(errors: Vec<FieldError>) -> ApiError {
-    ApiError::BadRequest {
-        code: "invalid_query",
-        detail: "A query parameter has an invalid value.".to_owned(),
-        errors,
-    }
-}
-
-fn page_of(limit: Option<i64>, offset: Option<i64>) -> Result<PageRequest, ApiError> {
-    let mut errors = Vec::new();
-    let page = PageRequest::parse(limit, offset, &mut errors);
-    if errors.is_empty() {
-        Ok(page)
-    } else {
-        Err(invalid_query(errors))
-    }
-}
-
-fn parse_status(text: Option<&str>) -> Result<Option<AttendanceStatus>, ApiError> {
-    text.map(|t| {
-        AttendanceStatus::parse(t)
-            .ok_or_else(|| ApiError::internal_msg("unknown attendance status"))
-    })
-    .transpose()
-}
 
 /// One line of a session's attendance list: an approved officer and their record (all record fields null until
 /// one is taken).
@@ -91,32 +66,20 @@ pub struct AttendanceLine {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<SheetRow> for AttendanceLine {
-    type Error = ApiError;
-    fn try_from(row: SheetRow) -> Result<Self, ApiError> {
-        Ok(Self {
-            status: parse_status(row.status.as_deref())?,
-            method: row
-                .method
-                .as_deref()
-                .map(|m| {
-                    AttendanceMethod::parse(m)
-                        .ok_or_else(|| ApiError::internal_msg("unknown attendance method"))
-                })
-                .transpose()?,
-            enrollment_id: row.enrollment_id,
-            participant_id: row.participant_id,
-            participant_name: row.erased_at.is_none().then_some(row.full_name),
-            checked_in_at: row.checked_in_at,
-            note: row.note,
-            recorded_by: row.recorded_by,
-            updated_at: row.updated_at,
-        })
+impl From<SheetLine> for AttendanceLine {
+    fn from(line: SheetLine) -> Self {
+        Self {
+            enrollment_id: line.enrollment_id,
+            participant_id: line.participant_id,
+            participant_name: line.participant_name,
+            status: line.status,
+            method: line.method,
+            checked_in_at: line.checked_in_at,
+            note: line.note,
+            recorded_by: line.recorded_by,
+            updated_at: line.updated_at,
+        }
     }
-}
-
-fn lines(rows: Vec<SheetRow>) -> Result<Vec<AttendanceLine>, ApiError> {
-    rows.into_iter().map(AttendanceLine::try_from).collect()
 }
 
 /// Paging and order of a session's attendance list.
@@ -132,6 +95,16 @@ pub struct SheetQuery {
     /// Sort order (by name, case and accents ignored); `-` means descending; ties are broken by enrollment id.
     #[param(inline)]
     pub sort: Option<AttendanceSort>,
+}
+
+impl SheetQuery {
+    fn parse(self) -> Result<SheetList, ApiError> {
+        Ok(SheetList {
+            filter: (),
+            sort: self.sort.unwrap_or(AttendanceSort::ParticipantName),
+            page: super::page_of(self.limit, self.offset)?,
+        })
+    }
 }
 
 /// One line of an attendance list to write.
@@ -232,6 +205,19 @@ pub struct CheckInRequest {
     pub code: String,
 }
 
+impl CheckInRequest {
+    fn parse(self) -> Result<String, ApiError> {
+        match self.code.chars().count() {
+            1..=64 => Ok(self.code),
+            _ => Err(ApiError::field(
+                "code",
+                "invalid_length",
+                "must be 1-64 characters",
+            )),
+        }
+    }
+}
+
 /// The result of a check-in.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -305,15 +291,15 @@ pub struct SummaryLine {
     pub jp_earned: i64,
 }
 
-impl From<SummaryRow> for SummaryLine {
-    fn from(row: SummaryRow) -> Self {
+impl From<OfficerSummary> for SummaryLine {
+    fn from(s: OfficerSummary) -> Self {
         Self {
-            participant_id: row.participant_id,
-            participant_name: row.erased_at.is_none().then_some(row.full_name),
-            sessions_total: row.sessions_total,
-            sessions_attended: row.sessions_attended,
-            attendance_rate: row.attendance_rate,
-            jp_earned: row.jp_earned,
+            participant_id: s.participant_id,
+            participant_name: s.participant_name,
+            sessions_total: s.sessions_total,
+            sessions_attended: s.sessions_attended,
+            attendance_rate: s.attendance_rate,
+            jp_earned: s.jp_earned,
         }
     }
 }
@@ -365,14 +351,9 @@ pub struct ParticipantAttendanceRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<ParticipantRecord> for ParticipantAttendanceRecord {
-    type Error = ApiError;
-    fn try_from(r: ParticipantRecord) -> Result<Self, ApiError> {
-        Ok(Self {
-            status: AttendanceStatus::parse(&r.status)
-                .ok_or_else(|| ApiError::internal_msg("unknown attendance status"))?,
-            method: AttendanceMethod::parse(&r.method)
-                .ok_or_else(|| ApiError::internal_msg("unknown attendance method"))?,
+impl From<AttendanceRecord> for ParticipantAttendanceRecord {
+    fn from(r: AttendanceRecord) -> Self {
+        Self {
             id: r.id,
             session_id: r.session_id,
             session_title: r.session_title,
@@ -380,12 +361,14 @@ impl TryFrom<ParticipantRecord> for ParticipantAttendanceRecord {
             event_id: r.event_id,
             event_title: r.event_title,
             enrollment_id: r.enrollment_id,
+            status: r.status,
+            method: r.method,
             checked_in_at: r.checked_in_at,
             note: r.note,
             recorded_by: r.recorded_by,
             version: r.version,
             updated_at: r.updated_at,
-        })
+        }
     }
 }
 
@@ -404,6 +387,18 @@ pub struct ParticipantAttendanceQuery {
     /// Sort by the session's start (default `starts_at`); `-` means descending; ties are broken by id.
     #[param(inline)]
     pub sort: Option<RecordSort>,
+}
+
+impl ParticipantAttendanceQuery {
+    fn parse(self) -> Result<RecordList, ApiError> {
+        Ok(RecordList {
+            filter: RecordFilter {
+                event_id: self.event_id,
+            },
+            sort: self.sort.unwrap_or(RecordSort::StartsAt),
+            page: super::page_of(self.limit, self.offset)?,
+        })
+    }
 }
 
 /// Read a session's attendance
@@ -427,22 +422,9 @@ pub async fn get_session_attendance(
     id: web::Path<Uuid>,
     query: ApiQuery<SheetQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page_of(query.0.limit, query.0.offset)?;
-    let order = match query.0.sort {
-        None | Some(AttendanceSort::ParticipantName) => SheetOrder::Name,
-        Some(AttendanceSort::ParticipantNameDesc) => SheetOrder::NameDesc,
-    };
-    let session_id = id.into_inner();
-    let rows = db::read(&state.pool, move |conn| {
-        service::attendance::sheet(conn, &user, session_id, order, page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: lines(rows.items)?,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let request = query.0.parse().into();
+    let page = service::attendance::sheet(&state.pool, &user, id.into_inner(), request).await?;
+    Ok(HttpResponse::Ok().json(page.map(AttendanceLine::from)))
 }
 
 /// Record a session's attendance
@@ -475,13 +457,11 @@ pub async fn put_session_attendance(
     id: web::Path<Uuid>,
     body: JsonBody<PutAttendanceRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = id.into_inner();
-    let rows = db::run(&state.pool, move |conn| {
-        service::attendance::record(conn, &user, session_id, move || body.into_inner()?.parse())
-    })
-    .await?;
+    let records = body.into_inner().and_then(PutAttendanceRequest::parse);
+    let lines =
+        service::attendance::record(&state.pool, &user, id.into_inner(), records.into()).await?;
     Ok(HttpResponse::Ok().json(RecordedAttendance {
-        items: lines(rows)?,
+        items: lines.into_iter().map(AttendanceLine::from).collect(),
     }))
 }
 
@@ -515,29 +495,17 @@ pub async fn check_in(
     id: web::Path<Uuid>,
     body: JsonBody<CheckInRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = id.into_inner();
-    let (result, line) = db::run(&state.pool, move |conn| {
-        service::attendance::check_in(conn, &user, session_id, move || {
-            let code = body.into_inner()?.code;
-            match code.chars().count() {
-                1..=64 => Ok(code),
-                _ => Err(ApiError::field(
-                    "code",
-                    "invalid_length",
-                    "must be 1-64 characters",
-                )),
-            }
-        })
-    })
-    .await?;
-    let attendance = match result {
+    let code = body.into_inner().and_then(CheckInRequest::parse);
+    let check_in =
+        service::attendance::check_in(&state.pool, &user, id.into_inner(), code.into()).await?;
+    let attendance = match check_in.result {
         CheckInResult::CheckedIn | CheckInResult::AlreadyCheckedIn => {
-            line.map(AttendanceLine::try_from).transpose()?
+            check_in.line.map(AttendanceLine::from)
         }
         _ => None,
     };
     Ok(HttpResponse::Ok().json(CheckInResponse {
-        result: result.into(),
+        result: check_in.result.into(),
         attendance,
     }))
 }
@@ -564,13 +532,10 @@ pub async fn attendance_summary(
     id: web::Path<Uuid>,
     query: ApiQuery<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page_of(query.0.limit, query.0.offset)?;
-    let event_id = id.into_inner();
-    let rows = db::read(&state.pool, move |conn| {
-        service::attendance::summary(conn, &user, event_id, page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.map(SummaryLine::from)))
+    let page = super::page_of(query.0.limit, query.0.offset);
+    let page =
+        service::attendance::summary(&state.pool, &user, id.into_inner(), page.into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(SummaryLine::from)))
 }
 
 /// Read an officer's attendance records
@@ -594,26 +559,8 @@ pub async fn participant_attendance(
     id: web::Path<Uuid>,
     query: ApiQuery<ParticipantAttendanceQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
-    let page = page_of(q.limit, q.offset)?;
-    let order = match q.sort {
-        None | Some(RecordSort::StartsAt) => RecordOrder::StartsAt,
-        Some(RecordSort::StartsAtDesc) => RecordOrder::StartsAtDesc,
-    };
-    let event_id = q.event_id;
-    let participant_id = id.into_inner();
-    let rows = db::read(&state.pool, move |conn| {
-        service::attendance::of_participant(conn, &user, participant_id, event_id, order, page)
-    })
-    .await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        items.push(ParticipantAttendanceRecord::try_from(row)?);
-    }
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let request = query.0.parse().into();
+    let page =
+        service::attendance::of_participant(&state.pool, &user, id.into_inner(), request).await?;
+    Ok(HttpResponse::Ok().json(page.map(ParticipantAttendanceRecord::from)))
 }

@@ -12,16 +12,16 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::enums::EnrollmentStatus;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::Page;
 use crate::domain::sort::EnrollmentSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::enrollments::{EnrollmentFilter, EnrollmentOrder};
 use crate::service;
-use crate::service::enrollments::{Enrollment, Nomination, QuotaState, Quotas};
+use crate::service::enrollments::{
+    Enrollment, EnrollmentFilter, EnrollmentList, Nomination, QuotaState, Quotas,
+};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -86,28 +86,25 @@ pub struct EnrollmentResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<Enrollment> for EnrollmentResponse {
-    type Error = ApiError;
-    fn try_from(e: Enrollment) -> Result<Self, ApiError> {
-        let row = e.view.enrollment;
-        Ok(Self {
-            status: EnrollmentStatus::parse(&row.status)
-                .ok_or_else(|| ApiError::internal_msg("unknown enrollment status"))?,
-            id: row.id,
-            event_id: row.event_id,
-            participant_id: row.participant_id,
-            participant_name: e.view.erased_at.is_none().then_some(e.view.full_name),
-            unit_id: e.view.unit_id,
-            check_in_code: e.code_visible.then_some(row.check_in_code),
-            nominated_by: row.nominated_by,
-            decided_by: row.decided_by,
-            decided_at: row.decided_at,
+impl From<Enrollment> for EnrollmentResponse {
+    fn from(e: Enrollment) -> Self {
+        Self {
+            id: e.id,
+            event_id: e.event_id,
+            participant_id: e.participant_id,
+            participant_name: e.participant_name,
+            unit_id: e.unit_id,
+            status: e.status,
+            check_in_code: e.check_in_code,
+            nominated_by: e.nominated_by,
+            decided_by: e.decided_by,
+            decided_at: e.decided_at,
             waitlist_position: e.waitlist_position,
-            note: row.note,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
+            note: e.note,
+            version: e.version,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
     }
 }
 
@@ -185,30 +182,18 @@ pub struct ListEnrollmentsQuery {
 }
 
 impl ListEnrollmentsQuery {
-    fn parse(self) -> Result<(EnrollmentFilter, EnrollmentOrder, PageRequest), ApiError> {
-        let mut errors = Vec::new();
-        let page = PageRequest::parse(self.limit, self.offset, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
-        let order = match self.sort {
-            None if self.status == Some(EnrollmentStatus::Waitlisted) => EnrollmentOrder::Waitlist,
-            None | Some(EnrollmentSort::CreatedAt) => EnrollmentOrder::CreatedAt,
-            Some(EnrollmentSort::CreatedAtDesc) => EnrollmentOrder::CreatedAtDesc,
-            Some(EnrollmentSort::Status) => EnrollmentOrder::Status,
-            Some(EnrollmentSort::StatusDesc) => EnrollmentOrder::StatusDesc,
-        };
+    fn parse(self) -> Result<EnrollmentList, ApiError> {
+        let page = super::page_of(self.limit, self.offset)?;
         let filter = EnrollmentFilter {
-            status: self.status.map(|s| s.as_str().to_owned()),
+            status: self.status,
             unit_id: self.unit_id,
             updated_since: self.updated_since,
-            ..EnrollmentFilter::default()
         };
-        Ok((filter, order, page))
+        Ok(EnrollmentList {
+            filter,
+            sort: self.sort,
+            page,
+        })
     }
 }
 
@@ -284,15 +269,9 @@ impl From<QuotaState> for QuotaResponse {
     }
 }
 
-fn enrollment_response(row: Enrollment, status: StatusCode) -> Result<HttpResponse, ApiError> {
-    let body = EnrollmentResponse::try_from(row)?;
-    Ok(super::versioned(
-        status,
-        "enrollments",
-        body.id,
-        body.version,
-        body,
-    ))
+fn enrollment_response(enrollment: Enrollment, status: StatusCode) -> HttpResponse {
+    let body = EnrollmentResponse::from(enrollment);
+    super::versioned(status, "enrollments", body.id, body.version, body)
 }
 
 /// List an event's enrollments
@@ -317,22 +296,9 @@ pub async fn list_enrollments(
     id: web::Path<Uuid>,
     query: ApiQuery<ListEnrollmentsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, order, page) = query.0.parse()?;
-    let event_id = id.into_inner();
-    let rows = db::read(&state.pool, move |conn| {
-        service::enrollments::list(conn, &user, event_id, filter.clone(), order, page)
-    })
-    .await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        items.push(EnrollmentResponse::try_from(row)?);
-    }
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let request = query.0.parse().into();
+    let page = service::enrollments::list(&state.pool, &user, id.into_inner(), request).await?;
+    Ok(HttpResponse::Ok().json(page.map(EnrollmentResponse::from)))
 }
 
 /// Nominate an officer
@@ -365,14 +331,10 @@ pub async fn nominate(
     id: web::Path<Uuid>,
     body: JsonBody<NominateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let event_id = id.into_inner();
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::enrollments::nominate(conn, &user, event_id, move || body.into_inner()?.parse())
-    })
-    .await?;
-    tracing::info!(enrollment.id = %row.view.enrollment.id, event.id = %event_id, actor.id = %actor, "officer nominated");
-    enrollment_response(row, StatusCode::CREATED)
+    let input = body.into_inner().and_then(NominateRequest::parse);
+    let enrollment =
+        service::enrollments::nominate(&state.pool, &user, id.into_inner(), input.into()).await?;
+    Ok(enrollment_response(enrollment, StatusCode::CREATED))
 }
 
 /// Read an enrollment
@@ -395,12 +357,8 @@ pub async fn get_enrollment(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| {
-        service::enrollments::get(conn, &user, id)
-    })
-    .await?;
-    enrollment_response(row, StatusCode::OK)
+    let enrollment = service::enrollments::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(enrollment_response(enrollment, StatusCode::OK))
 }
 
 /// Change an enrollment's note
@@ -434,15 +392,16 @@ pub async fn update_enrollment(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateEnrollmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        service::enrollments::update_note(conn, &user, id, expected, move || {
-            body.into_inner()?.parse()
-        })
-    })
+    let note = body.into_inner().and_then(UpdateEnrollmentRequest::parse);
+    let enrollment = service::enrollments::update_note(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        note.into(),
+    )
     .await?;
-    enrollment_response(row, StatusCode::OK)
+    Ok(enrollment_response(enrollment, StatusCode::OK))
 }
 
 /// Approve an enrollment
@@ -475,13 +434,9 @@ pub async fn approve_enrollment(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        service::enrollments::approve(conn, &user, id, expected)
-    })
-    .await?;
-    enrollment_response(row, StatusCode::OK)
+    let enrollment =
+        service::enrollments::approve(&state.pool, &user, id.into_inner(), if_match.0).await?;
+    Ok(enrollment_response(enrollment, StatusCode::OK))
 }
 
 /// Reject an enrollment
@@ -510,13 +465,9 @@ pub async fn reject_enrollment(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        service::enrollments::reject(conn, &user, id, expected)
-    })
-    .await?;
-    enrollment_response(row, StatusCode::OK)
+    let enrollment =
+        service::enrollments::reject(&state.pool, &user, id.into_inner(), if_match.0).await?;
+    Ok(enrollment_response(enrollment, StatusCode::OK))
 }
 
 /// Withdraw an enrollment
@@ -547,13 +498,9 @@ pub async fn withdraw_enrollment(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        service::enrollments::withdraw(conn, &user, id, expected)
-    })
-    .await?;
-    enrollment_response(row, StatusCode::OK)
+    let enrollment =
+        service::enrollments::withdraw(&state.pool, &user, id.into_inner(), if_match.0).await?;
+    Ok(enrollment_response(enrollment, StatusCode::OK))
 }
 
 /// Read an event's unit quotas
@@ -576,12 +523,8 @@ pub async fn get_quotas(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let event_id = id.into_inner();
-    let rows = db::read(&state.pool, move |conn| {
-        service::enrollments::quotas(conn, &user, event_id)
-    })
-    .await?;
-    let body: Vec<QuotaResponse> = rows.into_iter().map(QuotaResponse::from).collect();
+    let quotas = service::enrollments::quotas(&state.pool, &user, id.into_inner()).await?;
+    let body: Vec<QuotaResponse> = quotas.into_iter().map(QuotaResponse::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -612,13 +555,10 @@ pub async fn put_quotas(
     id: web::Path<Uuid>,
     body: JsonBody<Vec<QuotaItem>>,
 ) -> Result<HttpResponse, ApiError> {
-    let event_id = id.into_inner();
-    let rows = db::run(&state.pool, move |conn| {
-        service::enrollments::replace_quotas(conn, &user, event_id, move || {
-            parse_quotas(body.into_inner()?)
-        })
-    })
-    .await?;
-    let body: Vec<QuotaResponse> = rows.into_iter().map(QuotaResponse::from).collect();
+    let input = body.into_inner().and_then(parse_quotas);
+    let quotas =
+        service::enrollments::replace_quotas(&state.pool, &user, id.into_inner(), input.into())
+            .await?;
+    let body: Vec<QuotaResponse> = quotas.into_iter().map(QuotaResponse::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }

@@ -10,16 +10,15 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::role::Role;
 use crate::domain::sort::SessionSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::sessions::{SessionFilter, SessionOrder, SessionView};
 use crate::service;
-use crate::service::sessions::{MAX_FACILITATORS, NewSession, SessionPatch};
+use crate::service::sessions::{
+    MAX_FACILITATORS, NewSession, Session, SessionFilter, SessionList, SessionPatch,
+};
 use crate::state::AppState;
 
 /// A session of an event.
@@ -57,22 +56,21 @@ pub struct SessionResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<SessionView> for SessionResponse {
-    fn from(view: SessionView) -> Self {
-        let row = view.row;
+impl From<Session> for SessionResponse {
+    fn from(s: Session) -> Self {
         Self {
-            id: row.id,
-            event_id: row.event_id,
-            kind: row.kind,
-            title: row.title,
-            starts_at: row.starts_at,
-            ends_at: row.ends_at,
-            location: row.location,
-            facilitator_ids: view.facilitator_ids,
-            jp: row.jp,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            id: s.id,
+            event_id: s.event_id,
+            kind: s.kind,
+            title: s.title,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            location: s.location,
+            facilitator_ids: s.facilitator_ids,
+            jp: s.jp,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
         }
     }
 }
@@ -286,37 +284,23 @@ pub struct ListSessionsQuery {
 }
 
 impl ListSessionsQuery {
-    fn parse(self, event_id: Uuid) -> Result<(SessionFilter, SessionOrder, PageRequest), ApiError> {
+    fn parse(self) -> Result<SessionList, ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         if let Some(kind) = &self.kind {
             check_kind_syntax(kind, &mut errors);
         }
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
-        let order = match self.sort.unwrap_or_default() {
-            SessionSort::StartsAt => SessionOrder::StartsAt,
-            SessionSort::StartsAtDesc => SessionOrder::StartsAtDesc,
+        let filter = SessionFilter {
+            kind: self.kind,
+            updated_since: self.updated_since,
         };
-        Ok((
-            SessionFilter {
-                event_id,
-                kind: self.kind,
-                updated_since: self.updated_since,
-            },
-            order,
-            page,
-        ))
+        let sort = self.sort.unwrap_or_default();
+        super::checked_query(SessionList { filter, sort, page }, errors)
     }
 }
 
-fn session_response(view: SessionView, status: StatusCode) -> HttpResponse {
-    let body = SessionResponse::from(view);
+fn session_response(session: Session, status: StatusCode) -> HttpResponse {
+    let body = SessionResponse::from(session);
     super::versioned(status, "sessions", body.id, body.version, body)
 }
 
@@ -341,12 +325,9 @@ pub async fn list_sessions(
     id: web::Path<Uuid>,
     query: ApiQuery<ListSessionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, order, page) = query.0.parse(id.into_inner())?;
-    let rows = db::read(&state.pool, move |conn| {
-        service::sessions::list(conn, &user, &filter, order, page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.map(SessionResponse::from)))
+    let request = query.0.parse().into();
+    let page = service::sessions::list(&state.pool, &user, id.into_inner(), request).await?;
+    Ok(HttpResponse::Ok().json(page.map(SessionResponse::from)))
 }
 
 /// Add a session to an event
@@ -379,15 +360,10 @@ pub async fn create_session(
     id: web::Path<Uuid>,
     body: JsonBody<CreateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin, Role::Organizer])?;
-    let event_id = id.into_inner();
-    let actor = user.clone();
-    let view = db::run(&state.pool, move |conn| {
-        service::sessions::create(conn, &actor, event_id, move || body.into_inner()?.parse())
-    })
-    .await?;
-    tracing::info!(session.id = %view.row.id, event.id = %event_id, actor.id = %user.id, "session created");
-    Ok(session_response(view, StatusCode::CREATED))
+    let input = body.into_inner().and_then(CreateSessionRequest::parse);
+    let session =
+        service::sessions::create(&state.pool, &user, id.into_inner(), input.into()).await?;
+    Ok(session_response(session, StatusCode::CREATED))
 }
 
 /// Read a session
@@ -410,12 +386,8 @@ pub async fn get_session(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let view = db::read(&state.pool, move |conn| {
-        service::sessions::get(conn, &user, id)
-    })
-    .await?;
-    Ok(session_response(view, StatusCode::OK))
+    let session = service::sessions::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(session_response(session, StatusCode::OK))
 }
 
 /// Change a session
@@ -452,18 +424,16 @@ pub async fn update_session(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin, Role::Organizer])?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.clone();
-    let view = db::run(&state.pool, move |conn| {
-        service::sessions::update(conn, &actor, id, expected, move || {
-            body.into_inner()?.parse()
-        })
-    })
+    let patch = body.into_inner().and_then(UpdateSessionRequest::parse);
+    let session = service::sessions::update(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
     .await?;
-    tracing::info!(session.id = %id, actor.id = %user.id, "session changed");
-    Ok(session_response(view, StatusCode::OK))
+    Ok(session_response(session, StatusCode::OK))
 }
 
 /// Delete a session
@@ -492,15 +462,7 @@ pub async fn delete_session(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin, Role::Organizer])?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.clone();
-    db::run(&state.pool, move |conn| {
-        service::sessions::delete(conn, &actor, id, expected)
-    })
-    .await?;
-    tracing::info!(session.id = %id, actor.id = %user.id, "session deleted");
+    service::sessions::delete(&state.pool, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
