@@ -42,4 +42,5 @@ mod snapshots;
 mod units;
 mod users;
 mod verify_page;
+mod webhook_events;
 mod webhooks;
