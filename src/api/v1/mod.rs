@@ -14,6 +14,7 @@ pub mod instruments;
 pub mod me;
 pub mod participants;
 pub mod programs;
+pub mod responses;
 pub mod results;
 pub mod sessions;
 pub mod templates;
@@ -54,6 +55,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(results::routes)
         .configure(exports::routes)
         .configure(instruments::routes)
+        .configure(responses::routes)
         .configure(templates::routes)
         .configure(certificates::routes)
         .configure(changes::routes)
