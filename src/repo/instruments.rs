@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::domain::enums::{InstrumentKind, InstrumentStatus, QuestionType, RespondentKind};
+use crate::domain::enums::{
+    EnrollmentStatus, InstrumentKind, InstrumentStatus, QuestionType, RespondentKind,
+};
 use crate::domain::page::ListRequest;
 use crate::domain::sort::{InstrumentSort, TemplateSort};
 use crate::schema::{
@@ -286,7 +288,7 @@ pub fn unit_has_approved_officer(
         enrollments::table
             .inner_join(participants::table)
             .filter(enrollments::event_id.eq(event_id))
-            .filter(enrollments::status.eq("approved"))
+            .filter(enrollments::status.eq(EnrollmentStatus::Approved))
             .filter(participants::unit_id.eq(unit_id)),
     ))
     .get_result(conn)
@@ -301,7 +303,7 @@ pub fn approved_enrollment(
     enrollments::table
         .filter(enrollments::event_id.eq(event_id))
         .filter(enrollments::participant_id.eq(participant_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .select(enrollments::id)
         .first(conn)
         .optional()

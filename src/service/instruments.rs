@@ -354,7 +354,7 @@ fn load_event(conn: &mut PgConnection, event_id: Uuid) -> Result<EventRow, ApiEr
 }
 
 /// The instrument and whether the caller sees its key; 404 for drafts the caller does not manage.
-pub fn readable(
+fn readable(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,

@@ -22,7 +22,7 @@ use crate::service::webhooks::{
     check_url, generated_secret,
 };
 use crate::state::AppState;
-pub use crate::webhooks::{DeliveryStatus, EventType};
+use crate::webhooks::{DeliveryStatus, EventType};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_webhooks)
