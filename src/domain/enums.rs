@@ -222,6 +222,35 @@ impl AttendanceStatus {
     }
 }
 
+vocabulary! {
+    /// An event type a subscription can listen to. Events are thin: ids and statuses, never names, NIPs or contacts;
+    /// read the resource through the API for the rest.
+    EventType {
+        /// An officer was created (`data`: `participant_id`, `unit_id`).
+        ParticipantCreated = "participant.created",
+        /// An officer was changed, archived or restored (`participant_id`, `unit_id`, `version`, `archived`).
+        ParticipantUpdated = "participant.updated",
+        /// The personal data of an officer was erased (`participant_id`).
+        ParticipantErased = "participant.erased",
+        /// An enrollment was created, changed status or was deleted (`enrollment_id`, `event_id`, `participant_id`,
+        /// `status`, `previous_status`).
+        EnrollmentChanged = "enrollment.changed",
+        /// Attendance of an officer in a session was recorded or changed (`attendance_id`, `session_id`,
+        /// `enrollment_id`, `participant_id`, `status`, `method`).
+        AttendanceRecorded = "attendance.recorded",
+        /// A questionnaire or test was answered (`response_id`, `instrument_id`, `event_id`, `enrollment_id` (null for
+        /// anonymous instruments), `respondent_kind`).
+        EvaluationSubmitted = "evaluation.submitted",
+        /// A pre-test, post-test or practical score was set, changed or removed (`enrollment_id`, `event_id`,
+        /// `participant_id`, `kind`, `deleted`).
+        ResultChanged = "result.changed",
+        /// A certificate was issued (`certificate_id`, `event_id`, `enrollment_id`, `participant_id`, `kind`).
+        CertificateIssued = "certificate.issued",
+        /// A certificate was revoked (same `data` as `certificate.issued`).
+        CertificateRevoked = "certificate.revoked",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

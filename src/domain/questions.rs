@@ -217,13 +217,13 @@ impl Question {
     /// Rebuilds a stored question of an instrument of `kind` (type, prompt, required flag and settings JSON).
     pub fn from_stored(
         kind: InstrumentKind,
-        question_type: &str,
+        question_type: QuestionType,
         prompt: &str,
         required: bool,
         settings: &Value,
     ) -> Option<Question> {
         let input = QuestionInput {
-            question_type: question_type.to_owned(),
+            question_type: question_type.as_str().to_owned(),
             prompt: prompt.to_owned(),
             required: Some(required),
             settings: serde_json::from_value(settings.clone()).ok(),
@@ -1184,7 +1184,7 @@ mod tests {
         assert!(without["options"][0].get("points").is_none());
         let stored = Question::from_stored(
             InstrumentKind::PreTest,
-            "single_choice",
+            QuestionType::SingleChoice,
             "One",
             true,
             &qs[0].1.settings.to_json(),

@@ -7,6 +7,11 @@ use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::domain::enums::{
+    EnrollmentStatus, InstrumentKind, InstrumentStatus, QuestionType, RespondentKind,
+};
+use crate::domain::page::ListRequest;
+use crate::domain::sort::{InstrumentSort, TemplateSort};
 use crate::schema::{
     enrollments, instrument_templates, instruments, participants, questions, response_receipts,
     responses, sessions,
@@ -17,17 +22,17 @@ use crate::schema::{
 pub struct InstrumentRow {
     pub id: Uuid,
     pub event_id: Uuid,
-    pub kind: String,
+    pub kind: InstrumentKind,
     pub title: String,
     pub description: Option<String>,
-    pub status: String,
+    pub status: InstrumentStatus,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub anonymous: bool,
     pub session_id: Option<Uuid>,
     pub facilitator_id: Option<Uuid>,
     pub due_on: Option<NaiveDate>,
-    pub respondent_kinds: Vec<Option<String>>,
+    pub respondent_kinds: Vec<Option<RespondentKind>>,
     pub template_id: Option<Uuid>,
     pub version: i32,
     pub created_by: Option<Uuid>,
@@ -40,7 +45,7 @@ pub struct InstrumentRow {
 pub struct NewInstrumentRow {
     pub id: Uuid,
     pub event_id: Uuid,
-    pub kind: String,
+    pub kind: InstrumentKind,
     pub title: String,
     pub description: Option<String>,
     pub opens_at: Option<DateTime<Utc>>,
@@ -49,7 +54,7 @@ pub struct NewInstrumentRow {
     pub session_id: Option<Uuid>,
     pub facilitator_id: Option<Uuid>,
     pub due_on: Option<NaiveDate>,
-    pub respondent_kinds: Vec<Option<String>>,
+    pub respondent_kinds: Vec<Option<RespondentKind>>,
     pub template_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
 }
@@ -60,14 +65,14 @@ pub struct NewInstrumentRow {
 pub struct InstrumentChanges {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
-    pub status: Option<String>,
+    pub status: Option<InstrumentStatus>,
     pub opens_at: Option<Option<DateTime<Utc>>>,
     pub closes_at: Option<Option<DateTime<Utc>>>,
     pub anonymous: Option<bool>,
     pub session_id: Option<Option<Uuid>>,
     pub facilitator_id: Option<Option<Uuid>>,
     pub due_on: Option<Option<NaiveDate>>,
-    pub respondent_kinds: Option<Vec<Option<String>>>,
+    pub respondent_kinds: Option<Vec<Option<RespondentKind>>>,
 }
 
 impl InstrumentChanges {
@@ -91,7 +96,7 @@ pub struct QuestionRow {
     pub id: Uuid,
     pub instrument_id: Uuid,
     pub position: i32,
-    pub question_type: String,
+    pub question_type: QuestionType,
     pub prompt: String,
     pub required: bool,
     pub settings: Value,
@@ -104,26 +109,18 @@ pub struct NewQuestionRow {
     pub id: Uuid,
     pub instrument_id: Uuid,
     pub position: i32,
-    pub question_type: String,
+    pub question_type: QuestionType,
     pub prompt: String,
     pub required: bool,
     pub settings: Value,
     pub points: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstrumentOrder {
-    CreatedAt,
-    CreatedAtDesc,
-    Title,
-    TitleDesc,
-}
-
 #[derive(Debug, Clone)]
 pub struct InstrumentFilter {
     pub event_id: Uuid,
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<InstrumentKind>,
+    pub status: Option<InstrumentStatus>,
     /// Leave out drafts (callers who do not manage the event).
     pub without_drafts: bool,
 }
@@ -132,14 +129,14 @@ fn filtered(filter: &InstrumentFilter) -> instruments::BoxedQuery<'_, Pg> {
     let mut query = instruments::table
         .filter(instruments::event_id.eq(filter.event_id))
         .into_boxed();
-    if let Some(kind) = &filter.kind {
+    if let Some(kind) = filter.kind {
         query = query.filter(instruments::kind.eq(kind));
     }
-    if let Some(status) = &filter.status {
+    if let Some(status) = filter.status {
         query = query.filter(instruments::status.eq(status));
     }
     if filter.without_drafts {
-        query = query.filter(instruments::status.ne("draft"));
+        query = query.filter(instruments::status.ne(InstrumentStatus::Draft));
     }
     query
 }
@@ -147,26 +144,27 @@ fn filtered(filter: &InstrumentFilter) -> instruments::BoxedQuery<'_, Pg> {
 /// A page of an event's instruments.
 pub fn list(
     conn: &mut PgConnection,
-    filter: &InstrumentFilter,
-    order: InstrumentOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<InstrumentFilter, InstrumentSort>,
 ) -> QueryResult<(Vec<InstrumentRow>, i64)> {
+    let filter = &request.filter;
     let total = filtered(filter).count().get_result(conn)?;
     let query = filtered(filter).select(InstrumentRow::as_select());
-    let query = match order {
-        InstrumentOrder::CreatedAt => {
+    let query = match request.sort {
+        InstrumentSort::CreatedAt => {
             query.order((instruments::created_at.asc(), instruments::id.asc()))
         }
-        InstrumentOrder::CreatedAtDesc => {
+        InstrumentSort::CreatedAtDesc => {
             query.order((instruments::created_at.desc(), instruments::id.desc()))
         }
-        InstrumentOrder::Title => query.order((instruments::title.asc(), instruments::id.asc())),
-        InstrumentOrder::TitleDesc => {
+        InstrumentSort::Title => query.order((instruments::title.asc(), instruments::id.asc())),
+        InstrumentSort::TitleDesc => {
             query.order((instruments::title.desc(), instruments::id.desc()))
         }
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 
@@ -290,7 +288,7 @@ pub fn unit_has_approved_officer(
         enrollments::table
             .inner_join(participants::table)
             .filter(enrollments::event_id.eq(event_id))
-            .filter(enrollments::status.eq("approved"))
+            .filter(enrollments::status.eq(EnrollmentStatus::Approved))
             .filter(participants::unit_id.eq(unit_id)),
     ))
     .get_result(conn)
@@ -305,7 +303,7 @@ pub fn approved_enrollment(
     enrollments::table
         .filter(enrollments::event_id.eq(event_id))
         .filter(enrollments::participant_id.eq(participant_id))
-        .filter(enrollments::status.eq("approved"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
         .select(enrollments::id)
         .first(conn)
         .optional()
@@ -318,7 +316,7 @@ pub fn approved_enrollment(
 pub struct TemplateRow {
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
+    pub kind: InstrumentKind,
     pub title: String,
     pub description: Option<String>,
     pub anonymous: bool,
@@ -334,7 +332,7 @@ pub struct TemplateRow {
 pub struct NewTemplateRow {
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
+    pub kind: InstrumentKind,
     pub title: String,
     pub description: Option<String>,
     pub anonymous: bool,
@@ -346,7 +344,7 @@ pub struct NewTemplateRow {
 #[diesel(table_name = instrument_templates)]
 pub struct TemplateChanges {
     pub name: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<InstrumentKind>,
     pub title: Option<String>,
     pub description: Option<Option<String>>,
     pub anonymous: Option<bool>,
@@ -364,49 +362,48 @@ impl TemplateChanges {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TemplateOrder {
-    Name,
-    NameDesc,
-    CreatedAt,
-    CreatedAtDesc,
+/// Which templates a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateFilter {
+    pub kind: Option<InstrumentKind>,
 }
 
 pub fn list_templates(
     conn: &mut PgConnection,
-    kind: Option<&str>,
-    order: TemplateOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<TemplateFilter, TemplateSort>,
 ) -> QueryResult<(Vec<TemplateRow>, i64)> {
+    let kind = request.filter.kind;
     let filtered = || {
         let mut query = instrument_templates::table.into_boxed::<Pg>();
         if let Some(kind) = kind {
-            query = query.filter(instrument_templates::kind.eq(kind.to_owned()));
+            query = query.filter(instrument_templates::kind.eq(kind));
         }
         query
     };
     let total = filtered().count().get_result(conn)?;
     let query = filtered().select(TemplateRow::as_select());
-    let query = match order {
-        TemplateOrder::Name => query.order((
+    let query = match request.sort {
+        TemplateSort::Name => query.order((
             instrument_templates::name.asc(),
             instrument_templates::id.asc(),
         )),
-        TemplateOrder::NameDesc => query.order((
+        TemplateSort::NameDesc => query.order((
             instrument_templates::name.desc(),
             instrument_templates::id.desc(),
         )),
-        TemplateOrder::CreatedAt => query.order((
+        TemplateSort::CreatedAt => query.order((
             instrument_templates::created_at.asc(),
             instrument_templates::id.asc(),
         )),
-        TemplateOrder::CreatedAtDesc => query.order((
+        TemplateSort::CreatedAtDesc => query.order((
             instrument_templates::created_at.desc(),
             instrument_templates::id.desc(),
         )),
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 

@@ -8,6 +8,11 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::enums::{
+    EnrollmentStatus, QuestionType, RespondentKind, ScoreKind, ScoreSource,
+};
+use crate::domain::page::ListRequest;
+use crate::domain::sort::ResponseSort;
 use crate::schema::{
     answers, enrollments, participants, questions, response_receipts, responses, scores,
 };
@@ -18,7 +23,7 @@ pub struct ResponseRow {
     pub id: Uuid,
     pub instrument_id: Uuid,
     pub enrollment_id: Option<Uuid>,
-    pub respondent_kind: String,
+    pub respondent_kind: RespondentKind,
     pub score: Option<f64>,
     pub submitted_by: Option<Uuid>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -30,7 +35,7 @@ pub struct NewResponseRow {
     pub id: Uuid,
     pub instrument_id: Uuid,
     pub enrollment_id: Option<Uuid>,
-    pub respondent_kind: String,
+    pub respondent_kind: RespondentKind,
     pub score: Option<f64>,
     pub submitted_by: Option<Uuid>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -49,14 +54,14 @@ pub struct NewAnswerRow {
 
 /// A stored answer with the type and position of its question.
 #[derive(Debug, Clone, Queryable)]
-pub struct AnswerView {
+pub struct AnswerRow {
     pub response_id: Uuid,
     pub question_id: Uuid,
     pub value_number: Option<f64>,
     pub value_options: Option<Vec<Option<String>>>,
     pub value_text: Option<String>,
     pub points: Option<f64>,
-    pub question_type: String,
+    pub question_type: QuestionType,
     pub position: i32,
 }
 
@@ -66,7 +71,7 @@ pub struct EnrollmentSubject {
     pub enrollment_id: Uuid,
     pub event_id: Uuid,
     pub participant_id: Uuid,
-    pub status: String,
+    pub status: EnrollmentStatus,
     pub unit_id: Uuid,
 }
 
@@ -107,7 +112,7 @@ pub fn insert_receipt(
     conn: &mut PgConnection,
     instrument_id: Uuid,
     enrollment_id: Uuid,
-    respondent_kind: &str,
+    respondent_kind: RespondentKind,
 ) -> QueryResult<bool> {
     let inserted = diesel::insert_into(response_receipts::table)
         .values((
@@ -148,8 +153,8 @@ pub fn insert_answers(conn: &mut PgConnection, rows: &[NewAnswerRow]) -> QueryRe
 pub fn lock_score(
     conn: &mut PgConnection,
     enrollment_id: Uuid,
-    kind: &str,
-) -> QueryResult<Option<(f64, String)>> {
+    kind: ScoreKind,
+) -> QueryResult<Option<(f64, ScoreSource)>> {
     scores::table
         .filter(scores::enrollment_id.eq(enrollment_id))
         .filter(scores::kind.eq(kind))
@@ -163,7 +168,7 @@ pub fn lock_score(
 pub fn upsert_instrument_score(
     conn: &mut PgConnection,
     enrollment_id: Uuid,
-    kind: &str,
+    kind: ScoreKind,
     score: f64,
     recorded_by: Uuid,
 ) -> QueryResult<bool> {
@@ -183,10 +188,10 @@ pub fn upsert_instrument_score(
     Ok(written == 1)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponseOrder {
-    SubmittedAt,
-    SubmittedAtDesc,
+/// Which instrument's responses a list shows (which of them the caller sees is the [`ResponseScope`]).
+#[derive(Debug, Clone)]
+pub struct ResponseFilter {
+    pub instrument_id: Uuid,
 }
 
 /// Which responses of an instrument a caller sees.
@@ -204,7 +209,7 @@ fn scoped(instrument_id: Uuid, scope: &ResponseScope) -> responses::BoxedQuery<'
     if let ResponseScope::OwnOf(ids) = scope {
         query = query
             .filter(responses::enrollment_id.eq_any(ids.clone()))
-            .filter(responses::respondent_kind.ne("supervisor"));
+            .filter(responses::respondent_kind.ne(RespondentKind::Supervisor));
     }
     query
 }
@@ -213,30 +218,31 @@ fn scoped(instrument_id: Uuid, scope: &ResponseScope) -> responses::BoxedQuery<'
 /// (random), which tells nothing about who answered when.
 pub fn list(
     conn: &mut PgConnection,
-    instrument_id: Uuid,
     scope: &ResponseScope,
-    order: ResponseOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<ResponseFilter, ResponseSort>,
 ) -> QueryResult<(Vec<ResponseRow>, i64)> {
+    let instrument_id = request.filter.instrument_id;
     let total = scoped(instrument_id, scope).count().get_result(conn)?;
     let query = scoped(instrument_id, scope).select(ResponseRow::as_select());
-    let query = match order {
-        ResponseOrder::SubmittedAt => query.order((
+    let query = match request.sort {
+        ResponseSort::SubmittedAt => query.order((
             responses::submitted_at.asc().nulls_last(),
             responses::id.asc(),
         )),
-        ResponseOrder::SubmittedAtDesc => query.order((
+        ResponseSort::SubmittedAtDesc => query.order((
             responses::submitted_at.desc().nulls_last(),
             responses::id.desc(),
         )),
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 
 /// The answers of the given responses, by response and question position.
-pub fn answers_of(conn: &mut PgConnection, response_ids: &[Uuid]) -> QueryResult<Vec<AnswerView>> {
+pub fn answers_of(conn: &mut PgConnection, response_ids: &[Uuid]) -> QueryResult<Vec<AnswerRow>> {
     answers::table
         .inner_join(questions::table)
         .filter(answers::response_id.eq_any(response_ids))

@@ -6,14 +6,16 @@ use diesel::prelude::*;
 use diesel::sql_types::{Double, Integer, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use crate::domain::page::ListRequest;
 use crate::schema::{webhook_deliveries, webhook_subscriptions};
+use crate::webhooks::{DeliveryStatus, EventType};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
 pub struct SubscriptionRow {
     pub id: Uuid,
     pub url: String,
-    pub event_types: Vec<Option<String>>,
+    pub event_types: Vec<Option<EventType>>,
     pub description: Option<String>,
     pub active: bool,
     pub version: i32,
@@ -26,7 +28,7 @@ pub struct SubscriptionRow {
 pub struct NewSubscriptionRow {
     pub id: Uuid,
     pub url: String,
-    pub event_types: Vec<String>,
+    pub event_types: Vec<EventType>,
     pub secret: String,
     pub description: Option<String>,
     pub active: bool,
@@ -38,7 +40,7 @@ pub struct NewSubscriptionRow {
 #[diesel(table_name = webhook_subscriptions)]
 pub struct SubscriptionChanges {
     pub url: Option<String>,
-    pub event_types: Option<Vec<String>>,
+    pub event_types: Option<Vec<EventType>>,
     pub secret: Option<String>,
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
@@ -50,9 +52,9 @@ pub struct DeliveryRow {
     pub id: Uuid,
     pub subscription_id: Uuid,
     pub event_id: Uuid,
-    pub event_type: String,
+    pub event_type: EventType,
     pub payload: serde_json::Value,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_attempt_at: Option<DateTime<Utc>>,
@@ -87,13 +89,27 @@ pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// A page of subscriptions, oldest first, and the total.
+/// Which subscriptions a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionFilter {
+    /// Only active (`true`) or inactive (`false`) ones.
+    pub active: Option<bool>,
+}
+
+/// Which deliveries of a subscription's log a list shows.
+#[derive(Debug, Clone)]
+pub struct DeliveryFilter {
+    pub subscription_id: Uuid,
+    pub status: Option<DeliveryStatus>,
+}
+
+/// A page of subscriptions, oldest first (the only order), and the total.
 pub fn list(
     conn: &mut PgConnection,
-    active: Option<bool>,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<SubscriptionFilter, ()>,
 ) -> QueryResult<(Vec<SubscriptionRow>, i64)> {
+    let active = request.filter.active;
+    let (limit, offset) = (request.page.limit, request.page.offset);
     let mut query = webhook_subscriptions::table.into_boxed();
     let mut count = webhook_subscriptions::table.into_boxed();
     if let Some(active) = active {
@@ -131,14 +147,16 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
     diesel::delete(webhook_subscriptions::table.find(id)).execute(conn)
 }
 
-/// A page of the delivery log of a subscription, newest first, and the total.
+/// A page of the delivery log of a subscription, newest first (the only order), and the total.
 pub fn deliveries(
     conn: &mut PgConnection,
-    subscription_id: Uuid,
-    status: Option<&str>,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<DeliveryFilter, ()>,
 ) -> QueryResult<(Vec<DeliveryRow>, i64)> {
+    let DeliveryFilter {
+        subscription_id,
+        status,
+    } = request.filter;
+    let (limit, offset) = (request.page.limit, request.page.offset);
     let mut query = webhook_deliveries::table
         .filter(webhook_deliveries::subscription_id.eq(subscription_id))
         .into_boxed();
@@ -146,8 +164,8 @@ pub fn deliveries(
         .filter(webhook_deliveries::subscription_id.eq(subscription_id))
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(webhook_deliveries::status.eq(status.to_owned()));
-        count = count.filter(webhook_deliveries::status.eq(status.to_owned()));
+        query = query.filter(webhook_deliveries::status.eq(status));
+        count = count.filter(webhook_deliveries::status.eq(status));
     }
     let rows = query
         .order((

@@ -18,6 +18,8 @@
 //! `instrument_template.*` to the audit log only (migrations 000008, 000011). Deleting an instrument cascades to
 //! its questions, responses and answers, whose triggers fire too.
 
+use std::sync::{Mutex, PoisonError};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
@@ -26,21 +28,27 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::domain::enums::{EventStatus, InstrumentKind, InstrumentStatus, RespondentKind};
-use crate::domain::page::{Page, PageRequest};
-use crate::domain::questions::{self, Question, QuestionInput};
+use crate::db;
+use crate::domain::enums::{
+    EventStatus, InstrumentKind, InstrumentStatus, QuestionType, RespondentKind,
+};
+use crate::domain::page::{ListRequest, Page};
+use crate::domain::questions::{self, Question, QuestionInput, SettingsInput};
 use crate::domain::role::Role;
+use crate::domain::sort::{InstrumentSort, TemplateSort};
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::repo::access as access_repo;
 use crate::repo::events::{self as events_repo, EventRow};
 use crate::repo::instruments::{
-    self as repo, InstrumentChanges, InstrumentFilter, InstrumentOrder, InstrumentRow,
-    NewInstrumentRow, NewQuestionRow, NewTemplateRow, QuestionRow, TemplateChanges, TemplateOrder,
-    TemplateRow,
+    self as repo, InstrumentChanges, InstrumentRow, NewInstrumentRow, NewQuestionRow,
+    NewTemplateRow, QuestionRow, TemplateChanges, TemplateRow,
 };
 use crate::service::access;
 use crate::service::events::{status_of, visible};
+use crate::service::{DbPool, Input, Permit, allow};
+
+pub use crate::repo::instruments::{InstrumentFilter, TemplateFilter};
 
 pub const TITLE_MAX: usize = 300;
 pub const DESCRIPTION_MAX: usize = 4000;
@@ -96,12 +104,169 @@ impl InstrumentPatch {
     }
 }
 
-/// An instrument with its questions; `with_key` says whether the caller may see the answer key.
+/// A request for a page of an event's instruments.
+pub type InstrumentList = ListRequest<InstrumentFilter, InstrumentSort>;
+
+/// A request for a page of templates.
+pub type TemplateList = ListRequest<TemplateFilter, TemplateSort>;
+
+/// A question as the caller may see it: without the answer key (no `correct`, no `points` in the options) for
+/// everybody but the event's managers.
+#[derive(Debug, Clone)]
+pub struct QuestionView {
+    pub id: Uuid,
+    pub position: i32,
+    pub question_type: QuestionType,
+    pub prompt: String,
+    pub required: bool,
+    pub settings: SettingsInput,
+    pub points: f64,
+}
+
+fn question_view(q: QuestionRow, with_key: bool) -> Result<QuestionView, ApiError> {
+    let mut settings: SettingsInput =
+        serde_json::from_value(q.settings).map_err(ApiError::internal)?;
+    if !with_key && let Some(options) = settings.options.as_mut() {
+        for option in options {
+            option.correct = None;
+            option.points = None;
+        }
+    }
+    Ok(QuestionView {
+        id: q.id,
+        position: q.position,
+        question_type: q.question_type,
+        prompt: q.prompt,
+        required: q.required,
+        settings,
+        points: q.points,
+    })
+}
+
+/// An instrument with its questions, as the caller may see it.
 #[derive(Debug, Clone)]
 pub struct InstrumentView {
-    pub row: InstrumentRow,
-    pub questions: Vec<QuestionRow>,
-    pub with_key: bool,
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub kind: InstrumentKind,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: InstrumentStatus,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub anonymous: bool,
+    pub session_id: Option<Uuid>,
+    pub facilitator_id: Option<Uuid>,
+    pub due_on: Option<NaiveDate>,
+    pub respondent_kinds: Vec<RespondentKind>,
+    pub template_id: Option<Uuid>,
+    pub questions: Vec<QuestionView>,
+    pub version: i32,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The instrument with its questions; `with_key` says whether the caller may see the answer key.
+fn instrument_view(
+    row: InstrumentRow,
+    questions: Vec<QuestionRow>,
+    with_key: bool,
+) -> Result<InstrumentView, ApiError> {
+    Ok(InstrumentView {
+        questions: questions
+            .into_iter()
+            .map(|q| question_view(q, with_key))
+            .collect::<Result<_, _>>()?,
+        respondent_kinds: row.respondent_kinds.into_iter().flatten().collect(),
+        id: row.id,
+        event_id: row.event_id,
+        kind: row.kind,
+        title: row.title,
+        description: row.description,
+        status: row.status,
+        opens_at: row.opens_at,
+        closes_at: row.closes_at,
+        anonymous: row.anonymous,
+        session_id: row.session_id,
+        facilitator_id: row.facilitator_id,
+        due_on: row.due_on,
+        template_id: row.template_id,
+        version: row.version,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// A template as the service shows it: its questions in the shape they are sent, with the key.
+#[derive(Debug, Clone)]
+pub struct TemplateView {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: InstrumentKind,
+    pub title: String,
+    pub description: Option<String>,
+    pub anonymous: bool,
+    pub questions: Vec<QuestionInput>,
+    pub version: i32,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TemplateRow> for TemplateView {
+    type Error = ApiError;
+    fn try_from(row: TemplateRow) -> Result<Self, ApiError> {
+        Ok(Self {
+            questions: serde_json::from_value(row.questions).map_err(ApiError::internal)?,
+            id: row.id,
+            name: row.name,
+            kind: row.kind,
+            title: row.title,
+            description: row.description,
+            anonymous: row.anonymous,
+            version: row.version,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The input of a read whose authorization needs the database: `db::read` may run its closure twice (after a lost
+/// connection), so the input is opened once, with the permit of the first run, and kept for the second.
+pub(crate) struct SealedInput<T: Clone>(Mutex<Sealed<T>>);
+
+enum Sealed<T> {
+    Closed(Input<T>),
+    Opened(T),
+    Refused,
+}
+
+impl<T: Clone> SealedInput<T> {
+    pub(crate) fn new(input: Input<T>) -> Self {
+        Self(Mutex::new(Sealed::Closed(input)))
+    }
+
+    pub(crate) fn open(&self, permit: &Permit) -> Result<T, ApiError> {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *state, Sealed::Refused) {
+            Sealed::Closed(input) => {
+                let value = input.open(permit)?;
+                *state = Sealed::Opened(value.clone());
+                Ok(value)
+            }
+            Sealed::Opened(value) => {
+                *state = Sealed::Opened(value.clone());
+                Ok(value)
+            }
+            // A refused input answered the first run: a 4xx, which is never retried.
+            Sealed::Refused => Err(ApiError::internal_msg(
+                "an input was opened after it was refused",
+            )),
+        }
+    }
 }
 
 /// A request to create a template, as sent.
@@ -129,16 +294,6 @@ pub struct TemplatePatch {
 
 fn not_found() -> ApiError {
     ApiError::not_found("Instrument")
-}
-
-pub fn kind_of(row: &InstrumentRow) -> Result<InstrumentKind, ApiError> {
-    InstrumentKind::parse(&row.kind)
-        .ok_or_else(|| ApiError::internal_msg("unknown instrument kind"))
-}
-
-pub fn status_of_instrument(row: &InstrumentRow) -> Result<InstrumentStatus, ApiError> {
-    InstrumentStatus::parse(&row.status)
-        .ok_or_else(|| ApiError::internal_msg("unknown instrument status"))
 }
 
 /// Whether instruments of this kind may be created or changed while the event has this status.
@@ -204,7 +359,7 @@ fn load_event(conn: &mut PgConnection, event_id: Uuid) -> Result<EventRow, ApiEr
 }
 
 /// The instrument and whether the caller sees its key; 404 for drafts the caller does not manage.
-pub fn readable(
+fn readable(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
@@ -215,7 +370,7 @@ pub fn readable(
         ApiError::NotFound { .. } => not_found(),
         other => other,
     })?;
-    if !with_key && row.status == InstrumentStatus::Draft.as_str() {
+    if !with_key && row.status == InstrumentStatus::Draft {
         return Err(not_found());
     }
     Ok((row, event, with_key))
@@ -227,46 +382,48 @@ fn view(
     with_key: bool,
 ) -> Result<InstrumentView, ApiError> {
     let questions = repo::questions_of(conn, &[row.id])?;
-    Ok(InstrumentView {
-        row,
-        questions,
-        with_key,
-    })
+    instrument_view(row, questions, with_key)
 }
 
 /// A page of an event's instruments as the caller may see them (drafts only for its managers).
-pub fn list(
-    conn: &mut PgConnection,
+pub async fn list(
+    pool: &DbPool,
     user: &AuthUser,
-    mut filter: InstrumentFilter,
-    order: InstrumentOrder,
-    page: PageRequest,
+    event_id: Uuid,
+    request: Input<InstrumentList>,
 ) -> Result<Page<InstrumentView>, ApiError> {
-    let event = load_event(conn, filter.event_id)?;
-    let with_key = event_access(conn, user, &event)?;
-    filter.without_drafts = !with_key;
-    let (rows, total) = repo::list(conn, &filter, order, page.limit, page.offset)?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut all = repo::questions_of(conn, &ids)?;
-    let items = rows
-        .into_iter()
-        .map(|row| {
-            let (mine, rest): (Vec<QuestionRow>, Vec<QuestionRow>) =
-                all.drain(..).partition(|q| q.instrument_id == row.id);
-            all = rest;
-            InstrumentView {
-                row,
-                questions: mine,
-                with_key,
-            }
-        })
-        .collect();
-    Ok(Page::new(items, total, page))
+    let user = user.clone();
+    let request = SealedInput::new(request);
+    db::read(pool, move |conn| {
+        let event = load_event(conn, event_id)?;
+        let with_key = event_access(conn, &user, &event)?;
+        let mut request = request.open(&Permit::granted())?;
+        request.filter.event_id = event_id;
+        request.filter.without_drafts = !with_key;
+        let (rows, total) = repo::list(conn, &request)?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut all = repo::questions_of(conn, &ids)?;
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let (mine, rest): (Vec<QuestionRow>, Vec<QuestionRow>) =
+                    all.drain(..).partition(|q| q.instrument_id == row.id);
+                all = rest;
+                instrument_view(row, mine, with_key)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Page::new(items, total, request.page))
+    })
+    .await
 }
 
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<InstrumentView, ApiError> {
-    let (row, _, with_key) = readable(conn, user, id)?;
-    view(conn, row, with_key)
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<InstrumentView, ApiError> {
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let (row, _, with_key) = readable(conn, &user, id)?;
+        view(conn, row, with_key)
+    })
+    .await
 }
 
 /// The full state of an instrument to check: what its kind allows, its target and its window.
@@ -287,7 +444,7 @@ fn check_shape(
     event_id: Uuid,
     shape: &Shape,
     errors: &mut Vec<FieldError>,
-) -> Result<Vec<Option<String>>, ApiError> {
+) -> Result<Vec<Option<RespondentKind>>, ApiError> {
     let kind = shape.kind;
     let evaluation = matches!(
         kind,
@@ -395,10 +552,7 @@ fn check_shape(
             "must be after opens_at",
         ));
     }
-    Ok(kinds
-        .into_iter()
-        .map(|k| Some(k.as_str().to_owned()))
-        .collect())
+    Ok(kinds.into_iter().map(Some).collect())
 }
 
 fn question_rows(
@@ -413,7 +567,7 @@ fn question_rows(
                 id: Uuid::new_v4(),
                 instrument_id,
                 position: i32::try_from(i + 1).map_err(ApiError::internal)?,
-                question_type: q.settings.question_type().as_str().to_owned(),
+                question_type: q.settings.question_type(),
                 prompt: q.prompt.clone(),
                 required: q.required,
                 settings: q.settings.to_json(),
@@ -457,12 +611,24 @@ fn required_text(
 }
 
 /// Creates an instrument of an event, with its questions or copied from a template (the fields sent override
-/// the template's). `parse` reads the body after the caller was found to manage the event.
-pub fn create(
+/// the template's). The input is opened once the caller was found to manage the event.
+pub async fn create(
+    pool: &DbPool,
+    user: &AuthUser,
+    event_id: Uuid,
+    input: Input<NewInstrument>,
+) -> Result<InstrumentView, ApiError> {
+    let actor = user.clone();
+    let view = db::run(pool, move |conn| insert(conn, &actor, event_id, input)).await?;
+    tracing::info!(instrument.id = %view.id, event.id = %event_id, actor.id = %user.id, "instrument created");
+    Ok(view)
+}
+
+fn insert(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,
-    parse: impl FnOnce() -> Result<NewInstrument, ApiError>,
+    input: Input<NewInstrument>,
 ) -> Result<InstrumentView, ApiError> {
     conn.transaction(|conn| {
         let event = events_repo::find_for_share(conn, event_id)?
@@ -473,7 +639,7 @@ pub fn create(
             }
             return Err(ApiError::forbidden());
         }
-        let input = parse()?;
+        let input = input.open(&Permit::granted())?;
         let mut errors = Vec::new();
         let template = match input.template_id {
             Some(id) => {
@@ -489,9 +655,7 @@ pub fn create(
             }
             None => None,
         };
-        let template_kind = template
-            .as_ref()
-            .and_then(|t| InstrumentKind::parse(&t.kind));
+        let template_kind = template.as_ref().map(|t| t.kind);
         let kind = match (input.kind, template_kind) {
             (Some(k), Some(t)) if k != t => {
                 errors.push(FieldError::new(
@@ -568,7 +732,7 @@ pub fn create(
             &NewInstrumentRow {
                 id: Uuid::new_v4(),
                 event_id,
-                kind: kind.as_str().to_owned(),
+                kind,
                 title,
                 description,
                 opens_at: shape.opens_at,
@@ -605,18 +769,31 @@ fn lock_managed(
 }
 
 /// Applies a merge patch under the rules above. `expected` is the `If-Match` version.
-pub fn update(
+pub async fn update(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+    patch: Input<InstrumentPatch>,
+) -> Result<InstrumentView, ApiError> {
+    let actor = user.clone();
+    let view = db::run(pool, move |conn| apply(conn, &actor, id, expected, patch)).await?;
+    tracing::info!(instrument.id = %id, actor.id = %user.id, "instrument changed");
+    Ok(view)
+}
+
+fn apply(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
-    parse: impl FnOnce() -> Result<InstrumentPatch, ApiError>,
+    patch: Input<InstrumentPatch>,
 ) -> Result<InstrumentView, ApiError> {
     conn.transaction(|conn| {
         let (current, event) = lock_managed(conn, user, id)?;
-        let patch = parse()?;
-        let kind = kind_of(&current)?;
-        let from = status_of_instrument(&current)?;
+        let patch = patch.open(&Permit::granted())?;
+        let kind = current.kind;
+        let from = current.status;
         let event_status = status_of(&event)?;
         if !editable(kind, event_status) && !patch.only_closes() {
             return Err(not_editable(event_status));
@@ -636,12 +813,8 @@ pub fn update(
                 "The questions can be replaced only while the instrument is a draft without responses.",
             ));
         }
-        let current_kinds: Vec<RespondentKind> = current
-            .respondent_kinds
-            .iter()
-            .flatten()
-            .filter_map(|k| RespondentKind::parse(k))
-            .collect();
+        let current_kinds: Vec<RespondentKind> =
+            current.respondent_kinds.iter().flatten().copied().collect();
         let changes_who = patch.anonymous.is_some_and(|a| a != current.anonymous)
             || patch.session_id.is_some_and(|s| s != current.session_id)
             || patch
@@ -699,7 +872,7 @@ pub fn update(
         let changes = InstrumentChanges {
             title,
             description,
-            status: patch.status.map(|s| s.as_str().to_owned()),
+            status: patch.status,
             opens_at: patch.opens_at,
             closes_at: patch.closes_at,
             anonymous: patch.anonymous,
@@ -717,7 +890,19 @@ pub fn update(
 }
 
 /// Deletes an instrument nobody has answered.
-pub fn delete(
+pub async fn delete(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    let actor = user.clone();
+    db::run(pool, move |conn| remove(conn, &actor, id, expected)).await?;
+    tracing::info!(instrument.id = %id, actor.id = %user.id, "instrument deleted");
+    Ok(())
+}
+
+fn remove(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
@@ -735,7 +920,7 @@ pub fn delete(
             ));
         }
         let status = status_of(&event)?;
-        if !editable(kind_of(&current)?, status) {
+        if !editable(current.kind, status) {
             return Err(not_editable(status));
         }
         repo::delete(conn, id)?;
@@ -772,15 +957,16 @@ fn map_name_conflict(err: DieselError) -> ApiError {
     }
 }
 
-fn require_template_reader(user: &AuthUser) -> Result<(), ApiError> {
-    user.require(&[Role::Admin, Role::Organizer])
+/// Administrators and organizers read and create templates.
+fn authorize_templates(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin, Role::Organizer])
 }
 
-/// Administrators, and the organizer who created the template.
-fn require_template_owner(user: &AuthUser, row: &TemplateRow) -> Result<(), ApiError> {
+/// Administrators, and the organizer who created the template, change and delete it.
+fn authorize_template_owner(user: &AuthUser, row: &TemplateRow) -> Result<Permit, ApiError> {
     match user.role {
-        Role::Admin => Ok(()),
-        Role::Organizer if row.created_by == Some(user.id) => Ok(()),
+        Role::Admin => Ok(Permit::granted()),
+        Role::Organizer if row.created_by == Some(user.id) => Ok(Permit::granted()),
         _ => Err(ApiError::forbidden()),
     }
 }
@@ -790,31 +976,31 @@ fn stored_questions(questions: &[Question]) -> Result<Value, ApiError> {
         .map_err(ApiError::internal)
 }
 
-pub fn list_templates(
-    conn: &mut PgConnection,
+pub async fn list_templates(
+    pool: &DbPool,
     user: &AuthUser,
-    kind: Option<InstrumentKind>,
-    order: TemplateOrder,
-    page: PageRequest,
-) -> Result<Page<TemplateRow>, ApiError> {
-    require_template_reader(user)?;
-    let (rows, total) = repo::list_templates(
-        conn,
-        kind.map(InstrumentKind::as_str),
-        order,
-        page.limit,
-        page.offset,
-    )?;
-    Ok(Page::new(rows, total, page))
+    request: Input<TemplateList>,
+) -> Result<Page<TemplateView>, ApiError> {
+    let request = request.open(&authorize_templates(user)?)?;
+    db::read(pool, move |conn| {
+        let (rows, total) = repo::list_templates(conn, &request)?;
+        Page::new(rows, total, request.page).try_map(TemplateView::try_from)
+    })
+    .await
 }
 
-pub fn get_template(
-    conn: &mut PgConnection,
+pub async fn get_template(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
-) -> Result<TemplateRow, ApiError> {
-    require_template_reader(user)?;
-    repo::find_template(conn, id)?.ok_or_else(template_not_found)
+) -> Result<TemplateView, ApiError> {
+    let _permit = authorize_templates(user)?;
+    db::read(pool, move |conn| {
+        repo::find_template(conn, id)?
+            .ok_or_else(template_not_found)
+            .and_then(TemplateView::try_from)
+    })
+    .await
 }
 
 /// The questions of an instrument in their sent form, with the key.
@@ -822,11 +1008,11 @@ fn instrument_questions(
     conn: &mut PgConnection,
     row: &InstrumentRow,
 ) -> Result<Vec<Question>, ApiError> {
-    let kind = kind_of(row)?;
+    let kind = row.kind;
     repo::questions_of(conn, &[row.id])?
         .iter()
         .map(|q| {
-            Question::from_stored(kind, &q.question_type, &q.prompt, q.required, &q.settings)
+            Question::from_stored(kind, q.question_type, &q.prompt, q.required, &q.settings)
                 .ok_or_else(|| ApiError::internal_msg("a stored question does not parse"))
         })
         .collect()
@@ -834,13 +1020,23 @@ fn instrument_questions(
 
 /// Creates a template from its fields, or from an instrument the caller manages (`from_instrument_id`; then
 /// `title`, `description` and `anonymous` may override the instrument's).
-pub fn create_template(
+pub async fn create_template(
+    pool: &DbPool,
+    user: &AuthUser,
+    input: Input<NewTemplate>,
+) -> Result<TemplateView, ApiError> {
+    let input = input.open(&authorize_templates(user)?)?;
+    let actor = user.clone();
+    let row = db::run(pool, move |conn| insert_template(conn, &actor, input)).await?;
+    tracing::info!(template.id = %row.id, actor.id = %user.id, "instrument template created");
+    TemplateView::try_from(row)
+}
+
+fn insert_template(
     conn: &mut PgConnection,
     user: &AuthUser,
-    parse: impl FnOnce() -> Result<NewTemplate, ApiError>,
+    input: NewTemplate,
 ) -> Result<TemplateRow, ApiError> {
-    require_template_reader(user)?;
-    let input = parse()?;
     conn.transaction(|conn| {
         let mut errors = Vec::new();
         let source = match input.from_instrument_id {
@@ -895,7 +1091,7 @@ pub fn create_template(
             &mut errors,
         );
         let kind = match &source {
-            Some((row, _)) => Some(kind_of(row)?),
+            Some((row, _)) => Some(row.kind),
             None if input.from_instrument_id.is_some() => None,
             None => {
                 if input.kind.is_none() {
@@ -947,7 +1143,7 @@ pub fn create_template(
             &NewTemplateRow {
                 id: Uuid::new_v4(),
                 name,
-                kind: kind.as_str().to_owned(),
+                kind,
                 title,
                 description,
                 anonymous,
@@ -960,18 +1156,33 @@ pub fn create_template(
 }
 
 /// Applies a merge patch to a template; the questions are checked again against the (new) kind.
-pub fn update_template(
+pub async fn update_template(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected: Option<i32>,
+    patch: Input<TemplatePatch>,
+) -> Result<TemplateView, ApiError> {
+    let _permit = authorize_templates(user)?;
+    let actor = user.clone();
+    let row = db::run(pool, move |conn| {
+        apply_template(conn, &actor, id, expected, patch)
+    })
+    .await?;
+    tracing::info!(template.id = %id, actor.id = %user.id, "instrument template changed");
+    TemplateView::try_from(row)
+}
+
+fn apply_template(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
-    parse: impl FnOnce() -> Result<TemplatePatch, ApiError>,
+    patch: Input<TemplatePatch>,
 ) -> Result<TemplateRow, ApiError> {
-    require_template_reader(user)?;
     conn.transaction(|conn| {
         let current = repo::find_template_for_update(conn, id)?.ok_or_else(template_not_found)?;
-        require_template_owner(user, &current)?;
-        let patch = parse()?;
+        let patch = patch.open(&authorize_template_owner(user, &current)?)?;
         let mut errors = Vec::new();
         let name = patch
             .name
@@ -985,11 +1196,7 @@ pub fn update_template(
             .description
             .as_ref()
             .map(|d| optional_text("description", d.as_deref(), DESCRIPTION_MAX, &mut errors));
-        let kind = match patch.kind {
-            Some(k) => k,
-            None => InstrumentKind::parse(&current.kind)
-                .ok_or_else(|| ApiError::internal_msg("unknown template kind"))?,
-        };
+        let kind = patch.kind.unwrap_or(current.kind);
         let questions = if patch.kind.is_some() || patch.questions.is_some() {
             let inputs = patch
                 .questions
@@ -1026,7 +1233,7 @@ pub fn update_template(
         }
         let changes = TemplateChanges {
             name,
-            kind: patch.kind.map(|k| k.as_str().to_owned()),
+            kind: patch.kind,
             title,
             description,
             anonymous: patch.anonymous,
@@ -1036,22 +1243,29 @@ pub fn update_template(
     })
 }
 
-pub fn delete_template(
-    conn: &mut PgConnection,
+pub async fn delete_template(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
 ) -> Result<(), ApiError> {
-    require_template_reader(user)?;
-    conn.transaction(|conn| {
-        let current = repo::find_template_for_update(conn, id)?.ok_or_else(template_not_found)?;
-        require_template_owner(user, &current)?;
-        if expected.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        repo::delete_template(conn, id)?;
-        Ok(())
+    let _permit = authorize_templates(user)?;
+    let actor = user.clone();
+    db::run(pool, move |conn| {
+        conn.transaction(|conn| {
+            let current =
+                repo::find_template_for_update(conn, id)?.ok_or_else(template_not_found)?;
+            let _owner = authorize_template_owner(&actor, &current)?;
+            if expected.is_some_and(|v| v != current.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            repo::delete_template(conn, id)?;
+            Ok(())
+        })
     })
+    .await?;
+    tracing::info!(template.id = %id, actor.id = %user.id, "instrument template deleted");
+    Ok(())
 }
 
 #[cfg(test)]

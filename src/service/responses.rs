@@ -15,30 +15,38 @@
 //! test's upsert into `scores` fires the score triggers: `score.*` in the audit log, `result` in the change feed,
 //! `result.changed` deliveries, stale snapshots (migrations 000008, 000009, 000011).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::enums::{
-    EventStatus, InstrumentKind, InstrumentStatus, RespondentKind, ScoreKind,
+    EnrollmentStatus, EventStatus, InstrumentKind, InstrumentStatus, RespondentKind, ScoreKind,
+    ScoreSource,
 };
-use crate::domain::page::{Page, PageRequest};
-use crate::domain::questions::{self, AnswerInput, AnswerValue, Question};
+use crate::domain::page::{ListRequest, Page};
+use crate::domain::questions::{self, AnswerInput, AnswerValue, Question, answer_json};
 use crate::domain::role::Role;
+use crate::domain::sort::ResponseSort;
 use crate::error::{ApiError, FieldError};
 use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::events as events_repo;
 use crate::repo::instruments::{self as instruments_repo, InstrumentRow};
 use crate::repo::responses::{
-    self as repo, AnswerView, NewAnswerRow, NewResponseRow, ResponseOrder, ResponseRow,
-    ResponseScope,
+    self as repo, AnswerRow, NewAnswerRow, NewResponseRow, ResponseRow, ResponseScope,
 };
 use crate::service::access;
 use crate::service::events::status_of;
-use crate::service::instruments::{kind_of, status_of_instrument};
+use crate::service::instruments::SealedInput;
+use crate::service::{DbPool, Input, Permit};
+
+pub use crate::repo::responses::ResponseFilter;
+
+/// A request for a page of an instrument's responses.
+pub type ResponseList = ListRequest<ResponseFilter, ResponseSort>;
 
 /// A submission as sent.
 #[derive(Debug, Default)]
@@ -55,14 +63,64 @@ pub struct Officer {
     pub name: Option<String>,
 }
 
-/// A response with its answers; `show_points` says whether the caller may see what each answer earned (the
-/// event's managers: it reveals the key).
+/// One stored answer as shown: the value as sent, and what it earned for those who may see it.
+#[derive(Debug, Clone)]
+pub struct AnswerView {
+    pub question_id: Uuid,
+    pub value: Value,
+    pub points: Option<f64>,
+}
+
+/// A response with its answers, as the caller may see it.
 #[derive(Debug, Clone)]
 pub struct ResponseView {
-    pub row: ResponseRow,
-    pub answers: Vec<AnswerView>,
+    pub id: Uuid,
+    pub instrument_id: Uuid,
+    pub respondent_kind: RespondentKind,
+    pub enrollment_id: Option<Uuid>,
     pub officer: Option<Officer>,
-    pub show_points: bool,
+    pub submitted_by: Option<Uuid>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub score: Option<f64>,
+    pub answers: Vec<AnswerView>,
+}
+
+/// `show_points` says whether the caller may see what each answer earned (the event's managers: it reveals the
+/// key).
+fn response_view(
+    row: ResponseRow,
+    answers: Vec<AnswerRow>,
+    officer: Option<Officer>,
+    show_points: bool,
+) -> ResponseView {
+    let answers = answers
+        .into_iter()
+        .map(|a| {
+            let options: Option<Vec<String>> =
+                a.value_options.map(|o| o.into_iter().flatten().collect());
+            AnswerView {
+                question_id: a.question_id,
+                value: answer_json(
+                    a.question_type,
+                    a.value_number,
+                    options.as_deref(),
+                    a.value_text.as_deref(),
+                ),
+                points: if show_points { a.points } else { None },
+            }
+        })
+        .collect();
+    ResponseView {
+        id: row.id,
+        instrument_id: row.instrument_id,
+        respondent_kind: row.respondent_kind,
+        enrollment_id: row.enrollment_id,
+        officer,
+        submitted_by: row.submitted_by,
+        submitted_at: row.submitted_at,
+        score: row.score,
+        answers,
+    }
 }
 
 fn not_found() -> ApiError {
@@ -96,11 +154,7 @@ pub fn event_answerable(kind: InstrumentKind, event: EventStatus) -> bool {
 }
 
 fn accepted_kinds(row: &InstrumentRow) -> Vec<RespondentKind> {
-    row.respondent_kinds
-        .iter()
-        .flatten()
-        .filter_map(|k| RespondentKind::parse(k))
-        .collect()
+    row.respondent_kinds.iter().flatten().copied().collect()
 }
 
 /// Loads an instrument that the caller may know of: drafts and instruments of draft events are 404 for anybody
@@ -126,9 +180,7 @@ fn load(
     };
     let manages = access::manages_event(conn, user, event.id)?;
     let event_status = status_of(&event)?;
-    if !manages
-        && (event_status == EventStatus::Draft || row.status == InstrumentStatus::Draft.as_str())
-    {
+    if !manages && (event_status == EventStatus::Draft || row.status == InstrumentStatus::Draft) {
         return Err(not_found());
     }
     Ok((row, event_status, manages))
@@ -201,7 +253,7 @@ fn respondent(
                 )
             })?;
             let subject = repo::enrollment_subject(conn, id)?
-                .filter(|s| s.event_id == row.event_id && s.status == "approved")
+                .filter(|s| s.event_id == row.event_id && s.status == EnrollmentStatus::Approved)
                 .ok_or_else(|| {
                     ApiError::field(
                         "enrollment_id",
@@ -264,15 +316,18 @@ fn record_score(
     instrument_id: Uuid,
     score: f64,
 ) -> Result<(), ApiError> {
-    let old = repo::lock_score(conn, enrollment_id, kind.as_str())?;
-    if old.as_ref().is_some_and(|(_, source)| source == "manual") {
+    let old = repo::lock_score(conn, enrollment_id, kind)?;
+    if old
+        .as_ref()
+        .is_some_and(|(_, source)| *source == ScoreSource::Manual)
+    {
         return Ok(());
     }
-    if !repo::upsert_instrument_score(conn, enrollment_id, kind.as_str(), score, user.id)? {
+    if !repo::upsert_instrument_score(conn, enrollment_id, kind, score, user.id)? {
         return Ok(());
     }
     let (old_score, old_source) = match old {
-        Some((s, source)) => (json!(s), json!(source)),
+        Some((s, source)) => (json!(s), json!(source.as_str())),
         None => (json!(null), json!(null)),
     };
     audit::record(
@@ -296,16 +351,33 @@ fn record_score(
     Ok(())
 }
 
-/// Submits one respondent's answers. `parse` reads the body once the caller's role could answer the instrument.
-pub fn submit(
+/// Submits one respondent's answers. The input is opened once the caller's role could answer the instrument.
+pub async fn submit(
+    pool: &DbPool,
+    user: &AuthUser,
+    instrument_id: Uuid,
+    input: Input<Submission>,
+) -> Result<ResponseView, ApiError> {
+    let actor = user.clone();
+    let view = db::run(pool, move |conn| store(conn, &actor, instrument_id, input)).await?;
+    if view.enrollment_id.is_some() {
+        tracing::info!(instrument.id = %instrument_id, response.id = %view.id, actor.id = %user.id, "response submitted");
+    } else {
+        // Anonymous: neither the response nor the caller is named, so the log cannot link them.
+        tracing::info!(instrument.id = %instrument_id, "anonymous response submitted");
+    }
+    Ok(view)
+}
+
+fn store(
     conn: &mut PgConnection,
     user: &AuthUser,
     instrument_id: Uuid,
-    parse: impl FnOnce() -> Result<Submission, ApiError>,
+    input: Input<Submission>,
 ) -> Result<ResponseView, ApiError> {
-    let view = conn.transaction(|conn| {
+    conn.transaction(|conn| {
         let (row, event_status, manages) = load(conn, user, instrument_id, true)?;
-        let kind = kind_of(&row)?;
+        let kind = row.kind;
         if !may_try(user, &row, kind, manages) {
             return Err(if kind == InstrumentKind::FollowUp {
                 ApiError::forbidden()
@@ -313,11 +385,11 @@ pub fn submit(
                 not_enrolled()
             });
         }
-        let input = parse()?;
+        let input = input.open(&Permit::granted())?;
         let (enrollment_id, respondent_kind, participant_id) =
             respondent(conn, user, &row, kind, manages, &input)?;
         let now = Utc::now();
-        if status_of_instrument(&row)? != InstrumentStatus::Open {
+        if row.status != InstrumentStatus::Open {
             return Err(closed(format!(
                 "The instrument is {}: it accepts responses only while open.",
                 row.status
@@ -334,7 +406,7 @@ pub fn submit(
                  ongoing, evaluations also once completed, follow-ups only once completed)."
             )));
         }
-        if !repo::insert_receipt(conn, instrument_id, enrollment_id, respondent_kind.as_str())? {
+        if !repo::insert_receipt(conn, instrument_id, enrollment_id, respondent_kind)? {
             return Err(ApiError::conflict(
                 "already_submitted",
                 "This respondent has already answered the instrument.",
@@ -344,7 +416,7 @@ pub fn submit(
         let questions: Vec<(Uuid, Question)> = stored
             .iter()
             .map(|q| {
-                Question::from_stored(kind, &q.question_type, &q.prompt, q.required, &q.settings)
+                Question::from_stored(kind, q.question_type, &q.prompt, q.required, &q.settings)
                     .map(|parsed| (q.id, parsed))
                     .ok_or_else(|| ApiError::internal_msg("a stored question does not parse"))
             })
@@ -362,7 +434,7 @@ pub fn submit(
                 id: Uuid::new_v4(),
                 instrument_id,
                 enrollment_id: (!anonymous).then_some(enrollment_id),
-                respondent_kind: respondent_kind.as_str().to_owned(),
+                respondent_kind,
                 score: checked.score,
                 submitted_by: (!anonymous).then_some(user.id),
                 submitted_at: (!anonymous).then_some(now),
@@ -403,30 +475,31 @@ pub fn submit(
                     name: (!erased).then_some(name),
                 })
         };
-        Ok(ResponseView {
-            row: response,
-            answers,
-            officer,
-            show_points: manages,
-        })
-    })?;
-    if view.row.enrollment_id.is_some() {
-        tracing::info!(instrument.id = %instrument_id, response.id = %view.row.id, actor.id = %user.id, "response submitted");
-    } else {
-        // Anonymous: neither the response nor the caller is named, so the log cannot link them.
-        tracing::info!(instrument.id = %instrument_id, "anonymous response submitted");
-    }
-    Ok(view)
+        Ok(response_view(response, answers, officer, manages))
+    })
 }
 
 /// A page of an instrument's responses: all of them for the event's managers, their own (not the supervisor's
 /// about them, nor anonymous ones, which nothing links to them) for an officer of the event; 403 otherwise.
-pub fn list(
+pub async fn list(
+    pool: &DbPool,
+    user: &AuthUser,
+    instrument_id: Uuid,
+    request: Input<ResponseList>,
+) -> Result<Page<ResponseView>, ApiError> {
+    let user = user.clone();
+    let request = SealedInput::new(request);
+    db::read(pool, move |conn| {
+        read_page(conn, &user, instrument_id, &request)
+    })
+    .await
+}
+
+fn read_page(
     conn: &mut PgConnection,
     user: &AuthUser,
     instrument_id: Uuid,
-    order: ResponseOrder,
-    page: PageRequest,
+    request: &SealedInput<ResponseList>,
 ) -> Result<Page<ResponseView>, ApiError> {
     let (row, _, manages) = load(conn, user, instrument_id, false)?;
     let scope = if manages {
@@ -443,7 +516,9 @@ pub fn list(
             _ => return Err(ApiError::forbidden()),
         }
     };
-    let (rows, total) = repo::list(conn, instrument_id, &scope, order, page.limit, page.offset)?;
+    let mut request = request.open(&Permit::granted())?;
+    request.filter.instrument_id = instrument_id;
+    let (rows, total) = repo::list(conn, &scope, &request)?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let enrollment_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.enrollment_id).collect();
     let mut answers = repo::answers_of(conn, &ids)?;
@@ -451,7 +526,7 @@ pub fn list(
     let items = rows
         .into_iter()
         .map(|r| {
-            let (mine, rest): (Vec<AnswerView>, Vec<AnswerView>) =
+            let (mine, rest): (Vec<AnswerRow>, Vec<AnswerRow>) =
                 answers.drain(..).partition(|a| a.response_id == r.id);
             answers = rest;
             let officer = r.enrollment_id.and_then(|e| officers.get(&e)).map(
@@ -460,20 +535,20 @@ pub fn list(
                     name: (!erased).then(|| name.clone()),
                 },
             );
-            ResponseView {
-                row: r,
-                answers: mine,
-                officer,
-                show_points: manages,
-            }
+            response_view(r, mine, officer, manages)
         })
         .collect();
-    Ok(Page::new(items, total, page))
+    Ok(Page::new(items, total, request.page))
 }
 
 /// One response: for the event's managers, and for the officer it is about (their own `participant` or
 /// `alumnus` response); 404 for everybody else.
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<ResponseView, ApiError> {
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<ResponseView, ApiError> {
+    let user = user.clone();
+    db::read(pool, move |conn| read_one(conn, &user, id)).await
+}
+
+fn read_one(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<ResponseView, ApiError> {
     let hidden = || ApiError::not_found("Response");
     let row = repo::find(conn, id)?.ok_or_else(hidden)?;
     let instrument = instruments_repo::find(conn, row.instrument_id)?.ok_or_else(hidden)?;
@@ -481,7 +556,7 @@ pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<Respons
     if !manages {
         let own = match (user.role, user.participant_id, row.enrollment_id) {
             (Role::Participant, Some(participant), Some(enrollment))
-                if row.respondent_kind != RespondentKind::Supervisor.as_str() =>
+                if row.respondent_kind != RespondentKind::Supervisor =>
             {
                 repo::enrollment_subject(conn, enrollment)?
                     .is_some_and(|s| s.participant_id == participant)
@@ -504,12 +579,7 @@ pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<Respons
         }
         None => None,
     };
-    Ok(ResponseView {
-        row,
-        answers,
-        officer,
-        show_points: manages,
-    })
+    Ok(response_view(row, answers, officer, manages))
 }
 
 #[cfg(test)]

@@ -1,23 +1,34 @@
-//! Webhook subscriptions and their delivery log: administrators only. The URL's SSRF check (a DNS lookup) happens
-//! in the handler before the service runs; the rules here are the database ones.
+//! Webhook subscriptions and their delivery log: administrators only. A subscription's URL is checked twice: its
+//! form when the request is parsed ([`check_url`]), its target (a DNS lookup, the SSRF guard) here, after the
+//! caller is authorized and before anything is written.
 
+use chrono::{DateTime, Utc};
 use diesel::Connection;
-use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::domain::page::{Page, PageRequest};
+use crate::auth::tokens::random_token;
+use crate::db;
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::repo::webhooks::{
     self as repo, DeliveryRow, NewSubscriptionRow, SubscriptionChanges, SubscriptionRow,
 };
+use crate::service::{DbPool, Input, Permit, allow};
+use crate::webhooks::{DeliveryStatus, EventType, ssrf};
+
+pub use crate::repo::webhooks::{DeliveryFilter, SubscriptionFilter};
+
+const MAX_URL: usize = 2000;
+const MIN_SECRET: usize = 32;
+const MAX_SECRET: usize = 200;
 
 /// A checked new subscription. `secret` is the one given or a generated one.
 #[derive(Debug)]
 pub struct NewSubscription {
-    pub url: String,
-    pub event_types: Vec<String>,
+    pub url: url::Url,
+    pub event_types: Vec<EventType>,
     pub secret: String,
     pub description: Option<String>,
     pub active: bool,
@@ -26,130 +37,350 @@ pub struct NewSubscription {
 /// A checked partial update. `None` leaves a field unchanged.
 #[derive(Debug, Default)]
 pub struct SubscriptionPatch {
-    pub url: Option<String>,
-    pub event_types: Option<Vec<String>>,
+    pub url: Option<url::Url>,
+    pub event_types: Option<Vec<EventType>>,
     pub secret: Option<String>,
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
 }
 
+/// A request for a page of subscriptions (oldest first: there is one order).
+pub type SubscriptionList = ListRequest<SubscriptionFilter, ()>;
+
+/// A request for a page of a subscription's delivery log (newest first: there is one order).
+pub type DeliveryList = ListRequest<DeliveryFilter, ()>;
+
+/// A subscription as the service shows it (never with its secret).
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: Uuid,
+    pub url: String,
+    pub event_types: Vec<EventType>,
+    pub description: Option<String>,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<SubscriptionRow> for Subscription {
+    fn from(row: SubscriptionRow) -> Self {
+        Self {
+            id: row.id,
+            url: row.url,
+            event_types: row.event_types.into_iter().flatten().collect(),
+            description: row.description,
+            active: row.active,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A new subscription with its secret, shown this once.
+#[derive(Debug, Clone)]
+pub struct CreatedSubscription {
+    pub subscription: Subscription,
+    pub secret: String,
+}
+
+/// One delivery of one event to one subscription, with the outcome of its latest attempt.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: EventType,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    /// Pending deliveries only.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub redelivery_of: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub payload: serde_json::Value,
+}
+
+impl From<DeliveryRow> for Delivery {
+    fn from(row: DeliveryRow) -> Self {
+        Self {
+            id: row.id,
+            subscription_id: row.subscription_id,
+            event_id: row.event_id,
+            event_type: row.event_type,
+            next_attempt_at: (row.status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
+            status: row.status,
+            attempts: row.attempts,
+            last_attempt_at: row.last_attempt_at,
+            last_status_code: row.last_status_code,
+            last_error: row.last_error,
+            delivered_at: row.delivered_at,
+            redelivery_of: row.redelivery_of,
+            created_at: row.created_at,
+            payload: row.payload,
+        }
+    }
+}
+
 /// Webhooks reach outside the service with its data: administrators only.
-pub fn authorize(user: &AuthUser) -> Result<(), ApiError> {
-    user.require(&[Role::Admin])
+fn authorize(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin])
 }
 
 fn not_found() -> ApiError {
     ApiError::not_found("Webhook subscription")
 }
 
-pub fn create(
-    conn: &mut PgConnection,
+/// The form of a subscription URL: at most 2000 characters, absolute http(s), no credentials.
+pub fn check_url(raw: &str, errors: &mut Vec<FieldError>) -> Option<url::Url> {
+    if raw.chars().count() > MAX_URL {
+        errors.push(FieldError::new(
+            "url",
+            "too_long",
+            format!("must be at most {MAX_URL} characters"),
+        ));
+        return None;
+    }
+    match ssrf::parse_url(raw.trim()) {
+        Ok(url) => Some(url),
+        Err(ssrf::TargetError::Credentials) => {
+            errors.push(FieldError::new(
+                "url",
+                "invalid_value",
+                "must not contain a user name or password",
+            ));
+            None
+        }
+        Err(_) => {
+            errors.push(FieldError::new(
+                "url",
+                "invalid_format",
+                "must be an absolute http or https URL",
+            ));
+            None
+        }
+    }
+}
+
+/// At least one event type; duplicates are dropped (the first occurrence keeps its place).
+pub fn check_event_types(
+    types: Vec<EventType>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Vec<EventType>> {
+    if types.is_empty() {
+        errors.push(FieldError::new(
+            "event_types",
+            "too_short",
+            "must name at least one event type",
+        ));
+        return None;
+    }
+    let mut unique: Vec<EventType> = Vec::new();
+    for t in types {
+        if !unique.contains(&t) {
+            unique.push(t);
+        }
+    }
+    Some(unique)
+}
+
+/// A signing secret: 32-200 characters, no control characters.
+pub fn check_secret(secret: String, errors: &mut Vec<FieldError>) -> Option<String> {
+    let length = secret.chars().count();
+    if !(MIN_SECRET..=MAX_SECRET).contains(&length) {
+        errors.push(FieldError::new(
+            "secret",
+            if length < MIN_SECRET {
+                "too_short"
+            } else {
+                "too_long"
+            },
+            format!("must be {MIN_SECRET} to {MAX_SECRET} characters"),
+        ));
+        return None;
+    }
+    if secret.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "secret",
+            "invalid_characters",
+            "must not contain control characters",
+        ));
+        return None;
+    }
+    Some(secret)
+}
+
+/// A generated signing secret, for a subscription created without one.
+pub fn generated_secret() -> String {
+    format!("whsec_{}", random_token(32))
+}
+
+/// Resolves the URL's host and refuses non-public targets (unless the configuration allows them).
+async fn check_target(url: &url::Url, allow_private: bool) -> Result<(), ApiError> {
+    match ssrf::check_target(url, allow_private).await {
+        Ok(()) => Ok(()),
+        Err(ssrf::TargetError::Forbidden) => Err(ApiError::Unprocessable {
+            code: "webhook_url_forbidden",
+            detail: "The webhook URL points to a private, loopback, link-local or otherwise non-public address."
+                .into(),
+            errors: vec![FieldError::new(
+                "url",
+                "forbidden_address",
+                "resolves to a non-public address",
+            )],
+        }),
+        Err(_) => Err(ApiError::field(
+            "url",
+            "unresolvable_host",
+            "the host name does not resolve",
+        )),
+    }
+}
+
+/// Creates a subscription; `allow_private` lets its URL reach non-public addresses (a configuration setting).
+pub async fn create(
+    pool: &DbPool,
     user: &AuthUser,
-    input: NewSubscription,
-) -> Result<SubscriptionRow, ApiError> {
-    authorize(user)?;
+    allow_private: bool,
+    input: Input<NewSubscription>,
+) -> Result<CreatedSubscription, ApiError> {
+    let input = input.open(&authorize(user)?)?;
+    check_target(&input.url, allow_private).await?;
+    let secret = input.secret.clone();
     let row = NewSubscriptionRow {
         id: Uuid::new_v4(),
-        url: input.url,
+        url: input.url.to_string(),
         event_types: input.event_types,
         secret: input.secret,
         description: input.description,
         active: input.active,
         created_by: Some(user.id),
     };
-    Ok(repo::insert(conn, &row)?)
-}
-
-pub fn get(
-    conn: &mut PgConnection,
-    user: &AuthUser,
-    id: Uuid,
-) -> Result<SubscriptionRow, ApiError> {
-    authorize(user)?;
-    repo::find(conn, id)?.ok_or_else(not_found)
-}
-
-pub fn list(
-    conn: &mut PgConnection,
-    user: &AuthUser,
-    active: Option<bool>,
-    page: PageRequest,
-) -> Result<Page<SubscriptionRow>, ApiError> {
-    authorize(user)?;
-    let (rows, total) = repo::list(conn, active, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
-}
-
-/// Applies a patch under optimistic concurrency.
-pub fn update(
-    conn: &mut PgConnection,
-    user: &AuthUser,
-    id: Uuid,
-    expected_version: Option<i32>,
-    patch: SubscriptionPatch,
-) -> Result<SubscriptionRow, ApiError> {
-    authorize(user)?;
-    conn.transaction(|conn| {
-        let current = repo::find_for_update(conn, id)?.ok_or_else(not_found)?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let changes = SubscriptionChanges {
-            url: patch.url,
-            event_types: patch.event_types,
-            secret: patch.secret,
-            description: patch.description,
-            active: patch.active,
-        };
-        Ok(repo::update(conn, id, &changes)?)
+    let row = db::run(pool, move |conn| Ok(repo::insert(conn, &row)?)).await?;
+    tracing::info!(webhook.id = %row.id, actor.id = %user.id, "webhook subscription created");
+    Ok(CreatedSubscription {
+        subscription: Subscription::from(row),
+        secret,
     })
 }
 
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Subscription, ApiError> {
+    let _permit = authorize(user)?;
+    db::read(pool, move |conn| {
+        repo::find(conn, id)?
+            .map(Subscription::from)
+            .ok_or_else(not_found)
+    })
+    .await
+}
+
+pub async fn list(
+    pool: &DbPool,
+    user: &AuthUser,
+    request: Input<SubscriptionList>,
+) -> Result<Page<Subscription>, ApiError> {
+    let request = request.open(&authorize(user)?)?;
+    db::read(pool, move |conn| {
+        let (rows, total) = repo::list(conn, &request)?;
+        Ok(Page::new(rows, total, request.page).map(Subscription::from))
+    })
+    .await
+}
+
+/// Applies a patch under optimistic concurrency; a new URL is checked like on creation.
+pub async fn update(
+    pool: &DbPool,
+    user: &AuthUser,
+    allow_private: bool,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: Input<SubscriptionPatch>,
+) -> Result<Subscription, ApiError> {
+    let patch = patch.open(&authorize(user)?)?;
+    if let Some(url) = &patch.url {
+        check_target(url, allow_private).await?;
+    }
+    let row = db::run(pool, move |conn| {
+        conn.transaction(|conn| {
+            let current = repo::find_for_update(conn, id)?.ok_or_else(not_found)?;
+            if expected_version.is_some_and(|v| v != current.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            let changes = SubscriptionChanges {
+                url: patch.url.as_ref().map(url::Url::to_string),
+                event_types: patch.event_types,
+                secret: patch.secret,
+                description: patch.description,
+                active: patch.active,
+            };
+            Ok(repo::update(conn, id, &changes)?)
+        })
+    })
+    .await?;
+    tracing::info!(webhook.id = %id, actor.id = %user.id, "webhook subscription changed");
+    Ok(Subscription::from(row))
+}
+
 /// Deletes a subscription with its delivery log; pending deliveries are dropped.
-pub fn delete(
-    conn: &mut PgConnection,
+pub async fn delete(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), ApiError> {
-    authorize(user)?;
-    conn.transaction(|conn| {
-        let current = repo::find_for_update(conn, id)?.ok_or_else(not_found)?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        repo::delete(conn, id)?;
-        Ok(())
+    let _permit = authorize(user)?;
+    db::run(pool, move |conn| {
+        conn.transaction(|conn| {
+            let current = repo::find_for_update(conn, id)?.ok_or_else(not_found)?;
+            if expected_version.is_some_and(|v| v != current.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            repo::delete(conn, id)?;
+            Ok(())
+        })
     })
+    .await?;
+    tracing::info!(webhook.id = %id, actor.id = %user.id, "webhook subscription deleted");
+    Ok(())
 }
 
 /// The delivery log of a subscription, newest first.
-pub fn deliveries(
-    conn: &mut PgConnection,
+pub async fn deliveries(
+    pool: &DbPool,
     user: &AuthUser,
-    id: Uuid,
-    status: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<DeliveryRow>, ApiError> {
-    authorize(user)?;
-    repo::find(conn, id)?.ok_or_else(not_found)?;
-    let (rows, total) = repo::deliveries(conn, id, status, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
+    request: Input<DeliveryList>,
+) -> Result<Page<Delivery>, ApiError> {
+    let request = request.open(&authorize(user)?)?;
+    db::read(pool, move |conn| {
+        repo::find(conn, request.filter.subscription_id)?.ok_or_else(not_found)?;
+        let (rows, total) = repo::deliveries(conn, &request)?;
+        Ok(Page::new(rows, total, request.page).map(Delivery::from))
+    })
+    .await
 }
 
 /// Queues the event of a delivery again (whatever became of it) as a new delivery, due now; the original stays in
 /// the log. The receiver sees the same `Webhook-Id`, so it can recognise a repeat.
-pub fn redeliver(
-    conn: &mut PgConnection,
+pub async fn redeliver(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
     delivery_id: Uuid,
-) -> Result<DeliveryRow, ApiError> {
-    authorize(user)?;
-    conn.transaction(|conn| {
-        repo::find(conn, id)?.ok_or_else(not_found)?;
-        let original = repo::find_delivery(conn, id, delivery_id)?
-            .ok_or_else(|| ApiError::not_found("Delivery"))?;
-        Ok(repo::redeliver(conn, &original)?)
+) -> Result<Delivery, ApiError> {
+    let _permit = authorize(user)?;
+    let row = db::run(pool, move |conn| {
+        conn.transaction(|conn| {
+            repo::find(conn, id)?.ok_or_else(not_found)?;
+            let original = repo::find_delivery(conn, id, delivery_id)?
+                .ok_or_else(|| ApiError::not_found("Delivery"))?;
+            Ok(repo::redeliver(conn, &original)?)
+        })
     })
+    .await?;
+    tracing::info!(webhook.id = %id, webhook.delivery_id = %row.id, actor.id = %user.id, "webhook redelivery queued");
+    Ok(Delivery::from(row))
 }

@@ -7,18 +7,54 @@ pub mod signing;
 pub mod ssrf;
 pub mod worker;
 
-/// The event types a subscription may listen to (a closed list; the triggers write exactly these).
-pub const EVENT_TYPES: [&str; 9] = [
-    "participant.created",
-    "participant.updated",
-    "participant.erased",
-    "enrollment.changed",
-    "attendance.recorded",
-    "evaluation.submitted",
-    "result.changed",
-    "certificate.issued",
-    "certificate.revoked",
-];
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The event types a subscription may listen to: one closed vocabulary, which the triggers write (a test compares
+/// it with the trigger functions in the database).
+pub use crate::domain::enums::EventType;
+
+/// The state of a delivery.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its first or next attempt.
+    Pending,
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Every attempt failed (8 attempts over about 17 hours).
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Failed]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+crate::domain::enums::text_column!(DeliveryStatus);
 
 /// How many delivery attempts are made before a delivery is marked failed.
 pub const MAX_ATTEMPTS: i32 = 8;

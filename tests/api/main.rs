@@ -43,4 +43,5 @@ mod snapshots;
 mod units;
 mod users;
 mod verify_page;
+mod webhook_events;
 mod webhooks;

@@ -15,6 +15,7 @@ pub mod me;
 pub mod participants;
 pub mod programs;
 pub mod reports;
+pub mod responses;
 pub mod results;
 pub mod scores;
 pub mod sessions;
@@ -58,6 +59,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(reports::routes)
         .configure(exports::routes)
         .configure(instruments::routes)
+        .configure(responses::routes)
         .configure(templates::routes)
         .configure(certificates::routes)
         .configure(changes::routes)

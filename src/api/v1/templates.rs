@@ -11,16 +11,16 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::enums::InstrumentKind;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::Page;
 use crate::domain::questions::QuestionInput;
 use crate::domain::sort::TemplateSort;
 use crate::error::ApiError;
 use crate::openapi as responses;
-use crate::repo::instruments::{TemplateOrder, TemplateRow};
 use crate::service;
-use crate::service::instruments::{NewTemplate, TemplatePatch};
+use crate::service::instruments::{
+    NewTemplate, TemplateFilter, TemplateList, TemplatePatch, TemplateView,
+};
 use crate::state::AppState;
 
 /// A reusable instrument.
@@ -56,35 +56,27 @@ pub struct TemplateResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<TemplateRow> for TemplateResponse {
-    type Error = ApiError;
-    fn try_from(row: TemplateRow) -> Result<Self, ApiError> {
-        Ok(Self {
-            kind: InstrumentKind::parse(&row.kind)
-                .ok_or_else(|| ApiError::internal_msg("unknown template kind"))?,
-            questions: serde_json::from_value(row.questions).map_err(ApiError::internal)?,
-            id: row.id,
-            name: row.name,
-            title: row.title,
-            description: row.description,
-            anonymous: row.anonymous,
-            version: row.version,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
+impl From<TemplateView> for TemplateResponse {
+    fn from(t: TemplateView) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            kind: t.kind,
+            title: t.title,
+            description: t.description,
+            anonymous: t.anonymous,
+            questions: t.questions,
+            version: t.version,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
     }
 }
 
-fn template_response(row: TemplateRow, status: StatusCode) -> Result<HttpResponse, ApiError> {
-    let body = TemplateResponse::try_from(row)?;
-    Ok(super::versioned(
-        status,
-        "instrument-templates",
-        body.id,
-        body.version,
-        body,
-    ))
+fn template_response(template: TemplateView, status: StatusCode) -> HttpResponse {
+    let body = TemplateResponse::from(template);
+    super::versioned(status, "instrument-templates", body.id, body.version, body)
 }
 
 /// A new template: from its fields, or saved from an instrument (`from_instrument_id`, whose kind, title,
@@ -117,6 +109,20 @@ pub struct CreateTemplateRequest {
     /// 1-200 questions, as for an instrument; required unless `from_instrument_id` is sent (then not allowed).
     #[schema(min_items = 1, max_items = 200)]
     pub questions: Option<Vec<QuestionInput>>,
+}
+
+impl From<CreateTemplateRequest> for NewTemplate {
+    fn from(r: CreateTemplateRequest) -> Self {
+        NewTemplate {
+            name: Some(r.name),
+            from_instrument_id: r.from_instrument_id,
+            kind: r.kind,
+            title: r.title,
+            description: r.description,
+            anonymous: r.anonymous,
+            questions: r.questions,
+        }
+    }
 }
 
 /// A JSON merge patch of a template; `null` clears `description`. Changing `kind` checks the questions again.
@@ -182,6 +188,15 @@ pub struct ListTemplatesQuery {
     pub sort: Option<TemplateSort>,
 }
 
+impl ListTemplatesQuery {
+    fn parse(self) -> Result<TemplateList, ApiError> {
+        let page = super::page_of(self.limit, self.offset)?;
+        let filter = TemplateFilter { kind: self.kind };
+        let sort = self.sort.unwrap_or(TemplateSort::Name);
+        Ok(TemplateList { filter, sort, page })
+    }
+}
+
 /// List instrument templates
 ///
 /// The reusable instruments, by name (or creation), with their questions and answer keys. Administrators and
@@ -200,37 +215,9 @@ pub async fn list_templates(
     state: web::Data<AppState>,
     query: ApiQuery<ListTemplatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
-    let mut errors = Vec::new();
-    let page = PageRequest::parse(q.limit, q.offset, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: "A query parameter has an invalid value.".to_owned(),
-            errors,
-        });
-    }
-    let order = match q.sort {
-        None | Some(TemplateSort::Name) => TemplateOrder::Name,
-        Some(TemplateSort::NameDesc) => TemplateOrder::NameDesc,
-        Some(TemplateSort::CreatedAt) => TemplateOrder::CreatedAt,
-        Some(TemplateSort::CreatedAtDesc) => TemplateOrder::CreatedAtDesc,
-    };
-    let kind = q.kind;
-    let rows = db::read(&state.pool, move |conn| {
-        service::instruments::list_templates(conn, &user, kind, order, page)
-    })
-    .await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        items.push(TemplateResponse::try_from(row)?);
-    }
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let page =
+        service::instruments::list_templates(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(TemplateResponse::from)))
 }
 
 /// Create an instrument template
@@ -259,24 +246,9 @@ pub async fn create_template(
     state: web::Data<AppState>,
     body: JsonBody<CreateTemplateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = user.clone();
-    let row = db::run(&state.pool, move |conn| {
-        service::instruments::create_template(conn, &actor, move || {
-            let r = body.into_inner()?;
-            Ok(NewTemplate {
-                name: Some(r.name),
-                from_instrument_id: r.from_instrument_id,
-                kind: r.kind,
-                title: r.title,
-                description: r.description,
-                anonymous: r.anonymous,
-                questions: r.questions,
-            })
-        })
-    })
-    .await?;
-    tracing::info!(template.id = %row.id, actor.id = %user.id, "instrument template created");
-    template_response(row, StatusCode::CREATED)
+    let input = body.into_inner().map(NewTemplate::from);
+    let template = service::instruments::create_template(&state.pool, &user, input.into()).await?;
+    Ok(template_response(template, StatusCode::CREATED))
 }
 
 /// Read an instrument template
@@ -298,12 +270,8 @@ pub async fn get_template(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| {
-        service::instruments::get_template(conn, &user, id)
-    })
-    .await?;
-    template_response(row, StatusCode::OK)
+    let template = service::instruments::get_template(&state.pool, &user, id.into_inner()).await?;
+    Ok(template_response(template, StatusCode::OK))
 }
 
 /// Change an instrument template
@@ -338,17 +306,16 @@ pub async fn update_template(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTemplateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.clone();
-    let row = db::run(&state.pool, move |conn| {
-        service::instruments::update_template(conn, &actor, id, expected, move || {
-            body.into_inner()?.parse()
-        })
-    })
+    let patch = body.into_inner().and_then(UpdateTemplateRequest::parse);
+    let template = service::instruments::update_template(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
     .await?;
-    tracing::info!(template.id = %id, actor.id = %user.id, "instrument template changed");
-    template_response(row, StatusCode::OK)
+    Ok(template_response(template, StatusCode::OK))
 }
 
 /// Delete an instrument template
@@ -375,14 +342,7 @@ pub async fn delete_template(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.clone();
-    db::run(&state.pool, move |conn| {
-        service::instruments::delete_template(conn, &actor, id, expected)
-    })
-    .await?;
-    tracing::info!(template.id = %id, actor.id = %user.id, "instrument template deleted");
+    service::instruments::delete_template(&state.pool, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

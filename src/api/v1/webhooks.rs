@@ -11,17 +11,18 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
-use crate::auth::tokens::random_token;
-use crate::db;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::openapi as responses;
-use crate::repo::webhooks::{DeliveryRow, SubscriptionRow};
 use crate::service;
-use crate::service::webhooks::{NewSubscription, SubscriptionPatch};
+use crate::service::webhooks::{
+    CreatedSubscription, Delivery, DeliveryFilter, DeliveryList, NewSubscription, Subscription,
+    SubscriptionFilter, SubscriptionList, SubscriptionPatch, check_event_types, check_secret,
+    check_url, generated_secret,
+};
 use crate::state::AppState;
-use crate::webhooks::{EVENT_TYPES, ssrf};
+use crate::webhooks::{DeliveryStatus, EventType};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_webhooks)
@@ -31,47 +32,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete_webhook)
         .service(list_deliveries)
         .service(redeliver);
-}
-
-const MAX_URL: usize = 2000;
-const MIN_SECRET: usize = 32;
-const MAX_SECRET: usize = 200;
-
-/// An event type a subscription can listen to. Events are thin: ids and statuses, never names, NIPs or contacts;
-/// read the resource through the API for the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum EventType {
-    /// An officer was created (`data`: `participant_id`, `unit_id`).
-    #[serde(rename = "participant.created")]
-    ParticipantCreated,
-    /// An officer was changed, archived or restored (`participant_id`, `unit_id`, `version`, `archived`).
-    #[serde(rename = "participant.updated")]
-    ParticipantUpdated,
-    /// The personal data of an officer was erased (`participant_id`).
-    #[serde(rename = "participant.erased")]
-    ParticipantErased,
-    /// An enrollment was created, changed status or was deleted (`enrollment_id`, `event_id`, `participant_id`,
-    /// `status`, `previous_status`).
-    #[serde(rename = "enrollment.changed")]
-    EnrollmentChanged,
-    /// Attendance of an officer in a session was recorded or changed (`attendance_id`, `session_id`,
-    /// `enrollment_id`, `participant_id`, `status`, `method`).
-    #[serde(rename = "attendance.recorded")]
-    AttendanceRecorded,
-    /// A questionnaire or test was answered (`response_id`, `instrument_id`, `event_id`, `enrollment_id` (null for
-    /// anonymous instruments), `respondent_kind`).
-    #[serde(rename = "evaluation.submitted")]
-    EvaluationSubmitted,
-    /// A pre-test, post-test or practical score was set, changed or removed (`enrollment_id`, `event_id`,
-    /// `participant_id`, `kind`, `deleted`).
-    #[serde(rename = "result.changed")]
-    ResultChanged,
-    /// A certificate was issued (`certificate_id`, `event_id`, `enrollment_id`, `participant_id`, `kind`).
-    #[serde(rename = "certificate.issued")]
-    CertificateIssued,
-    /// A certificate was revoked (same `data` as `certificate.issued`).
-    #[serde(rename = "certificate.revoked")]
-    CertificateRevoked,
 }
 
 /// A webhook subscription (the secret is never shown again after creation).
@@ -92,7 +52,7 @@ pub struct WebhookResponse {
     pub url: String,
     /// The event types delivered to this URL.
     #[schema(value_type = Vec<EventType>)]
-    pub event_types: Vec<String>,
+    pub event_types: Vec<EventType>,
     pub description: Option<String>,
     /// Inactive subscriptions receive nothing; their pending deliveries wait until reactivation.
     pub active: bool,
@@ -102,17 +62,17 @@ pub struct WebhookResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<SubscriptionRow> for WebhookResponse {
-    fn from(row: SubscriptionRow) -> Self {
+impl From<Subscription> for WebhookResponse {
+    fn from(s: Subscription) -> Self {
         Self {
-            id: row.id,
-            url: row.url,
-            event_types: row.event_types.into_iter().flatten().collect(),
-            description: row.description,
-            active: row.active,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            id: s.id,
+            url: s.url,
+            event_types: s.event_types,
+            description: s.description,
+            active: s.active,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
         }
     }
 }
@@ -134,7 +94,7 @@ pub struct WebhookCreatedResponse {
     pub id: Uuid,
     pub url: String,
     #[schema(value_type = Vec<EventType>)]
-    pub event_types: Vec<String>,
+    pub event_types: Vec<EventType>,
     pub description: Option<String>,
     pub active: bool,
     /// The HMAC-SHA256 key of the `Webhook-Signature` header. Shown only in this answer.
@@ -191,117 +151,14 @@ pub struct UpdateWebhookRequest {
     pub active: Option<Option<bool>>,
 }
 
-fn event_type_name(t: EventType) -> String {
-    serde_json::to_value(t)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn check_url(raw: &str, errors: &mut Vec<FieldError>) -> Option<url::Url> {
-    if raw.chars().count() > MAX_URL {
-        errors.push(FieldError::new(
-            "url",
-            "too_long",
-            format!("must be at most {MAX_URL} characters"),
-        ));
-        return None;
-    }
-    match ssrf::parse_url(raw.trim()) {
-        Ok(url) => Some(url),
-        Err(ssrf::TargetError::Credentials) => {
-            errors.push(FieldError::new(
-                "url",
-                "invalid_value",
-                "must not contain a user name or password",
-            ));
-            None
-        }
-        Err(_) => {
-            errors.push(FieldError::new(
-                "url",
-                "invalid_format",
-                "must be an absolute http or https URL",
-            ));
-            None
-        }
-    }
-}
-
-fn check_event_types(types: Vec<EventType>, errors: &mut Vec<FieldError>) -> Option<Vec<String>> {
-    if types.is_empty() {
-        errors.push(FieldError::new(
-            "event_types",
-            "too_short",
-            "must name at least one event type",
-        ));
-        return None;
-    }
-    let mut names: Vec<String> = Vec::new();
-    for name in types.into_iter().map(event_type_name) {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    debug_assert!(names.iter().all(|n| EVENT_TYPES.contains(&n.as_str())));
-    Some(names)
-}
-
-fn check_secret(secret: String, errors: &mut Vec<FieldError>) -> Option<String> {
-    let length = secret.chars().count();
-    if !(MIN_SECRET..=MAX_SECRET).contains(&length) {
-        errors.push(FieldError::new(
-            "secret",
-            if length < MIN_SECRET {
-                "too_short"
-            } else {
-                "too_long"
-            },
-            format!("must be {MIN_SECRET} to {MAX_SECRET} characters"),
-        ));
-        return None;
-    }
-    if secret.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            "secret",
-            "invalid_characters",
-            "must not contain control characters",
-        ));
-        return None;
-    }
-    Some(secret)
-}
-
-/// Resolves the URL's host and refuses non-public targets (unless the configuration allows them).
-async fn check_target(url: &url::Url, state: &AppState) -> Result<(), ApiError> {
-    match ssrf::check_target(url, state.settings.webhook_allow_private_targets).await {
-        Ok(()) => Ok(()),
-        Err(ssrf::TargetError::Forbidden) => Err(ApiError::Unprocessable {
-            code: "webhook_url_forbidden",
-            detail: "The webhook URL points to a private, loopback, link-local or otherwise non-public address."
-                .into(),
-            errors: vec![FieldError::new(
-                "url",
-                "forbidden_address",
-                "resolves to a non-public address",
-            )],
-        }),
-        Err(_) => Err(ApiError::field(
-            "url",
-            "unresolvable_host",
-            "the host name does not resolve",
-        )),
-    }
-}
-
 impl CreateWebhookRequest {
-    fn parse(self) -> Result<(NewSubscription, url::Url), ApiError> {
+    fn parse(self) -> Result<NewSubscription, ApiError> {
         let mut errors = Vec::new();
         let url = check_url(&self.url, &mut errors);
         let event_types = check_event_types(self.event_types, &mut errors);
         let secret = match self.secret {
             Some(secret) => check_secret(secret, &mut errors),
-            None => Some(format!("whsec_{}", random_token(32))),
+            None => Some(generated_secret()),
         };
         let description = text::optional("description", self.description.as_deref(), 500)
             .map_err(|e| errors.push(e))
@@ -310,16 +167,13 @@ impl CreateWebhookRequest {
             (Some(url), Some(event_types), Some(secret), Some(description))
                 if errors.is_empty() =>
             {
-                Ok((
-                    NewSubscription {
-                        url: url.to_string(),
-                        event_types,
-                        secret,
-                        description,
-                        active: self.active.unwrap_or(true),
-                    },
+                Ok(NewSubscription {
                     url,
-                ))
+                    event_types,
+                    secret,
+                    description,
+                    active: self.active.unwrap_or(true),
+                })
             }
             _ => Err(ApiError::validation(errors)),
         }
@@ -327,7 +181,7 @@ impl CreateWebhookRequest {
 }
 
 impl UpdateWebhookRequest {
-    fn parse(self) -> Result<(SubscriptionPatch, Option<url::Url>), ApiError> {
+    fn parse(self) -> Result<SubscriptionPatch, ApiError> {
         let mut errors = Vec::new();
         let url = not_null("url", self.url, &mut errors).and_then(|u| check_url(&u, &mut errors));
         let event_types = not_null("event_types", self.event_types, &mut errors)
@@ -344,16 +198,13 @@ impl UpdateWebhookRequest {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok((
-            SubscriptionPatch {
-                url: url.as_ref().map(url::Url::to_string),
-                event_types,
-                secret,
-                description,
-                active,
-            },
+        Ok(SubscriptionPatch {
             url,
-        ))
+            event_types,
+            secret,
+            description,
+            active,
+        })
     }
 }
 
@@ -369,36 +220,6 @@ pub struct ListWebhooksQuery {
     pub offset: Option<i64>,
     /// Only active (`true`) or inactive (`false`) subscriptions.
     pub active: Option<bool>,
-}
-
-fn bad_query(errors: Vec<FieldError>) -> ApiError {
-    ApiError::BadRequest {
-        code: "invalid_query",
-        detail: "A query parameter has an invalid value.".to_owned(),
-        errors,
-    }
-}
-
-/// The state of a delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Waiting for its first or next attempt.
-    Pending,
-    /// The receiver answered 2xx.
-    Delivered,
-    /// Every attempt failed (8 attempts over about 17 hours).
-    Failed,
-}
-
-impl DeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-        }
-    }
 }
 
 /// Filters and paging of the delivery log.
@@ -461,35 +282,83 @@ pub struct DeliveryResponse {
     pub payload: serde_json::Value,
 }
 
-impl TryFrom<DeliveryRow> for DeliveryResponse {
-    type Error = ApiError;
-
-    fn try_from(row: DeliveryRow) -> Result<Self, ApiError> {
-        let event_type = serde_json::from_value(serde_json::Value::String(row.event_type))
-            .map_err(ApiError::internal)?;
-        let status = serde_json::from_value(serde_json::Value::String(row.status))
-            .map_err(ApiError::internal)?;
-        Ok(Self {
-            id: row.id,
-            subscription_id: row.subscription_id,
-            event_id: row.event_id,
-            event_type,
-            next_attempt_at: (status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
-            status,
-            attempts: row.attempts,
-            last_attempt_at: row.last_attempt_at,
-            last_status_code: row.last_status_code,
-            last_error: row.last_error,
-            delivered_at: row.delivered_at,
-            redelivery_of: row.redelivery_of,
-            created_at: row.created_at,
-            payload: row.payload,
-        })
+impl From<Delivery> for DeliveryResponse {
+    fn from(d: Delivery) -> Self {
+        Self {
+            id: d.id,
+            subscription_id: d.subscription_id,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            status: d.status,
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            last_attempt_at: d.last_attempt_at,
+            last_status_code: d.last_status_code,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
+            redelivery_of: d.redelivery_of,
+            created_at: d.created_at,
+            payload: d.payload,
+        }
     }
 }
 
-fn webhook_response(row: SubscriptionRow, status: StatusCode) -> HttpResponse {
-    let body = WebhookResponse::from(row);
+impl From<CreatedSubscription> for WebhookCreatedResponse {
+    fn from(created: CreatedSubscription) -> Self {
+        let s = created.subscription;
+        Self {
+            id: s.id,
+            url: s.url,
+            event_types: s.event_types,
+            description: s.description,
+            active: s.active,
+            secret: created.secret,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+impl ListWebhooksQuery {
+    fn parse(self) -> Result<SubscriptionList, ApiError> {
+        let mut errors = Vec::new();
+        let page = PageRequest::parse(self.limit, self.offset, &mut errors);
+        let filter = SubscriptionFilter {
+            active: self.active,
+        };
+        super::checked_query(
+            SubscriptionList {
+                filter,
+                sort: (),
+                page,
+            },
+            errors,
+        )
+    }
+}
+
+impl ListDeliveriesQuery {
+    fn parse(self, subscription_id: Uuid) -> Result<DeliveryList, ApiError> {
+        let mut errors = Vec::new();
+        let page = PageRequest::parse(self.limit, self.offset, &mut errors);
+        let filter = DeliveryFilter {
+            subscription_id,
+            status: self.status,
+        };
+        super::checked_query(
+            DeliveryList {
+                filter,
+                sort: (),
+                page,
+            },
+            errors,
+        )
+    }
+}
+
+fn webhook_response(subscription: Subscription, status: StatusCode) -> HttpResponse {
+    let body = WebhookResponse::from(subscription);
     super::versioned(status, "webhooks", body.id, body.version, body)
 }
 
@@ -511,18 +380,8 @@ pub async fn list_webhooks(
     state: web::Data<AppState>,
     query: ApiQuery<ListWebhooksQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    service::webhooks::authorize(&user)?;
-    let mut errors = Vec::new();
-    let page = PageRequest::parse(query.0.limit, query.0.offset, &mut errors);
-    if !errors.is_empty() {
-        return Err(bad_query(errors));
-    }
-    let active = query.0.active;
-    let rows = db::read(&state.pool, move |conn| {
-        service::webhooks::list(conn, &user, active, page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.map(WebhookResponse::from)))
+    let page = service::webhooks::list(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(WebhookResponse::from)))
 }
 
 /// Subscribe to events
@@ -557,34 +416,17 @@ pub async fn create_webhook(
     state: web::Data<AppState>,
     body: JsonBody<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    service::webhooks::authorize(&user)?;
-    let (input, url) = body.into_inner()?.parse()?;
-    check_target(&url, &state).await?;
-    let secret = input.secret.clone();
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::webhooks::create(conn, &user, input)
-    })
-    .await?;
-    tracing::info!(webhook.id = %row.id, actor.id = %actor, "webhook subscription created");
-    let body = WebhookResponse::from(row);
-    let created = WebhookCreatedResponse {
-        id: body.id,
-        url: body.url,
-        event_types: body.event_types,
-        description: body.description,
-        active: body.active,
-        secret,
-        version: body.version,
-        created_at: body.created_at,
-        updated_at: body.updated_at,
-    };
+    let input = body.into_inner().and_then(CreateWebhookRequest::parse);
+    let allow_private = state.settings.webhook_allow_private_targets;
+    let created =
+        service::webhooks::create(&state.pool, &user, allow_private, input.into()).await?;
+    let body = WebhookCreatedResponse::from(created);
     Ok(super::versioned(
         StatusCode::CREATED,
         "webhooks",
-        created.id,
-        created.version,
-        created,
+        body.id,
+        body.version,
+        body,
     ))
 }
 
@@ -607,13 +449,8 @@ pub async fn get_webhook(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::webhooks::authorize(&user)?;
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| {
-        service::webhooks::get(conn, &user, id)
-    })
-    .await?;
-    Ok(webhook_response(row, StatusCode::OK))
+    let subscription = service::webhooks::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(webhook_response(subscription, StatusCode::OK))
 }
 
 /// Change a webhook subscription
@@ -648,20 +485,18 @@ pub async fn update_webhook(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    service::webhooks::authorize(&user)?;
-    let expected = if_match.0;
-    let (patch, url) = body.into_inner()?.parse()?;
-    if let Some(url) = &url {
-        check_target(url, &state).await?;
-    }
-    let id = id.into_inner();
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::webhooks::update(conn, &user, id, expected, patch)
-    })
+    let patch = body.into_inner().and_then(UpdateWebhookRequest::parse);
+    let allow_private = state.settings.webhook_allow_private_targets;
+    let subscription = service::webhooks::update(
+        &state.pool,
+        &user,
+        allow_private,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
     .await?;
-    tracing::info!(webhook.id = %id, actor.id = %actor, "webhook subscription changed");
-    Ok(webhook_response(row, StatusCode::OK))
+    Ok(webhook_response(subscription, StatusCode::OK))
 }
 
 /// Delete a webhook subscription
@@ -688,15 +523,7 @@ pub async fn delete_webhook(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::webhooks::authorize(&user)?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.id;
-    db::run(&state.pool, move |conn| {
-        service::webhooks::delete(conn, &user, id, expected)
-    })
-    .await?;
-    tracing::info!(webhook.id = %id, actor.id = %actor, "webhook subscription deleted");
+    service::webhooks::delete(&state.pool, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -721,34 +548,9 @@ pub async fn list_deliveries(
     id: web::Path<Uuid>,
     query: ApiQuery<ListDeliveriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    service::webhooks::authorize(&user)?;
-    let mut errors = Vec::new();
-    let page = PageRequest::parse(query.0.limit, query.0.offset, &mut errors);
-    if !errors.is_empty() {
-        return Err(bad_query(errors));
-    }
-    let status = query.0.status.map(DeliveryStatus::as_str);
-    let id = id.into_inner();
-    let rows = db::read(&state.pool, move |conn| {
-        service::webhooks::deliveries(conn, &user, id, status, page)
-    })
-    .await?;
-    let Page {
-        items,
-        total,
-        limit,
-        offset,
-    } = rows;
-    let items = items
-        .into_iter()
-        .map(DeliveryResponse::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    let request = query.0.parse(id.into_inner());
+    let page = service::webhooks::deliveries(&state.pool, &user, request.into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(DeliveryResponse::from)))
 }
 
 /// Redeliver an event
@@ -774,13 +576,7 @@ pub async fn redeliver(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    service::webhooks::authorize(&user)?;
     let (id, delivery_id) = path.into_inner();
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::webhooks::redeliver(conn, &user, id, delivery_id)
-    })
-    .await?;
-    tracing::info!(webhook.id = %id, webhook.delivery_id = %row.id, actor.id = %actor, "webhook redelivery queued");
-    Ok(HttpResponse::Accepted().json(DeliveryResponse::try_from(row)?))
+    let delivery = service::webhooks::redeliver(&state.pool, &user, id, delivery_id).await?;
+    Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))
 }
