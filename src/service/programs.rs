@@ -216,7 +216,11 @@ pub async fn delete(
     Ok(())
 }
 
-fn remove(conn: &mut PgConnection, id: Uuid, expected_version: Option<i32>) -> Result<(), ApiError> {
+fn remove(
+    conn: &mut PgConnection,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
     conn.transaction(|conn| {
         // The row lock also makes a new event of this program (which takes a key-share lock) wait until this ends.
         let current =

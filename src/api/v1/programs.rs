@@ -335,9 +335,14 @@ pub async fn update_program(
     body: JsonBody<UpdateProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().and_then(UpdateProgramRequest::parse);
-    let program =
-        service::programs::update(&state.pool, &user, id.into_inner(), if_match.0, patch.into())
-            .await?;
+    let program = service::programs::update(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
+    .await?;
     Ok(program_response(program, StatusCode::OK))
 }
 
