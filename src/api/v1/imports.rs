@@ -19,10 +19,8 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, parse_value_with, schema_properties};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::csv_import::{self, CsvError};
 use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex, UnitClass, UnitType};
-use crate::domain::role::Role;
 use crate::error::{ApiError, FieldError, PROBLEM_JSON};
 use crate::openapi as responses;
 use crate::service;
@@ -671,29 +669,25 @@ pub async fn import_participants(
     query: ApiQuery<ImportQuery>,
     body: ImportBody,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin, Role::UnitOperator])?;
     let options = query.0.options();
-    let (format, bytes) = body.result?;
-    let rows =
-        match read_rows::<ImportParticipantRow>(format, &bytes, state.settings.import_max_rows) {
-            Ok(rows) => rows,
-            Err(refusal) => return Ok(*refusal),
-        };
-    let rows: Vec<ImportRow<ParticipantImport>> = rows
-        .into_iter()
-        .map(|r| ImportRow {
-            row: r.row,
-            line: r.line,
-            input: r.input.map(ParticipantImport::from),
+    let max_rows = state.settings.import_max_rows;
+    let file = body.result.map(|(format, bytes)| {
+        read_rows::<ImportParticipantRow>(format, &bytes, max_rows).map(|rows| {
+            rows.into_iter()
+                .map(|r| ImportRow {
+                    row: r.row,
+                    line: r.line,
+                    input: r.input.map(ParticipantImport::from),
+                })
+                .collect()
         })
-        .collect();
-    let actor = user.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        service::imports::import_participants(conn, &actor, rows, options)
+    });
+    let outcome =
+        service::imports::import_participants(&state.pool, &user, options, file.into()).await?;
+    Ok(match outcome {
+        Ok(outcome) => answer(outcome, options),
+        Err(refusal) => *refusal,
     })
-    .await?;
-    tracing::info!(actor.id = %user.id, import.rows = outcome.rows.len(), import.dry_run = options.dry_run, "participants import");
-    Ok(answer(outcome, options))
 }
 
 /// Import units
@@ -726,26 +720,22 @@ pub async fn import_units(
     query: ApiQuery<ImportQuery>,
     body: ImportBody,
 ) -> Result<HttpResponse, ApiError> {
-    service::units::authorize_write(&user)?;
     let options = query.0.options();
-    let (format, bytes) = body.result?;
-    let rows = match read_rows::<ImportUnitRow>(format, &bytes, state.settings.import_max_rows) {
-        Ok(rows) => rows,
-        Err(refusal) => return Ok(*refusal),
-    };
-    let rows: Vec<ImportRow<UnitImport>> = rows
-        .into_iter()
-        .map(|r| ImportRow {
-            row: r.row,
-            line: r.line,
-            input: r.input.map(UnitImport::from),
+    let max_rows = state.settings.import_max_rows;
+    let file = body.result.map(|(format, bytes)| {
+        read_rows::<ImportUnitRow>(format, &bytes, max_rows).map(|rows| {
+            rows.into_iter()
+                .map(|r| ImportRow {
+                    row: r.row,
+                    line: r.line,
+                    input: r.input.map(UnitImport::from),
+                })
+                .collect()
         })
-        .collect();
-    let actor = user.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        service::imports::import_units(conn, &actor, rows, options)
+    });
+    let outcome = service::imports::import_units(&state.pool, &user, options, file.into()).await?;
+    Ok(match outcome {
+        Ok(outcome) => answer(outcome, options),
+        Err(refusal) => *refusal,
     })
-    .await?;
-    tracing::info!(actor.id = %user.id, import.rows = outcome.rows.len(), import.dry_run = options.dry_run, "units import");
-    Ok(answer(outcome, options))
 }
