@@ -211,8 +211,7 @@ async fn account(
             };
             Account {
                 user_id: id,
-                role: Role::parse(&row.role)
-                    .ok_or_else(|| ApiError::internal_msg("unknown role in the database"))?,
+                role: row.role,
                 unit_id: row.unit_id,
                 participant_id: row.participant_id,
                 is_active: row.is_active,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::domain::page::ListRequest;
 use crate::schema::audit_log;
 
 /// An entry to record. `changes` is `{"field": {"old": .., "new": ..}}` (see [`change`]).
@@ -105,13 +106,13 @@ fn filtered(filter: &AuditFilter) -> audit_log::BoxedQuery<'_, diesel::pg::Pg> {
     query
 }
 
-/// One page, newest first, and the number of matching entries.
+/// One page, newest first (the log has no other order), and the number of matching entries.
 pub fn list(
     conn: &mut PgConnection,
-    filter: &AuditFilter,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<AuditFilter, ()>,
 ) -> QueryResult<(Vec<AuditRow>, i64)> {
+    let filter = &request.filter;
+    let (limit, offset) = (request.page.limit, request.page.offset);
     let total_expr = filtered(filter).count().single_value();
     let rows: Vec<(AuditRow, Option<i64>)> = filtered(filter)
         .select((AuditRow::as_select(), total_expr))

@@ -8,14 +8,62 @@ use uuid::Uuid;
 
 use crate::schema::{change_feed_horizon, changes};
 
+/// Declares a closed vocabulary of a text column of `changes` (written by the trigger), with `as_str` and `parse`.
+macro_rules! feed_vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        crate::domain::enums::text_column!($name);
+    };
+}
+
+feed_vocabulary! {
+    /// What happened to a resource (`changes.op`).
+    Operation { Created = "created", Updated = "updated", Deleted = "deleted", Erased = "erased" }
+}
+
+feed_vocabulary! {
+    /// The kind of resource that changed (`changes.resource_type`).
+    ResourceKind {
+        Unit = "unit",
+        Participant = "participant",
+        Event = "event",
+        Session = "session",
+        Enrollment = "enrollment",
+        Attendance = "attendance",
+        Result = "result",
+        Certificate = "certificate",
+    }
+}
+
 /// One row of `changes`, decoded by position (a feed page holds up to 1,001 of them).
 #[derive(Debug, Clone, Queryable)]
 pub struct ChangeRow {
     pub id: i64,
     pub txid: i64,
-    pub resource_type: String,
+    pub resource_type: ResourceKind,
     pub resource_id: Uuid,
-    pub op: String,
+    pub op: Operation,
     pub at: DateTime<Utc>,
 }
 

@@ -4,6 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::page::ListRequest;
+use crate::domain::role::Role;
+use crate::domain::sort::ClientSort;
 use crate::schema::{clients, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -65,14 +68,6 @@ pub struct ClientChanges {
     pub secret_rotated_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientOrder {
-    Name,
-    NameDesc,
-    CreatedAt,
-    CreatedAtDesc,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct ClientFilter {
     pub is_active: Option<bool>,
@@ -87,7 +82,7 @@ pub fn insert_service_user(conn: &mut PgConnection, id: Uuid, username: &str) ->
             users::id.eq(id),
             users::username.eq(username),
             users::password_hash.eq("!service-account"),
-            users::role.eq("admin"),
+            users::role.eq(Role::Admin),
             users::display_name.eq("Service account"),
             users::service_account.eq(true),
         ))
@@ -195,19 +190,20 @@ fn filtered<'a>(filter: &'a ClientFilter) -> clients::BoxedQuery<'a, diesel::pg:
 
 pub fn list(
     conn: &mut PgConnection,
-    filter: &ClientFilter,
-    order: ClientOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<ClientFilter, ClientSort>,
 ) -> QueryResult<(Vec<ClientRow>, i64)> {
+    let filter = &request.filter;
     let total = filtered(filter).count().get_result(conn)?;
     let query = filtered(filter).select(ClientRow::as_select());
-    let query = match order {
-        ClientOrder::Name => query.order((clients::name.asc(), clients::id.asc())),
-        ClientOrder::NameDesc => query.order((clients::name.desc(), clients::id.desc())),
-        ClientOrder::CreatedAt => query.order((clients::created_at.asc(), clients::id.asc())),
-        ClientOrder::CreatedAtDesc => query.order((clients::created_at.desc(), clients::id.desc())),
+    let query = match request.sort {
+        ClientSort::Name => query.order((clients::name.asc(), clients::id.asc())),
+        ClientSort::NameDesc => query.order((clients::name.desc(), clients::id.desc())),
+        ClientSort::CreatedAt => query.order((clients::created_at.asc(), clients::id.asc())),
+        ClientSort::CreatedAtDesc => query.order((clients::created_at.desc(), clients::id.desc())),
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }

@@ -6,6 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamptz};
 use uuid::Uuid;
 
+use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex};
+use crate::domain::page::ListRequest;
+use crate::domain::sort::ParticipantSort;
 use crate::schema::{attendance, enrollments, participants, units, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,11 +17,11 @@ pub struct ParticipantRow {
     pub id: Uuid,
     pub nip: Option<String>,
     pub full_name: String,
-    pub sex: String,
-    pub employee_type: String,
-    pub grade: Option<String>,
+    pub sex: Sex,
+    pub employee_type: EmployeeType,
+    pub grade: Option<Grade>,
     pub position: Option<String>,
-    pub position_kind: Option<String>,
+    pub position_kind: Option<PositionKind>,
     pub unit_id: Uuid,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -36,11 +39,11 @@ pub struct NewParticipantRow {
     pub nip: String,
     pub full_name: String,
     pub name_search: String,
-    pub sex: String,
-    pub employee_type: String,
-    pub grade: Option<String>,
+    pub sex: Sex,
+    pub employee_type: EmployeeType,
+    pub grade: Option<Grade>,
     pub position: Option<String>,
-    pub position_kind: Option<String>,
+    pub position_kind: Option<PositionKind>,
     pub unit_id: Uuid,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -53,33 +56,21 @@ pub struct ParticipantChanges {
     pub nip: Option<String>,
     pub full_name: Option<String>,
     pub name_search: Option<String>,
-    pub sex: Option<String>,
-    pub employee_type: Option<String>,
-    pub grade: Option<Option<String>>,
+    pub sex: Option<Sex>,
+    pub employee_type: Option<EmployeeType>,
+    pub grade: Option<Option<Grade>>,
     pub position: Option<Option<String>>,
-    pub position_kind: Option<Option<String>>,
+    pub position_kind: Option<Option<PositionKind>>,
     pub unit_id: Option<Uuid>,
     pub email: Option<Option<String>>,
     pub phone: Option<Option<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParticipantOrder {
-    FullName,
-    FullNameDesc,
-    Grade,
-    GradeDesc,
-    CreatedAt,
-    CreatedAtDesc,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct ParticipantFilter {
-    /// Only this participant (a participant listing themself).
-    pub id: Option<Uuid>,
     pub unit_id: Option<Uuid>,
-    pub grade: Option<String>,
-    pub employee_type: Option<String>,
+    pub grade: Option<Grade>,
+    pub employee_type: Option<EmployeeType>,
     /// The search form (`domain::text::search_form`) of the name to look for.
     pub name: Option<String>,
     /// Archived and erased participants too.
@@ -184,18 +175,21 @@ pub fn unit_exists(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
     diesel::select(exists(units::table.find(id))).get_result(conn)
 }
 
-fn filtered(filter: &ParticipantFilter) -> participants::BoxedQuery<'_, diesel::pg::Pg> {
+fn filtered(
+    filter: &ParticipantFilter,
+    only: Option<Uuid>,
+) -> participants::BoxedQuery<'_, diesel::pg::Pg> {
     let mut query = participants::table.into_boxed();
-    if let Some(id) = filter.id {
+    if let Some(id) = only {
         query = query.filter(participants::id.eq(id));
     }
     if let Some(unit_id) = filter.unit_id {
         query = query.filter(participants::unit_id.eq(unit_id));
     }
-    if let Some(grade) = &filter.grade {
+    if let Some(grade) = filter.grade {
         query = query.filter(participants::grade.eq(grade));
     }
-    if let Some(kind) = &filter.employee_type {
+    if let Some(kind) = filter.employee_type {
         query = query.filter(participants::employee_type.eq(kind));
     }
     if let Some(name) = &filter.name {
@@ -212,31 +206,32 @@ fn filtered(filter: &ParticipantFilter) -> participants::BoxedQuery<'_, diesel::
     query
 }
 
-/// One page and the total, in one query (two only for a page past the end).
+/// One page and the total, in one query (two only for a page past the end). `only` restricts the list to one
+/// participant (a participant listing themself).
 pub fn list(
     conn: &mut PgConnection,
-    filter: &ParticipantFilter,
-    order: ParticipantOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<ParticipantFilter, ParticipantSort>,
+    only: Option<Uuid>,
 ) -> QueryResult<(Vec<ParticipantRow>, i64)> {
     use participants::{created_at, grade_rank, id, name_search};
+    let filter = &request.filter;
+    let (limit, offset) = (request.page.limit, request.page.offset);
     // The total rides along as an uncorrelated scalar subquery (evaluated once): one round trip for the page and its total.
-    let total_expr = filtered(filter).count().single_value();
-    let query = filtered(filter).select((ParticipantRow::as_select(), total_expr));
-    let query = match order {
-        ParticipantOrder::FullName => query.order((name_search.asc(), id.asc())),
-        ParticipantOrder::FullNameDesc => query.order((name_search.desc(), id.desc())),
-        ParticipantOrder::Grade => query.order((grade_rank.asc().nulls_last(), id.asc())),
-        ParticipantOrder::GradeDesc => query.order((grade_rank.desc().nulls_last(), id.desc())),
-        ParticipantOrder::CreatedAt => query.order((created_at.asc(), id.asc())),
-        ParticipantOrder::CreatedAtDesc => query.order((created_at.desc(), id.desc())),
+    let total_expr = filtered(filter, only).count().single_value();
+    let query = filtered(filter, only).select((ParticipantRow::as_select(), total_expr));
+    let query = match request.sort {
+        ParticipantSort::FullName => query.order((name_search.asc(), id.asc())),
+        ParticipantSort::FullNameDesc => query.order((name_search.desc(), id.desc())),
+        ParticipantSort::Grade => query.order((grade_rank.asc().nulls_last(), id.asc())),
+        ParticipantSort::GradeDesc => query.order((grade_rank.desc().nulls_last(), id.desc())),
+        ParticipantSort::CreatedAt => query.order((created_at.asc(), id.asc())),
+        ParticipantSort::CreatedAtDesc => query.order((created_at.desc(), id.desc())),
     };
     let rows: Vec<(ParticipantRow, Option<i64>)> = query.limit(limit).offset(offset).load(conn)?;
     let total = match rows.first() {
         Some((_, total)) => total.unwrap_or(0),
         // A page past the end carries no row to read the total from.
-        None if offset > 0 => filtered(filter).count().get_result(conn)?,
+        None if offset > 0 => filtered(filter, only).count().get_result(conn)?,
         None => 0,
     };
     Ok((rows.into_iter().map(|(row, _)| row).collect(), total))

@@ -5,6 +5,9 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::enums::{UnitClass, UnitType};
+use crate::domain::page::ListRequest;
+use crate::domain::sort::UnitSort;
 use crate::schema::{event_unit_quotas, events, participants, units, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -13,8 +16,8 @@ pub struct UnitRow {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub unit_type: String,
-    pub class: Option<String>,
+    pub unit_type: UnitType,
+    pub class: Option<UnitClass>,
     pub parent_id: Option<Uuid>,
     pub external_code: Option<String>,
     pub active_from: Option<NaiveDate>,
@@ -31,8 +34,8 @@ pub struct NewUnitRow {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub unit_type: String,
-    pub class: Option<String>,
+    pub unit_type: UnitType,
+    pub class: Option<UnitClass>,
     pub parent_id: Option<Uuid>,
     pub external_code: Option<String>,
     pub active_from: Option<NaiveDate>,
@@ -45,8 +48,8 @@ pub struct NewUnitRow {
 pub struct UnitChanges {
     pub code: Option<String>,
     pub name: Option<String>,
-    pub unit_type: Option<String>,
-    pub class: Option<Option<String>>,
+    pub unit_type: Option<UnitType>,
+    pub class: Option<Option<UnitClass>>,
     pub parent_id: Option<Option<Uuid>>,
     pub external_code: Option<Option<String>>,
     pub active_from: Option<Option<NaiveDate>>,
@@ -54,19 +57,9 @@ pub struct UnitChanges {
     pub archived_at: Option<Option<DateTime<Utc>>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitOrder {
-    Code,
-    CodeDesc,
-    Name,
-    NameDesc,
-    CreatedAt,
-    CreatedAtDesc,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {
-    pub unit_type: Option<String>,
+    pub unit_type: Option<UnitType>,
     pub parent_id: Option<Uuid>,
     pub q: Option<String>,
     pub active_on: Option<NaiveDate>,
@@ -80,7 +73,7 @@ pub struct UnitFilter {
 #[diesel(table_name = units, check_for_backend(diesel::pg::Pg))]
 pub struct UnitLink {
     pub id: Uuid,
-    pub unit_type: String,
+    pub unit_type: UnitType,
     pub parent_id: Option<Uuid>,
     pub archived_at: Option<DateTime<Utc>>,
 }
@@ -139,7 +132,7 @@ pub fn parent_of(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Option
 }
 
 /// The distinct types of the direct children of a unit.
-pub fn child_types(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<String>> {
+pub fn child_types(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<UnitType>> {
     units::table
         .filter(units::parent_id.eq(id))
         .select(units::unit_type)
@@ -198,7 +191,7 @@ fn filtered<'a>(filter: &'a UnitFilter) -> units::BoxedQuery<'a, diesel::pg::Pg>
     if !filter.include_archived {
         query = query.filter(units::archived_at.is_null());
     }
-    if let Some(unit_type) = &filter.unit_type {
+    if let Some(unit_type) = filter.unit_type {
         query = query.filter(units::unit_type.eq(unit_type));
     }
     if let Some(parent_id) = filter.parent_id {
@@ -229,21 +222,22 @@ fn filtered<'a>(filter: &'a UnitFilter) -> units::BoxedQuery<'a, diesel::pg::Pg>
 
 pub fn list(
     conn: &mut PgConnection,
-    filter: &UnitFilter,
-    order: UnitOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<UnitFilter, UnitSort>,
 ) -> QueryResult<(Vec<UnitRow>, i64)> {
+    let filter = &request.filter;
     let total = filtered(filter).count().get_result(conn)?;
     let query = filtered(filter).select(UnitRow::as_select());
-    let query = match order {
-        UnitOrder::Code => query.order((units::code.asc(), units::id.asc())),
-        UnitOrder::CodeDesc => query.order((units::code.desc(), units::id.desc())),
-        UnitOrder::Name => query.order((units::name.asc(), units::id.asc())),
-        UnitOrder::NameDesc => query.order((units::name.desc(), units::id.desc())),
-        UnitOrder::CreatedAt => query.order((units::created_at.asc(), units::id.asc())),
-        UnitOrder::CreatedAtDesc => query.order((units::created_at.desc(), units::id.desc())),
+    let query = match request.sort {
+        UnitSort::Code => query.order((units::code.asc(), units::id.asc())),
+        UnitSort::CodeDesc => query.order((units::code.desc(), units::id.desc())),
+        UnitSort::Name => query.order((units::name.asc(), units::id.asc())),
+        UnitSort::NameDesc => query.order((units::name.desc(), units::id.desc())),
+        UnitSort::CreatedAt => query.order((units::created_at.asc(), units::id.asc())),
+        UnitSort::CreatedAtDesc => query.order((units::created_at.desc(), units::id.desc())),
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }

@@ -4,6 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::page::ListRequest;
+use crate::domain::role::Role;
+use crate::domain::sort::UserSort;
 use crate::schema::{participants, units, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -12,7 +15,7 @@ pub struct UserRow {
     pub id: Uuid,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: Option<String>,
     pub unit_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
@@ -30,7 +33,7 @@ pub struct UserRow {
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct AuthRow {
-    pub role: String,
+    pub role: Role,
     pub unit_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
     pub is_active: bool,
@@ -44,7 +47,7 @@ pub struct NewUserRow {
     pub id: Uuid,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: Option<String>,
     pub unit_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
@@ -54,7 +57,7 @@ pub struct NewUserRow {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct UserChanges {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub display_name: Option<Option<String>>,
     pub unit_id: Option<Option<Uuid>>,
     pub participant_id: Option<Option<Uuid>>,
@@ -62,17 +65,9 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserOrder {
-    Username,
-    UsernameDesc,
-    CreatedAt,
-    CreatedAtDesc,
-}
-
 #[derive(Debug, Clone)]
 pub struct UserFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub is_active: Option<bool>,
     pub unit_id: Option<Uuid>,
     pub q: Option<String>,
@@ -148,7 +143,7 @@ fn filtered<'a>(filter: &'a UserFilter) -> users::BoxedQuery<'a, diesel::pg::Pg>
     let mut query = users::table
         .filter(users::service_account.eq(false))
         .into_boxed();
-    if let Some(role) = &filter.role {
+    if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role));
     }
     if let Some(active) = filter.is_active {
@@ -170,20 +165,21 @@ fn filtered<'a>(filter: &'a UserFilter) -> users::BoxedQuery<'a, diesel::pg::Pg>
 
 pub fn list(
     conn: &mut PgConnection,
-    filter: &UserFilter,
-    order: UserOrder,
-    limit: i64,
-    offset: i64,
+    request: &ListRequest<UserFilter, UserSort>,
 ) -> QueryResult<(Vec<UserRow>, i64)> {
+    let filter = &request.filter;
     let total = filtered(filter).count().get_result(conn)?;
     let query = filtered(filter).select(UserRow::as_select());
-    let query = match order {
-        UserOrder::Username => query.order((users::username.asc(), users::id.asc())),
-        UserOrder::UsernameDesc => query.order((users::username.desc(), users::id.desc())),
-        UserOrder::CreatedAt => query.order((users::created_at.asc(), users::id.asc())),
-        UserOrder::CreatedAtDesc => query.order((users::created_at.desc(), users::id.desc())),
+    let query = match request.sort {
+        UserSort::Username => query.order((users::username.asc(), users::id.asc())),
+        UserSort::UsernameDesc => query.order((users::username.desc(), users::id.desc())),
+        UserSort::CreatedAt => query.order((users::created_at.asc(), users::id.asc())),
+        UserSort::CreatedAtDesc => query.order((users::created_at.desc(), users::id.desc())),
     };
-    let rows = query.limit(limit).offset(offset).load(conn)?;
+    let rows = query
+        .limit(request.page.limit)
+        .offset(request.page.offset)
+        .load(conn)?;
     Ok((rows, total))
 }
 

@@ -15,10 +15,13 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::context;
 use crate::db::DbPool;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
 use crate::error::ApiError;
-use crate::repo::audit::{self as repo, AuditFilter, AuditRow, NewAuditEntry};
+use crate::repo::audit::{self as repo, AuditRow, NewAuditEntry};
+use crate::service::{Input, allow};
+
+pub use crate::repo::audit::AuditFilter;
 
 /// How often buffered access events are written.
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
@@ -172,21 +175,56 @@ pub fn access(event: AccessEvent) -> bool {
     true
 }
 
-/// Who may read the audit log: administrators.
-pub fn require_reader(user: &AuthUser) -> Result<(), ApiError> {
-    user.require(&[Role::Admin])
+/// One entry of the audit log as the service shows it.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_client_id: Option<Uuid>,
+    /// The role the actor had at the time, as recorded (free text: entries outlive the vocabulary).
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<Uuid>,
+    pub participant_id: Option<Uuid>,
+    pub changes: serde_json::Value,
+    pub request_id: Option<String>,
 }
 
-/// A page of the audit log, newest first.
-pub fn list(
-    conn: &mut PgConnection,
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            id: row.id,
+            at: row.at,
+            actor_user_id: row.actor_user_id,
+            actor_client_id: row.actor_client_id,
+            actor_role: row.actor_role,
+            action: row.action,
+            resource_type: row.resource_type,
+            resource_id: row.resource_id,
+            participant_id: row.participant_id,
+            changes: row.changes,
+            request_id: row.request_id,
+        }
+    }
+}
+
+/// A request for a page of the audit log (newest first: there is no other order).
+pub type AuditList = ListRequest<AuditFilter, ()>;
+
+/// A page of the audit log, newest first. Administrators only.
+pub async fn list(
+    pool: &DbPool,
     user: &AuthUser,
-    filter: AuditFilter,
-    page: PageRequest,
-) -> Result<Page<AuditRow>, ApiError> {
-    require_reader(user)?;
-    let (rows, total) = repo::list(conn, &filter, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
+    request: Input<AuditList>,
+) -> Result<Page<AuditEntry>, ApiError> {
+    let request = request.open(&allow(user, &[Role::Admin])?)?;
+    crate::db::read(pool, move |conn| {
+        let (rows, total) = repo::list(conn, &request)?;
+        Ok(Page::new(rows, total, request.page).map(AuditEntry::from))
+    })
+    .await
 }
 
 /// Removes an erased officer's personal values from the log. Called inside the erasure's transaction, after

@@ -16,10 +16,27 @@ use crate::auth::{password, tokens};
 use crate::db;
 use crate::domain::role::Role;
 use crate::error::ApiError;
+use crate::ratelimit::LoginLimiter;
 use crate::repo::refresh_tokens::{self, NewRefreshToken};
-use crate::repo::users::{self, UserRow};
+use crate::repo::users;
+use crate::service::DbPool;
 use crate::service::throttle;
-use crate::state::AppState;
+
+/// What issuing user tokens needs: the pool, the signing keys, the throttles and the refresh tokens' lifetime.
+pub struct Issuer<'a> {
+    pub pool: &'a DbPool,
+    pub jwt: &'a JwtKeys,
+    pub limiter: &'a LoginLimiter,
+    pub limits: throttle::Limits,
+    pub refresh_ttl: std::time::Duration,
+}
+
+/// Checked login credentials.
+#[derive(Debug)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
 
 /// A new access token and the refresh token that can replace it.
 #[derive(Debug)]
@@ -53,19 +70,19 @@ fn invalid_refresh(code: &'static str) -> ApiError {
 /// `address` is the client's (see `LoginLimiter::client_address`): its attempts and the account's failures are
 /// also counted in PostgreSQL, so that the limits hold across instances (`service::throttle`).
 pub async fn login(
-    state: &AppState,
+    issuer: Issuer<'_>,
     address: IpAddr,
-    username: String,
-    password: String,
+    credentials: Credentials,
 ) -> Result<TokenPair, ApiError> {
+    let Credentials { username, password } = credentials;
     let lookup = username.trim().to_lowercase();
-    let delay = state.login_limiter.check_account(&lookup)?;
+    let delay = issuer.limiter.check_account(&lookup)?;
     if !delay.is_zero() {
         actix_web::rt::time::sleep(delay).await;
     }
     let account = lookup.clone();
-    let limits = throttle::Limits::of(&state.settings);
-    let user = db::run(&state.pool, move |conn| {
+    let limits = issuer.limits;
+    let user = db::run(issuer.pool, move |conn| {
         throttle::admit(conn, limits, address, Some(&lookup))?;
         Ok(users::find_by_username(conn, &lookup)?)
     })
@@ -83,16 +100,15 @@ pub async fn login(
         Some(user) if user.is_active && !user.service_account => user,
         _ => {
             tracing::info!(auth.outcome = "failure", "login refused");
-            db::run(&state.pool, move |conn| throttle::failed(conn, &account)).await?;
+            db::run(issuer.pool, move |conn| throttle::failed(conn, &account)).await?;
             return Err(invalid_credentials());
         }
     };
-    state.login_limiter.succeeded(&account);
-    let refresh_ttl = state.settings.refresh_token_ttl;
-    let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
-    let access_token = state.jwt.issue(user.id, role, user.token_version)?;
+    issuer.limiter.succeeded(&account);
+    let refresh_ttl = issuer.refresh_ttl;
+    let access_token = issuer.jwt.issue(user.id, user.role, user.token_version)?;
     let user_id = user.id;
-    let refresh_token = db::run(&state.pool, move |conn| {
+    let refresh_token = db::run(issuer.pool, move |conn| {
         conn.transaction(|conn| {
             let token = store_refresh_token(conn, user_id, Uuid::new_v4(), refresh_ttl)?;
             users::touch_last_login(conn, user_id)?;
@@ -103,7 +119,7 @@ pub async fn login(
     .await?;
     let pair = TokenPair {
         access_token,
-        expires_in: state.jwt.ttl_seconds(),
+        expires_in: issuer.jwt.ttl_seconds(),
         refresh_token,
         refresh_expires_in: refresh_ttl.as_secs() as i64,
     };
@@ -132,22 +148,55 @@ fn store_refresh_token(
     Ok(token)
 }
 
+/// A refreshed login: the account the new access token is for, and the new refresh token.
+struct Rotated {
+    user_id: Uuid,
+    role: Role,
+    token_version: i32,
+    refresh_token: String,
+}
+
 enum RefreshOutcome {
-    Rotated(UserRow, String),
+    Rotated(Rotated),
     Refused(&'static str),
 }
 
 /// Rotates a refresh token: the presented token is spent and a new pair is issued in the same family. A token
 /// that was already spent is a sign of theft: the whole family is revoked, for the thief and the owner alike.
-pub fn refresh(
+/// Refreshes count against the per-address limit of logins.
+pub async fn refresh(
+    issuer: Issuer<'_>,
+    address: IpAddr,
+    presented: String,
+) -> Result<TokenPair, ApiError> {
+    let limits = issuer.limits;
+    let ttl = issuer.refresh_ttl;
+    let outcome = db::run(issuer.pool, move |conn| {
+        throttle::admit(conn, limits, address, None)?;
+        rotate(conn, ttl, &presented)
+    })
+    .await?;
+    match outcome {
+        RefreshOutcome::Refused(code) => Err(invalid_refresh(code)),
+        RefreshOutcome::Rotated(rotated) => Ok(TokenPair {
+            access_token: issuer
+                .jwt
+                .issue(rotated.user_id, rotated.role, rotated.token_version)?,
+            expires_in: issuer.jwt.ttl_seconds(),
+            refresh_token: rotated.refresh_token,
+            refresh_expires_in: ttl.as_secs() as i64,
+        }),
+    }
+}
+
+fn rotate(
     conn: &mut PgConnection,
-    keys: &JwtKeys,
     refresh_ttl: std::time::Duration,
     presented: &str,
-) -> Result<TokenPair, ApiError> {
+) -> Result<RefreshOutcome, ApiError> {
     let hash = tokens::hash_token(presented);
     // The transaction commits a revocation even when the answer is a refusal.
-    let outcome = conn.transaction(|conn| {
+    conn.transaction(|conn| {
         let Some(row) = refresh_tokens::find_for_update(conn, &hash)? else {
             return Ok::<_, ApiError>(RefreshOutcome::Refused("invalid_refresh_token"));
         };
@@ -170,29 +219,24 @@ pub fn refresh(
             }
         };
         refresh_tokens::mark_used(conn, row.id)?;
-        let token = store_refresh_token(conn, user.id, row.family_id, refresh_ttl)?;
-        Ok(RefreshOutcome::Rotated(user, token))
-    })?;
-    match outcome {
-        RefreshOutcome::Refused(code) => Err(invalid_refresh(code)),
-        RefreshOutcome::Rotated(user, refresh_token) => {
-            let role =
-                Role::parse(&user.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
-            Ok(TokenPair {
-                access_token: keys.issue(user.id, role, user.token_version)?,
-                expires_in: keys.ttl_seconds(),
-                refresh_token,
-                refresh_expires_in: refresh_ttl.as_secs() as i64,
-            })
-        }
-    }
+        let refresh_token = store_refresh_token(conn, user.id, row.family_id, refresh_ttl)?;
+        Ok(RefreshOutcome::Rotated(Rotated {
+            user_id: user.id,
+            role: user.role,
+            token_version: user.token_version,
+            refresh_token,
+        }))
+    })
 }
 
 /// Revokes the family of a refresh token. Unknown tokens are ignored: logout always succeeds.
-pub fn logout(conn: &mut PgConnection, presented: &str) -> Result<(), ApiError> {
-    let hash = tokens::hash_token(presented);
-    if let Some(family) = refresh_tokens::find_family_by_hash(conn, &hash)? {
-        refresh_tokens::revoke_family(conn, family)?;
-    }
-    Ok(())
+pub async fn logout(pool: &DbPool, presented: String) -> Result<(), ApiError> {
+    db::run(pool, move |conn| {
+        let hash = tokens::hash_token(&presented);
+        if let Some(family) = refresh_tokens::find_family_by_hash(conn, &hash)? {
+            refresh_tokens::revoke_family(conn, family)?;
+        }
+        Ok(())
+    })
+    .await
 }

@@ -22,9 +22,13 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldError};
 use crate::repo::changes as repo;
+use crate::service::{DbPool, Input, allow};
+
+pub use crate::repo::changes::{Operation, ResourceKind};
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
@@ -117,9 +121,9 @@ impl CursorKeys {
 /// One change.
 #[derive(Debug, Clone)]
 pub struct Change {
-    pub resource_type: String,
+    pub resource_type: ResourceKind,
     pub resource_id: Uuid,
-    pub op: String,
+    pub op: Operation,
     pub changed_at: DateTime<Utc>,
 }
 
@@ -130,6 +134,13 @@ pub struct ChangePage {
     /// Where the next poll continues (the `since` given, when nothing new arrived).
     pub next: Position,
     pub has_more: bool,
+}
+
+/// A checked poll: from which position, and how many changes at most.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangesRequest {
+    pub since: Position,
+    pub limit: i64,
 }
 
 /// Checks `limit`: 1-1000, default 100.
@@ -163,20 +174,19 @@ pub fn parse_cursor(keys: &CursorKeys, since: Option<&str>) -> Result<Position, 
     }
 }
 
-/// Who may read the feed: administrators (service accounts will get a scope).
-pub fn require_reader(user: &AuthUser) -> Result<(), ApiError> {
-    user.require(&[Role::Admin])
-}
-
 /// The changes after `since`, at most `limit`. A cursor behind the retention horizon is 410 `cursor_expired`
 /// (changes it never saw may have been deleted); without a cursor the feed starts at the oldest change kept.
-pub fn page(
-    conn: &mut PgConnection,
+/// Administrators (and service accounts with the scope) read the feed.
+pub async fn page(
+    pool: &DbPool,
     user: &AuthUser,
-    since: Position,
-    limit: i64,
+    request: Input<ChangesRequest>,
 ) -> Result<ChangePage, ApiError> {
-    require_reader(user)?;
+    let ChangesRequest { since, limit } = request.open(&allow(user, &[Role::Admin])?)?;
+    db::read(pool, move |conn| read_page(conn, since, limit)).await
+}
+
+fn read_page(conn: &mut PgConnection, since: Position, limit: i64) -> Result<ChangePage, ApiError> {
     let (horizon_txid, horizon_id) = repo::horizon(conn)?;
     if (since.txid, since.id) < (horizon_txid, horizon_id) && since != Position::default() {
         return Err(ApiError::Gone {

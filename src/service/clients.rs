@@ -13,23 +13,31 @@
 //! audit log (migration 000008). The `clients` table has no trigger: this module writes the `client.*` entries
 //! itself.
 
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
 use crate::auth::jwt::JwtKeys;
-use crate::auth::scopes::Scopes;
+use crate::auth::scopes::{Scope, Scopes};
 use crate::auth::tokens;
+use crate::auth::{AuthCache, AuthUser};
 use crate::db;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
+use crate::domain::role::Role;
+use crate::domain::sort::ClientSort;
 use crate::error::ApiError;
+use crate::ratelimit::LoginLimiter;
 use crate::repo::audit::{self, NewAuditEntry};
-use crate::repo::clients::{
-    self, ClientChanges, ClientFilter, ClientOrder, ClientRow, NewClientRow,
-};
-use crate::state::AppState;
+use crate::repo::clients::{self, ClientChanges, ClientRow, NewClientRow};
+use crate::service::throttle;
+use crate::service::{DbPool, Input, Permit, allow};
+
+pub use crate::repo::clients::ClientFilter;
 
 /// The prefix of every client secret, so that secret scanners (and people) recognise one.
 pub const SECRET_PREFIX: &str = "bimtek_cs_";
@@ -51,15 +59,55 @@ pub struct ClientPatch {
     pub is_active: Option<bool>,
 }
 
-/// A client row with the secret that was just generated for it (shown once).
+/// A service account as the service shows it (never its secret hash).
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub scopes: Scopes,
+    pub is_active: bool,
+    pub secret_rotated_at: DateTime<Utc>,
+    pub last_token_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ClientRow> for Client {
+    fn from(row: ClientRow) -> Self {
+        Self {
+            scopes: scopes_of(&row),
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            is_active: row.is_active,
+            secret_rotated_at: row.secret_rotated_at,
+            last_token_at: row.last_token_at,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A client with the secret that was just generated for it (shown once).
 #[derive(Debug)]
 pub struct WithSecret {
-    pub client: ClientRow,
+    pub client: Client,
     pub secret: String,
 }
 
+/// A request for a page of clients.
+pub type ClientList = ListRequest<ClientFilter, ClientSort>;
+
+/// Service accounts are managed by administrators only.
+fn authorize(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin])
+}
+
 /// The scopes of a stored client. Words the vocabulary no longer has are dropped (they grant nothing).
-pub fn scopes_of(row: &ClientRow) -> Scopes {
+fn scopes_of(row: &ClientRow) -> Scopes {
     Scopes::new(
         row.scope_words()
             .filter_map(crate::auth::scopes::Scope::parse),
@@ -95,8 +143,20 @@ fn audit_entry(
     }
 }
 
-/// Registers a client and its technical user in one transaction; the secret is returned once.
-pub fn create(
+/// Registers a client and its technical user in one transaction; the secret is returned once (and never logged).
+pub async fn create(
+    pool: &DbPool,
+    actor: &AuthUser,
+    input: Input<NewClient>,
+) -> Result<WithSecret, ApiError> {
+    let input = input.open(&authorize(actor)?)?;
+    let audit_actor = actor.clone();
+    let created = db::run(pool, move |conn| insert(conn, &audit_actor, input)).await?;
+    tracing::info!(client.id = %created.client.id, actor.id = %actor.id, "client registered");
+    Ok(created)
+}
+
+fn insert(
     conn: &mut PgConnection,
     actor: &AuthUser,
     input: NewClient,
@@ -128,21 +188,32 @@ pub fn create(
         )?;
         Ok::<_, ApiError>(client)
     })?;
-    Ok(WithSecret { client, secret })
+    Ok(WithSecret {
+        client: Client::from(client),
+        secret,
+    })
 }
 
-pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<ClientRow, ApiError> {
+fn find(conn: &mut PgConnection, id: Uuid) -> Result<ClientRow, ApiError> {
     clients::find(conn, id)?.ok_or_else(|| ApiError::not_found("Client"))
 }
 
-pub fn list(
-    conn: &mut PgConnection,
-    filter: &ClientFilter,
-    order: ClientOrder,
-    page: PageRequest,
-) -> Result<Page<ClientRow>, ApiError> {
-    let (rows, total) = clients::list(conn, filter, order, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Client, ApiError> {
+    let _permit = authorize(user)?;
+    db::read(pool, move |conn| find(conn, id).map(Client::from)).await
+}
+
+pub async fn list(
+    pool: &DbPool,
+    user: &AuthUser,
+    request: Input<ClientList>,
+) -> Result<Page<Client>, ApiError> {
+    let request = request.open(&authorize(user)?)?;
+    db::read(pool, move |conn| {
+        let (rows, total) = clients::list(conn, &request)?;
+        Ok(Page::new(rows, total, request.page).map(Client::from))
+    })
+    .await
 }
 
 /// Applies a patch under optimistic concurrency. A change of scopes or a deactivation revokes every token of the
@@ -155,7 +226,7 @@ fn update_in(
     patch: ClientPatch,
 ) -> Result<ClientRow, ApiError> {
     conn.transaction(|conn| {
-        let current = get(conn, id)?;
+        let current = find(conn, id)?;
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
@@ -229,7 +300,7 @@ fn rotate_secret_in(
 ) -> Result<WithSecret, ApiError> {
     let (secret, secret_hash) = new_secret();
     let client = conn.transaction(|conn| {
-        let current = get(conn, id)?;
+        let current = find(conn, id)?;
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
@@ -246,56 +317,79 @@ fn rotate_secret_in(
         )?;
         Ok::<_, ApiError>(updated)
     })?;
-    Ok(WithSecret { client, secret })
+    Ok(WithSecret {
+        client: Client::from(client),
+        secret,
+    })
 }
 
-/// Changes a client (see [`update_in`]); this process forgets the cached client at once.
+/// Changes a client (see [`update_in`]); `cache` (this process's) forgets the cached client at once.
 pub async fn update(
-    state: &AppState,
+    pool: &DbPool,
+    cache: &AuthCache,
+    actor: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: Input<ClientPatch>,
+) -> Result<Client, ApiError> {
+    let patch = patch.open(&authorize(actor)?)?;
+    let changed = change(pool, cache, actor, id, expected_version, patch).await?;
+    tracing::info!(client.id = %id, actor.id = %actor.id, "client changed");
+    Ok(changed)
+}
+
+async fn change(
+    pool: &DbPool,
+    cache: &AuthCache,
     actor: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
     patch: ClientPatch,
-) -> Result<ClientRow, ApiError> {
+) -> Result<Client, ApiError> {
     let actor = actor.clone();
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run(pool, move |conn| {
         update_in(conn, &actor, id, expected_version, patch)
     })
     .await?;
-    state.auth_cache.invalidate(id);
-    Ok(row)
+    cache.invalidate(id);
+    Ok(Client::from(row))
 }
 
 /// Deactivates a client (clients are never erased: the audit log and the records their technical user wrote refer
 /// to them). Reactivate with `PATCH {"is_active": true}`.
 pub async fn deactivate(
-    state: &AppState,
+    pool: &DbPool,
+    cache: &AuthCache,
     actor: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), ApiError> {
+    let _permit = authorize(actor)?;
     let patch = ClientPatch {
         is_active: Some(false),
         ..ClientPatch::default()
     };
-    update(state, actor, id, expected_version, patch)
-        .await
-        .map(|_| ())
+    change(pool, cache, actor, id, expected_version, patch).await?;
+    tracing::info!(client.id = %id, actor.id = %actor.id, "client deactivated");
+    Ok(())
 }
 
-/// Rotates a client's secret (see [`rotate_secret_in`]); this process forgets the cached client at once.
+/// Rotates a client's secret (see [`rotate_secret_in`]); `cache` forgets the cached client at once.
 pub async fn rotate_secret(
-    state: &AppState,
+    pool: &DbPool,
+    cache: &AuthCache,
     actor: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<WithSecret, ApiError> {
-    let actor = actor.clone();
-    let out = db::run(&state.pool, move |conn| {
-        rotate_secret_in(conn, &actor, id, expected_version)
+    let _permit = authorize(actor)?;
+    let audit_actor = actor.clone();
+    let out = db::run(pool, move |conn| {
+        rotate_secret_in(conn, &audit_actor, id, expected_version)
     })
     .await?;
-    state.auth_cache.invalidate(id);
+    cache.invalidate(id);
+    tracing::info!(client.id = %id, actor.id = %actor.id, "client secret rotated");
     Ok(out)
 }
 
@@ -313,7 +407,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Authenticates a client by id and secret. An unknown or malformed id, a wrong secret and an inactive client all
 /// answer `None`, after the same work (one lookup by primary key, one SHA-256, one constant-time comparison).
-pub fn authenticate(
+fn authenticate(
     conn: &mut PgConnection,
     client_id: &str,
     secret: &str,
@@ -328,16 +422,128 @@ pub fn authenticate(
     Ok(row.filter(|r| matches && r.is_active))
 }
 
-/// Issues an access token for an authenticated client with the granted scopes, and records when it did.
-pub fn issue_token(
-    keys: &JwtKeys,
-    conn: &mut PgConnection,
-    client: &ClientRow,
-    granted: &Scopes,
-) -> Result<String, ApiError> {
-    let token = keys.issue_client(client.id, granted, client.token_version)?;
-    clients::touch_last_token(conn, client.id)?;
-    Ok(token)
+/// A token request of the client-credentials grant, as the handler read it.
+#[derive(Debug)]
+pub struct TokenRequest {
+    pub client_id: String,
+    pub secret: String,
+    /// The space-delimited scopes asked for; all of the client's when absent.
+    pub scope: Option<String>,
+}
+
+/// A token request refused with an RFC 6749 error (`invalid_client` or `invalid_scope`).
+#[derive(Debug)]
+pub struct TokenRefusal {
+    pub error: &'static str,
+    pub description: Cow<'static, str>,
+}
+
+impl TokenRefusal {
+    fn invalid_client() -> Self {
+        Self {
+            error: "invalid_client",
+            description: Cow::Borrowed("Client authentication failed."),
+        }
+    }
+
+    fn invalid_scope(description: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            error: "invalid_scope",
+            description: description.into(),
+        }
+    }
+}
+
+/// An access token issued to a client.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub scopes: Scopes,
+}
+
+/// What the token grant needs besides the request: the pool, the keys, the per-process and the shared throttles.
+pub struct TokenIssuer<'a> {
+    pub pool: &'a DbPool,
+    pub jwt: &'a JwtKeys,
+    pub limiter: &'a LoginLimiter,
+    pub limits: throttle::Limits,
+}
+
+/// The client-credentials grant: throttles (per client id, like logins per account), authenticates the client,
+/// checks the scopes asked for against the client's, and issues a token. A refusal is an RFC 6749 error, not a
+/// problem; throttling and server failures are `Err`.
+pub async fn grant_token(
+    issuer: TokenIssuer<'_>,
+    address: IpAddr,
+    request: TokenRequest,
+) -> Result<Result<IssuedToken, TokenRefusal>, ApiError> {
+    // Failures are counted per client id (a malformed id counts for all malformed ones), like logins per account.
+    let throttle_key = match Uuid::parse_str(&request.client_id) {
+        Ok(id) => format!("client:{id}"),
+        Err(_) => "client:?".to_owned(),
+    };
+    let delay = issuer.limiter.check_account(&throttle_key)?;
+    if !delay.is_zero() {
+        actix_web::rt::time::sleep(delay).await;
+    }
+    let shared_key = throttle_key.clone();
+    let limits = issuer.limits;
+    let outcome = db::run(issuer.pool, move |conn| {
+        throttle::admit(conn, limits, address, Some(&shared_key))?;
+        let Some(client) = authenticate(conn, &request.client_id, &request.secret)? else {
+            throttle::failed(conn, &shared_key)?;
+            return Ok(Err(TokenRefusal::invalid_client()));
+        };
+        throttle::succeeded(conn, &shared_key)?;
+        let allowed = scopes_of(&client);
+        let granted = match request.scope.as_deref() {
+            None => allowed.clone(),
+            Some(words) => match Scopes::parse_space_delimited(words) {
+                Ok(s) if !s.is_empty() => s,
+                Ok(_) => allowed.clone(),
+                Err(word) => {
+                    let word: String = word.chars().take(50).collect();
+                    return Ok(Err(TokenRefusal::invalid_scope(format!(
+                        "`{word}` is not a scope of this service."
+                    ))));
+                }
+            },
+        };
+        if let Some(missing) = granted.iter().find(|s: &Scope| !allowed.contains(*s)) {
+            return Ok(Err(TokenRefusal::invalid_scope(format!(
+                "The client may not be granted the scope `{missing}`."
+            ))));
+        }
+        if granted.is_empty() {
+            return Ok(Err(TokenRefusal::invalid_scope(
+                "The client has no scope that can be granted.",
+            )));
+        }
+        clients::touch_last_token(conn, client.id)?;
+        Ok(Ok((client.id, client.token_version, granted)))
+    })
+    .await?;
+    match outcome {
+        Err(refusal) => {
+            tracing::info!(
+                auth.outcome = "failure",
+                oauth.error = refusal.error,
+                "token refused"
+            );
+            Ok(Err(refusal))
+        }
+        Ok((id, token_version, granted)) => {
+            let access_token = issuer.jwt.issue_client(id, &granted, token_version)?;
+            issuer.limiter.succeeded(&throttle_key);
+            tracing::info!(auth.outcome = "success", client.id = %id, "client token issued");
+            Ok(Ok(IssuedToken {
+                access_token,
+                expires_in: issuer.jwt.client_ttl_seconds(),
+                scopes: granted,
+            }))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -724,7 +724,7 @@ fn seed_users(
                         id: Uuid::new_v4(),
                         username: login.username.to_owned(),
                         password_hash: password::hash(login.password)?,
-                        role: login.role.as_str().to_owned(),
+                        role: login.role,
                         display_name: Some(display.to_owned()),
                         unit_id: unit.copied(),
                         participant_id,

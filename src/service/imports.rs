@@ -27,6 +27,7 @@ use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex, UnitClass, UnitType};
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldError};
@@ -35,6 +36,11 @@ use crate::repo::participants::{NewParticipantRow, ParticipantRow};
 use crate::repo::units::UnitRow;
 use crate::service::participants::{self, NewParticipant};
 use crate::service::units::{self, UnitInput, UnitPatch};
+use crate::service::{DbPool, Input, allow};
+
+/// The rows of an import file as the handler read them, or its refusal of the whole file (too many rows, a broken
+/// CSV header...), which is answered only once the caller is authorized.
+pub type ImportFile<T, R> = Result<Vec<ImportRow<T>>, R>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ImportMode {
@@ -193,22 +199,31 @@ fn duplicate(field: &str, first: usize) -> FieldError {
 /// Imports officers. Administrators import into any unit; a unit operator only rows of their own unit (a row of
 /// another unit, or whose NIP belongs to an officer of another unit, is refused: 403 listing the rows in
 /// `all_or_nothing`, a row error in `best_effort`).
-pub fn import_participants(
-    conn: &mut PgConnection,
+pub async fn import_participants<R>(
+    pool: &DbPool,
     user: &AuthUser,
-    rows: Vec<ImportRow<ParticipantImport>>,
     options: ImportOptions,
-) -> Result<ImportOutcome, ApiError> {
-    user.require(&[Role::Admin, Role::UnitOperator])?;
+    file: Input<ImportFile<ParticipantImport, R>>,
+) -> Result<Result<ImportOutcome, R>, ApiError> {
+    let permit = allow(user, &[Role::Admin, Role::UnitOperator])?;
     let scope = match user.role {
         Role::UnitOperator => Some(user.unit_id.ok_or_else(ApiError::forbidden)?),
         _ => None,
     };
-    if options.dry_run {
-        participants_run(conn, scope, rows, options)
-    } else {
-        conn.transaction(|conn| participants_run(conn, scope, rows, options))
-    }
+    let rows = match file.open(&permit)? {
+        Ok(rows) => rows,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let outcome = db::run(pool, move |conn| {
+        if options.dry_run {
+            participants_run(conn, scope, rows, options)
+        } else {
+            conn.transaction(|conn| participants_run(conn, scope, rows, options))
+        }
+    })
+    .await?;
+    tracing::info!(actor.id = %user.id, import.rows = outcome.rows.len(), import.dry_run = options.dry_run, "participants import");
+    Ok(Ok(outcome))
 }
 
 fn participants_run(
@@ -274,12 +289,10 @@ fn participants_run(
             full_name: input.full_name,
             sex: input.sex,
             employee_type: input.employee_type,
-            grade: sent_or(input.grade, || {
-                current.and_then(|c| c.grade.as_deref().and_then(Grade::parse))
-            }),
+            grade: sent_or(input.grade, || current.and_then(|c| c.grade)),
             position: sent_or(input.position, || current.and_then(|c| c.position.clone())),
             position_kind: sent_or(input.position_kind, || {
-                current.and_then(|c| c.position_kind.as_deref().and_then(PositionKind::parse))
+                current.and_then(|c| c.position_kind)
             }),
             unit_id: input.unit_id,
             email: sent_or(input.email, || current.and_then(|c| c.email.clone())),
@@ -379,13 +392,11 @@ fn unit_patch(current: &UnitRow, new: &crate::service::units::NewUnit) -> UnitPa
     fn differs<T: PartialEq>(stored: T, new: T) -> Option<T> {
         (stored != new).then_some(new)
     }
-    let class = new.class.map(|c| c.as_str().to_owned());
     UnitPatch {
         code: None,
         name: differs(&current.name, &new.name).map(|_| new.name.clone()),
-        unit_type: differs(current.unit_type.as_str(), new.unit_type.as_str())
-            .map(|_| new.unit_type),
-        class: differs(&current.class, &class).map(|_| new.class),
+        unit_type: differs(current.unit_type, new.unit_type),
+        class: differs(current.class, new.class),
         parent_id: differs(current.parent_id, new.parent_id),
         external_code: differs(&current.external_code, &new.external_code)
             .map(|_| new.external_code.clone()),
@@ -415,13 +426,27 @@ fn row_errors(error: ApiError) -> Result<Vec<FieldError>, ApiError> {
 }
 
 /// Imports units (administrators only), matched by code.
-pub fn import_units(
-    conn: &mut PgConnection,
+pub async fn import_units<R>(
+    pool: &DbPool,
     user: &AuthUser,
+    options: ImportOptions,
+    file: Input<ImportFile<UnitImport, R>>,
+) -> Result<Result<ImportOutcome, R>, ApiError> {
+    let permit = units::authorize_write(user)?;
+    let rows = match file.open(&permit)? {
+        Ok(rows) => rows,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let outcome = db::run(pool, move |conn| units_run(conn, rows, options)).await?;
+    tracing::info!(actor.id = %user.id, import.rows = outcome.rows.len(), import.dry_run = options.dry_run, "units import");
+    Ok(Ok(outcome))
+}
+
+fn units_run(
+    conn: &mut PgConnection,
     rows: Vec<ImportRow<UnitImport>>,
     options: ImportOptions,
 ) -> Result<ImportOutcome, ApiError> {
-    units::authorize_write(user)?;
     let result = conn.transaction::<_, Abort, _>(|conn| {
         let codes: Vec<String> = rows
             .iter()
@@ -455,9 +480,7 @@ pub fn import_units(
                 code: input.code,
                 name: input.name,
                 unit_type: input.unit_type,
-                class: sent_or(input.class, || {
-                    current.and_then(|c| c.class.as_deref().and_then(UnitClass::parse))
-                }),
+                class: sent_or(input.class, || current.and_then(|c| c.class)),
                 parent_id: sent_or(input.parent_id, || current.and_then(|c| c.parent_id)),
                 external_code: sent_or(input.external_code, || {
                     current.and_then(|c| c.external_code.clone())
@@ -474,13 +497,13 @@ pub fn import_units(
             };
             // Each write runs in a savepoint: a refused row leaves no trace in the transaction.
             let written = match current {
-                None => units::create(conn, user, new).map(|u| (RowStatus::Created, u.id)),
+                None => units::insert(conn, new).map(|u| (RowStatus::Created, u.id)),
                 Some(current) => {
                     let patch = unit_patch(current, &new);
                     if is_empty(&patch) {
                         Ok((RowStatus::Unchanged, current.id))
                     } else {
-                        units::update(conn, user, current.id, None, patch)
+                        units::apply(conn, current.id, None, patch)
                             .map(|u| (RowStatus::Updated, u.id))
                     }
                 }

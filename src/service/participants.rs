@@ -10,23 +10,77 @@
 //! (migrations 000008, 000009, 000011). The erasure's update of `certificates` adds `certificate.updated` to the
 //! audit log and the change feed.
 
+use chrono::{DateTime, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex};
 use crate::domain::nip::{self, Nip};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
+use crate::domain::sort::ParticipantSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::repo::participants::{
-    self as repo, NewParticipantRow, ParticipantChanges, ParticipantFilter, ParticipantOrder,
-    ParticipantRow,
+    self as repo, NewParticipantRow, ParticipantChanges, ParticipantRow,
 };
 use crate::service::access;
 use crate::service::audit_log::{self, AccessEvent};
+use crate::service::{DbPool, Input, Permit, allow};
+
+pub use crate::repo::participants::ParticipantFilter;
+
+/// A participant (officer) as the caller may see it: the NIP masked and the contacts left out for callers who may
+/// not see personal details.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub id: Uuid,
+    pub nip: Option<String>,
+    pub full_name: String,
+    pub sex: Sex,
+    pub employee_type: EmployeeType,
+    pub grade: Option<Grade>,
+    pub position: Option<String>,
+    pub position_kind: Option<PositionKind>,
+    pub unit_id: Uuid,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    /// The personal data was erased (UU PDP).
+    pub erased: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ParticipantRow> for Participant {
+    fn from(row: ParticipantRow) -> Self {
+        Self {
+            id: row.id,
+            nip: row.nip,
+            full_name: row.full_name,
+            sex: row.sex,
+            employee_type: row.employee_type,
+            grade: row.grade,
+            position: row.position,
+            position_kind: row.position_kind,
+            unit_id: row.unit_id,
+            email: row.email,
+            phone: row.phone,
+            archived_at: row.archived_at,
+            erased: row.erased_at.is_some(),
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A request for a page of participants.
+pub type ParticipantList = ListRequest<ParticipantFilter, ParticipantSort>;
 
 /// The name an erased participant keeps.
 pub const ERASED_NAME: &str = "Peserta terhapus";
@@ -181,8 +235,8 @@ fn position(input: &str, errors: &mut Vec<FieldError>) -> Option<String> {
 
 /// Role-level gate of every write except erasure, checked before the body is read: facilitators never write,
 /// participants only through `PATCH` of their own record.
-pub fn require_writer(user: &AuthUser) -> Result<(), ApiError> {
-    user.require(&[Role::Admin, Role::Organizer, Role::UnitOperator])
+fn authorize_write(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin, Role::Organizer, Role::UnitOperator])
 }
 
 /// Whether the caller may see (read) this participant at all.
@@ -205,13 +259,14 @@ fn may_write(user: &AuthUser, row: &ParticipantRow) -> bool {
 }
 
 /// Masks the NIP and hides the contacts of a participant the caller may not see in full.
-pub fn present(user: &AuthUser, mut row: ParticipantRow) -> ParticipantRow {
-    if !access::sees_personal_details(user, row.id, row.unit_id) {
-        row.nip = row.nip.as_deref().map(nip::mask);
-        row.email = None;
-        row.phone = None;
+fn present(user: &AuthUser, row: ParticipantRow) -> Participant {
+    let mut shown = Participant::from(row);
+    if !access::sees_personal_details(user, shown.id, shown.unit_id) {
+        shown.nip = shown.nip.as_deref().map(nip::mask);
+        shown.email = None;
+        shown.phone = None;
     }
-    row
+    shown
 }
 
 fn check_unit_access(user: &AuthUser, unit_id: Uuid) -> Result<(), ApiError> {
@@ -255,11 +310,11 @@ pub fn check_new(input: NewParticipant, errors: &mut Vec<FieldError>) -> Option<
         nip: nip.into_inner(),
         name_search: text::search_form(&full_name),
         full_name,
-        sex: input.sex.as_str().to_owned(),
-        employee_type: input.employee_type.as_str().to_owned(),
-        grade: input.grade.map(|g| g.as_str().to_owned()),
+        sex: input.sex,
+        employee_type: input.employee_type,
+        grade: input.grade,
         position,
-        position_kind: input.position_kind.map(|k| k.as_str().to_owned()),
+        position_kind: input.position_kind,
         unit_id: input.unit_id,
         email,
         phone,
@@ -270,70 +325,82 @@ pub fn unknown_unit() -> FieldError {
     FieldError::new("unit_id", "unknown_reference", "no unit has this id")
 }
 
-pub fn create(
-    conn: &mut PgConnection,
+pub async fn create(
+    pool: &DbPool,
     user: &AuthUser,
-    input: NewParticipant,
-) -> Result<ParticipantRow, ApiError> {
-    require_writer(user)?;
+    input: Input<NewParticipant>,
+) -> Result<Participant, ApiError> {
+    let input = input.open(&authorize_write(user)?)?;
     check_unit_access(user, input.unit_id)?;
-    let mut errors = Vec::new();
-    let unit_id = input.unit_id;
-    let row = check_new(input, &mut errors);
-    if !repo::unit_exists(conn, unit_id)? {
-        errors.push(unknown_unit());
-    }
-    match row {
-        Some(row) if errors.is_empty() => Ok(repo::insert(conn, &row)?),
-        _ => Err(ApiError::validation(errors)),
-    }
+    let created = db::run(pool, move |conn| {
+        let mut errors = Vec::new();
+        let unit_id = input.unit_id;
+        let row = check_new(input, &mut errors);
+        if !repo::unit_exists(conn, unit_id)? {
+            errors.push(unknown_unit());
+        }
+        match row {
+            Some(row) if errors.is_empty() => Ok(Participant::from(repo::insert(conn, &row)?)),
+            _ => Err(ApiError::validation(errors)),
+        }
+    })
+    .await?;
+    tracing::info!(participant.id = %created.id, actor.id = %user.id, "participant created");
+    Ok(created)
 }
 
 /// One participant as the caller may see it: 404 when absent, 403 when the caller may not see it at all. Showing
 /// a full NIP to anyone but the officer is an access event of the audit log (buffered, not a write of this read).
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<ParticipantRow, ApiError> {
-    let row = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
-    if !may_read(user, &row) {
-        return Err(ApiError::forbidden());
-    }
-    if row.nip.is_some()
-        && user.participant_id != Some(row.id)
-        && access::sees_personal_details(user, row.id, row.unit_id)
-    {
-        audit_log::access(AccessEvent::nip_read(row.id));
-    }
-    Ok(present(user, row))
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Participant, ApiError> {
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let row = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
+        if !may_read(&user, &row) {
+            return Err(ApiError::forbidden());
+        }
+        if row.nip.is_some()
+            && user.participant_id != Some(row.id)
+            && access::sees_personal_details(&user, row.id, row.unit_id)
+        {
+            audit_log::access(AccessEvent::nip_read(row.id));
+        }
+        Ok(present(&user, row))
+    })
+    .await
 }
 
-/// A page of participants restricted to what the caller may see. A unit operator asking for another unit's
-/// officers gets 403; a participant sees only themself.
-pub fn list(
-    conn: &mut PgConnection,
+/// A page of participants restricted to what the caller may see. Every role lists; a unit operator asking for
+/// another unit's officers gets 403 (after the query was checked); a participant sees only themself.
+pub async fn list(
+    pool: &DbPool,
     user: &AuthUser,
-    mut filter: ParticipantFilter,
-    order: ParticipantOrder,
-    page: PageRequest,
-) -> Result<Page<ParticipantRow>, ApiError> {
-    match user.role {
-        Role::Admin | Role::Organizer | Role::Facilitator => {}
+    request: Input<ParticipantList>,
+) -> Result<Page<Participant>, ApiError> {
+    let mut request = request.open(&Permit::granted())?;
+    let only = match user.role {
+        Role::Admin | Role::Organizer | Role::Facilitator => None,
         Role::UnitOperator => {
             let own = user.unit_id.ok_or_else(ApiError::forbidden)?;
-            if filter.unit_id.is_some_and(|u| u != own) {
+            if request.filter.unit_id.is_some_and(|u| u != own) {
                 return Err(ApiError::Forbidden {
                     code: "forbidden",
                     detail: "A unit operator may list only the officers of their own unit.".into(),
                 });
             }
-            filter.unit_id = Some(own);
+            request.filter.unit_id = Some(own);
+            None
         }
         Role::Participant => match user.participant_id {
-            Some(own) => filter.id = Some(own),
-            None => return Ok(Page::new(Vec::new(), 0, page)),
+            Some(own) => Some(own),
+            None => return Ok(Page::new(Vec::new(), 0, request.page)),
         },
-    }
-    let (rows, total) = repo::list(conn, &filter, order, page.limit, page.offset)?;
-    let rows = rows.into_iter().map(|row| present(user, row)).collect();
-    Ok(Page::new(rows, total, page))
+    };
+    let user = user.clone();
+    db::read(pool, move |conn| {
+        let (rows, total) = repo::list(conn, &request, only)?;
+        Ok(Page::new(rows, total, request.page).map(|row| present(&user, row)))
+    })
+    .await
 }
 
 fn erased_conflict() -> ApiError {
@@ -379,23 +446,46 @@ fn not_null<T>(
     }
 }
 
-fn stored<T>(value: &str, parse: fn(&str) -> Option<T>) -> Result<T, ApiError> {
-    parse(value).ok_or_else(|| ApiError::internal_msg("unknown vocabulary value in participants"))
-}
-
 /// Applies a merge patch under optimistic concurrency. Access is checked on the locked row before the body is
 /// parsed (`parse_body`); a participant may change only `email` and `phone` of their own record (403
 /// `forbidden_field` otherwise); a unit operator may not move an officer to another unit.
-pub fn update(
+pub async fn update(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: Input<ParticipantPatch>,
+) -> Result<Participant, ApiError> {
+    let permit = allow(
+        user,
+        &[
+            Role::Admin,
+            Role::Organizer,
+            Role::UnitOperator,
+            Role::Participant,
+        ],
+    )?;
+    let actor = user.clone();
+    let changed = db::run(pool, move |conn| {
+        apply(conn, &actor, id, expected_version, permit, patch)
+    })
+    .await?;
+    tracing::info!(participant.id = %id, actor.id = %user.id, "participant changed");
+    Ok(changed)
+}
+
+fn apply(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
-    parse_body: impl FnOnce() -> Result<ParticipantPatch, ApiError>,
-) -> Result<ParticipantRow, ApiError> {
+    permit: Permit,
+    patch: Input<ParticipantPatch>,
+) -> Result<Participant, ApiError> {
     conn.transaction(|conn| {
         let current = lock_for_write(conn, user, id, expected_version)?;
-        let patch = parse_body()?;
+        // The body is opened only after access to the locked record was checked.
+        let patch = patch.open(&permit)?;
         if user.role == Role::Participant {
             let refused: Vec<&str> = patch
                 .fields()
@@ -420,9 +510,10 @@ pub fn update(
         if let Some(Some(unit_id)) = patch.unit_id {
             check_unit_access(user, unit_id)?;
         }
-        let changes = check_patch(conn, &current, patch)?;
-        let (changes, archive) = changes;
-        Ok(repo::update(conn, id, &changes, archive)?)
+        let (changes, archive) = check_patch(conn, &current, patch)?;
+        Ok(Participant::from(repo::update(
+            conn, id, &changes, archive,
+        )?))
     })
 }
 
@@ -441,14 +532,8 @@ fn check_patch(
     let unit_sent = not_null("unit_id", patch.unit_id, &mut errors);
     let archive = not_null("archived", patch.archived, &mut errors);
 
-    let sex = match sex_sent {
-        Some(s) => s,
-        None => stored(&current.sex, Sex::parse)?,
-    };
-    let employee_type = match type_sent {
-        Some(t) => t,
-        None => stored(&current.employee_type, EmployeeType::parse)?,
-    };
+    let sex = sex_sent.unwrap_or(current.sex);
+    let employee_type = type_sent.unwrap_or(current.employee_type);
     // The NIP must agree with the resulting sex and employee type: check it when any of the three changes, and
     // name the field the client sent.
     let nip = match nip_sent {
@@ -472,14 +557,7 @@ fn check_patch(
             None
         }
     };
-    let grade = match patch.grade {
-        Some(g) => g,
-        None => current
-            .grade
-            .as_deref()
-            .map(|g| stored(g, Grade::parse))
-            .transpose()?,
-    };
+    let grade = patch.grade.unwrap_or(current.grade);
     if patch.grade.is_some() || type_sent.is_some() {
         errors.extend(grade_error(employee_type, grade));
     }
@@ -511,13 +589,11 @@ fn check_patch(
         nip,
         name_search: full_name.as_deref().map(text::search_form),
         full_name,
-        sex: sex_sent.map(|s| s.as_str().to_owned()),
-        employee_type: type_sent.map(|t| t.as_str().to_owned()),
-        grade: patch.grade.map(|g| g.map(|g| g.as_str().to_owned())),
+        sex: sex_sent,
+        employee_type: type_sent,
+        grade: patch.grade,
         position,
-        position_kind: patch
-            .position_kind
-            .map(|k| k.map(|k| k.as_str().to_owned())),
+        position_kind: patch.position_kind,
         unit_id: unit_sent,
         email,
         phone,
@@ -527,13 +603,25 @@ fn check_patch(
 
 /// Deletes a participant without history (204); one with enrollments, attendance or a user account is refused
 /// with 409 `in_use`: archive or erase it instead.
-pub fn delete(
+pub async fn delete(
+    pool: &DbPool,
+    user: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
+    let _permit = authorize_write(user)?;
+    let actor = user.clone();
+    db::run(pool, move |conn| remove(conn, &actor, id, expected_version)).await?;
+    tracing::info!(participant.id = %id, actor.id = %user.id, "participant deleted");
+    Ok(())
+}
+
+fn remove(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), ApiError> {
-    require_writer(user)?;
     conn.transaction(|conn| {
         let current =
             repo::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
@@ -559,13 +647,26 @@ pub fn delete(
 /// Erases the personal data of a participant (UU PDP), keeping the row, its enrollments and its attendance for
 /// anonymous aggregates; the name snapshot on their certificates goes in the same transaction. Administrators
 /// only.
-pub fn erase(
-    conn: &mut PgConnection,
+pub async fn erase(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
+) -> Result<Participant, ApiError> {
+    let _permit = allow(user, &[Role::Admin])?;
+    let erased = db::run(pool, move |conn| {
+        erase_in(conn, id, expected_version).map(Participant::from)
+    })
+    .await?;
+    tracing::info!(participant.id = %id, actor.id = %user.id, "participant personal data erased");
+    Ok(erased)
+}
+
+fn erase_in(
+    conn: &mut PgConnection,
+    id: Uuid,
+    expected_version: Option<i32>,
 ) -> Result<ParticipantRow, ApiError> {
-    user.require(&[Role::Admin])?;
     conn.transaction(|conn| {
         let current =
             repo::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;

@@ -7,19 +7,65 @@
 //! also marks every event snapshot stale, since unit names are in every report and result line (migrations 000008,
 //! 000011).
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::enums::{UnitClass, UnitType};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
+use crate::domain::sort::UnitSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
-use crate::repo::units::{self, NewUnitRow, UnitChanges, UnitFilter, UnitOrder, UnitRow};
+use crate::repo::units::{self, NewUnitRow, UnitChanges, UnitRow};
+use crate::service::{DbPool, Input, Permit, allow};
+
+pub use crate::repo::units::UnitFilter;
+
+/// A unit as the service shows it.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub unit_type: UnitType,
+    pub class: Option<UnitClass>,
+    pub parent_id: Option<Uuid>,
+    pub external_code: Option<String>,
+    pub active_from: Option<NaiveDate>,
+    pub active_until: Option<NaiveDate>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UnitRow> for Unit {
+    fn from(row: UnitRow) -> Self {
+        Self {
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            unit_type: row.unit_type,
+            class: row.class,
+            parent_id: row.parent_id,
+            external_code: row.external_code,
+            active_from: row.active_from,
+            active_until: row.active_until,
+            archived_at: row.archived_at,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A request for a page of units.
+pub type UnitList = ListRequest<UnitFilter, UnitSort>;
 
 /// How many ancestors the cycle check follows before it gives up (and refuses). The type rules allow three levels.
 const MAX_DEPTH: usize = 64;
@@ -141,13 +187,13 @@ pub fn check_new(input: UnitInput) -> Result<NewUnit, Vec<FieldError>> {
 }
 
 /// Units are not personal data: every signed-in role reads them.
-pub fn authorize_read(_user: &AuthUser) -> Result<(), ApiError> {
-    Ok(())
+fn authorize_read(_user: &AuthUser) -> Permit {
+    Permit::granted()
 }
 
-/// Only administrators create, change, archive or delete units.
-pub fn authorize_write(user: &AuthUser) -> Result<(), ApiError> {
-    user.require(&[Role::Admin])
+/// Only administrators create, change, archive or delete units (also by import).
+pub(crate) fn authorize_write(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin])
 }
 
 /// The type a parent of a unit of this type must have; `None` when the unit may have no parent (a Kanwil). The
@@ -240,7 +286,7 @@ fn check_parent(
         ));
         return Ok(());
     };
-    if UnitType::parse(&parent.unit_type) != Some(expected) {
+    if parent.unit_type != expected {
         errors.push(FieldError::new(
             "parent_id",
             "invalid_parent",
@@ -268,7 +314,7 @@ fn check_children(
 ) -> Result<(), ApiError> {
     let mismatched = units::child_types(conn, unit)?
         .into_iter()
-        .any(|child| UnitType::parse(&child).and_then(parent_type_for) != Some(new_type));
+        .any(|child| parent_type_for(child) != Some(new_type));
     if mismatched {
         errors.push(FieldError::new(
             "type",
@@ -279,20 +325,27 @@ fn check_children(
     Ok(())
 }
 
-pub fn create(
-    conn: &mut PgConnection,
+pub async fn create(
+    pool: &DbPool,
     user: &AuthUser,
-    input: NewUnit,
-) -> Result<UnitRow, ApiError> {
-    authorize_write(user)?;
+    input: Input<NewUnit>,
+) -> Result<Unit, ApiError> {
+    let input = input.open(&authorize_write(user)?)?;
+    let unit = db::run(pool, move |conn| insert(conn, input)).await?;
+    tracing::info!(unit.id = %unit.id, actor.id = %user.id, "unit created");
+    Ok(unit)
+}
+
+/// Creates a unit in the caller's transaction (the create operation and the bulk import, both authorized).
+pub(crate) fn insert(conn: &mut PgConnection, input: NewUnit) -> Result<Unit, ApiError> {
     let mut errors = Vec::new();
     errors.extend(period_error(input.active_from, input.active_until));
     let row = NewUnitRow {
         id: Uuid::new_v4(),
         code: input.code,
         name: input.name,
-        unit_type: input.unit_type.as_str().to_owned(),
-        class: input.class.map(|c| c.as_str().to_owned()),
+        unit_type: input.unit_type,
+        class: input.class,
         parent_id: input.parent_id,
         external_code: input.external_code,
         active_from: input.active_from,
@@ -310,44 +363,61 @@ pub fn create(
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok(units::insert(conn, &row)?)
+        Ok(Unit::from(units::insert(conn, &row)?))
     })
 }
 
-pub fn get(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<UnitRow, ApiError> {
-    authorize_read(user)?;
-    units::find(conn, id)?.ok_or_else(|| ApiError::not_found("Unit"))
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Unit, ApiError> {
+    let _permit = authorize_read(user);
+    db::read(pool, move |conn| {
+        units::find(conn, id)?
+            .map(Unit::from)
+            .ok_or_else(|| ApiError::not_found("Unit"))
+    })
+    .await
 }
 
-pub fn list(
-    conn: &mut PgConnection,
+pub async fn list(
+    pool: &DbPool,
     user: &AuthUser,
-    filter: &UnitFilter,
-    order: UnitOrder,
-    page: PageRequest,
-) -> Result<Page<UnitRow>, ApiError> {
-    authorize_read(user)?;
-    let (rows, total) = units::list(conn, filter, order, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
+    request: Input<UnitList>,
+) -> Result<Page<Unit>, ApiError> {
+    let request = request.open(&authorize_read(user))?;
+    db::read(pool, move |conn| {
+        let (rows, total) = units::list(conn, &request)?;
+        Ok(Page::new(rows, total, request.page).map(Unit::from))
+    })
+    .await
 }
 
 /// Applies a patch under optimistic concurrency, with the hierarchy rules checked against the result.
-pub fn update(
-    conn: &mut PgConnection,
+pub async fn update(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
+    patch: Input<UnitPatch>,
+) -> Result<Unit, ApiError> {
+    let patch = patch.open(&authorize_write(user)?)?;
+    let unit = db::run(pool, move |conn| apply(conn, id, expected_version, patch)).await?;
+    tracing::info!(unit.id = %id, actor.id = %user.id, "unit changed");
+    Ok(unit)
+}
+
+/// Changes a unit in the caller's transaction (the update operation and the bulk import, both authorized).
+pub(crate) fn apply(
+    conn: &mut PgConnection,
+    id: Uuid,
+    expected_version: Option<i32>,
     patch: UnitPatch,
-) -> Result<UnitRow, ApiError> {
-    authorize_write(user)?;
+) -> Result<Unit, ApiError> {
     conn.transaction(|conn| {
         let current =
             units::find_for_update(conn, id)?.ok_or_else(|| ApiError::not_found("Unit"))?;
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let current_type = UnitType::parse(&current.unit_type)
-            .ok_or_else(|| ApiError::internal_msg("unknown unit type in the database"))?;
+        let current_type = current.unit_type;
         let new_type = patch.unit_type.unwrap_or(current_type);
         let new_parent = patch.parent_id.unwrap_or(current.parent_id);
         let mut errors = Vec::new();
@@ -380,27 +450,39 @@ pub fn update(
         let changes = UnitChanges {
             code: patch.code,
             name: patch.name,
-            unit_type: patch.unit_type.map(|t| t.as_str().to_owned()),
-            class: patch.class.map(|c| c.map(|c| c.as_str().to_owned())),
+            unit_type: patch.unit_type,
+            class: patch.class,
             parent_id: patch.parent_id,
             external_code: patch.external_code,
             active_from: patch.active_from,
             active_until: patch.active_until,
             archived_at,
         };
-        units::update(conn, id, &changes)?.ok_or_else(|| ApiError::not_found("Unit"))
+        units::update(conn, id, &changes)?
+            .map(Unit::from)
+            .ok_or_else(|| ApiError::not_found("Unit"))
     })
 }
 
 /// Deletes a unit nothing refers to. A unit with participants, users, events, quotas or child units is refused
 /// with 409 `in_use`: archive it instead (`PATCH {"archived": true}`).
-pub fn delete(
-    conn: &mut PgConnection,
+pub async fn delete(
+    pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), ApiError> {
-    authorize_write(user)?;
+    let _permit = authorize_write(user)?;
+    db::run(pool, move |conn| remove(conn, id, expected_version)).await?;
+    tracing::info!(unit.id = %id, actor.id = %user.id, "unit deleted");
+    Ok(())
+}
+
+fn remove(
+    conn: &mut PgConnection,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
     conn.transaction(|conn| {
         // The row lock also makes new references (which take a key-share lock) wait until this ends.
         let current =

@@ -1,4 +1,5 @@
-//! User accounts: creation, listing, changes that revoke tokens, deactivation.
+//! User accounts: creation, listing, changes that revoke tokens, deactivation. Administrators only; `me` is the
+//! caller's own account.
 //!
 //! Writes to `users` fire triggers that append `user.*` to the audit log (not the change feed; the password hash
 //! shows as redacted), and a changed display name or username marks stale the snapshots of the events whose
@@ -6,20 +7,24 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
 use crate::auth::password;
+use crate::auth::{AuthCache, AuthUser};
 use crate::db;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
+use crate::domain::sort::UserSort;
 use crate::domain::user::{NewPassword, Username};
 use crate::error::{ApiError, FieldError};
 use crate::repo::refresh_tokens;
-use crate::repo::users::{self, NewUserRow, UserChanges, UserFilter, UserOrder, UserRow};
-use crate::state::AppState;
+use crate::repo::users::{self, NewUserRow, UserChanges, UserRow};
+use crate::service::{DbPool, Input, Permit, allow};
+
+pub use crate::repo::users::UserFilter;
 
 /// A checked request to create a user.
 #[derive(Debug)]
@@ -43,8 +48,77 @@ pub struct UserPatch {
     pub password: Option<NewPassword>,
 }
 
+/// A user account as the service shows it (never its password hash).
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub unit_id: Option<Uuid>,
+    pub participant_id: Option<Uuid>,
+    pub is_active: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: row.role,
+            unit_id: row.unit_id,
+            participant_id: row.participant_id,
+            is_active: row.is_active,
+            last_login_at: row.last_login_at,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A unit by id, code and name.
+#[derive(Debug, Clone)]
+pub struct UnitLink {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+}
+
+/// A participant by id and name.
+#[derive(Debug, Clone)]
+pub struct ParticipantLink {
+    pub id: Uuid,
+    pub full_name: String,
+}
+
+/// The caller's account with its unit and linked participant.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub user: User,
+    pub unit: Option<UnitLink>,
+    pub participant: Option<ParticipantLink>,
+}
+
+/// A request for a page of user accounts.
+pub type UserList = ListRequest<UserFilter, UserSort>;
+
+/// User accounts are managed by administrators only.
+fn authorize(user: &AuthUser) -> Result<Permit, ApiError> {
+    allow(user, &[Role::Admin])
+}
+
 /// Hashes off the database connection (tens of ms of CPU), then inserts.
-pub async fn create(state: &AppState, input: NewUser) -> Result<UserRow, ApiError> {
+pub async fn create(
+    pool: &DbPool,
+    user: &AuthUser,
+    input: Input<NewUser>,
+) -> Result<User, ApiError> {
     let NewUser {
         username,
         password: pw,
@@ -52,24 +126,26 @@ pub async fn create(state: &AppState, input: NewUser) -> Result<UserRow, ApiErro
         display_name,
         unit_id,
         participant_id,
-    } = input;
+    } = input.open(&authorize(user)?)?;
     let hash = actix_web::web::block(move || password::hash(pw.expose())).await??;
     let row = NewUserRow {
         id: Uuid::new_v4(),
         username: username.into_inner(),
         password_hash: hash,
-        role: role.as_str().to_owned(),
+        role,
         display_name,
         unit_id,
         participant_id,
     };
-    db::run(&state.pool, move |conn| {
+    let created = db::run(pool, move |conn| {
         conn.transaction(|conn| {
             check_links(conn, role, row.unit_id, row.participant_id)?;
             Ok(users::insert(conn, &row)?)
         })
     })
-    .await
+    .await?;
+    tracing::info!(user.id = %created.id, actor.id = %user.id, "user created");
+    Ok(User::from(created))
 }
 
 /// Checks the rules that tie a role to its unit and participant, and that the referenced rows exist; every
@@ -112,31 +188,54 @@ fn check_links(
 
 /// A user account of a person. The technical users of service accounts are not user accounts here (404): they
 /// are managed through `/api/v1/clients`.
-pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<UserRow, ApiError> {
+fn find(conn: &mut PgConnection, id: Uuid) -> Result<UserRow, ApiError> {
     users::find(conn, id)?
         .filter(|u| !u.service_account)
         .ok_or_else(|| ApiError::not_found("User"))
 }
 
-pub fn list(
-    conn: &mut PgConnection,
-    filter: &UserFilter,
-    order: UserOrder,
-    page: PageRequest,
-) -> Result<Page<UserRow>, ApiError> {
-    let (rows, total) = users::list(conn, filter, order, page.limit, page.offset)?;
-    Ok(Page::new(rows, total, page))
+pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<User, ApiError> {
+    let _permit = authorize(user)?;
+    db::read(pool, move |conn| find(conn, id).map(User::from)).await
+}
+
+pub async fn list(
+    pool: &DbPool,
+    user: &AuthUser,
+    request: Input<UserList>,
+) -> Result<Page<User>, ApiError> {
+    let request = request.open(&authorize(user)?)?;
+    db::read(pool, move |conn| {
+        let (rows, total) = users::list(conn, &request)?;
+        Ok(Page::new(rows, total, request.page).map(User::from))
+    })
+    .await
 }
 
 /// Applies a patch under optimistic concurrency. A role change, a new password or a deactivation revokes every
-/// token the user holds, in the same transaction.
+/// token the user holds, in the same transaction; `cache` (this process's) forgets the account at once.
 pub async fn update(
-    state: &AppState,
+    pool: &DbPool,
+    cache: &AuthCache,
+    actor: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: Input<UserPatch>,
+) -> Result<User, ApiError> {
+    let patch = patch.open(&authorize(actor)?)?;
+    let updated = apply(pool, cache, actor, id, expected_version, patch).await?;
+    tracing::info!(user.id = %id, actor.id = %actor.id, "user changed");
+    Ok(updated)
+}
+
+async fn apply(
+    pool: &DbPool,
+    cache: &AuthCache,
     actor: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
     patch: UserPatch,
-) -> Result<UserRow, ApiError> {
+) -> Result<User, ApiError> {
     if id == actor.id {
         let demotes = patch.role.is_some_and(|r| r != actor.role);
         let deactivates = patch.is_active == Some(false);
@@ -159,14 +258,13 @@ pub async fn update(
         is_active,
         password: _,
     } = patch;
-    let updated = db::run(&state.pool, move |conn| {
+    let updated = db::run(pool, move |conn| {
         conn.transaction(|conn| {
-            let current = get(conn, id)?;
+            let current = find(conn, id)?;
             if expected_version.is_some_and(|v| v != current.version) {
                 return Err(ApiError::PreconditionFailed);
             }
-            let current_role =
-                Role::parse(&current.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
+            let current_role = current.role;
             let new_role = role.unwrap_or(current_role);
             let new_unit = unit_id.unwrap_or(current.unit_id);
             let new_participant = participant_id.unwrap_or(current.participant_id);
@@ -188,7 +286,7 @@ pub async fn update(
                 || is_active == Some(false) && current.is_active
                 || password_hash.is_some();
             let changes = UserChanges {
-                role: role.map(|r| r.as_str().to_owned()),
+                role,
                 display_name,
                 unit_id,
                 participant_id,
@@ -205,24 +303,26 @@ pub async fn update(
     })
     .await?;
     // Role, unit, activity and token version may have changed: this process forgets what it knew at once.
-    state.auth_cache.invalidate(id);
-    Ok(updated)
+    cache.invalidate(id);
+    Ok(User::from(updated))
 }
 
 /// Deactivates an account (accounts are never deleted: they are referenced by events and audit records).
 pub async fn deactivate(
-    state: &AppState,
+    pool: &DbPool,
+    cache: &AuthCache,
     actor: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), ApiError> {
+    let _permit = authorize(actor)?;
     let patch = UserPatch {
         is_active: Some(false),
         ..UserPatch::default()
     };
-    update(state, actor, id, expected_version, patch)
-        .await
-        .map(|_| ())
+    apply(pool, cache, actor, id, expected_version, patch).await?;
+    tracing::info!(user.id = %id, actor.id = %actor.id, "user deactivated");
+    Ok(())
 }
 
 /// Creates an administrator, or resets the password of an existing account and makes it an active admin.
@@ -240,7 +340,7 @@ pub fn create_or_reset_admin(
             )),
             Some(existing) => {
                 let changes = UserChanges {
-                    role: Some(Role::Admin.as_str().to_owned()),
+                    role: Some(Role::Admin),
                     is_active: Some(true),
                     password_hash: Some(password_hash),
                     ..UserChanges::default()
@@ -256,7 +356,7 @@ pub fn create_or_reset_admin(
                         id: Uuid::new_v4(),
                         username: username.as_str().to_owned(),
                         password_hash,
-                        role: Role::Admin.as_str().to_owned(),
+                        role: Role::Admin,
                         display_name: Some(Cow::Borrowed("Administrator").into_owned()),
                         unit_id: None,
                         participant_id: None,
@@ -268,19 +368,19 @@ pub fn create_or_reset_admin(
     )
 }
 
-/// The caller's account with its unit (id, code, name) and linked participant (id, name).
-pub fn me(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<
-    (
-        UserRow,
-        Option<users::UnitLink>,
-        Option<users::ParticipantLink>,
-    ),
-    ApiError,
-> {
-    let row = get(conn, id)?;
-    let (unit, participant) = users::me_links(conn, row.unit_id, row.participant_id)?;
-    Ok((row, unit, participant))
+/// The caller's account with its unit (id, code, name) and linked participant (id, name). Every signed-in caller
+/// reads their own.
+pub async fn me(pool: &DbPool, user: &AuthUser) -> Result<Me, ApiError> {
+    let _permit = Permit::granted();
+    let id = user.id;
+    db::read(pool, move |conn| {
+        let row = find(conn, id)?;
+        let (unit, participant) = users::me_links(conn, row.unit_id, row.participant_id)?;
+        Ok(Me {
+            user: User::from(row),
+            unit: unit.map(|(id, code, name)| UnitLink { id, code, name }),
+            participant: participant.map(|(id, full_name)| ParticipantLink { id, full_name }),
+        })
+    })
+    .await
 }

@@ -9,11 +9,10 @@ use uuid::Uuid;
 
 use crate::api::extract::ApiQuery;
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::{ApiError, FieldError};
-use crate::repo::audit::{AuditFilter, AuditRow};
 use crate::service;
+use crate::service::audit_log::{AuditEntry, AuditFilter, AuditList};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -69,8 +68,8 @@ pub struct AuditEntryResponse {
     pub request_id: Option<String>,
 }
 
-impl From<AuditRow> for AuditEntryResponse {
-    fn from(row: AuditRow) -> Self {
+impl From<AuditEntry> for AuditEntryResponse {
+    fn from(row: AuditEntry) -> Self {
         Self {
             id: row.id,
             at: row.at,
@@ -141,7 +140,7 @@ fn text_filter(
 }
 
 impl AuditLogQuery {
-    fn parse(self) -> Result<(AuditFilter, PageRequest), ApiError> {
+    fn parse(self) -> Result<AuditList, ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         if self.before.is_some_and(|b| b < 1) {
@@ -162,13 +161,6 @@ impl AuditLogQuery {
         }
         let resource_type = text_filter("resource_type", self.resource_type, 50, &mut errors);
         let action = text_filter("action", self.action, 100, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
         let filter = AuditFilter {
             resource_type,
             resource_id: self.resource_id,
@@ -180,7 +172,14 @@ impl AuditLogQuery {
             to: self.to,
             before: self.before,
         };
-        Ok((filter, page))
+        super::checked_query(
+            AuditList {
+                filter,
+                sort: (),
+                page,
+            },
+            errors,
+        )
     }
 }
 
@@ -213,11 +212,6 @@ pub async fn list_audit_log(
     state: web::Data<AppState>,
     query: ApiQuery<AuditLogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    service::audit_log::require_reader(&user)?;
-    let (filter, page) = query.0.parse()?;
-    let rows = db::read(&state.pool, move |conn| {
-        service::audit_log::list(conn, &user, filter.clone(), page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.map(AuditEntryResponse::from)))
+    let page = service::audit_log::list(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(AuditEntryResponse::from)))
 }

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::JsonBody;
-use crate::db;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
 use crate::service;
+use crate::service::auth::{Credentials, Issuer};
 use crate::state::AppState;
 
 /// Credentials of a user account.
@@ -68,6 +68,16 @@ impl From<service::auth::TokenPair> for TokenResponse {
     }
 }
 
+fn issuer(state: &AppState) -> Issuer<'_> {
+    Issuer {
+        pool: &state.pool,
+        jwt: &state.jwt,
+        limiter: &state.login_limiter,
+        limits: service::throttle::Limits::of(&state.settings),
+        refresh_ttl: state.settings.refresh_token_ttl,
+    }
+}
+
 fn check_len(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
     if value.is_empty() {
         errors.push(FieldError::new(field, "required", "must not be empty"));
@@ -121,7 +131,11 @@ pub async fn login(
     }
     state.login_limiter.check_address(&req)?;
     let address = state.login_limiter.client_address(&req);
-    let pair = service::auth::login(&state, address, input.username, input.password).await?;
+    let credentials = Credentials {
+        username: input.username,
+        password: input.password,
+    };
+    let pair = service::auth::login(issuer(&state), address, credentials).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
@@ -168,14 +182,7 @@ pub async fn refresh(
     let token = checked_refresh_token(body.into_inner()?)?;
     state.login_limiter.check_address(&req)?;
     let address = state.login_limiter.client_address(&req);
-    let limits = service::throttle::Limits::of(&state.settings);
-    let st = state.clone();
-    let ttl = state.settings.refresh_token_ttl;
-    let pair = db::run(&state.pool, move |conn| {
-        service::throttle::admit(conn, limits, address, None)?;
-        service::auth::refresh(conn, &st.jwt, ttl, &token)
-    })
-    .await?;
+    let pair = service::auth::refresh(issuer(&state), address, token).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
@@ -203,6 +210,6 @@ pub async fn logout(
     body: JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = checked_refresh_token(body.into_inner()?)?;
-    db::run(&state.pool, move |conn| service::auth::logout(conn, &token)).await?;
+    service::auth::logout(&state.pool, token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use crate::api::extract::ApiQuery;
 use crate::auth::AuthUser;
-use crate::db;
 use crate::error::ApiError;
 use crate::openapi as responses;
 use crate::service;
+use crate::service::changes::{ChangesRequest, Operation, ResourceKind};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -163,32 +163,41 @@ pub struct ChangesQuery {
     pub limit: Option<i64>,
 }
 
-fn op(value: &str) -> Result<ChangeOp, ApiError> {
-    Ok(match value {
-        "created" => ChangeOp::Created,
-        "updated" => ChangeOp::Updated,
-        "deleted" => ChangeOp::Deleted,
-        "erased" => ChangeOp::Erased,
-        _ => return Err(ApiError::internal_msg("unknown op in the change feed")),
-    })
+impl From<Operation> for ChangeOp {
+    fn from(op: Operation) -> Self {
+        match op {
+            Operation::Created => Self::Created,
+            Operation::Updated => Self::Updated,
+            Operation::Deleted => Self::Deleted,
+            Operation::Erased => Self::Erased,
+        }
+    }
 }
 
-fn resource(value: &str) -> Result<ChangeResource, ApiError> {
-    Ok(match value {
-        "unit" => ChangeResource::Unit,
-        "participant" => ChangeResource::Participant,
-        "event" => ChangeResource::Event,
-        "session" => ChangeResource::Session,
-        "enrollment" => ChangeResource::Enrollment,
-        "attendance" => ChangeResource::Attendance,
-        "result" => ChangeResource::Result,
-        "certificate" => ChangeResource::Certificate,
-        _ => {
-            return Err(ApiError::internal_msg(
-                "unknown resource in the change feed",
-            ));
+impl From<ResourceKind> for ChangeResource {
+    fn from(kind: ResourceKind) -> Self {
+        match kind {
+            ResourceKind::Unit => Self::Unit,
+            ResourceKind::Participant => Self::Participant,
+            ResourceKind::Event => Self::Event,
+            ResourceKind::Session => Self::Session,
+            ResourceKind::Enrollment => Self::Enrollment,
+            ResourceKind::Attendance => Self::Attendance,
+            ResourceKind::Result => Self::Result,
+            ResourceKind::Certificate => Self::Certificate,
         }
-    })
+    }
+}
+
+impl ChangesQuery {
+    /// The limit first (400 `invalid_query`), then the cursor (400 `invalid_cursor`).
+    fn parse(self, keys: &service::changes::CursorKeys) -> Result<ChangesRequest, ApiError> {
+        let mut errors = Vec::new();
+        let limit = service::changes::parse_limit(self.limit, &mut errors);
+        super::checked_query(limit, errors)?;
+        let since = service::changes::parse_cursor(keys, self.since.as_deref())?;
+        Ok(ChangesRequest { since, limit })
+    }
 }
 
 /// Poll the change feed
@@ -227,31 +236,18 @@ pub async fn list_changes(
     state: web::Data<AppState>,
     query: ApiQuery<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    service::changes::require_reader(&user)?;
-    let query = query.0;
-    let mut errors = Vec::new();
-    let limit = service::changes::parse_limit(query.limit, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: "A query parameter has an invalid value.".to_owned(),
-            errors,
-        });
-    }
-    let since = service::changes::parse_cursor(&state.cursor_keys, query.since.as_deref())?;
-    let page = db::read(&state.pool, move |conn| {
-        service::changes::page(conn, &user, since, limit)
-    })
-    .await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for change in page.items {
-        items.push(ChangeItem {
-            resource_type: resource(&change.resource_type)?,
+    let request = query.0.parse(&state.cursor_keys);
+    let page = service::changes::page(&state.pool, &user, request.into()).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|change| ChangeItem {
+            resource_type: change.resource_type.into(),
             resource_id: change.resource_id,
-            op: op(&change.op)?,
+            op: change.op.into(),
             changed_at: change.changed_at,
-        });
-    }
+        })
+        .collect();
     let page = ChangePageResponse {
         items,
         next_cursor: state.cursor_keys.encode(page.next),

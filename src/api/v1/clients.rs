@@ -11,16 +11,15 @@ use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
 use crate::auth::scopes::{Scope, Scopes};
-use crate::db;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::role::Role;
 use crate::domain::sort::ClientSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::clients::{ClientFilter, ClientOrder, ClientRow};
 use crate::service;
-use crate::service::clients::{ClientPatch, NewClient, WithSecret};
+use crate::service::clients::{
+    Client, ClientFilter, ClientList, ClientPatch, NewClient, WithSecret,
+};
 use crate::state::AppState;
 
 /// A service account. Its secret is never shown again after creation or rotation.
@@ -58,10 +57,10 @@ pub struct ClientResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<ClientRow> for ClientResponse {
-    fn from(row: ClientRow) -> Self {
+impl From<Client> for ClientResponse {
+    fn from(row: Client) -> Self {
         Self {
-            scopes: service::clients::scopes_of(&row).iter().collect(),
+            scopes: row.scopes.iter().collect(),
             id: row.id,
             client_id: row.id.to_string(),
             name: row.name,
@@ -265,29 +264,27 @@ pub struct ListClientsQuery {
 }
 
 impl ListClientsQuery {
-    fn parse(self) -> Result<(ClientFilter, ClientOrder, PageRequest), ApiError> {
+    fn parse(self) -> Result<ClientList, ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         let q = super::search_query(self.q, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
-        let order = match self.sort.unwrap_or_default() {
-            ClientSort::Name => ClientOrder::Name,
-            ClientSort::NameDesc => ClientOrder::NameDesc,
-            ClientSort::CreatedAt => ClientOrder::CreatedAt,
-            ClientSort::CreatedAtDesc => ClientOrder::CreatedAtDesc,
-        };
         let filter = ClientFilter {
             is_active: self.is_active,
             q,
         };
-        Ok((filter, order, page))
+        let sort = self.sort.unwrap_or_default();
+        super::checked_query(ClientList { filter, sort, page }, errors)
     }
+}
+
+fn client_response(client: Client, status: StatusCode) -> HttpResponse {
+    let body = ClientResponse::from(client);
+    super::versioned(status, "clients", body.id, body.version, body)
+}
+
+fn with_secret_response(created: WithSecret, status: StatusCode) -> HttpResponse {
+    let body = ClientWithSecretResponse::from(created);
+    super::versioned(status, "clients", body.id, body.version, body)
 }
 
 /// List service accounts
@@ -308,13 +305,8 @@ pub async fn list_clients(
     state: web::Data<AppState>,
     query: ApiQuery<ListClientsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let (filter, order, page) = query.0.parse()?;
-    let rows = db::read(&state.pool, move |conn| {
-        service::clients::list(conn, &filter, order, page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.map(ClientResponse::from)))
+    let page = service::clients::list(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(ClientResponse::from)))
 }
 
 /// Register a service account
@@ -343,23 +335,9 @@ pub async fn create_client(
     state: web::Data<AppState>,
     body: JsonBody<CreateClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let input = body.into_inner()?.parse()?;
-    let actor = user.clone();
-    let created = db::run(&state.pool, move |conn| {
-        service::clients::create(conn, &actor, input)
-    })
-    .await?;
-    // The secret is not logged; the id is not secret.
-    tracing::info!(client.id = %created.client.id, actor.id = %user.id, "client registered");
-    let body = ClientWithSecretResponse::from(created);
-    Ok(super::versioned(
-        StatusCode::CREATED,
-        "clients",
-        body.id,
-        body.version,
-        body,
-    ))
+    let input = body.into_inner().and_then(CreateClientRequest::parse);
+    let created = service::clients::create(&state.pool, &user, input.into()).await?;
+    Ok(with_secret_response(created, StatusCode::CREATED))
 }
 
 /// Read a service account
@@ -382,17 +360,8 @@ pub async fn get_client(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| service::clients::get(conn, id)).await?;
-    let body = ClientResponse::from(row);
-    Ok(super::versioned(
-        StatusCode::OK,
-        "clients",
-        body.id,
-        body.version,
-        body,
-    ))
+    let client = service::clients::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(client_response(client, StatusCode::OK))
 }
 
 /// Change a service account
@@ -428,20 +397,17 @@ pub async fn update_client(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let expected = if_match.0;
-    let patch = body.into_inner()?.parse()?;
-    let id = id.into_inner();
-    let row = service::clients::update(&state, &user, id, expected, patch).await?;
-    tracing::info!(client.id = %id, actor.id = %user.id, "client changed");
-    let body = ClientResponse::from(row);
-    Ok(super::versioned(
-        StatusCode::OK,
-        "clients",
-        body.id,
-        body.version,
-        body,
-    ))
+    let patch = body.into_inner().and_then(UpdateClientRequest::parse);
+    let client = service::clients::update(
+        &state.pool,
+        &state.auth_cache,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
+    .await?;
+    Ok(client_response(client, StatusCode::OK))
 }
 
 /// Deactivate a service account
@@ -469,11 +435,14 @@ pub async fn deactivate_client(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    service::clients::deactivate(&state, &user, id, expected).await?;
-    tracing::info!(client.id = %id, actor.id = %user.id, "client deactivated");
+    service::clients::deactivate(
+        &state.pool,
+        &state.auth_cache,
+        &user,
+        id.into_inner(),
+        if_match.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -504,19 +473,15 @@ pub async fn rotate_client_secret(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let rotated = service::clients::rotate_secret(&state, &user, id, expected).await?;
-    tracing::info!(client.id = %id, actor.id = %user.id, "client secret rotated");
-    let body = ClientWithSecretResponse::from(rotated);
-    Ok(super::versioned(
-        StatusCode::OK,
-        "clients",
-        body.id,
-        body.version,
-        body,
-    ))
+    let rotated = service::clients::rotate_secret(
+        &state.pool,
+        &state.auth_cache,
+        &user,
+        id.into_inner(),
+        if_match.0,
+    )
+    .await?;
+    Ok(with_secret_response(rotated, StatusCode::OK))
 }
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

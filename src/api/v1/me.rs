@@ -6,10 +6,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::service;
+use crate::service::users::Me;
 use crate::state::AppState;
 
 /// A unit, by id, code and name.
@@ -52,6 +52,26 @@ pub struct MeResponse {
     pub participant: Option<ParticipantRef>,
 }
 
+impl From<Me> for MeResponse {
+    fn from(view: Me) -> Self {
+        Self {
+            id: view.user.id,
+            username: view.user.username,
+            display_name: view.user.display_name,
+            role: view.user.role,
+            unit: view.unit.map(|u| UnitRef {
+                id: u.id,
+                code: u.code,
+                name: u.name,
+            }),
+            participant: view.participant.map(|p| ParticipantRef {
+                id: p.id,
+                full_name: p.full_name,
+            }),
+        }
+    }
+}
+
 /// Who am I
 ///
 /// The authenticated caller: account, role, unit and linked participant record. Frontends call it after login to
@@ -65,16 +85,6 @@ pub struct MeResponse {
 )]
 #[get("/me")]
 pub async fn me(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let id = user.id;
-    let (row, unit, participant) =
-        db::read(&state.pool, move |conn| service::users::me(conn, id)).await?;
-    let role = Role::parse(&row.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?;
-    Ok(HttpResponse::Ok().json(MeResponse {
-        id: row.id,
-        username: row.username,
-        display_name: row.display_name,
-        role,
-        unit: unit.map(|(id, code, name)| UnitRef { id, code, name }),
-        participant: participant.map(|(id, full_name)| ParticipantRef { id, full_name }),
-    }))
+    let view = service::users::me(&state.pool, &user).await?;
+    Ok(HttpResponse::Ok().json(MeResponse::from(view)))
 }

@@ -12,17 +12,16 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::double_option;
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::role::Role;
 use crate::domain::sort::ParticipantSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::participants::{ParticipantFilter, ParticipantOrder, ParticipantRow};
 use crate::service;
-use crate::service::participants::{NewParticipant, ParticipantPatch};
+use crate::service::participants::{
+    NewParticipant, Participant, ParticipantFilter, ParticipantList, ParticipantPatch,
+};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -83,26 +82,13 @@ pub struct ParticipantResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn vocabulary<T>(value: &str, parse: fn(&str) -> Option<T>) -> Result<T, ApiError> {
-    parse(value).ok_or_else(|| ApiError::internal_msg("unknown vocabulary value in participants"))
-}
-
-impl TryFrom<ParticipantRow> for ParticipantResponse {
-    type Error = ApiError;
-    fn try_from(row: ParticipantRow) -> Result<Self, ApiError> {
-        Ok(Self {
-            sex: vocabulary(&row.sex, Sex::parse)?,
-            employee_type: vocabulary(&row.employee_type, EmployeeType::parse)?,
-            grade: row
-                .grade
-                .as_deref()
-                .map(|g| vocabulary(g, Grade::parse))
-                .transpose()?,
-            position_kind: row
-                .position_kind
-                .as_deref()
-                .map(|k| vocabulary(k, PositionKind::parse))
-                .transpose()?,
+impl From<Participant> for ParticipantResponse {
+    fn from(row: Participant) -> Self {
+        Self {
+            sex: row.sex,
+            employee_type: row.employee_type,
+            grade: row.grade,
+            position_kind: row.position_kind,
             id: row.id,
             nip: row.nip,
             full_name: row.full_name,
@@ -111,11 +97,11 @@ impl TryFrom<ParticipantRow> for ParticipantResponse {
             email: row.email,
             phone: row.phone,
             archived_at: row.archived_at,
-            erased: row.erased_at.is_some(),
+            erased: row.erased,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
+        }
     }
 }
 
@@ -278,7 +264,7 @@ pub struct ListParticipantsQuery {
 }
 
 impl ListParticipantsQuery {
-    fn parse(self) -> Result<(ParticipantFilter, ParticipantOrder, PageRequest), ApiError> {
+    fn parse(self) -> Result<ParticipantList, ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         let q = super::search_query(self.q, &mut errors);
@@ -290,43 +276,22 @@ impl ListParticipantsQuery {
                 "must contain a letter or digit",
             ));
         }
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
-        let order = match self.sort.unwrap_or_default() {
-            ParticipantSort::FullName => ParticipantOrder::FullName,
-            ParticipantSort::FullNameDesc => ParticipantOrder::FullNameDesc,
-            ParticipantSort::Grade => ParticipantOrder::Grade,
-            ParticipantSort::GradeDesc => ParticipantOrder::GradeDesc,
-            ParticipantSort::CreatedAt => ParticipantOrder::CreatedAt,
-            ParticipantSort::CreatedAtDesc => ParticipantOrder::CreatedAtDesc,
-        };
         let filter = ParticipantFilter {
-            id: None,
             unit_id: self.unit_id,
-            grade: self.grade.map(|g| g.as_str().to_owned()),
-            employee_type: self.employee_type.map(|t| t.as_str().to_owned()),
+            grade: self.grade,
+            employee_type: self.employee_type,
             name,
             include_archived: self.include_archived.unwrap_or(false),
             updated_since: self.updated_since,
         };
-        Ok((filter, order, page))
+        let sort = self.sort.unwrap_or_default();
+        super::checked_query(ParticipantList { filter, sort, page }, errors)
     }
 }
 
-fn participant_response(row: ParticipantRow, status: StatusCode) -> Result<HttpResponse, ApiError> {
-    let body = ParticipantResponse::try_from(row)?;
-    Ok(super::versioned(
-        status,
-        "participants",
-        body.id,
-        body.version,
-        body,
-    ))
+fn participant_response(participant: Participant, status: StatusCode) -> HttpResponse {
+    let body = ParticipantResponse::from(participant);
+    super::versioned(status, "participants", body.id, body.version, body)
 }
 
 /// List participants
@@ -350,21 +315,8 @@ pub async fn list_participants(
     state: web::Data<AppState>,
     query: ApiQuery<ListParticipantsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, order, page) = query.0.parse()?;
-    let rows = db::read(&state.pool, move |conn| {
-        service::participants::list(conn, &user, filter.clone(), order, page)
-    })
-    .await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        items.push(ParticipantResponse::try_from(row)?);
-    }
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let page = service::participants::list(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(ParticipantResponse::from)))
 }
 
 /// Create a participant
@@ -393,15 +345,9 @@ pub async fn create_participant(
     state: web::Data<AppState>,
     body: JsonBody<CreateParticipantRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    service::participants::require_writer(&user)?;
-    let input = NewParticipant::from(body.into_inner()?);
-    let actor = user.clone();
-    let row = db::run(&state.pool, move |conn| {
-        service::participants::create(conn, &actor, input)
-    })
-    .await?;
-    tracing::info!(participant.id = %row.id, actor.id = %user.id, "participant created");
-    participant_response(row, StatusCode::CREATED)
+    let input = body.into_inner().map(NewParticipant::from);
+    let created = service::participants::create(&state.pool, &user, input.into()).await?;
+    Ok(participant_response(created, StatusCode::CREATED))
 }
 
 /// Read a participant
@@ -425,12 +371,8 @@ pub async fn get_participant(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| {
-        service::participants::get(conn, &user, id)
-    })
-    .await?;
-    participant_response(row, StatusCode::OK)
+    let found = service::participants::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(participant_response(found, StatusCode::OK))
 }
 
 /// Change a participant
@@ -469,24 +411,16 @@ pub async fn update_participant(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateParticipantRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[
-        Role::Admin,
-        Role::Organizer,
-        Role::UnitOperator,
-        Role::Participant,
-    ])?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.clone();
-    // The body is parsed inside the service, after access to the locked record was checked.
-    let row = db::run(&state.pool, move |conn| {
-        service::participants::update(conn, &actor, id, expected, || {
-            body.into_inner().map(ParticipantPatch::from)
-        })
-    })
+    let patch = body.into_inner().map(ParticipantPatch::from);
+    let changed = service::participants::update(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
     .await?;
-    tracing::info!(participant.id = %id, actor.id = %user.id, "participant changed");
-    participant_response(row, StatusCode::OK)
+    Ok(participant_response(changed, StatusCode::OK))
 }
 
 /// Delete a participant
@@ -515,15 +449,7 @@ pub async fn delete_participant(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::participants::require_writer(&user)?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.clone();
-    db::run(&state.pool, move |conn| {
-        service::participants::delete(conn, &actor, id, expected)
-    })
-    .await?;
-    tracing::info!(participant.id = %id, actor.id = %user.id, "participant deleted");
+    service::participants::delete(&state.pool, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -556,14 +482,7 @@ pub async fn erase_participant(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.clone();
-    let row = db::run(&state.pool, move |conn| {
-        service::participants::erase(conn, &actor, id, expected)
-    })
-    .await?;
-    tracing::info!(participant.id = %id, actor.id = %user.id, "participant personal data erased");
-    participant_response(row, StatusCode::OK)
+    let erased =
+        service::participants::erase(&state.pool, &user, id.into_inner(), if_match.0).await?;
+    Ok(participant_response(erased, StatusCode::OK))
 }

@@ -8,6 +8,11 @@
 
 use std::borrow::Cow;
 
+use crate::error::ApiError;
+use crate::openapi as responses;
+use crate::service;
+use crate::service::clients::{TokenIssuer, TokenRequest};
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, post, web};
@@ -16,14 +21,6 @@ use base64::engine::general_purpose::STANDARD;
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
-
-use crate::auth::scopes::Scopes;
-use crate::db;
-use crate::error::ApiError;
-use crate::openapi as responses;
-use crate::service;
-use crate::state::AppState;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -330,77 +327,28 @@ pub async fn token(
         Ok(credentials) => credentials,
         Err(e) => return Ok(e.response()),
     };
-    // Failures are counted per client id (a malformed id counts for all malformed ones), like logins per account.
-    let throttle_key = match Uuid::parse_str(&client_id) {
-        Ok(id) => format!("client:{id}"),
-        Err(_) => "client:?".to_owned(),
+    let issuer = TokenIssuer {
+        pool: &state.pool,
+        jwt: &state.jwt,
+        limiter: &state.login_limiter,
+        limits: service::throttle::Limits::of(&state.settings),
     };
-    let delay = state.login_limiter.check_account(&throttle_key)?;
-    if !delay.is_zero() {
-        actix_web::rt::time::sleep(delay).await;
-    }
-    let requested = params.scope.clone();
-    let st = state.clone();
     let address = state.login_limiter.client_address(&req);
-    let shared_key = throttle_key.clone();
-    let limits = service::throttle::Limits::of(&state.settings);
-    let outcome = db::run(&state.pool, move |conn| {
-        service::throttle::admit(conn, limits, address, Some(&shared_key))?;
-        let Some(client) = service::clients::authenticate(conn, &client_id, &secret)? else {
-            service::throttle::failed(conn, &shared_key)?;
-            return Ok(Err(OAuthError::invalid_client()));
-        };
-        service::throttle::succeeded(conn, &shared_key)?;
-        let allowed = service::clients::scopes_of(&client);
-        let granted = match requested.as_deref() {
-            None => allowed.clone(),
-            Some(words) => match Scopes::parse_space_delimited(words) {
-                Ok(s) if !s.is_empty() => s,
-                Ok(_) => allowed.clone(),
-                Err(word) => {
-                    let word: String = word.chars().take(50).collect();
-                    return Ok(Err(OAuthError::new(
-                        "invalid_scope",
-                        format!("`{word}` is not a scope of this service."),
-                    )));
-                }
-            },
-        };
-        if let Some(missing) = granted.iter().find(|s| !allowed.contains(*s)) {
-            return Ok(Err(OAuthError::new(
-                "invalid_scope",
-                format!("The client may not be granted the scope `{missing}`."),
-            )));
-        }
-        if granted.is_empty() {
-            return Ok(Err(OAuthError::new(
-                "invalid_scope",
-                "The client has no scope that can be granted.",
-            )));
-        }
-        let token = service::clients::issue_token(&st.jwt, conn, &client, &granted)?;
-        Ok(Ok((client.id, token, granted)))
-    })
-    .await?;
-    match outcome {
-        Err(e) => {
-            tracing::info!(
-                auth.outcome = "failure",
-                oauth.error = e.error,
-                "token refused"
-            );
-            Ok(e.response())
-        }
-        Ok((id, access_token, granted)) => {
-            state.login_limiter.succeeded(&throttle_key);
-            tracing::info!(auth.outcome = "success", client.id = %id, "client token issued");
+    let request = TokenRequest {
+        client_id,
+        secret,
+        scope: params.scope,
+    };
+    match service::clients::grant_token(issuer, address, request).await? {
+        Err(refusal) => Ok(OAuthError::new(refusal.error, refusal.description).response()),
+        Ok(issued) => {
             let mut builder = HttpResponse::Ok();
             no_store(&mut builder);
             Ok(builder.json(ClientTokenResponse {
-                access_token,
+                access_token: issued.access_token,
                 token_type: "Bearer",
-                expires_in: state.jwt.client_ttl_seconds(),
-                scope: granted.to_space_delimited(),
+                expires_in: issued.expires_in,
+                scope: issued.scopes.to_space_delimited(),
             }))
         }
     }

@@ -11,16 +11,16 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::enums::{UnitClass, UnitType};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::sort::UnitSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::units::{UnitFilter, UnitOrder, UnitRow};
 use crate::service;
-use crate::service::units::{NewUnit, UnitInput, UnitPatch, parse_bounded, parse_code};
+use crate::service::units::{
+    NewUnit, Unit, UnitFilter, UnitInput, UnitList, UnitPatch, parse_bounded, parse_code,
+};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -74,19 +74,11 @@ pub struct UnitResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<UnitRow> for UnitResponse {
-    type Error = ApiError;
-    fn try_from(row: UnitRow) -> Result<Self, ApiError> {
-        let class = match row.class.as_deref() {
-            Some(c) => Some(
-                UnitClass::parse(c).ok_or_else(|| ApiError::internal_msg("unknown unit class"))?,
-            ),
-            None => None,
-        };
-        Ok(Self {
-            unit_type: UnitType::parse(&row.unit_type)
-                .ok_or_else(|| ApiError::internal_msg("unknown unit type"))?,
-            class,
+impl From<Unit> for UnitResponse {
+    fn from(row: Unit) -> Self {
+        Self {
+            unit_type: row.unit_type,
+            class: row.class,
             id: row.id,
             code: row.code,
             name: row.name,
@@ -98,7 +90,7 @@ impl TryFrom<UnitRow> for UnitResponse {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
+        }
     }
 }
 
@@ -264,46 +256,26 @@ pub struct ListUnitsQuery {
 }
 
 impl ListUnitsQuery {
-    fn parse(self) -> Result<(UnitFilter, UnitOrder, PageRequest), ApiError> {
+    fn parse(self) -> Result<UnitList, ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         let q = super::search_query(self.q, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
-        let order = match self.sort.unwrap_or_default() {
-            UnitSort::Code => UnitOrder::Code,
-            UnitSort::CodeDesc => UnitOrder::CodeDesc,
-            UnitSort::Name => UnitOrder::Name,
-            UnitSort::NameDesc => UnitOrder::NameDesc,
-            UnitSort::CreatedAt => UnitOrder::CreatedAt,
-            UnitSort::CreatedAtDesc => UnitOrder::CreatedAtDesc,
-        };
         let filter = UnitFilter {
-            unit_type: self.unit_type.map(|t| t.as_str().to_owned()),
+            unit_type: self.unit_type,
             parent_id: self.parent_id,
             q,
             active_on: self.active_on,
             include_archived: self.include_archived.unwrap_or(false),
             updated_since: self.updated_since,
         };
-        Ok((filter, order, page))
+        let sort = self.sort.unwrap_or_default();
+        super::checked_query(UnitList { filter, sort, page }, errors)
     }
 }
 
-fn unit_response(row: UnitRow, status: StatusCode) -> Result<HttpResponse, ApiError> {
-    let body = UnitResponse::try_from(row)?;
-    Ok(super::versioned(
-        status,
-        "units",
-        body.id,
-        body.version,
-        body,
-    ))
+fn unit_response(unit: Unit, status: StatusCode) -> HttpResponse {
+    let body = UnitResponse::from(unit);
+    super::versioned(status, "units", body.id, body.version, body)
 }
 
 /// List units
@@ -324,22 +296,8 @@ pub async fn list_units(
     state: web::Data<AppState>,
     query: ApiQuery<ListUnitsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    service::units::authorize_read(&user)?;
-    let (filter, order, page) = query.0.parse()?;
-    let rows = db::read(&state.pool, move |conn| {
-        service::units::list(conn, &user, &filter, order, page)
-    })
-    .await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        items.push(UnitResponse::try_from(row)?);
-    }
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let page = service::units::list(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(UnitResponse::from)))
 }
 
 /// Create a unit
@@ -366,15 +324,9 @@ pub async fn create_unit(
     state: web::Data<AppState>,
     body: JsonBody<CreateUnitRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    service::units::authorize_write(&user)?;
-    let input = body.into_inner()?.parse()?;
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::units::create(conn, &user, input)
-    })
-    .await?;
-    tracing::info!(unit.id = %row.id, actor.id = %actor, "unit created");
-    unit_response(row, StatusCode::CREATED)
+    let input = body.into_inner().and_then(CreateUnitRequest::parse);
+    let unit = service::units::create(&state.pool, &user, input.into()).await?;
+    Ok(unit_response(unit, StatusCode::CREATED))
 }
 
 /// Read a unit
@@ -397,13 +349,8 @@ pub async fn get_unit(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::units::authorize_read(&user)?;
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| {
-        service::units::get(conn, &user, id)
-    })
-    .await?;
-    unit_response(row, StatusCode::OK)
+    let unit = service::units::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(unit_response(unit, StatusCode::OK))
 }
 
 /// Change a unit
@@ -441,17 +388,16 @@ pub async fn update_unit(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateUnitRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    service::units::authorize_write(&user)?;
-    let expected = if_match.0;
-    let patch = body.into_inner()?.parse()?;
-    let id = id.into_inner();
-    let actor = user.id;
-    let row = db::run(&state.pool, move |conn| {
-        service::units::update(conn, &user, id, expected, patch)
-    })
+    let patch = body.into_inner().and_then(UpdateUnitRequest::parse);
+    let unit = service::units::update(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
     .await?;
-    tracing::info!(unit.id = %id, actor.id = %actor, "unit changed");
-    unit_response(row, StatusCode::OK)
+    Ok(unit_response(unit, StatusCode::OK))
 }
 
 /// Delete a unit
@@ -480,14 +426,6 @@ pub async fn delete_unit(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::units::authorize_write(&user)?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    let actor = user.id;
-    db::run(&state.pool, move |conn| {
-        service::units::delete(conn, &user, id, expected)
-    })
-    .await?;
-    tracing::info!(unit.id = %id, actor.id = %actor, "unit deleted");
+    service::units::delete(&state.pool, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

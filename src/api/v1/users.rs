@@ -1,5 +1,6 @@
 //! `/api/v1/users`: user accounts (administrators only).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,16 +10,14 @@ use uuid::Uuid;
 use crate::api::extract::{ApiQuery, IfMatch, JsonBody};
 use crate::api::v1::{double_option, not_null};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
 use crate::domain::sort::UserSort;
 use crate::domain::user::{NewPassword, Username, parse_display_name};
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
-use crate::repo::users::{UserFilter, UserOrder, UserRow};
 use crate::service;
-use crate::service::users::{NewUser, UserPatch};
+use crate::service::users::{NewUser, User, UserFilter, UserList, UserPatch};
 use crate::state::AppState;
 
 /// A user account. The password hash never leaves the service.
@@ -54,11 +53,10 @@ pub struct UserResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<UserRow> for UserResponse {
-    type Error = ApiError;
-    fn try_from(row: UserRow) -> Result<Self, ApiError> {
-        Ok(Self {
-            role: Role::parse(&row.role).ok_or_else(|| ApiError::internal_msg("unknown role"))?,
+impl From<User> for UserResponse {
+    fn from(row: User) -> Self {
+        Self {
+            role: row.role,
             id: row.id,
             username: row.username,
             display_name: row.display_name,
@@ -69,7 +67,7 @@ impl TryFrom<UserRow> for UserResponse {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
+        }
     }
 }
 
@@ -224,45 +222,24 @@ pub struct ListUsersQuery {
 }
 
 impl ListUsersQuery {
-    fn parse(self) -> Result<(UserFilter, UserOrder, PageRequest), ApiError> {
+    fn parse(self) -> Result<UserList, ApiError> {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         let q = super::search_query(self.q, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "A query parameter has an invalid value.".to_owned(),
-                errors,
-            });
-        }
-        let order = match self.sort.unwrap_or_default() {
-            UserSort::Username => UserOrder::Username,
-            UserSort::UsernameDesc => UserOrder::UsernameDesc,
-            UserSort::CreatedAt => UserOrder::CreatedAt,
-            UserSort::CreatedAtDesc => UserOrder::CreatedAtDesc,
-        };
         let filter = UserFilter {
-            role: self.role.map(|r| r.as_str().to_owned()),
+            role: self.role,
             is_active: self.is_active,
             unit_id: self.unit_id,
             q,
         };
-        Ok((filter, order, page))
+        let sort = self.sort.unwrap_or_default();
+        super::checked_query(UserList { filter, sort, page }, errors)
     }
 }
 
-fn user_response(
-    row: UserRow,
-    status: actix_web::http::StatusCode,
-) -> Result<HttpResponse, ApiError> {
-    let body = UserResponse::try_from(row)?;
-    Ok(super::versioned(
-        status,
-        "users",
-        body.id,
-        body.version,
-        body,
-    ))
+fn user_response(user: User, status: StatusCode) -> HttpResponse {
+    let body = UserResponse::from(user);
+    super::versioned(status, "users", body.id, body.version, body)
 }
 
 /// List user accounts
@@ -282,22 +259,8 @@ pub async fn list_users(
     state: web::Data<AppState>,
     query: ApiQuery<ListUsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let (filter, order, page) = query.0.parse()?;
-    let rows = db::read(&state.pool, move |conn| {
-        service::users::list(conn, &filter, order, page)
-    })
-    .await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        items.push(UserResponse::try_from(row)?);
-    }
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: rows.total,
-        limit: rows.limit,
-        offset: rows.offset,
-    }))
+    let page = service::users::list(&state.pool, &user, query.0.parse().into()).await?;
+    Ok(HttpResponse::Ok().json(page.map(UserResponse::from)))
 }
 
 /// Create a user account
@@ -323,11 +286,9 @@ pub async fn create_user(
     state: web::Data<AppState>,
     body: JsonBody<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let input = body.into_inner()?.parse()?;
-    let row = service::users::create(&state, input).await?;
-    tracing::info!(user.id = %row.id, actor.id = %user.id, "user created");
-    user_response(row, actix_web::http::StatusCode::CREATED)
+    let input = body.into_inner().and_then(CreateUserRequest::parse);
+    let created = service::users::create(&state.pool, &user, input.into()).await?;
+    Ok(user_response(created, StatusCode::CREATED))
 }
 
 /// Read a user account
@@ -349,10 +310,8 @@ pub async fn get_user(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| service::users::get(conn, id)).await?;
-    user_response(row, actix_web::http::StatusCode::OK)
+    let found = service::users::get(&state.pool, &user, id.into_inner()).await?;
+    Ok(user_response(found, StatusCode::OK))
 }
 
 /// Change a user account
@@ -389,13 +348,17 @@ pub async fn update_user(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let expected = if_match.0;
-    let patch = body.into_inner()?.parse()?;
-    let id = id.into_inner();
-    let row = service::users::update(&state, &user, id, expected, patch).await?;
-    tracing::info!(user.id = %id, actor.id = %user.id, "user changed");
-    user_response(row, actix_web::http::StatusCode::OK)
+    let patch = body.into_inner().and_then(UpdateUserRequest::parse);
+    let changed = service::users::update(
+        &state.pool,
+        &state.auth_cache,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        patch.into(),
+    )
+    .await?;
+    Ok(user_response(changed, StatusCode::OK))
 }
 
 /// Deactivate a user account
@@ -424,10 +387,13 @@ pub async fn deactivate_user(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let expected = if_match.0;
-    let id = id.into_inner();
-    service::users::deactivate(&state, &user, id, expected).await?;
-    tracing::info!(user.id = %id, actor.id = %user.id, "user deactivated");
+    service::users::deactivate(
+        &state.pool,
+        &state.auth_cache,
+        &user,
+        id.into_inner(),
+        if_match.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
