@@ -22,9 +22,10 @@ check-logs: ## Run the integration tests with logging on and fail on any NIP, to
 fmt: ## Format the code
 	cargo fmt --all
 
-lint: ## Check formatting and run clippy with warnings as errors
+lint: ## Check formatting, run clippy with warnings as errors, and check that the service boundary stays sealed
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+	scripts/boundary.sh
 
 ci: ## What CI runs: lint, the tests, then check-logs
 	bash .ci/run

@@ -1,18 +1,21 @@
-//! The request context: the request id, the actor and the access-event buffer of the request being served.
+//! The request context: the request id, the actor and the access events of the request being served.
 //!
 //! The `request_id` middleware puts a context into a tokio task-local around the request future; the `AuthUser`
 //! extractor records the actor in it. `db::run` and `db::read` read it before they hop onto a blocking thread and
 //! make it visible there too (a thread-local, for the closure's duration), so that `db::run` can hand the actor
-//! and the request id to the database triggers that write the audit log, and `service::audit_log::access` works
-//! from sync service code. Outside a request (CLI, seed, background tasks) there is no context: no actor.
+//! and the request id to the database triggers that write the audit log, and service code can record access
+//! events ([`record_access`]). The context only holds them: after the handler, the `request_id` middleware hands
+//! them to the application's access log (`service::audit_log::AccessLog`). Outside a request (CLI, seed,
+//! background tasks) there is no context: no actor, and access events are not recorded.
+//!
+//! A leaf: it imports only `domain`.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
 use crate::domain::role::Role;
-use crate::service::audit_log::AccessLog;
 
 /// Who is acting: a user (with their role) or, once service accounts exist, a client.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,13 +26,50 @@ pub struct Actor {
     pub role: Option<Role>,
 }
 
+/// A read of personal data, to be recorded as an `audit_log` row. The actor and the request id are taken from
+/// the request context.
+#[derive(Debug, Clone)]
+pub struct AccessEvent {
+    /// E.g. `participant.nip_read`, `export.attendance`.
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<Uuid>,
+    /// The officer whose data was read, when it is one officer.
+    pub participant_id: Option<Uuid>,
+    /// Extra detail without personal values, e.g. `{"rows": 120}`; `{}` when none.
+    pub detail: serde_json::Value,
+}
+
+impl AccessEvent {
+    /// A full NIP (and contacts) of one officer was read.
+    pub fn nip_read(participant_id: Uuid) -> Self {
+        Self {
+            action: "participant.nip_read".into(),
+            resource_type: "participant".into(),
+            resource_id: Some(participant_id),
+            participant_id: Some(participant_id),
+            detail: serde_json::json!({}),
+        }
+    }
+}
+
+/// An access event of the request, with the actor it was recorded for.
+#[derive(Debug, Clone)]
+pub struct PendingAccess {
+    pub event: AccessEvent,
+    pub actor: Option<Actor>,
+}
+
+/// The access events of one request, shared by the request's copies of its context (the blocking thread's too).
+pub type PendingAccessEvents = Arc<Mutex<Vec<PendingAccess>>>;
+
 /// What the service knows of the request being served.
 #[derive(Clone, Default)]
 pub struct RequestContext {
     pub request_id: Option<String>,
     pub actor: Option<Actor>,
-    /// Where access events of this request go (the application's buffer).
-    pub access_log: Option<Arc<AccessLog>>,
+    /// The access events recorded while serving the request; the middleware takes them after the handler.
+    pub access_events: PendingAccessEvents,
 }
 
 impl std::fmt::Debug for RequestContext {
@@ -67,6 +107,29 @@ pub fn current() -> Option<RequestContext> {
         .try_with(|c| c.borrow().clone())
         .ok()
         .or_else(|| BLOCKING.with(|b| b.borrow().clone()))
+}
+
+/// Records an access event of the current request (see the module comment); `false` outside a request.
+pub fn record_access(event: AccessEvent) -> bool {
+    let Some(context) = current() else {
+        return false;
+    };
+    let Ok(mut pending) = context.access_events.lock() else {
+        return false;
+    };
+    pending.push(PendingAccess {
+        event,
+        actor: context.actor.clone(),
+    });
+    true
+}
+
+/// Takes the access events recorded so far in `events`.
+pub fn take_access_events(events: &PendingAccessEvents) -> Vec<PendingAccess> {
+    events
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default()
 }
 
 /// Makes `context` the current one of this (blocking) thread until the guard is dropped.
@@ -127,5 +190,23 @@ mod tests {
             current().and_then(|c| c.actor)
         }));
         assert_eq!(seen.and_then(|a| a.role), Some(Role::Admin));
+    }
+
+    #[test]
+    fn access_events_recorded_on_a_blocking_thread_reach_the_request() {
+        let context = RequestContext::default();
+        let events = Arc::clone(&context.access_events);
+        assert!(
+            !record_access(AccessEvent::nip_read(Uuid::nil())),
+            "no request"
+        );
+        {
+            let _guard = enter_blocking(Some(context));
+            assert!(record_access(AccessEvent::nip_read(Uuid::nil())));
+        }
+        let taken = take_access_events(&events);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].event.action, "participant.nip_read");
+        assert!(take_access_events(&events).is_empty());
     }
 }

@@ -1,5 +1,5 @@
-//! `/metrics` in the Prometheus text format, and the middleware that feeds it. Beside the requests: the pool
-//! (size, open, idle, waiting), the webhook outbox depth, the event snapshots' reads and the login throttle.
+//! The request metrics: the registry of request series and the middleware that feeds it. A leaf: the `/metrics`
+//! endpoint that renders it with the pool, outbox, snapshot and throttle figures is `api::metrics`.
 //!
 //! The middleware runs on every request, so it stays cheap: the route is the matched resource's name (a slice of
 //! the route table, no allocation, no second match), its series is found under a read lock in a small map filled
@@ -18,17 +18,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::{Method, header};
-use actix_web::{Error, HttpRequest, HttpResponse, web};
-use secrecy::ExposeSecret;
-
-use crate::db;
-use crate::error::ApiError;
-use crate::ratelimit::Scope;
-use crate::repo::snapshots::Kind;
-use crate::repo::webhooks::{self, OutboxDepth};
-use crate::service::snapshots::{self, ReadOutcome};
-use crate::state::AppState;
+use actix_web::http::Method;
+use actix_web::{Error, HttpRequest};
 
 /// Upper bounds of the latency buckets, in microseconds (1 ms to 5 s).
 const BUCKETS_MICROS: [u64; 12] = [
@@ -182,7 +173,8 @@ impl Metrics {
     }
 
     /// The request counters and histograms in the Prometheus text format.
-    fn render_requests(&self, out: &mut String) {
+    /// The request series, in the exposition format.
+    pub fn render_requests(&self, out: &mut String) {
         let routes: Vec<Arc<Route>> = self
             .routes
             .read()
@@ -259,123 +251,11 @@ impl Metrics {
     }
 }
 
-fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// The whole exposition: requests, the database pool, the webhook outbox (when the database answered) and the
-/// login throttle.
-pub fn render(state: &AppState, outbox: Option<OutboxDepth>) -> String {
-    let mut out = String::with_capacity(16 * 1024);
-    state.metrics.render_requests(&mut out);
-    let pool = state.pool.state();
-    let _ = write!(
-        out,
-        "# HELP bimtek_db_pool_max_connections Largest size of the database connection pool.\n\
-         # TYPE bimtek_db_pool_max_connections gauge\n\
-         bimtek_db_pool_max_connections {}\n\
-         # HELP bimtek_db_pool_connections Connections open in the database pool (idle or in use).\n\
-         # TYPE bimtek_db_pool_connections gauge\n\
-         bimtek_db_pool_connections {}\n\
-         # HELP bimtek_db_pool_idle_connections Open connections waiting in the pool for a request.\n\
-         # TYPE bimtek_db_pool_idle_connections gauge\n\
-         bimtek_db_pool_idle_connections {}\n\
-         # HELP bimtek_db_pool_waiting Requests waiting for a pooled connection (up to the checkout timeout).\n\
-         # TYPE bimtek_db_pool_waiting gauge\n\
-         bimtek_db_pool_waiting {}\n",
-        state.pool.max_size(),
-        pool.connections,
-        pool.idle_connections,
-        db::waiting(),
-    );
-    if let Some(outbox) = outbox {
-        let _ = write!(
-            out,
-            "# HELP bimtek_webhook_outbox_pending Webhook deliveries waiting to be sent (due now or retrying later).\n\
-             # TYPE bimtek_webhook_outbox_pending gauge\n\
-             bimtek_webhook_outbox_pending {}\n\
-             # HELP bimtek_webhook_outbox_oldest_seconds Age of the oldest delivery still waiting (0 when none).\n\
-             # TYPE bimtek_webhook_outbox_oldest_seconds gauge\n\
-             bimtek_webhook_outbox_oldest_seconds {:.3}\n",
-            outbox.pending, outbox.oldest_seconds,
-        );
-    }
-    out.push_str(
-        "# HELP bimtek_snapshot_reads_total Reads of event reports and results by how they were served: from the \
-         stored snapshot (hit), recomputed and stored (refreshed), recomputed without storing (unstored).\n\
-         # TYPE bimtek_snapshot_reads_total counter\n",
-    );
-    for kind in Kind::ALL {
-        for outcome in ReadOutcome::ALL {
-            let _ = writeln!(
-                out,
-                "bimtek_snapshot_reads_total{{kind=\"{}\",outcome=\"{}\"}} {}",
-                kind.as_str(),
-                outcome.as_str(),
-                snapshots::reads(kind, outcome),
-            );
-        }
-    }
-    let limiter = &state.login_limiter;
-    let _ = write!(
-        out,
-        "# HELP bimtek_rate_limited_total Requests refused with 429 by the login throttle, by limit.\n\
-         # TYPE bimtek_rate_limited_total counter\n\
-         bimtek_rate_limited_total{{scope=\"account\"}} {}\n\
-         bimtek_rate_limited_total{{scope=\"address\"}} {}\n\
-         # HELP bimtek_rate_limiter_keys Accounts and client addresses the login throttle currently tracks.\n\
-         # TYPE bimtek_rate_limiter_keys gauge\n\
-         bimtek_rate_limiter_keys{{scope=\"account\"}} {}\n\
-         bimtek_rate_limiter_keys{{scope=\"address\"}} {}\n",
-        limiter.refused(Scope::Account),
-        limiter.refused(Scope::Address),
-        limiter.tracked(Scope::Account),
-        limiter.tracked(Scope::Address),
-    );
-    out
-}
-
-/// Compares without an early exit, so that the time taken does not tell how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn authorized(req: &HttpRequest, state: &AppState) -> bool {
-    let Some(expected) = &state.settings.metrics_token else {
-        return true;
-    };
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    presented.is_some_and(|token| {
-        constant_time_eq(token.as_bytes(), expected.expose_secret().as_bytes())
-    })
-}
-
-/// `GET /metrics`: the Prometheus exposition. With `METRICS_TOKEN` set it requires that bearer token.
-pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if !authorized(&req, &state) {
-        return Err(ApiError::Unauthorized {
-            code: "unauthorized",
-            detail: "The metrics require `Authorization: Bearer <METRICS_TOKEN>`.".into(),
-            invalid_token: req.headers().contains_key(header::AUTHORIZATION),
-        });
-    }
-    // The outbox depth is one indexed count; while the database is away the rest is still served.
-    let outbox = db::read(&state.pool, |conn| Ok(webhooks::outbox_depth(conn)?))
-        .await
-        .ok();
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(render(&state, outbox)))
 }
 
 /// The middleware that times every request and counts it under its route template and status.

@@ -42,15 +42,21 @@ pub async fn request_id(
     let context = RequestContext {
         request_id: Some(id.clone()),
         actor: None,
-        access_log: req
-            .app_data::<actix_web::web::Data<AppState>>()
-            .map(|state| std::sync::Arc::clone(&state.access_log)),
+        access_events: Default::default(),
     };
+    let access_events = std::sync::Arc::clone(&context.access_events);
+    let access_log = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|state| std::sync::Arc::clone(&state.access_log));
     // Errors of handlers and extractors arrive here as responses; an `Err` (from a middleware) is rendered by
     // the server itself, without the header.
-    let mut response = context::scope(context, next.call(req))
-        .await?
-        .map_into_boxed_body();
+    let result = context::scope(context, next.call(req)).await;
+    // The reads of personal data the handler made go to the access log whatever the answer was.
+    let events = context::take_access_events(&access_events);
+    if let Some(log) = access_log.filter(|_| !events.is_empty()) {
+        log.record(Some(&id), events);
+    }
+    let mut response = result?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()

@@ -266,7 +266,7 @@ fn build_app(
         .service(
             web::resource("/metrics")
                 .name("metrics")
-                .route(web::get().to(crate::metrics::serve)),
+                .route(web::get().to(crate::api::metrics::serve)),
         )
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db;
 use crate::error::ApiError;
+use crate::service;
 use crate::state::AppState;
 
 /// The state of the service.
@@ -42,18 +42,7 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::read(&state.pool, |conn| {
-        use diesel::RunQueryDsl;
-        diesel::sql_query("SELECT 1")
-            .execute(conn)
-            .map_err(ApiError::from)
-            .map_err(|e| match e {
-                // Any database failure here means "not ready", never a 500.
-                ApiError::Internal(_) => ApiError::Unavailable { retry_after: 2 },
-                other => other,
-            })
-    })
-    .await?;
+    service::health::ready(&state.pool).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(HealthStatus { status: "ok" }))

@@ -4,6 +4,7 @@ pub mod conditional;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod metrics;
 pub mod v1;
 pub mod verify_page;
 

@@ -41,6 +41,12 @@ pub fn like_pattern(input: &str) -> String {
     out
 }
 
+/// `SELECT 1`: whether the connection reaches the database.
+pub fn ping(conn: &mut diesel::PgConnection) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

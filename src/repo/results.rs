@@ -134,7 +134,7 @@ pub struct ResultRow {
     pub pass_score: f64,
     /// The outcome as SQL computed it (for filters); the API shows `inputs().outcome()`.
     #[diesel(sql_type = Text)]
-    pub outcome: String,
+    pub outcome: Outcome,
     /// Lines before paging.
     #[diesel(sql_type = BigInt)]
     pub total: i64,

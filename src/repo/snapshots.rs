@@ -10,6 +10,7 @@ use diesel::sql_types::{BigInt, Bytea, Integer, Jsonb, Nullable, Text, Uuid as S
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::domain::enums::Outcome;
 use crate::repo::results::{RESULT_COLUMNS, ResultFilter, ResultRow};
 use crate::schema::{event_result_rows, event_snapshots};
 
@@ -210,7 +211,7 @@ struct Line {
     practical_score: Option<f64>,
     attendance_threshold: f64,
     pass_score: f64,
-    outcome: String,
+    outcome: Outcome,
 }
 
 impl Line {

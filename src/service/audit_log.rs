@@ -13,7 +13,7 @@ use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::context;
+use crate::context::{self, PendingAccess};
 use crate::db::DbPool;
 use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
@@ -32,32 +32,7 @@ const MAX_PENDING: usize = 100_000;
 /// Rows per insert statement (PostgreSQL allows 65,535 parameters; an entry takes 9).
 const ROWS_PER_INSERT: usize = 1_000;
 
-/// A read of personal data, to be recorded as an `audit_log` row. The actor and the request id are taken from
-/// the request context.
-#[derive(Debug, Clone)]
-pub struct AccessEvent {
-    /// E.g. `participant.nip_read`, `export.attendance`.
-    pub action: String,
-    pub resource_type: String,
-    pub resource_id: Option<Uuid>,
-    /// The officer whose data was read, when it is one officer.
-    pub participant_id: Option<Uuid>,
-    /// Extra detail without personal values, e.g. `{"rows": 120}`; `{}` when none.
-    pub detail: serde_json::Value,
-}
-
-impl AccessEvent {
-    /// A full NIP (and contacts) of one officer was read.
-    pub fn nip_read(participant_id: Uuid) -> Self {
-        Self {
-            action: "participant.nip_read".into(),
-            resource_type: "participant".into(),
-            resource_id: Some(participant_id),
-            participant_id: Some(participant_id),
-            detail: serde_json::json!({}),
-        }
-    }
-}
+pub use crate::context::AccessEvent;
 
 /// The in-memory buffer of one application's access events.
 #[derive(Default)]
@@ -98,6 +73,24 @@ impl AccessLog {
             entries.append(&mut pending);
             entries.truncate(MAX_PENDING);
             *pending = entries;
+        }
+    }
+
+    /// Queues the access events of one request (the `request_id` middleware calls this after the handler).
+    pub fn record(&self, request_id: Option<&str>, events: Vec<PendingAccess>) {
+        for PendingAccess { event, actor } in events {
+            let actor = actor.unwrap_or_default();
+            self.push(NewAuditEntry {
+                actor_user_id: actor.user_id,
+                actor_client_id: actor.client_id,
+                actor_role: actor.role.map(|r| r.as_str().to_owned()),
+                action: event.action,
+                resource_type: event.resource_type,
+                resource_id: event.resource_id,
+                participant_id: event.participant_id,
+                changes: event.detail,
+                request_id: request_id.map(str::to_owned),
+            });
         }
     }
 
@@ -150,29 +143,11 @@ fn write_entries(conn: &mut PgConnection, entries: &[NewAuditEntry]) -> Result<(
     Ok(())
 }
 
-/// Records an access event of the current request: queued, written within a second by a background task.
-/// Callable from async handlers and from service code inside `db::run`/`db::read`. Outside a request there is
-/// no buffer and no actor: the event is not recorded (returns `false`).
+/// Records an access event of the current request: handed to the access log after the handler, written within a
+/// second by a background task. Callable from async handlers and from service code inside `db::run`/`db::read`.
+/// Outside a request there is no actor: the event is not recorded (returns `false`).
 pub fn access(event: AccessEvent) -> bool {
-    let Some(context) = context::current() else {
-        return false;
-    };
-    let Some(log) = context.access_log.as_ref() else {
-        return false;
-    };
-    let actor = context.actor.clone().unwrap_or_default();
-    log.push(NewAuditEntry {
-        actor_user_id: actor.user_id,
-        actor_client_id: actor.client_id,
-        actor_role: actor.role.map(|r| r.as_str().to_owned()),
-        action: event.action,
-        resource_type: event.resource_type,
-        resource_id: event.resource_id,
-        participant_id: event.participant_id,
-        changes: event.detail,
-        request_id: context.request_id.clone(),
-    });
-    true
+    context::record_access(event)
 }
 
 /// One entry of the audit log as the service shows it.

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
+pub mod health;
 pub mod imports;
 pub mod instruments;
 pub mod participants;
@@ -40,6 +41,11 @@ use crate::error::ApiError;
 
 /// The pool services take their connections from.
 pub use crate::db::DbPool;
+
+/// Requests waiting for a pooled connection right now (for `/metrics`).
+pub fn pool_waiting() -> u64 {
+    crate::db::waiting()
+}
 
 /// Proof that the caller passed the authorization check of the operation being served. Only the services make one
 /// (through [`allow`] or [`Permit::granted`] after a check of their own), and only with one can an [`Input`] be

@@ -233,7 +233,7 @@ mod tests {
             attendance_threshold: 80.0,
             pass_score: 70.0,
             // what SQL said is not what is shown: the rule is applied again
-            outcome: "not_completed".to_owned(),
+            outcome: Outcome::NotCompleted,
             total: 1,
         }
     }

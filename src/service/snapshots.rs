@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::repo::results::{self as results_repo, ResultFilter, ResultRow};
-use crate::repo::snapshots::{self as repo, Kind, Refresh};
+use crate::repo::snapshots::{self as repo, Refresh};
+
+pub use crate::repo::snapshots::Kind;
 
 /// How a read of a snapshot went.
 #[derive(Debug, Clone, Copy)]

@@ -18,7 +18,12 @@ use crate::repo::webhooks::{
 use crate::service::{DbPool, Input, Permit, allow};
 use crate::webhooks::{DeliveryStatus, EventType, ssrf};
 
-pub use crate::repo::webhooks::{DeliveryFilter, SubscriptionFilter};
+pub use crate::repo::webhooks::{DeliveryFilter, OutboxDepth, SubscriptionFilter};
+
+/// How many deliveries wait in the outbox and the age of the oldest (one indexed count), for `/metrics`.
+pub async fn outbox_depth(pool: &DbPool) -> Result<OutboxDepth, ApiError> {
+    db::read(pool, |conn| Ok(crate::repo::webhooks::outbox_depth(conn)?)).await
+}
 
 const MAX_URL: usize = 2000;
 const MIN_SECRET: usize = 32;
