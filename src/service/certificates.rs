@@ -34,7 +34,7 @@ use crate::repo::certificates::{
     self as repo, CertificateDetail, CertificateFilter, CertificateRow, NewCertificate,
 };
 use crate::repo::results;
-use crate::service::results::ReadInput;
+use crate::service::ReadInput;
 use crate::service::{DbPool, Input, Permit, access};
 
 /// The filters of a list: which kind, valid or revoked (the caller's scope is the service's to add).

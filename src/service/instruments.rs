@@ -18,7 +18,7 @@
 //! `instrument_template.*` to the audit log only (migrations 000008, 000011). Deleting an instrument cascades to
 //! its questions, responses and answers, whose triggers fire too.
 
-use std::sync::{Mutex, PoisonError};
+use crate::service::ReadInput;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
@@ -234,41 +234,6 @@ impl TryFrom<TemplateRow> for TemplateView {
     }
 }
 
-/// The input of a read whose authorization needs the database: `db::read` may run its closure twice (after a lost
-/// connection), so the input is opened once, with the permit of the first run, and kept for the second.
-pub(crate) struct SealedInput<T: Clone>(Mutex<Sealed<T>>);
-
-enum Sealed<T> {
-    Closed(Input<T>),
-    Opened(T),
-    Refused,
-}
-
-impl<T: Clone> SealedInput<T> {
-    pub(crate) fn new(input: Input<T>) -> Self {
-        Self(Mutex::new(Sealed::Closed(input)))
-    }
-
-    pub(crate) fn open(&self, permit: &Permit) -> Result<T, ApiError> {
-        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match std::mem::replace(&mut *state, Sealed::Refused) {
-            Sealed::Closed(input) => {
-                let value = input.open(permit)?;
-                *state = Sealed::Opened(value.clone());
-                Ok(value)
-            }
-            Sealed::Opened(value) => {
-                *state = Sealed::Opened(value.clone());
-                Ok(value)
-            }
-            // A refused input answered the first run: a 4xx, which is never retried.
-            Sealed::Refused => Err(ApiError::internal_msg(
-                "an input was opened after it was refused",
-            )),
-        }
-    }
-}
-
 /// A request to create a template, as sent.
 #[derive(Debug, Default)]
 pub struct NewTemplate {
@@ -393,7 +358,7 @@ pub async fn list(
     request: Input<InstrumentList>,
 ) -> Result<Page<InstrumentView>, ApiError> {
     let user = user.clone();
-    let request = SealedInput::new(request);
+    let request = ReadInput::new(request);
     db::read(pool, move |conn| {
         let event = load_event(conn, event_id)?;
         let with_key = event_access(conn, &user, &event)?;

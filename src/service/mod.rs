@@ -35,6 +35,8 @@ pub mod units;
 pub mod users;
 pub mod webhooks;
 
+use std::sync::{Mutex, OnceLock};
+
 use crate::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::error::ApiError;
@@ -82,5 +84,36 @@ impl<T> Input<T> {
 impl<T> From<Result<T, ApiError>> for Input<T> {
     fn from(parsed: Result<T, ApiError>) -> Self {
         Input(parsed)
+    }
+}
+
+/// The input of a read, opened once: `db::read` may run its closure a second time (on a fresh connection after
+/// a lost one), and the second run gets the value the first one opened.
+pub struct ReadInput<T> {
+    input: Mutex<Option<Input<T>>>,
+    opened: OnceLock<T>,
+}
+
+impl<T: Clone> ReadInput<T> {
+    pub fn new(input: Input<T>) -> Self {
+        Self {
+            input: Mutex::new(Some(input)),
+            opened: OnceLock::new(),
+        }
+    }
+
+    /// The parsed input, or the error of parsing it, once the caller is authorized.
+    pub fn open(&self, permit: &Permit) -> Result<T, ApiError> {
+        if let Some(value) = self.opened.get() {
+            return Ok(value.clone());
+        }
+        let input = self
+            .input
+            .lock()
+            .map_err(|_| ApiError::internal_msg("input lock poisoned"))?
+            .take()
+            .ok_or_else(|| ApiError::internal_msg("input refused before"))?;
+        let value = input.open(permit)?;
+        Ok(self.opened.get_or_init(|| value).clone())
     }
 }

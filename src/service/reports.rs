@@ -23,7 +23,8 @@ use crate::repo::reports::{
     self as repo, Comment, InstrumentSummary, Learning, LikertCount, ProgramEvent, ReportEventRow,
     SessionAttendance, StatusCount, TargetMean, UnitAttendance, UnitTraining,
 };
-use crate::service::results::{ReadInput, visible_event};
+use crate::service::ReadInput;
+use crate::service::results::visible_event;
 use crate::service::{DbPool, Input, Permit, access, allow, snapshots};
 
 /// The most comments an event report carries (the evaluation export has them all).

@@ -38,9 +38,9 @@ use crate::repo::instruments::{self as instruments_repo, InstrumentRow};
 use crate::repo::responses::{
     self as repo, AnswerRow, NewAnswerRow, NewResponseRow, ResponseRow, ResponseScope,
 };
+use crate::service::ReadInput;
 use crate::service::access;
 use crate::service::events::status_of;
-use crate::service::instruments::SealedInput;
 use crate::service::{DbPool, Input, Permit};
 
 pub use crate::repo::responses::ResponseFilter;
@@ -488,7 +488,7 @@ pub async fn list(
     request: Input<ResponseList>,
 ) -> Result<Page<ResponseView>, ApiError> {
     let user = user.clone();
-    let request = SealedInput::new(request);
+    let request = ReadInput::new(request);
     db::read(pool, move |conn| {
         read_page(conn, &user, instrument_id, &request)
     })
@@ -499,7 +499,7 @@ fn read_page(
     conn: &mut PgConnection,
     user: &AuthUser,
     instrument_id: Uuid,
-    request: &SealedInput<ResponseList>,
+    request: &ReadInput<ResponseList>,
 ) -> Result<Page<ResponseView>, ApiError> {
     let (row, _, manages) = load(conn, user, instrument_id, false)?;
     let scope = if manages {

@@ -5,7 +5,7 @@
 //! officer; a unit operator their unit's officers; a participant their own line; others 403. A draft event is
 //! 404 for everybody but its managers.
 
-use std::sync::{Mutex, OnceLock};
+use crate::service::ReadInput;
 
 use diesel::pg::PgConnection;
 use uuid::Uuid;
@@ -24,37 +24,6 @@ use crate::service::{DbPool, Input, Permit, access, snapshots};
 
 fn event_not_found() -> ApiError {
     ApiError::not_found("Event")
-}
-
-/// The input of a read, opened once: `db::read` may run its closure a second time (on a fresh connection after
-/// a lost one), and the second run gets the value the first one opened.
-pub(crate) struct ReadInput<T> {
-    input: Mutex<Option<Input<T>>>,
-    opened: OnceLock<T>,
-}
-
-impl<T: Clone> ReadInput<T> {
-    pub(crate) fn new(input: Input<T>) -> Self {
-        Self {
-            input: Mutex::new(Some(input)),
-            opened: OnceLock::new(),
-        }
-    }
-
-    /// The parsed input, or the error of parsing it, once the caller is authorized.
-    pub(crate) fn open(&self, permit: &Permit) -> Result<T, ApiError> {
-        if let Some(value) = self.opened.get() {
-            return Ok(value.clone());
-        }
-        let input = self
-            .input
-            .lock()
-            .map_err(|_| ApiError::internal_msg("input lock poisoned"))?
-            .take()
-            .ok_or_else(|| ApiError::internal_msg("input refused before"))?;
-        let value = input.open(permit)?;
-        Ok(self.opened.get_or_init(|| value).clone())
-    }
 }
 
 /// Checks that the event exists and is not a draft hidden from the caller (404 otherwise).

@@ -26,7 +26,8 @@ use crate::error::{ApiError, FieldError};
 use crate::repo::access as access_repo;
 use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::scores::{self as repo, ScoreRow, SheetLine};
-use crate::service::results::{ReadInput, read_access, visible_event};
+use crate::service::ReadInput;
+use crate::service::results::{read_access, visible_event};
 use crate::service::{DbPool, Input, Permit, access};
 
 /// One row of a write: `score` `None` clears the score.
