@@ -17,10 +17,61 @@ fn openapi_document_matches_the_committed_file() {
         std::fs::write(&path, &current).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    // Compared as documents, not as text: the same operations, parameters, schemas and responses, wherever in
+    // the code they are declared; the message names every place where the two differ.
+    let committed: Value = serde_json::from_str(&committed).unwrap_or(Value::Null);
+    let current: Value = serde_json::from_str(&current).unwrap();
+    let mut differences = Vec::new();
+    differ("", &committed, &current, &mut differences);
     assert!(
-        committed == current,
-        "openapi/openapi.json differs from the code: run `make openapi` (UPDATE_OPENAPI=1) and commit the file"
+        differences.is_empty(),
+        "openapi/openapi.json differs from the code at {differences:#?}: run `make openapi` (UPDATE_OPENAPI=1) and \
+         commit the file"
     );
+}
+
+/// The JSON pointers at which `a` and `b` differ (at most 50).
+fn differ(at: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    if out.len() >= 50 {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                match (x.get(key), y.get(key)) {
+                    (Some(u), Some(v)) => differ(&here, u, v, out),
+                    (Some(_), None) => out.push(format!("{here}: only in the committed file")),
+                    _ => out.push(format!("{here}: only in the code")),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                differ(&format!("{at}/{i}"), u, v, out);
+            }
+        }
+        _ if a != b => out.push(format!("{at}: {a} != {b}")),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_semantic_comparison_names_where_two_documents_differ() {
+    let a = serde_json::json!({"paths": {"/a/{id}": {"get": {"responses": {"200": {}, "404": {}}}}}, "x": [1, 2]});
+    let b = serde_json::json!({"x": [1, 3], "paths": {"/a/{id}": {"get": {"responses": {"404": {}, "200": {}, "403": {}}}}}});
+    let mut out = Vec::new();
+    differ("", &a, &b, &mut out);
+    assert_eq!(
+        out,
+        [
+            "/paths/~1a~1{id}/get/responses/403: only in the code".to_owned(),
+            "/x/1: 2 != 3".to_owned(),
+        ]
+    );
+    let mut same = Vec::new();
+    differ("", &a, &a.clone(), &mut same);
+    assert!(same.is_empty());
 }
 
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
