@@ -635,3 +635,67 @@ async fn enrollment_and_certificate_changes_are_events_too() {
     assert_eq!(approval["data"]["previous_status"], "nominated");
     assert_eq!(approval["data"]["enrollment_id"], enrollment.to_string());
 }
+
+#[tokio::test]
+async fn ipv6_addresses_that_embed_or_are_special_purpose_addresses_are_refused() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    for url in [
+        // IPv4-translated loopback (::ffff:0:0:0/96)
+        "http://[::ffff:0:127.0.0.1]/hook",
+        // 6to4 of loopback, of the cloud metadata address, of a private address
+        "http://[2002:7f00:1::]/hook",
+        "http://[2002:a9fe:a9fe::]/hook",
+        "http://[2002:c0a8:101::]/hook",
+        // NAT64 local-use prefix (64:ff9b:1::/48) and the well-known prefix with a private IPv4 address
+        "http://[64:ff9b:1::7f00:1]/hook",
+        "http://[64:ff9b::a00:1]/hook",
+        // Teredo with server 0.0.0.0 and client 255.255.255.255
+        "http://[2001::]/hook",
+        // discard-only
+        "http://[100::1]/hook",
+        // ORCHIDv2, documentation (3fff::/20), segment routing SIDs
+        "http://[2001:20::1]/hook",
+        "http://[3fff::1]/hook",
+        "http://[5f00::1]/hook",
+        // IPv4: benchmarking, NAT64 discovery, AS112
+        "http://198.18.0.1/hook",
+        "http://192.0.0.170/hook",
+        "http://192.175.48.1/hook",
+    ] {
+        let response = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/webhooks",
+                &token,
+                Some(json!({"url": url, "event_types": ["participant.created"]})),
+            )
+            .await;
+        let body = assert_problem(response, 422, "webhook_url_forbidden").await;
+        assert_eq!(error_fields(&body), vec!["url"], "{url}");
+    }
+    assert_eq!(app.count("webhook_subscriptions"), 0);
+
+    // A public IPv6 literal passes, and cannot be changed into an embedded private address.
+    let created = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/webhooks",
+            &token,
+            Some(json!({"url": "https://[2606:4700:4700::1111]/hook", "event_types": ["certificate.issued"], "active": false})),
+        )
+        .await;
+    let id = ok_json(created, 201).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/{id}"),
+            &token,
+            Some(json!({"url": "http://[2002:a9fe:a9fe::]/latest/meta-data"})),
+        )
+        .await;
+    assert_problem(refused, 422, "webhook_url_forbidden").await;
+}
