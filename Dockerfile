@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 #
 # docker build -t bimtek-api .
-# The image runs `bimtek-api serve` in production mode: it needs DATABASE_URL and JWT_SECRET (or JWT_SECRET_FILE,
-# e.g. a mounted secret); see .env.example and docker-compose.yml.
+# The image runs `bimtek-api serve` in production mode: it needs DATABASE_URL, JWT_SECRET (or JWT_SECRET_FILE,
+# e.g. a mounted secret) and WEBHOOK_SECRET_KEY (or WEBHOOK_SECRET_KEY_FILE); see .env.example and
+# docker-compose.yml.
 
 # --- build ------------------------------------------------------------------------------------------------------
 FROM rust:1-bookworm AS builder

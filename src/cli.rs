@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`, `seed-demo`.
+//! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`, `seed-demo`,
+//! `reencrypt-webhook-secrets`.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -41,6 +42,10 @@ pub enum Command {
     /// Load the demo data (the Bimtek of 2 August 2025 at Lapas Narkotika Kasongan) and print the demo logins.
     /// Running it again changes nothing.
     SeedDemo,
+    /// Encrypt every webhook signing secret under the current key (WEBHOOK_SECRET_KEY, WEBHOOK_SECRET_KEY_ID):
+    /// plain ones left from before encryption and those sealed under a retired key (WEBHOOK_SECRET_KEYS_OLD).
+    /// Run it after a key rotation, once every instance has the new key; then the old key can be removed.
+    ReencryptWebhookSecrets,
 }
 
 /// Runs the parsed command; the exit code says whether it worked.
@@ -51,6 +56,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Openapi => print_openapi(),
         Command::CreateAdmin { username } => create_admin(&username),
         Command::SeedDemo => seed_demo(),
+        Command::ReencryptWebhookSecrets => reencrypt_webhook_secrets(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -142,6 +148,26 @@ fn seed_demo() -> Result<(), String> {
             login.username,
             login.password
         );
+    }
+    Ok(())
+}
+
+fn reencrypt_webhook_secrets() -> Result<(), String> {
+    let keys = crate::config::webhook_secret_keys_from_env().map_err(|e| e.to_string())?;
+    let mut conn = connect()?;
+    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    let report = service::webhooks::reseal(&mut conn, &keys, false).map_err(|e| e.to_string())?;
+    println!(
+        "webhook secrets re-encrypted under key `{}`: {}",
+        keys.current_id(),
+        report.resealed
+    );
+    if report.unreadable > 0 {
+        return Err(format!(
+            "{} webhook secrets are sealed under a key that is not configured (or do not open): add that key to \
+             WEBHOOK_SECRET_KEYS_OLD and run this again",
+            report.unreadable
+        ));
     }
     Ok(())
 }

@@ -92,6 +92,9 @@ pub struct Settings {
     pub changes_retention_days: u32,
     pub webhook_timeout: Duration,
     pub webhook_allow_private_targets: bool,
+    /// The keys that seal webhook signing secrets at rest (`WEBHOOK_SECRET_KEY` or `WEBHOOK_SECRET_KEY_FILE`, id
+    /// `WEBHOOK_SECRET_KEY_ID`, retired keys `WEBHOOK_SECRET_KEYS_OLD`); required outside development.
+    pub webhook_secret_keys: crate::webhooks::secrets::SecretKeys,
 }
 
 /// A configuration error: the message says which variable and what is wrong, never the secret's value.
@@ -146,6 +149,7 @@ impl Settings {
                 "JWT_PREVIOUS_KEY_ID must differ from JWT_KEY_ID".into(),
             ));
         }
+        let webhook_secret_keys = webhook_secret_keys(&get, environment)?;
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("json") => LogFormat::Json,
             Some("pretty") => LogFormat::Pretty,
@@ -223,6 +227,7 @@ impl Settings {
                 "WEBHOOK_ALLOW_PRIVATE_TARGETS",
                 false,
             )?,
+            webhook_secret_keys,
         };
         settings.check()?;
         Ok(settings)
@@ -350,15 +355,14 @@ fn check_secret_length(name: &str, secret: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// The JWT secret comes from `JWT_SECRET` or from the file named by `JWT_SECRET_FILE`. Outside development a
-/// missing or short secret is fatal; in development a missing one is replaced by a random per-process secret.
-fn read_secret(
+/// The value of `name`, or the content of the file named by `{name}_FILE` (without its final line break); both
+/// set is an error.
+fn read_value_or_file(
     get: &impl Fn(&str) -> Option<String>,
     name: &str,
-    environment: Environment,
-) -> Result<SecretString, ConfigError> {
+) -> Result<Option<String>, ConfigError> {
     let file_var = format!("{name}_FILE");
-    let value = match (get(name), get(&file_var)) {
+    Ok(match (get(name), get(&file_var)) {
         (Some(_), Some(_)) => {
             return Err(ConfigError(format!(
                 "set either {name} or {file_var}, not both"
@@ -372,7 +376,18 @@ fn read_secret(
                 .to_owned(),
         ),
         (None, None) => None,
-    };
+    })
+}
+
+/// The JWT secret comes from `JWT_SECRET` or from the file named by `JWT_SECRET_FILE`. Outside development a
+/// missing or short secret is fatal; in development a missing one is replaced by a random per-process secret.
+fn read_secret(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    environment: Environment,
+) -> Result<SecretString, ConfigError> {
+    let file_var = format!("{name}_FILE");
+    let value = read_value_or_file(get, name)?;
     match (value, environment) {
         (Some(v), _) => {
             check_secret_length(name, &v)?;
@@ -382,6 +397,44 @@ fn read_secret(
         (None, Environment::Production) => Err(ConfigError(format!(
             "{name} (or {file_var}) is required outside development mode (APP_ENV=development)"
         ))),
+    }
+}
+
+/// The keys of the webhook secrets at rest, from the process environment (`APP_ENV` and the `WEBHOOK_SECRET_*`
+/// variables only), for the `reencrypt-webhook-secrets` command.
+pub fn webhook_secret_keys_from_env() -> Result<crate::webhooks::secrets::SecretKeys, ConfigError> {
+    let get = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+    let environment = match get("APP_ENV").as_deref() {
+        Some("development") | Some("dev") => Environment::Development,
+        _ => Environment::Production,
+    };
+    webhook_secret_keys(&get, environment)
+}
+
+/// The keys of the webhook secrets at rest. Outside development a missing key is fatal; in development the fixed
+/// development key stands in (the server warns at start).
+fn webhook_secret_keys(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<crate::webhooks::secrets::SecretKeys, ConfigError> {
+    use crate::webhooks::secrets::SecretKeys;
+    let id = get("WEBHOOK_SECRET_KEY_ID").unwrap_or_else(|| "k1".to_owned());
+    let old = get("WEBHOOK_SECRET_KEYS_OLD");
+    match (read_value_or_file(get, "WEBHOOK_SECRET_KEY")?, environment) {
+        (Some(key), _) => SecretKeys::parse(id.trim(), &key, old.as_deref()).map_err(|e| {
+            ConfigError(format!(
+                "WEBHOOK_SECRET_KEY, WEBHOOK_SECRET_KEY_ID or WEBHOOK_SECRET_KEYS_OLD: {e}"
+            ))
+        }),
+        (None, Environment::Development) if old.is_none() => Ok(SecretKeys::development()),
+        (None, Environment::Development) => Err(ConfigError(
+            "WEBHOOK_SECRET_KEYS_OLD needs a current WEBHOOK_SECRET_KEY".into(),
+        )),
+        (None, Environment::Production) => Err(ConfigError(
+            "WEBHOOK_SECRET_KEY (or WEBHOOK_SECRET_KEY_FILE) is required outside development mode: the key that \
+             encrypts webhook signing secrets at rest, 32 bytes in base64 or hex (`openssl rand -base64 32`)"
+                .into(),
+        )),
     }
 }
 
@@ -428,6 +481,11 @@ mod tests {
     }
 
     const URL: (&str, &str) = ("DATABASE_URL", "postgres://localhost/x");
+    const JWT: (&str, &str) = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    const KEY: (&str, &str) = (
+        "WEBHOOK_SECRET_KEY",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    );
 
     #[test]
     fn production_refuses_a_missing_secret() {
@@ -464,6 +522,7 @@ mod tests {
         let s = Settings::from_lookup(lookup(&[
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            KEY,
             ("CORS_ALLOWED_ORIGINS", "*"),
         ]));
         assert!(s.is_err());
@@ -474,6 +533,7 @@ mod tests {
         let err = Settings::from_lookup(lookup(&[
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            KEY,
             ("CERTIFICATE_NUMBER_PATTERN", "{seq}/BIMTEK"),
         ]))
         .err()
@@ -484,6 +544,7 @@ mod tests {
         let ok = Settings::from_lookup(lookup(&[
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            KEY,
             (
                 "CERTIFICATE_NUMBER_PATTERN",
                 "{seq:4}/{unit_code}/{month_roman}/{year}",
@@ -494,6 +555,7 @@ mod tests {
         let bad_url = Settings::from_lookup(lookup(&[
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            KEY,
             ("PUBLIC_BASE_URL", "bimtek.example.go.id"),
         ]));
         assert!(bad_url.is_err());
@@ -504,10 +566,87 @@ mod tests {
         let s = Settings::from_lookup(lookup(&[
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            KEY,
         ]));
         let s = s.ok();
         assert!(s.as_ref().is_some_and(|s| s.port == 8080
             && s.db_pool_timeout == Duration::from_secs(2)
             && s.log_format == LogFormat::Json));
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_the_webhook_secret_key() {
+        let err = Settings::from_lookup(lookup(&[URL, JWT]))
+            .err()
+            .map(|e| e.0);
+        assert!(
+            err.as_deref()
+                .is_some_and(|m| m.contains("WEBHOOK_SECRET_KEY") && m.contains("openssl rand")),
+            "{err:?}"
+        );
+        let ok = Settings::from_lookup(lookup(&[URL, JWT, KEY]));
+        assert!(ok.is_ok_and(|s| s.webhook_secret_keys.current_id() == "k1"
+            && !s.webhook_secret_keys.is_development()));
+    }
+
+    #[test]
+    fn development_uses_the_fixed_development_key_when_none_is_set() {
+        let s = Settings::from_lookup(lookup(&[URL, ("APP_ENV", "development")]));
+        assert!(s.is_ok_and(|s| s.webhook_secret_keys.is_development()
+            && s.webhook_secret_keys.current_id() == "dev"));
+    }
+
+    #[test]
+    fn webhook_keys_are_checked_and_never_shown() {
+        let k2 = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+        let rotated = Settings::from_lookup(lookup(&[
+            URL,
+            JWT,
+            ("WEBHOOK_SECRET_KEY", k2),
+            ("WEBHOOK_SECRET_KEY_ID", "k2"),
+            ("WEBHOOK_SECRET_KEYS_OLD", &format!("k1:{}", KEY.1)),
+        ]));
+        let rotated = rotated.ok();
+        assert!(
+            rotated
+                .as_ref()
+                .is_some_and(|s| s.webhook_secret_keys.current_id() == "k2")
+        );
+        let shown = format!("{rotated:?}");
+        assert!(!shown.contains(k2) && !shown.contains(KEY.1), "{shown}");
+        for bad in [
+            vec![URL, JWT, ("WEBHOOK_SECRET_KEY", "c2hvcnQ=")],
+            vec![URL, JWT, KEY, ("WEBHOOK_SECRET_KEY_ID", "no spaces")],
+            vec![
+                URL,
+                JWT,
+                KEY,
+                (
+                    "WEBHOOK_SECRET_KEYS_OLD",
+                    "k1:KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",
+                ),
+            ],
+            vec![URL, JWT, KEY, ("WEBHOOK_SECRET_KEYS_OLD", "c2hvcnQ=")],
+            vec![URL, JWT, KEY, ("WEBHOOK_SECRET_KEY_FILE", "/nonexistent")],
+        ] {
+            let err = Settings::from_lookup(lookup(&bad)).err().map(|e| e.0);
+            assert!(
+                err.as_deref()
+                    .is_some_and(|m| m.contains("WEBHOOK_SECRET_KEY")
+                        && !m.contains("c2hvcnQ")
+                        && !m.contains(KEY.1)),
+                "{bad:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_webhook_key_can_come_from_a_file() {
+        let path = std::env::temp_dir().join(format!("bimtek-key-{}", std::process::id()));
+        assert!(std::fs::write(&path, format!("{}\n", KEY.1)).is_ok());
+        let file = path.to_string_lossy().into_owned();
+        let s = Settings::from_lookup(lookup(&[URL, JWT, ("WEBHOOK_SECRET_KEY_FILE", &file)]));
+        let _ = std::fs::remove_file(&path);
+        assert!(s.is_ok_and(|s| s.webhook_secret_keys.current_id() == "k1"));
     }
 }

@@ -385,6 +385,7 @@ mod tests {
         let settings = Settings::from_lookup(|key| match key {
             "DATABASE_URL" => Some("postgres://localhost/x".to_owned()),
             "JWT_SECRET" => Some("0123456789abcdef0123456789abcdef".to_owned()),
+            "WEBHOOK_SECRET_KEY" => Some("KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".to_owned()),
             "LOGIN_FAILURE_DELAY_MS" => Some("500".to_owned()),
             _ => None,
         });

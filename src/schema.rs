@@ -462,13 +462,16 @@ diesel::table! {
         id -> Uuid,
         url -> Text,
         event_types -> Array<Nullable<Text>>,
-        secret -> Text,
+        legacy_secret -> Nullable<Text>,
         description -> Nullable<Text>,
         active -> Bool,
         created_by -> Nullable<Uuid>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        secret_ciphertext -> Nullable<Bytea>,
+        secret_nonce -> Nullable<Bytea>,
+        secret_key_id -> Nullable<Text>,
     }
 }
 

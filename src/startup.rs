@@ -77,6 +77,7 @@ impl Application {
                 tracing::info!(migrations.applied = applied, "database migrated");
             }
         }
+        seal_legacy_webhook_secrets(&pool, &settings);
         let jwt = JwtKeys::from_settings(&settings);
         jwt.self_test()?;
         let addr = format!("{}:{}", settings.host, settings.port);
@@ -155,6 +156,34 @@ impl Application {
     /// A handle to stop the server from a test.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// Webhook secrets written before migration 000013 are plain text: seal them before serving (every instance may;
+/// the rows are locked, so two do not seal one twice). Without a database now, the next start or
+/// `reencrypt-webhook-secrets` does it (the worker signs with a plain secret meanwhile). Warns when the fixed
+/// development key is in use.
+fn seal_legacy_webhook_secrets(pool: &db::DbPool, settings: &Settings) {
+    let keys = &settings.webhook_secret_keys;
+    if keys.is_development() {
+        tracing::warn!(
+            "WEBHOOK_SECRET_KEY is not set: webhook signing secrets are sealed with the fixed development key, \
+             which protects nothing (development mode only)"
+        );
+    }
+    let sealed = pool
+        .get()
+        .map_err(ApiError::from)
+        .and_then(|mut conn| crate::service::webhooks::reseal(&mut conn, keys, true));
+    match sealed {
+        Ok(report) if report.resealed > 0 => tracing::info!(
+            webhook.secrets_sealed = report.resealed,
+            "plain webhook secrets encrypted"
+        ),
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(error = %error, "plain webhook secrets not encrypted at start")
+        }
     }
 }
 

@@ -29,6 +29,8 @@ API_PORT=${FAULTS_API_PORT:-18191}
 # FAULTS_BIN: an already built binary to use instead of building the release one.
 BIN=${FAULTS_BIN:-$REPO/target/release/bimtek-api}
 export JWT_SECRET=fault-tests-secret-fault-tests-secret-0123456789
+# 32 bytes (hex): the key that encrypts webhook signing secrets, required in production mode.
+export WEBHOOK_SECRET_KEY=6661756c742d74657374732d776562686f6f6b2d6b65792d303132333435363738
 WORK=$(mktemp -d /tmp/bimtek-faults.XXXXXX)
 SERVER_PID=''
 

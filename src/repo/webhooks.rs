@@ -29,7 +29,10 @@ pub struct NewSubscriptionRow {
     pub id: Uuid,
     pub url: String,
     pub event_types: Vec<EventType>,
-    pub secret: String,
+    /// The signing secret, sealed (`webhooks::secrets`): never the plain text.
+    pub secret_ciphertext: Vec<u8>,
+    pub secret_nonce: Vec<u8>,
+    pub secret_key_id: String,
     pub description: Option<String>,
     pub active: bool,
     pub created_by: Option<Uuid>,
@@ -41,9 +44,29 @@ pub struct NewSubscriptionRow {
 pub struct SubscriptionChanges {
     pub url: Option<String>,
     pub event_types: Option<Vec<EventType>>,
-    pub secret: Option<String>,
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
+}
+
+/// A new sealed secret; it replaces a legacy plain one too.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = webhook_subscriptions, treat_none_as_null = true)]
+pub struct SealedSecretChange {
+    pub secret_ciphertext: Vec<u8>,
+    pub secret_nonce: Vec<u8>,
+    pub secret_key_id: String,
+    pub legacy_secret: Option<String>,
+}
+
+impl SealedSecretChange {
+    pub fn new(secret_ciphertext: Vec<u8>, secret_nonce: Vec<u8>, secret_key_id: String) -> Self {
+        Self {
+            secret_ciphertext,
+            secret_nonce,
+            secret_key_id,
+            legacy_secret: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -126,15 +149,17 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// Applies the changes and increments the version.
+/// Applies the changes (and a new sealed secret) and increments the version.
 pub fn update(
     conn: &mut PgConnection,
     id: Uuid,
     changes: &SubscriptionChanges,
+    secret: Option<&SealedSecretChange>,
 ) -> QueryResult<SubscriptionRow> {
     diesel::update(webhook_subscriptions::table.find(id))
         .set((
             changes,
+            secret,
             webhook_subscriptions::version.eq(webhook_subscriptions::version + 1),
             webhook_subscriptions::updated_at.eq(diesel::dsl::now),
         ))
@@ -221,10 +246,89 @@ pub struct ClaimedDelivery {
     pub body: String,
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
+    #[diesel(sql_type = SqlUuid)]
+    pub subscription_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub url: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub secret: String,
+    /// The subscription's secret as stored: sealed, or (before the application sealed it) plain.
+    #[diesel(embed)]
+    pub secret: StoredSecret,
+}
+
+/// A subscription's secret as stored: sealed (all three `secret_*` columns), or a legacy plain secret written
+/// before migration 000013 and not sealed yet.
+#[derive(Clone, QueryableByName, Queryable, Selectable)]
+#[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
+pub struct StoredSecret {
+    pub secret_ciphertext: Option<Vec<u8>>,
+    pub secret_nonce: Option<Vec<u8>>,
+    pub secret_key_id: Option<String>,
+    pub legacy_secret: Option<String>,
+}
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSecret")
+            .field("secret_key_id", &self.secret_key_id)
+            .field(
+                "legacy_secret",
+                &self.legacy_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A subscription id with its stored secret, for re-sealing.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
+pub struct SubscriptionSecret {
+    pub id: Uuid,
+    #[diesel(embed)]
+    pub secret: StoredSecret,
+}
+
+/// Up to `limit` subscriptions after `after` (by id) whose secret is plain or sealed under another key than
+/// `current_key_id` (`legacy_only`: plain ones only), locked for the re-sealing transaction.
+pub fn secrets_to_reseal(
+    conn: &mut PgConnection,
+    current_key_id: &str,
+    legacy_only: bool,
+    after: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<SubscriptionSecret>> {
+    let after_id = webhook_subscriptions::id.gt(after);
+    let legacy = webhook_subscriptions::legacy_secret.is_not_null();
+    if legacy_only {
+        webhook_subscriptions::table
+            .filter(after_id.and(legacy))
+            .order(webhook_subscriptions::id)
+            .limit(limit)
+            .select(SubscriptionSecret::as_select())
+            .for_update()
+            .load(conn)
+    } else {
+        webhook_subscriptions::table
+            .filter(
+                after_id.and(legacy.or(webhook_subscriptions::secret_key_id.ne(current_key_id))),
+            )
+            .order(webhook_subscriptions::id)
+            .limit(limit)
+            .select(SubscriptionSecret::as_select())
+            .for_update()
+            .load(conn)
+    }
+}
+
+/// Stores a sealed secret (and clears a legacy plain one) without touching the version: the subscription as
+/// clients see it does not change.
+pub fn store_sealed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    sealed: &SealedSecretChange,
+) -> QueryResult<usize> {
+    diesel::update(webhook_subscriptions::table.find(id))
+        .set(sealed)
+        .execute(conn)
 }
 
 /// Claims up to `limit` due deliveries of active subscriptions for `lease_seconds`, in one short statement: rows
@@ -249,7 +353,8 @@ pub fn claim_due(
                           ORDER BY w.next_attempt_at, w.id \
                           LIMIT $1 \
                           FOR UPDATE OF w SKIP LOCKED) \
-      RETURNING d.id, d.event_id, d.lock_token, d.payload::text AS body, d.attempts, s.url, s.secret",
+      RETURNING d.id, d.event_id, d.lock_token, d.payload::text AS body, d.attempts, d.subscription_id, s.url, \
+                s.secret_ciphertext, s.secret_nonce, s.secret_key_id, s.legacy_secret",
     )
     .bind::<Integer, _>(limit)
     .bind::<Double, _>(lease_seconds)

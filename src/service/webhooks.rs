@@ -1,9 +1,14 @@
 //! Webhook subscriptions and their delivery log: administrators only. A subscription's URL is checked twice: its
 //! form when the request is parsed ([`check_url`]), its target (a DNS lookup, the SSRF guard) here, after the
 //! caller is authorized and before anything is written.
+//!
+//! Signing secrets are stored sealed (`webhooks::secrets`, migration 000013): this service seals them under the
+//! current key before the insert or update, and [`reseal`] seals legacy plain rows (at start) or every secret
+//! under the current key (the `reencrypt-webhook-secrets` command). The table has no trigger.
 
 use chrono::{DateTime, Utc};
-use diesel::Connection;
+use diesel::{Connection, PgConnection};
+use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -13,9 +18,11 @@ use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldError};
 use crate::repo::webhooks::{
-    self as repo, DeliveryRow, NewSubscriptionRow, SubscriptionChanges, SubscriptionRow,
+    self as repo, DeliveryRow, NewSubscriptionRow, SealedSecretChange, StoredSecret,
+    SubscriptionChanges, SubscriptionRow,
 };
 use crate::service::{DbPool, Input, Permit, allow};
+use crate::webhooks::secrets::{OpenError, Sealed, SecretKeys};
 use crate::webhooks::{DeliveryStatus, EventType, ssrf};
 
 pub use crate::repo::webhooks::{DeliveryFilter, OutboxDepth, SubscriptionFilter};
@@ -34,7 +41,7 @@ const MAX_SECRET: usize = 200;
 pub struct NewSubscription {
     pub url: url::Url,
     pub event_types: Vec<EventType>,
-    pub secret: String,
+    pub secret: SecretString,
     pub description: Option<String>,
     pub active: bool,
 }
@@ -44,7 +51,7 @@ pub struct NewSubscription {
 pub struct SubscriptionPatch {
     pub url: Option<url::Url>,
     pub event_types: Option<Vec<EventType>>,
-    pub secret: Option<String>,
+    pub secret: Option<SecretString>,
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
 }
@@ -87,7 +94,7 @@ impl From<SubscriptionRow> for Subscription {
 #[derive(Debug, Clone)]
 pub struct CreatedSubscription {
     pub subscription: Subscription,
-    pub secret: String,
+    pub secret: SecretString,
 }
 
 /// One delivery of one event to one subscription, with the outcome of its latest attempt.
@@ -194,7 +201,7 @@ pub fn check_event_types(
 }
 
 /// A signing secret: 32-200 characters, no control characters.
-pub fn check_secret(secret: String, errors: &mut Vec<FieldError>) -> Option<String> {
+pub fn check_secret(secret: String, errors: &mut Vec<FieldError>) -> Option<SecretString> {
     let length = secret.chars().count();
     if !(MIN_SECRET..=MAX_SECRET).contains(&length) {
         errors.push(FieldError::new(
@@ -216,12 +223,12 @@ pub fn check_secret(secret: String, errors: &mut Vec<FieldError>) -> Option<Stri
         ));
         return None;
     }
-    Some(secret)
+    Some(secret.into())
 }
 
 /// A generated signing secret, for a subscription created without one.
-pub fn generated_secret() -> String {
-    format!("whsec_{}", random_token(32))
+pub fn generated_secret() -> SecretString {
+    format!("whsec_{}", random_token(32)).into()
 }
 
 /// Resolves the URL's host and refuses non-public targets (unless the configuration allows them).
@@ -251,16 +258,20 @@ pub async fn create(
     pool: &DbPool,
     user: &AuthUser,
     allow_private: bool,
+    keys: &SecretKeys,
     input: Input<NewSubscription>,
 ) -> Result<CreatedSubscription, ApiError> {
     let input = input.open(&authorize(user)?)?;
     check_target(&input.url, allow_private).await?;
-    let secret = input.secret.clone();
+    let id = Uuid::new_v4();
+    let sealed = keys.seal(id, &input.secret);
     let row = NewSubscriptionRow {
-        id: Uuid::new_v4(),
+        id,
         url: input.url.to_string(),
         event_types: input.event_types,
-        secret: input.secret,
+        secret_ciphertext: sealed.ciphertext,
+        secret_nonce: sealed.nonce,
+        secret_key_id: sealed.key_id,
         description: input.description,
         active: input.active,
         created_by: Some(user.id),
@@ -269,7 +280,7 @@ pub async fn create(
     tracing::info!(webhook.id = %row.id, actor.id = %user.id, "webhook subscription created");
     Ok(CreatedSubscription {
         subscription: Subscription::from(row),
-        secret,
+        secret: input.secret,
     })
 }
 
@@ -301,6 +312,7 @@ pub async fn update(
     pool: &DbPool,
     user: &AuthUser,
     allow_private: bool,
+    keys: &SecretKeys,
     id: Uuid,
     expected_version: Option<i32>,
     patch: Input<SubscriptionPatch>,
@@ -309,6 +321,10 @@ pub async fn update(
     if let Some(url) = &patch.url {
         check_target(url, allow_private).await?;
     }
+    let secret = patch.secret.as_ref().map(|secret| {
+        let sealed = keys.seal(id, secret);
+        SealedSecretChange::new(sealed.ciphertext, sealed.nonce, sealed.key_id)
+    });
     let row = db::run(pool, move |conn| {
         conn.transaction(|conn| {
             let current = repo::find_for_update(conn, id)?.ok_or_else(not_found)?;
@@ -318,11 +334,10 @@ pub async fn update(
             let changes = SubscriptionChanges {
                 url: patch.url.as_ref().map(url::Url::to_string),
                 event_types: patch.event_types,
-                secret: patch.secret,
                 description: patch.description,
                 active: patch.active,
             };
-            Ok(repo::update(conn, id, &changes)?)
+            Ok(repo::update(conn, id, &changes, secret.as_ref())?)
         })
     })
     .await?;
@@ -388,4 +403,89 @@ pub async fn redeliver(
     .await?;
     tracing::info!(webhook.id = %id, webhook.delivery_id = %row.id, actor.id = %user.id, "webhook redelivery queued");
     Ok(Delivery::from(row))
+}
+
+/// The signing secret of a subscription from its stored form: sealed (opened with the key it names), or a legacy
+/// plain one not sealed yet.
+pub fn open_secret(
+    keys: &SecretKeys,
+    subscription_id: Uuid,
+    stored: StoredSecret,
+) -> Result<SecretString, OpenError> {
+    match stored {
+        StoredSecret {
+            secret_ciphertext: Some(ciphertext),
+            secret_nonce: Some(nonce),
+            secret_key_id: Some(key_id),
+            ..
+        } => keys.open(
+            subscription_id,
+            &Sealed {
+                ciphertext,
+                nonce,
+                key_id,
+            },
+        ),
+        StoredSecret {
+            legacy_secret: Some(plain),
+            ..
+        } => Ok(plain.into()),
+        _ => Err(OpenError::Corrupt),
+    }
+}
+
+/// What [`reseal`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResealReport {
+    /// Secrets sealed under the current key (legacy plain ones, or sealed under a retired key).
+    pub resealed: u64,
+    /// Secrets sealed under a key that is not configured (or that do not open): left as they are.
+    pub unreadable: u64,
+}
+
+/// Rows per transaction of [`reseal`].
+const RESEAL_BATCH: i64 = 100;
+
+/// Seals secrets under the current key, in transactions of [`RESEAL_BATCH`] locked rows: legacy plain secrets
+/// only (`legacy_only`, at start), or also every secret sealed under another key (the command, after a rotation).
+/// A subscription's version does not change. For the CLI and the start-up, which hold a connection.
+pub fn reseal(
+    conn: &mut PgConnection,
+    keys: &SecretKeys,
+    legacy_only: bool,
+) -> Result<ResealReport, ApiError> {
+    let mut report = ResealReport::default();
+    let mut after = Uuid::nil();
+    loop {
+        let (last, batch) = conn.transaction(|conn| -> Result<_, ApiError> {
+            let rows =
+                repo::secrets_to_reseal(conn, keys.current_id(), legacy_only, after, RESEAL_BATCH)?;
+            let mut batch = ResealReport::default();
+            for row in &rows {
+                match open_secret(keys, row.id, row.secret.clone()) {
+                    Ok(secret) => {
+                        let sealed = keys.seal(row.id, &secret);
+                        repo::store_sealed(
+                            conn,
+                            row.id,
+                            &SealedSecretChange::new(
+                                sealed.ciphertext,
+                                sealed.nonce,
+                                sealed.key_id,
+                            ),
+                        )?;
+                        batch.resealed += 1;
+                    }
+                    Err(_) => batch.unreadable += 1,
+                }
+            }
+            Ok((rows.last().map(|r| r.id), batch))
+        })?;
+        report.resealed += batch.resealed;
+        report.unreadable += batch.unreadable;
+        match last {
+            Some(last) => after = last,
+            None => return Ok(report),
+        }
+    }
 }

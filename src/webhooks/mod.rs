@@ -1,8 +1,10 @@
-//! Webhooks: the event vocabulary, request signing, the SSRF guard and the delivery worker.
+//! Webhooks: the event vocabulary, request signing, the signing secrets at rest, the SSRF guard and the delivery
+//! worker.
 //!
 //! Events are written to an outbox (`webhook_deliveries`) by database triggers in the transaction of the change;
 //! the worker of any instance claims due deliveries (`FOR UPDATE SKIP LOCKED` with a lease) and POSTs them.
 
+pub mod secrets;
 pub mod signing;
 pub mod ssrf;
 pub mod worker;

@@ -201,9 +201,8 @@ fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
     }
 }
 
-/// The special-purpose row `ip` falls in (`None`: an ordinary address).
-#[cfg(test)]
-fn special_purpose_name(ip: IpAddr) -> Option<&'static str> {
+/// The special-purpose row `ip` falls in (`None`: an ordinary address), for the log of a refusal.
+pub fn special_purpose_name(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => v4_row(v4).map(|row| row.name),
         IpAddr::V6(v6) => v6_row(v6).map(|row| row.name),
@@ -238,7 +237,13 @@ pub async fn check_target(url: &Url, allow_private: bool) -> Result<(), TargetEr
     if addrs.is_empty() {
         return Err(TargetError::Unresolvable);
     }
-    if !allow_private && addrs.into_iter().any(is_forbidden) {
+    if !allow_private && let Some(refused) = addrs.into_iter().find(|ip| is_forbidden(*ip)) {
+        // The registry block, not the address or the URL: enough to tell an operator why.
+        tracing::info!(
+            webhook.refused_block =
+                special_purpose_name(refused).unwrap_or("outside global unicast"),
+            "webhook target refused"
+        );
         return Err(TargetError::Forbidden);
     }
     Ok(())

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::repo::webhooks::{self as repo, AttemptResult, ClaimedDelivery};
+use crate::webhooks::secrets::SecretKeys;
 use crate::webhooks::{MAX_ATTEMPTS, backoff_with_jitter, signing, ssrf};
+use secrecy::ExposeSecret;
 
 /// Deliveries claimed per round.
 const BATCH: i32 = 20;
@@ -49,6 +51,8 @@ struct Worker {
     allow_private: bool,
     /// Days the change feed keeps a change (0: forever).
     changes_retention_days: u32,
+    /// Open the subscriptions' sealed signing secrets.
+    keys: SecretKeys,
 }
 
 /// Starts the worker on the current tokio runtime, with its own one-connection pool so that deliveries never
@@ -73,6 +77,7 @@ pub fn start(settings: &Settings) -> Result<WorkerHandle, reqwest::Error> {
         poll: settings.webhook_poll_interval,
         allow_private: settings.webhook_allow_private_targets,
         changes_retention_days: settings.changes_retention_days,
+        keys: settings.webhook_secret_keys.clone(),
     };
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(worker.run(stopped));
@@ -215,9 +220,20 @@ impl Worker {
                 return Outcome::error(ssrf::TargetError::Forbidden.to_string());
             }
         }
+        let secret = match crate::service::webhooks::open_secret(
+            &self.keys,
+            delivery.subscription_id,
+            delivery.secret.clone(),
+        ) {
+            Ok(secret) => secret,
+            Err(err) => {
+                tracing::warn!(webhook.delivery_id = %delivery.id, error.cause = %err, "webhook secret unavailable");
+                return Outcome::error(err.to_string());
+            }
+        };
         let timestamp = chrono::Utc::now().timestamp();
         let body = delivery.body.clone().into_bytes();
-        let signature = signing::signature(&delivery.secret, timestamp, &body);
+        let signature = signing::signature(secret.expose_secret(), timestamp, &body);
         let sent = self
             .client
             .post(url)

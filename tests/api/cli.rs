@@ -38,6 +38,36 @@ fn serve_refuses_to_start_without_a_strong_secret_outside_development() {
 }
 
 #[test]
+fn serve_refuses_to_start_without_the_webhook_secret_key_outside_development() {
+    let output = bin()
+        .args(["serve"])
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/none")
+        .env("JWT_SECRET", crate::helpers::TEST_SECRET)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("WEBHOOK_SECRET_KEY") && stderr.contains("required outside development"),
+        "{stderr}"
+    );
+    // A key that is not 32 bytes is refused too, without being printed.
+    let output = bin()
+        .args(["serve"])
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/none")
+        .env("JWT_SECRET", crate::helpers::TEST_SECRET)
+        .env("WEBHOOK_SECRET_KEY", "c2hvcnQta2V5")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("WEBHOOK_SECRET_KEY") && !stderr.contains("c2hvcnQta2V5"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn the_openapi_command_prints_the_document() {
     let output = bin().arg("openapi").output().unwrap();
     assert!(output.status.success());

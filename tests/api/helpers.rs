@@ -20,6 +20,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub const TEST_SECRET: &str = "test-secret-for-the-integration-tests-0123456789";
+/// The key that seals the webhook signing secrets of the test applications (32 bytes in hex), id `k1`.
+pub const TEST_WEBHOOK_KEY: &str =
+    "7465737420776562686f6f6b206b657920666f72207468652074657374732121";
 /// The audit entries the services write themselves (`score.set`, `certificate.issue`, `export.attendance`, ...), not
 /// the row-change entries the triggers add for every write (`<resource>.<created|updated|deleted>`).
 pub const EXPLICIT_AUDIT: &str = "audit_log WHERE (action !~ '\\.(created|updated|deleted|erased)$' OR resource_type = 'client')";
@@ -141,6 +144,7 @@ pub fn test_settings(database_url: &str) -> Settings {
             match key {
                 "DATABASE_URL" => db.as_str(),
                 "JWT_SECRET" => TEST_SECRET,
+                "WEBHOOK_SECRET_KEY" => TEST_WEBHOOK_KEY,
                 "PORT" => "0",
                 "WORKERS" => "1",
                 "DB_POOL_SIZE" => "3",

@@ -44,4 +44,5 @@ mod units;
 mod users;
 mod verify_page;
 mod webhook_events;
+mod webhook_secrets;
 mod webhooks;

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -312,7 +313,7 @@ impl From<CreatedSubscription> for WebhookCreatedResponse {
             event_types: s.event_types,
             description: s.description,
             active: s.active,
-            secret: created.secret,
+            secret: created.secret.expose_secret().to_owned(),
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,
@@ -417,9 +418,15 @@ pub async fn create_webhook(
     body: JsonBody<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner().and_then(CreateWebhookRequest::parse);
-    let allow_private = state.settings.webhook_allow_private_targets;
-    let created =
-        service::webhooks::create(&state.pool, &user, allow_private, input.into()).await?;
+    let settings = &state.settings;
+    let created = service::webhooks::create(
+        &state.pool,
+        &user,
+        settings.webhook_allow_private_targets,
+        &settings.webhook_secret_keys,
+        input.into(),
+    )
+    .await?;
     let body = WebhookCreatedResponse::from(created);
     Ok(super::versioned(
         StatusCode::CREATED,
@@ -486,11 +493,12 @@ pub async fn update_webhook(
     body: JsonBody<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().and_then(UpdateWebhookRequest::parse);
-    let allow_private = state.settings.webhook_allow_private_targets;
+    let settings = &state.settings;
     let subscription = service::webhooks::update(
         &state.pool,
         &user,
-        allow_private,
+        settings.webhook_allow_private_targets,
+        &settings.webhook_secret_keys,
         id.into_inner(),
         if_match.0,
         patch.into(),
