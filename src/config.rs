@@ -90,6 +90,16 @@ pub struct Settings {
     /// Days the change feed keeps a change (`CHANGES_RETENTION_DAYS`, default 90; 0 keeps every change). Older
     /// ones are deleted by the worker's maintenance round; a cursor behind them gets 410 `cursor_expired`.
     pub changes_retention_days: u32,
+    /// Retention (`service::retention`, README "Retention"): days the audit log keeps an entry of a change
+    /// (`AUDIT_LOG_RETENTION_DAYS`, 1825) and an access event (`ACCESS_EVENT_RETENTION_DAYS`, 730), days a finished
+    /// webhook delivery stays in the log (`WEBHOOK_DELIVERY_RETENTION_DAYS`, 30), days an expired refresh token is
+    /// kept (`REFRESH_TOKEN_RETENTION_DAYS`, 14); 0 keeps forever (refresh tokens: deleted at expiry). How often
+    /// the worker's maintenance round runs (`MAINTENANCE_INTERVAL_SECONDS`, 600).
+    pub audit_log_retention_days: u32,
+    pub access_event_retention_days: u32,
+    pub webhook_delivery_retention_days: u32,
+    pub refresh_token_retention_days: u32,
+    pub maintenance_interval: Duration,
     pub webhook_timeout: Duration,
     pub webhook_allow_private_targets: bool,
     /// The keys that seal webhook signing secrets at rest (`WEBHOOK_SECRET_KEY` or `WEBHOOK_SECRET_KEY_FILE`, id
@@ -222,6 +232,15 @@ impl Settings {
             )?),
             webhook_timeout: Duration::from_millis(parse(&get, "WEBHOOK_TIMEOUT_MS", 5000)?),
             changes_retention_days: parse(&get, "CHANGES_RETENTION_DAYS", 90)?,
+            audit_log_retention_days: parse(&get, "AUDIT_LOG_RETENTION_DAYS", 1825)?,
+            access_event_retention_days: parse(&get, "ACCESS_EVENT_RETENTION_DAYS", 730)?,
+            webhook_delivery_retention_days: parse(&get, "WEBHOOK_DELIVERY_RETENTION_DAYS", 30)?,
+            refresh_token_retention_days: parse(&get, "REFRESH_TOKEN_RETENTION_DAYS", 14)?,
+            maintenance_interval: Duration::from_secs(parse(
+                &get,
+                "MAINTENANCE_INTERVAL_SECONDS",
+                600,
+            )?),
             webhook_allow_private_targets: parse_bool(
                 &get,
                 "WEBHOOK_ALLOW_PRIVATE_TARGETS",
@@ -305,6 +324,42 @@ impl Settings {
         if self.changes_retention_days > 36_500 {
             return Err(ConfigError(
                 "CHANGES_RETENTION_DAYS must be between 0 (keep every change) and 36500".into(),
+            ));
+        }
+        // The audit log answers "who changed what" (UU PDP art. 31) and access events "which records were read"
+        // (art. 46): a typo must not delete them after a day.
+        if self.audit_log_retention_days != 0
+            && !(365..=36_500).contains(&self.audit_log_retention_days)
+        {
+            return Err(ConfigError(
+                "AUDIT_LOG_RETENTION_DAYS must be 0 (keep every entry) or between 365 and 36500"
+                    .into(),
+            ));
+        }
+        if self.access_event_retention_days != 0
+            && !(90..=36_500).contains(&self.access_event_retention_days)
+        {
+            return Err(ConfigError(
+                "ACCESS_EVENT_RETENTION_DAYS must be 0 (keep every event) or between 90 and 36500"
+                    .into(),
+            ));
+        }
+        if self.webhook_delivery_retention_days > 36_500 {
+            return Err(ConfigError(
+                "WEBHOOK_DELIVERY_RETENTION_DAYS must be between 0 (keep every delivery) and 36500"
+                    .into(),
+            ));
+        }
+        if self.refresh_token_retention_days > 365 {
+            return Err(ConfigError(
+                "REFRESH_TOKEN_RETENTION_DAYS must be between 0 (delete at expiry) and 365".into(),
+            ));
+        }
+        if self.maintenance_interval < Duration::from_secs(10)
+            || self.maintenance_interval > Duration::from_secs(86_400)
+        {
+            return Err(ConfigError(
+                "MAINTENANCE_INTERVAL_SECONDS must be between 10 and 86400".into(),
             ));
         }
         if self.import_max_rows == 0 || self.import_max_rows > 100_000 {
@@ -648,5 +703,62 @@ mod tests {
         let s = Settings::from_lookup(lookup(&[URL, JWT, ("WEBHOOK_SECRET_KEY_FILE", &file)]));
         let _ = std::fs::remove_file(&path);
         assert!(s.is_ok_and(|s| s.webhook_secret_keys.current_id() == "k1"));
+    }
+
+    #[test]
+    fn retention_periods_have_sane_defaults_and_bounds() {
+        let s = Settings::from_lookup(lookup(&[URL, JWT, KEY])).ok();
+        assert!(s.is_some_and(|s| s.changes_retention_days == 90
+            && s.audit_log_retention_days == 1825
+            && s.access_event_retention_days == 730
+            && s.webhook_delivery_retention_days == 30
+            && s.refresh_token_retention_days == 14
+            && s.maintenance_interval == Duration::from_secs(600)));
+        for (name, good, bad) in [
+            (
+                "AUDIT_LOG_RETENTION_DAYS",
+                ["0", "365", "36500"],
+                ["1", "364", "36501"],
+            ),
+            (
+                "ACCESS_EVENT_RETENTION_DAYS",
+                ["0", "90", "36500"],
+                ["30", "89", "36501"],
+            ),
+            (
+                "WEBHOOK_DELIVERY_RETENTION_DAYS",
+                ["0", "1", "36500"],
+                ["36501", "-1", "x"],
+            ),
+            (
+                "REFRESH_TOKEN_RETENTION_DAYS",
+                ["0", "1", "365"],
+                ["366", "-1", "1.5"],
+            ),
+            (
+                "MAINTENANCE_INTERVAL_SECONDS",
+                ["10", "600", "86400"],
+                ["0", "9", "86401"],
+            ),
+            (
+                "CHANGES_RETENTION_DAYS",
+                ["0", "1", "36500"],
+                ["36501", "-1", "x"],
+            ),
+        ] {
+            for value in good {
+                let s = Settings::from_lookup(lookup(&[URL, JWT, KEY, (name, value)]));
+                assert!(s.is_ok(), "{name}={value}");
+            }
+            for value in bad {
+                let err = Settings::from_lookup(lookup(&[URL, JWT, KEY, (name, value)]))
+                    .err()
+                    .map(|e| e.0);
+                assert!(
+                    err.as_deref().is_some_and(|m| m.contains(name)),
+                    "{name}={value}: {err:?}"
+                );
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ pub mod refresh_tokens;
 pub mod reports;
 pub mod responses;
 pub mod results;
+pub mod retention;
 pub mod scores;
 pub mod sessions;
 pub mod snapshots;

@@ -62,7 +62,11 @@ pub fn prune_access_events(conn: &mut PgConnection, days: i32, batch: i64) -> Qu
 }
 
 /// Delivered and failed webhook deliveries created more than `days` ago; pending ones stay, whatever their age.
-pub fn prune_webhook_deliveries(conn: &mut PgConnection, days: i32, batch: i64) -> QueryResult<i64> {
+pub fn prune_webhook_deliveries(
+    conn: &mut PgConnection,
+    days: i32,
+    batch: i64,
+) -> QueryResult<i64> {
     delete_batch(
         conn,
         "webhook_deliveries",

@@ -27,6 +27,7 @@ pub mod programs;
 pub mod reports;
 pub mod responses;
 pub mod results;
+pub mod retention;
 pub mod scores;
 pub mod sessions;
 pub mod snapshots;

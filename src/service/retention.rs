@@ -93,13 +93,15 @@ pub fn run(conn: &mut PgConnection, retention: &Retention) -> QueryResult<Pruned
     }
     if retention.audit_log_days > 0 {
         let d = days(retention.audit_log_days);
-        pruned.audit_entries =
-            until_done(conn, |c| repo::retention::prune_audit_log(c, d, PRUNE_BATCH))?;
+        pruned.audit_entries = until_done(conn, |c| {
+            repo::retention::prune_audit_log(c, d, PRUNE_BATCH)
+        })?;
     }
     if retention.access_event_days > 0 {
         let d = days(retention.access_event_days);
-        pruned.access_events =
-            until_done(conn, |c| repo::retention::prune_access_events(c, d, PRUNE_BATCH))?;
+        pruned.access_events = until_done(conn, |c| {
+            repo::retention::prune_access_events(c, d, PRUNE_BATCH)
+        })?;
     }
     if retention.webhook_delivery_days > 0 {
         let d = days(retention.webhook_delivery_days);
@@ -108,7 +110,8 @@ pub fn run(conn: &mut PgConnection, retention: &Retention) -> QueryResult<Pruned
         })?;
     }
     let d = days(retention.refresh_token_days);
-    pruned.refresh_tokens =
-        until_done(conn, |c| repo::retention::prune_refresh_tokens(c, d, PRUNE_BATCH))?;
+    pruned.refresh_tokens = until_done(conn, |c| {
+        repo::retention::prune_refresh_tokens(c, d, PRUNE_BATCH)
+    })?;
     Ok(pruned)
 }

@@ -104,8 +104,8 @@ const V4_SPECIAL: &[Row<u32>] = &[
     v4([198, 18, 0, 0], 15, "benchmarking (RFC 2544)"),
     v4([198, 51, 100, 0], 24, "documentation, TEST-NET-2 (RFC 5737)"),
     v4([203, 0, 113, 0], 24, "documentation, TEST-NET-3 (RFC 5737)"),
-    v4([240, 0, 0, 0], 4, "reserved (RFC 1112)"),
     v4([255, 255, 255, 255], 32, "limited broadcast (RFC 919)"),
+    v4([240, 0, 0, 0], 4, "reserved (RFC 1112)"),
     v4([224, 0, 0, 0], 4, "multicast (RFC 5771; not in the registry)"),
 ];
 

@@ -1,6 +1,7 @@
 //! The delivery worker: a tokio task in every instance. Each round claims due deliveries in one short statement
 //! (`FOR UPDATE SKIP LOCKED`, a lease), sends them concurrently without holding a connection, and records each
-//! outcome; it also deletes expired idempotency keys now and then. It stops between rounds on shutdown.
+//! outcome; every `MAINTENANCE_INTERVAL_SECONDS` it runs the maintenance round of the retention policy
+//! (`service::retention`). It stops between rounds on shutdown.
 
 use std::time::{Duration, Instant};
 
@@ -23,10 +24,6 @@ const BATCH: i32 = 20;
 const LEASE_SECONDS: f64 = 60.0;
 /// How much of a receiver's answer is read (then the connection is dropped).
 const MAX_RESPONSE_BYTES: usize = 16 * 1024;
-/// Changes deleted per statement by the feed's retention (a maintenance round repeats it until none is left).
-const PRUNE_BATCH: i64 = 10_000;
-/// How often expired idempotency keys and changes past the feed's retention are deleted.
-const CLEANUP_EVERY: Duration = Duration::from_secs(600);
 
 /// A running worker: stop it with [`WorkerHandle::stop`].
 pub struct WorkerHandle {
@@ -49,8 +46,9 @@ struct Worker {
     client: reqwest::Client,
     poll: Duration,
     allow_private: bool,
-    /// Days the change feed keeps a change (0: forever).
-    changes_retention_days: u32,
+    /// The retention periods the maintenance round enforces, and how often it runs.
+    retention: crate::service::retention::Retention,
+    maintenance_every: Duration,
     /// Open the subscriptions' sealed signing secrets.
     keys: SecretKeys,
 }
@@ -76,7 +74,8 @@ pub fn start(settings: &Settings) -> Result<WorkerHandle, reqwest::Error> {
         client,
         poll: settings.webhook_poll_interval,
         allow_private: settings.webhook_allow_private_targets,
-        changes_retention_days: settings.changes_retention_days,
+        retention: crate::service::retention::Retention::from_settings(settings),
+        maintenance_every: settings.maintenance_interval,
         keys: settings.webhook_secret_keys.clone(),
     };
     let (stop, stopped) = watch::channel(false);
@@ -95,7 +94,7 @@ impl Worker {
             let claimed = self.claim().await;
             let full = claimed.len() == BATCH as usize;
             join_all(claimed.into_iter().map(|d| self.deliver(d))).await;
-            if last_cleanup.is_none_or(|at| at.elapsed() >= CLEANUP_EVERY) {
+            if last_cleanup.is_none_or(|at| at.elapsed() >= self.maintenance_every) {
                 last_cleanup = Some(Instant::now());
                 self.cleanup().await;
             }
@@ -137,39 +136,25 @@ impl Worker {
             .unwrap_or_default()
     }
 
+    /// The maintenance round: everything past its retention period is deleted (`service::retention`).
     async fn cleanup(&self) {
-        if let Some(deleted) = self
-            .blocking(crate::repo::idempotency::delete_expired)
+        let retention = self.retention;
+        let Some(pruned) = self
+            .blocking(move |conn| crate::service::retention::run(conn, &retention))
             .await
-            && deleted > 0
-        {
-            tracing::info!(
-                idempotency.expired = deleted,
-                "expired idempotency keys deleted"
-            );
-        }
-        self.blocking(crate::repo::throttle::delete_stale).await;
-        if self.changes_retention_days == 0 {
+        else {
             return;
-        }
-        // In statements of PRUNE_BATCH rows, so that no single transaction grows large; other instances' rounds
-        // may run at the same time (each deletes different rows or nothing).
-        let days = i32::try_from(self.changes_retention_days).unwrap_or(i32::MAX);
-        let mut pruned = 0;
-        loop {
-            let deleted = self
-                .blocking(move |conn| crate::repo::changes::prune(conn, days, PRUNE_BATCH))
-                .await
-                .unwrap_or(0);
-            pruned += deleted;
-            if deleted < PRUNE_BATCH {
-                break;
-            }
-        }
-        if pruned > 0 {
+        };
+        if pruned != crate::service::retention::Pruned::default() {
             tracing::info!(
-                changes.pruned = pruned,
-                "changes past the feed's retention deleted"
+                idempotency.expired = pruned.idempotency_keys,
+                throttle.stale = pruned.throttle_windows,
+                changes.pruned = pruned.changes,
+                audit.pruned = pruned.audit_entries,
+                access_events.pruned = pruned.access_events,
+                webhook.deliveries_pruned = pruned.webhook_deliveries,
+                refresh_tokens.pruned = pruned.refresh_tokens,
+                "maintenance round: rows past their retention deleted"
             );
         }
     }

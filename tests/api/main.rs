@@ -33,6 +33,7 @@ mod rate_limits;
 mod reports;
 mod responses;
 mod results;
+mod retention;
 mod scale_out;
 mod schema_check;
 mod schemathesis_findings;

@@ -339,7 +339,7 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         ));
     }
     sql.push_str(&format!(
-        "INSERT INTO webhook_subscriptions (id, url, event_types, secret, active) VALUES
+        "INSERT INTO webhook_subscriptions (id, url, event_types, legacy_secret, active) VALUES
            ('{webhook}', 'https://93.184.215.14/hooks/{t}', '{{certificate.revoked}}',
             'whsec_world-secret-0123456789abcdef0123456789', false);
          INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, status, attempts)
