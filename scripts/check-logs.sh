@@ -47,6 +47,10 @@ trap 'rm -f "$patterns"' EXIT
 {
     # test-harness secrets
     sed -n 's/^pub const \(PASSWORD\|TEST_SECRET\): &str = "\(.*\)";$/\2/p' tests/api/helpers.rs
+    # the test key of the webhook secrets at rest (the line after its name: rustfmt wraps it)
+    sed -n '/^pub const TEST_WEBHOOK_KEY: &str =$/{n;s/^ *"\(.*\)";$/\1/p}' tests/api/helpers.rs
+    # the webhook tests' signing secret
+    sed -n 's/^pub const SECRET: &str = "\(.*\)";$/\1/p' tests/api/webhooks.rs
     # demo passwords
     sed -n 's/^ *password: "\(.*\)",$/\1/p' src/service/demo.rs
     # demo officers: the quoted line after each quoted 18-digit NIP

@@ -3,8 +3,9 @@
 # the API in development mode on http://127.0.0.1:8080 (PORT overrides the port).
 #
 # Variables you set yourself are kept: APP_ENV, LOG_FORMAT, HOST, PORT, JWT_SECRET / JWT_SECRET_FILE (without a
-# secret, development mode generates a random one per process: tokens do not survive a restart), DATABASE_URL
-# (then no database is started; see scripts/db.sh).
+# secret, development mode generates a random one per process: tokens do not survive a restart),
+# WEBHOOK_SECRET_KEY / WEBHOOK_SECRET_KEY_FILE (without one, development mode encrypts webhook secrets with a fixed,
+# public development key), DATABASE_URL (then no database is started; see scripts/db.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

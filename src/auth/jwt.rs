@@ -243,6 +243,10 @@ mod tests {
         let map: Map<&str, String> = [
             ("DATABASE_URL", "postgres://x/y".to_owned()),
             ("JWT_SECRET", secret.to_owned()),
+            (
+                "WEBHOOK_SECRET_KEY",
+                "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".to_owned(),
+            ),
         ]
         .into_iter()
         .collect();
