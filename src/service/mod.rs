@@ -30,6 +30,7 @@ pub mod results;
 pub mod scores;
 pub mod sessions;
 pub mod snapshots;
+pub mod stored_answers;
 pub mod throttle;
 pub mod units;
 pub mod users;

@@ -40,6 +40,7 @@ mod scores;
 mod security;
 mod sessions;
 mod snapshots;
+mod stored_answers;
 mod units;
 mod users;
 mod verify_page;
