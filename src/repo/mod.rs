@@ -22,6 +22,7 @@ pub mod results;
 pub mod scores;
 pub mod sessions;
 pub mod snapshots;
+pub mod subject_export;
 pub mod throttle;
 pub mod units;
 pub mod users;

@@ -31,6 +31,7 @@ pub mod scores;
 pub mod sessions;
 pub mod snapshots;
 pub mod stored_answers;
+pub mod subject_export;
 pub mod throttle;
 pub mod units;
 pub mod users;
