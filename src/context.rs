@@ -63,6 +63,15 @@ pub struct PendingAccess {
 /// The access events of one request, shared by the request's copies of its context (the blocking thread's too).
 pub type PendingAccessEvents = Arc<Mutex<Vec<PendingAccess>>>;
 
+/// The `Idempotency-Key` a request holds while its handler runs (set by the idempotency middleware after it
+/// claimed the key): `db::run` marks it inside the effect's transaction, so effect and key commit together.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    pub caller: String,
+    pub key: String,
+    pub lock_token: Uuid,
+}
+
 /// What the service knows of the request being served.
 #[derive(Clone, Default)]
 pub struct RequestContext {
@@ -70,6 +79,8 @@ pub struct RequestContext {
     pub actor: Option<Actor>,
     /// The access events recorded while serving the request; the middleware takes them after the handler.
     pub access_events: PendingAccessEvents,
+    /// The idempotency key the request holds while its handler runs.
+    pub idempotency: Option<IdempotencyClaim>,
 }
 
 impl std::fmt::Debug for RequestContext {
@@ -98,6 +109,11 @@ pub async fn scope<F: Future>(context: RequestContext, future: F) -> F::Output {
 pub fn set_actor(actor: Actor) {
     // Outside a request scope there is nothing to record into: not an error.
     let _outside = CONTEXT.try_with(|c| c.borrow_mut().actor = Some(actor));
+}
+
+/// Sets (or, with `None`, clears) the idempotency key the current request holds (no effect outside a request).
+pub fn set_idempotency(claim: Option<IdempotencyClaim>) {
+    let _outside = CONTEXT.try_with(|c| c.borrow_mut().idempotency = claim);
 }
 
 /// The context of the current request: from the task-local in async code, from the thread-local inside a

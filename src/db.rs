@@ -171,6 +171,12 @@ fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<Manager>, r2d2::Pool
 
 /// Runs `f` on a pooled connection in the blocking thread pool. Writes go through here: no retry. The request
 /// context (actor, request id) is set on the connection first, for the audit log.
+///
+/// In a request that holds an `Idempotency-Key` (the context's `idempotency`), `f` runs inside one transaction
+/// that also marks the key as having taken effect (`repo::idempotency::mark_effect`), so the effect and its key
+/// are one commit: a crash after it never lets a retry repeat the effect. The service's own transactions become
+/// savepoints of it; an error from `f` rolls all of it back. When the request lost its key (its lease ran out and
+/// a retry took the key over), the effect is rolled back with 409 `idempotency_request_in_flight`.
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
@@ -182,9 +188,28 @@ where
     web::block(move || {
         let _entered = span.enter();
         let mut conn = checkout(&pool)?;
+        let claim = context.as_ref().and_then(|c| c.idempotency.clone());
         let result = set_session_context(&mut conn, context.as_ref());
         let _context = context::enter_blocking(context);
-        let result = result.and_then(|()| f(&mut conn));
+        let result = result.and_then(|()| match claim {
+            None => f(&mut conn),
+            Some(claim) => conn.transaction(|conn| {
+                let out = f(conn)?;
+                let marked = crate::repo::idempotency::mark_effect(
+                    conn,
+                    &claim.caller,
+                    &claim.key,
+                    claim.lock_token,
+                )?;
+                if marked == 0 {
+                    return Err(ApiError::conflict(
+                        "idempotency_request_in_flight",
+                        "Another request took over this Idempotency-Key; this one was rolled back.",
+                    ));
+                }
+                Ok(out)
+            }),
+        });
         mark_if_lost(&mut conn, &result);
         result
     })

@@ -7,6 +7,12 @@
 //! `idempotency_request_in_flight` with `Retry-After`. Server errors (5xx) and answers that did not run the
 //! operation (401, 408, 429) are not stored: the key is released and the client may retry. Keys live 24 hours.
 //!
+//! The effect and its key are one commit: while the handler runs, the request context holds the key, and
+//! `db::run` marks it (`effect_at`) in the effect's own transaction. A key whose effect committed is never run
+//! again; if the server died before the answer was stored, a retry gets 409 `idempotency_answer_lost` instead of
+//! a second effect. When an officer's personal data is erased, every stored answer naming them becomes a 410
+//! `idempotency_key_erased` (`service::stored_answers`).
+//!
 //! The key belongs to the authenticated caller (the subject of the bearer token): two callers never share keys.
 //! Unauthenticated POSTs (login, refresh, logout) ignore the header. Since the key lives in the database, the
 //! guarantee holds across instances.
@@ -164,7 +170,14 @@ pub async fn idempotency(
         Err(err) => Ok(req.error_response(err)),
         Ok(Claim::Taken(stored)) => Ok(answer_taken(req, stored, &fingerprint)),
         Ok(Claim::Claimed) => {
+            // While the handler runs, `db::run` marks the key in the effect's transaction (see `db::run`).
+            crate::context::set_idempotency(Some(crate::context::IdempotencyClaim {
+                caller: caller.clone(),
+                key: key.clone(),
+                lock_token,
+            }));
             let result = next.call(req).await;
+            crate::context::set_idempotency(None);
             finish(&state, caller, key, lock_token, result).await
         }
     }
@@ -203,6 +216,19 @@ fn answer_taken(
             response.insert_header((HeaderName::from_static(REPLAYED_HEADER), "true"));
             response.insert_header((header::CACHE_CONTROL, "no-store"));
             req.into_response(response.body(body))
+        }
+        _ if stored.effect_at.is_some()
+            && stored
+                .locked_until
+                .is_none_or(|until| until < chrono::Utc::now()) =>
+        {
+            // The effect committed with its key, but the server stopped before it stored the answer: the request
+            // is not run again, and its answer cannot be given.
+            req.error_response(ApiError::conflict(
+                "idempotency_answer_lost",
+                "The request with this Idempotency-Key took effect, but its answer was lost (the server stopped \
+                 before storing it). It is not run again: read the resource to see the result.",
+            ))
         }
         _ => {
             let retry_after = stored
@@ -262,6 +288,7 @@ async fn finish<B: MessageBody + 'static>(
         }
     }
     let stored_body = body.clone();
+    fault_abort_before_answer();
     let stored = db::run(&state.pool, move |conn| {
         Ok(repo::complete(
             conn,
@@ -282,6 +309,18 @@ async fn finish<B: MessageBody + 'static>(
         http_req,
         head.set_body(BoxBody::new(body)),
     ))
+}
+
+/// The fault hook of `scripts/faults/kill9.sh` (debug builds only): with `BIMTEK_FAULT_ABORT_BEFORE_ANSWER=1` the
+/// process aborts after a keyed request's effect committed and before its answer is stored, the crash this
+/// module must survive without repeating the effect. Release builds never read the variable.
+fn fault_abort_before_answer() {
+    if cfg!(debug_assertions)
+        && std::env::var_os("BIMTEK_FAULT_ABORT_BEFORE_ANSWER").is_some_and(|v| v == "1")
+    {
+        tracing::warn!("fault hook: aborting before the idempotent answer is stored");
+        std::process::abort();
+    }
 }
 
 async fn release(state: &AppState, caller: String, key: String, lock_token: Uuid) {

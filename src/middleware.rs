@@ -43,6 +43,7 @@ pub async fn request_id(
         request_id: Some(id.clone()),
         actor: None,
         access_events: Default::default(),
+        idempotency: None,
     };
     let access_events = std::sync::Arc::clone(&context.access_events);
     let access_log = req

@@ -17,9 +17,9 @@ class Client:
         self.timeout = timeout
         self.conn = None
 
-    def request(self, method, path, body=None):
+    def request(self, method, path, body=None, extra_headers=None):
         """Returns (status, headers dict, body bytes), or raises OSError/HTTPException on a transport error."""
-        headers = {"Authorization": "Bearer " + TOKEN}
+        headers = {"Authorization": "Bearer " + TOKEN, **(extra_headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body).encode()

@@ -348,6 +348,9 @@ pub const REFUSED: &[&str] = &[
     "POST /api/v1/clients/{id}/secret",
     // irreversible erasure of personal data: a deliberate act of an administrator in person
     "POST /api/v1/participants/{id}/erase",
+    // a subject's own data (UU PDP arts. 7-8), audit entries included: the officer, their operator or an
+    // administrator in person
+    "GET /api/v1/participants/{id}/export",
     // the audit log: who did what is for administrators in person
     "GET /api/v1/audit-log",
     // instruments and templates are written, and answered, by people: the organizers and the officers

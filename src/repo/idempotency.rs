@@ -1,4 +1,5 @@
-//! The `idempotency_keys` table: claiming a key (with a lease), completing it with the response, releasing it.
+//! The `idempotency_keys` table: claiming a key (with a lease), marking its effect committed (in the effect's
+//! transaction), completing it with the response, releasing it, and scrubbing stored answers on an erasure.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Bytea, Integer, Text, Uuid as SqlUuid};
@@ -18,6 +19,9 @@ pub struct StoredKey {
     pub response_status: Option<i16>,
     pub response_headers: Option<serde_json::Value>,
     pub response_body: Option<Vec<u8>>,
+    /// When the request's effect committed (set in the effect's transaction); a key with an effect never runs
+    /// again.
+    pub effect_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What claiming a key found.
@@ -37,8 +41,8 @@ struct Claimed {
 }
 
 /// Claims `(caller, key)` for a request with this fingerprint: inserts it in flight, or takes over a key that
-/// expired (older than 24 hours) or whose in-flight holder's lease ran out (same request only). Otherwise returns
-/// the stored key. One statement, so concurrent requests with one key see exactly one winner.
+/// expired (older than 24 hours) or whose in-flight holder's lease ran out before its effect committed (same
+/// request only). Otherwise returns the stored key. One statement, so concurrent requests with one key see exactly one winner.
 pub fn claim(
     conn: &mut PgConnection,
     caller: &str,
@@ -55,9 +59,9 @@ pub fn claim(
              ON CONFLICT (caller, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \
                  lock_token = EXCLUDED.lock_token, locked_until = EXCLUDED.locked_until, \
                  response_status = NULL, response_headers = NULL, response_body = NULL, \
-                 created_at = now(), completed_at = NULL \
+                 created_at = now(), completed_at = NULL, effect_at = NULL, erased_at = NULL \
              WHERE k.created_at < now() - make_interval(hours => $6) \
-                OR (k.response_status IS NULL AND k.locked_until < now() \
+                OR (k.response_status IS NULL AND k.locked_until < now() AND k.effect_at IS NULL \
                     AND k.fingerprint = EXCLUDED.fingerprint) \
              RETURNING true AS claimed",
         )
@@ -81,6 +85,55 @@ pub fn claim(
         }
     }
     Err(diesel::result::Error::RollbackTransaction)
+}
+
+/// Marks the key held by this request as having taken effect: called inside the effect's transaction (by
+/// `db::run`), so the mark commits with the effect or not at all. It also locks the key row until that commit, so
+/// no other request can take the key over in between. 0 rows: this request no longer holds the key (its lease ran
+/// out and another request took it over): the caller rolls its effect back.
+pub fn mark_effect(
+    conn: &mut PgConnection,
+    caller: &str,
+    key: &str,
+    lock_token: Uuid,
+) -> QueryResult<usize> {
+    diesel::update(
+        idempotency_keys::table
+            .find((caller, key))
+            .filter(idempotency_keys::lock_token.eq(lock_token))
+            .filter(idempotency_keys::response_status.is_null()),
+    )
+    .set(idempotency_keys::effect_at.eq(diesel::dsl::now))
+    .execute(conn)
+}
+
+/// Replaces every stored answer that contains one of `needles` (byte strings: an erased officer's id and personal
+/// values as they appear in JSON) with `status`, `headers` and `body` (a problem document), and marks it erased.
+/// The key stays taken, so a retry does not run its request again. A sequential scan of at most 24 hours of keys,
+/// for a rare operation.
+pub fn scrub_answers_containing(
+    conn: &mut PgConnection,
+    needles: &[Vec<u8>],
+    status: i16,
+    headers: &serde_json::Value,
+    body: &[u8],
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, Jsonb, SmallInt};
+    if needles.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "UPDATE idempotency_keys k SET response_status = $2, response_headers = $3, response_body = $4, \
+                erased_at = now() \
+         WHERE k.response_body IS NOT NULL AND k.erased_at IS NULL \
+           AND EXISTS (SELECT 1 FROM unnest($1::bytea[]) AS n(needle) \
+                       WHERE position(n.needle IN k.response_body) > 0)",
+    )
+    .bind::<Array<Bytea>, _>(needles)
+    .bind::<SmallInt, _>(status)
+    .bind::<Jsonb, _>(headers)
+    .bind::<Bytea, _>(body)
+    .execute(conn)
 }
 
 /// Stores the response of the request that holds the key; the key then replays it.

@@ -23,6 +23,7 @@ pub mod retention;
 pub mod scores;
 pub mod sessions;
 pub mod snapshots;
+pub mod subject_export;
 pub mod throttle;
 pub mod units;
 pub mod users;

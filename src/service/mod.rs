@@ -31,6 +31,8 @@ pub mod retention;
 pub mod scores;
 pub mod sessions;
 pub mod snapshots;
+pub mod stored_answers;
+pub mod subject_export;
 pub mod throttle;
 pub mod units;
 pub mod users;

@@ -682,6 +682,17 @@ fn erase_in(
         let row = repo::erase(conn, id, ERASED_NAME, &text::search_form(ERASED_NAME))?;
         // Certificates keep a snapshot of the holder's name: it goes too; their numbers stay verifiable.
         crate::repo::certificates::scrub_holder(conn, id, ERASED_NAME)?;
+        // No stored idempotent answer may replay the erased values (`service::stored_answers`).
+        super::stored_answers::forget_officer(
+            conn,
+            &super::stored_answers::ErasedValues {
+                id,
+                nip: current.nip.as_deref(),
+                full_name: &current.full_name,
+                email: current.email.as_deref(),
+                phone: current.phone.as_deref(),
+            },
+        )?;
         // Last, so that the entries written by this very transaction are covered too.
         audit_log::scrub_participant(conn, id)?;
         Ok(row)

@@ -41,6 +41,8 @@ mod scores;
 mod security;
 mod sessions;
 mod snapshots;
+mod stored_answers;
+mod subject_export;
 mod units;
 mod users;
 mod verify_page;

@@ -19,6 +19,7 @@ pub mod responses;
 pub mod results;
 pub mod scores;
 pub mod sessions;
+pub mod subject_export;
 pub mod templates;
 pub mod token;
 pub mod units;
@@ -50,6 +51,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(units::routes)
         .configure(programs::routes)
         .configure(participants::routes)
+        .configure(subject_export::routes)
         .configure(events::routes)
         .configure(sessions::routes)
         .configure(enrollments::routes)

@@ -210,6 +210,8 @@ pub fn rules() -> Vec<Rule> {
         rule("GET /api/v1/participants/{id}/attendance", |w| format!("/api/v1/participants/{}/attendance", w.officer),
             scoped(&[A, O], &[O], &[])).attendance(),
         rule("POST /api/v1/participants/{id}/erase", |w| format!("/api/v1/participants/{}/erase", w.officer), only(&[A])),
+        // a subject's data export: the officer, their unit's operator (not the world's) and admins
+        rule("GET /api/v1/participants/{id}/export", |w| format!("/api/v1/participants/{}/export", w.officer), only(&[A])),
         // --- events: everybody reads published events; their managers (admins, their organizers) change them
         rule("GET /api/v1/events", |_| "/api/v1/events".into(), only(ALL)),
         rule("POST /api/v1/events", |_| "/api/v1/events".into(), only(&[A, O])).body(|w, _| {
