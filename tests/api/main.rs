@@ -45,3 +45,4 @@ mod users;
 mod verify_page;
 mod webhook_events;
 mod webhooks;
+mod xlsx;
