@@ -26,6 +26,9 @@ pub const DATE_FORMAT: &str = "[$-421]d mmmm yyyy";
 /// Text longer than this wraps inside its column instead of widening it.
 const MAX_WIDTH: usize = 60;
 
+/// Header labels longer than this wrap onto more lines.
+const HEADER_WIDTH: usize = 14;
+
 struct Formats {
     title: Format,
     label: Format,
@@ -136,12 +139,25 @@ impl SheetWriter {
                 Some(d) => format!("{}\n{}", column.label, tanggal(d)),
                 None => column.label.clone(),
             };
-            header_lines = header_lines.max(label.lines().count());
-            let longest = label.lines().map(chars).max().unwrap_or(0);
-            this.widths[col] = this.widths[col].max(longest.min(MAX_WIDTH / 2));
+            // A long label wraps (at most HEADER_WIDTH wide, never narrower than its longest word) rather than
+            // widening its column past its values.
+            let width = label
+                .lines()
+                .map(|line| {
+                    let word = line.split(' ').map(chars).max().unwrap_or(0);
+                    word.max(chars(line).min(HEADER_WIDTH))
+                })
+                .max()
+                .unwrap_or(0);
+            let lines: usize = label
+                .lines()
+                .map(|line| chars(line).div_ceil(width.max(1)).max(1))
+                .sum();
+            header_lines = header_lines.max(lines);
+            this.widths[col] = this.widths[col].max(width);
             sheet.write_string_with_format(header_row, col as u16, label, &f.header)?;
         }
-        sheet.set_row_height(header_row, 15.0 * header_lines as f64 + 6.0)?;
+        sheet.set_row_height(header_row, 13.0 * header_lines as f64 + 6.0)?;
         sheet.set_freeze_panes(header_row + 1, 0)?;
         sheet.set_repeat_rows(header_row, header_row)?;
         sheet.set_landscape();
@@ -157,6 +173,12 @@ impl SheetWriter {
             .unwrap_or(0);
         if this.widths.len() >= 2 && this.widths[0] + this.widths[1] < label_width + 2 {
             this.widths[1] = label_width + 2 - this.widths[0];
+        }
+        // A date does not overflow into the next cell as text does: its column must hold it (else `###`).
+        for (_, value) in &heading.lines {
+            if let (Value::Date(d), Some(w)) = (value, this.widths.get_mut(2)) {
+                *w = (*w).max(chars(&tanggal(*d)));
+            }
         }
         this.row = header_row + 1;
         Ok(this)

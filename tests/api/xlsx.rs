@@ -47,6 +47,10 @@ struct Sheet {
 }
 
 fn read_sheet(bytes: &[u8], name: &str) -> Sheet {
+    // `XLSX_DUMP_DIR=/tmp/x`: keep the files, to look at them (LibreOffice, pdftoppm).
+    if let Ok(dir) = std::env::var("XLSX_DUMP_DIR") {
+        std::fs::write(format!("{dir}/{}.xlsx", name.replace(' ', "-")), bytes).unwrap();
+    }
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
     assert_eq!(book.sheet_names(), [name]);
     let cells = book.worksheet_range(name).unwrap();
