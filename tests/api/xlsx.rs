@@ -525,6 +525,46 @@ async fn the_csv_takes_a_semicolon_delimiter_with_decimal_commas_and_refuses_an_
     }
 }
 
+#[tokio::test]
+async fn an_xlsx_of_many_officers_is_written_across_pages_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit("XLS4");
+    let event = app.seed_event("ongoing", 2000);
+    app.db()
+        .batch_execute(&format!(
+            "INSERT INTO participants (id, nip, full_name, name_search, sex, employee_type, unit_id)
+               SELECT gen_random_uuid(), '198503' || lpad(i::text, 8, '0') || '1001', 'Petugas ' || lpad(i::text, 4, '0'),
+                      'petugas ' || lpad(i::text, 4, '0'), 'male', 'pns', '{unit}'
+               FROM generate_series(1, 1203) AS i;
+             INSERT INTO enrollments (event_id, participant_id, status, check_in_code)
+               SELECT '{event}', id, 'approved', md5(id::text) FROM participants WHERE unit_id = '{unit}';"
+        ))
+        .unwrap();
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (_, bytes) = body(
+        get(
+            &app,
+            &format!("/api/v1/events/{event}/exports/scores.xlsx"),
+            &admin,
+        )
+        .await,
+    )
+    .await;
+    let sheet = read_sheet(&bytes, "Rekap Nilai");
+    let h = sheet.row_of("No");
+    assert_eq!(sheet.cells.height() as u32, h + 1 + 1203);
+    for n in 1..=1203u32 {
+        let row = h + n;
+        assert_eq!(sheet.number(row, 0), f64::from(n));
+        assert_eq!(sheet.text(row, 2), format!("Petugas {n:04}"));
+        assert_eq!(
+            sheet.text(row, 1),
+            format!("198503{n:08}1001"),
+            "text, leading digits kept"
+        );
+    }
+}
+
 /// Officers who pass: more certificates than the scenario's two.
 fn more_holders(app: &TestApp, s: &crate::certificates::Scenario, n: usize) -> Vec<Uuid> {
     use bimtek_api::schema::sessions;
@@ -555,6 +595,9 @@ fn more_holders(app: &TestApp, s: &crate::certificates::Scenario, n: usize) -> V
 
 /// The entries of a ZIP: (name, bytes), in order.
 fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    if let Ok(dir) = std::env::var("XLSX_DUMP_DIR") {
+        std::fs::write(format!("{dir}/certificates-{}.zip", bytes.len()), bytes).unwrap();
+    }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
     (0..zip.len())
         .map(|i| {
