@@ -252,14 +252,45 @@ impl ExportPlan {
 }
 
 /// Sends what is written to it down the response channel, from a blocking thread (the XLSX and ZIP writers are
-/// synchronous). Waits while the client is slower than the writer; a client gone is a broken pipe.
-pub(crate) struct ChannelWriter(pub(crate) tokio::sync::mpsc::Sender<Result<Vec<u8>, ApiError>>);
+/// synchronous). Waits while the client is slower than the writer; a client gone is a broken pipe. Once
+/// [`Abort`] was dropped every write fails at once: a writer dropped on the async side after an error (a zip writer
+/// finalises itself on drop) must neither block a runtime thread nor end a failed file with a valid directory.
+pub(crate) struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Vec<u8>, ApiError>>,
+    aborted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Aborts its [`ChannelWriter`] when dropped: hold it where the writer may be dropped, declared after it.
+pub(crate) struct Abort(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Abort {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl ChannelWriter {
+    pub(crate) fn new(tx: tokio::sync::mpsc::Sender<Result<Vec<u8>, ApiError>>) -> (Self, Abort) {
+        let aborted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        (
+            Self {
+                tx,
+                aborted: aborted.clone(),
+            },
+            Abort(aborted),
+        )
+    }
+}
 
 impl Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
+        let gone = || std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client gone");
+        if self.aborted.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(gone());
+        }
+        self.tx
             .blocking_send(Ok(buf.to_vec()))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client gone"))?;
+            .map_err(|_| gone())?;
         Ok(buf.len())
     }
 
@@ -397,7 +428,7 @@ async fn stream_xlsx(pool: &DbPool, plan: ExportPlan, tx: &Sender) -> Result<(),
             None => break,
         }
     }
-    let out = ChannelWriter(tx.clone());
+    let (out, _abort) = ChannelWriter::new(tx.clone());
     let gone = tx.clone();
     actix_web::web::block(move || {
         let mut out = std::io::BufWriter::with_capacity(CHUNK_BYTES, out);
