@@ -206,6 +206,26 @@ pg -c "VACUUM (ANALYZE) participants"
 import_500_s=$(median "${i500[@]}") import_10000_s=$(median "${i10000[@]}") import_again_s=$(median "${iagain[@]}")
 import_status=$(printf '%s\n' "${import_statuses[@]}" | sort -u | paste -sd,)
 
+# Documents (issue 15): the XLSX daftar hadir of the 2,000-officer event (2,000 rows x 20 sessions) and the ZIP of the
+# 500-officer event's certificates (issued first; issuing again creates nothing), one request each, curl, medians of
+# three rounds.
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$port/api/v1/events/$report_a/certificates"
+time_get() { # path -> "status seconds bytes"; the headers go to $lua_dir/headers
+    curl -s -o /dev/null -D "$lua_dir/headers" -w '%{http_code} %{time_total} %{size_download}\n' \
+        -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$port$1"
+}
+dxlsx=() dzip=() doc_statuses=() xlsx_bytes=0 zip_bytes=0
+for _ in 1 2 3; do
+    read -r status seconds xlsx_bytes < <(time_get "/api/v1/events/$report_b/exports/attendance.xlsx")
+    doc_statuses+=("$status") dxlsx+=("$seconds")
+    read -r status seconds zip_bytes < <(time_get "/api/v1/events/$report_a/certificates.zip")
+    doc_statuses+=("$status") dzip+=("$seconds")
+done
+zip_count=$(awk 'tolower($1) == "x-certificate-count:" { print $2 + 0 }' "$lua_dir/headers")
+xlsx_s=$(median "${dxlsx[@]}") zip_s=$(median "${dzip[@]}")
+doc_status=$(printf '%s\n' "${doc_statuses[@]}" | sort -u | paste -sd,)
+peak_docs_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # wrk prints latencies as 812.00us, 4.01ms or 1.02s
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
@@ -248,7 +268,11 @@ Bulk import of new officers as CSV (one request each, curl, medians of three rou
 in ${import_500_s}s (rounds: ${i500[*]}), 10,000 rows in ${import_10000_s}s (${i10000[*]}):
 $(ratio "$import_10000_s" "$import_500_s") x; the same 10,000 rows again (all unchanged) in ${import_again_s}s.
 
-Server peak RSS: $((peak_kb / 1024)) MiB.
+Documents (one request each, curl, medians of three rounds; HTTP $doc_status): the XLSX daftar hadir of 2,000
+officers x 20 sessions in ${xlsx_s}s (rounds: ${dxlsx[*]}; $((xlsx_bytes / 1024)) KiB), the ZIP of ${zip_count:-?} certificates
+in ${zip_s}s (${dzip[*]}; $((zip_bytes / 1024)) KiB).
+
+Server peak RSS: $((peak_kb / 1024)) MiB ($((peak_docs_kb / 1024)) MiB after the documents).
 MD
 )
 echo "$report"

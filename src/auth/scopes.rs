@@ -298,10 +298,20 @@ pub const TABLE: &[Entry] = &[
     op("GET", "/api/v1/events/{id}/results", ResultsRead),
     op("GET", "/api/v1/events/{id}/report", ResultsRead),
     op("GET", "/api/v1/events/{id}/exports/{name}.csv", ResultsRead),
+    op(
+        "GET",
+        "/api/v1/events/{id}/exports/{name}.xlsx",
+        ResultsRead,
+    ),
     op("GET", "/api/v1/programs/{id}/report", ResultsRead),
     op("GET", "/api/v1/units/{id}/report", ResultsRead),
     // --- certificates
     op("GET", "/api/v1/events/{id}/certificates", CertificatesRead),
+    op(
+        "GET",
+        "/api/v1/events/{id}/certificates.zip",
+        CertificatesRead,
+    ),
     op(
         "POST",
         "/api/v1/events/{id}/certificates",

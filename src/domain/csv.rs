@@ -1,4 +1,5 @@
 //! A small CSV writer (RFC 4180: comma-separated, `"`-quoted where needed, CRLF line ends) for the exports, with
+//! a semicolon dialect for spreadsheets in the Indonesian locale (`;` between cells, `,` as decimal separator), and
 //! formula-injection neutralisation: a text cell that a spreadsheet would read as a formula or a command (it starts
 //! with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`, so it is shown as text and never
 //! executed. Numbers are written as numbers (a negative gain keeps its `-`): they are produced by the service,
@@ -7,6 +8,34 @@
 /// The UTF-8 byte order mark. Spreadsheets on Windows (the usual office set-up in Indonesia) read a CSV file as
 /// the local 8-bit code page unless it starts with this mark, which garbles names with non-ASCII letters.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How cells are separated, and the decimal separator that goes with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Delimiter {
+    /// `,` between cells and `.` in numbers (RFC 4180; for programs).
+    #[default]
+    Comma,
+    /// `;` between cells and `,` in numbers: what a spreadsheet in the Indonesian locale (Excel, LibreOffice)
+    /// opens into columns without an import dialog.
+    Semicolon,
+}
+
+impl Delimiter {
+    pub fn byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+        }
+    }
+
+    fn decimal(self) -> char {
+        match self {
+            Delimiter::Comma => '.',
+            Delimiter::Semicolon => ',',
+        }
+    }
+}
 
 /// One cell of a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +48,8 @@ pub enum Cell<'a> {
     Int(i64),
     /// A number, written with `.` as decimal separator and at most 4 decimals, trailing zeros dropped.
     Number(f64),
+    /// A calendar date, written `YYYY-MM-DD`.
+    Date(chrono::NaiveDate),
     /// An empty cell (a missing value).
     Empty,
 }
@@ -42,6 +73,7 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 #[derive(Debug, Default)]
 pub struct CsvWriter {
     buf: Vec<u8>,
+    delimiter: Delimiter,
 }
 
 impl CsvWriter {
@@ -51,20 +83,41 @@ impl CsvWriter {
 
     /// A writer whose buffer starts with the UTF-8 byte order mark.
     pub fn with_bom() -> Self {
-        Self { buf: BOM.to_vec() }
+        Self {
+            buf: BOM.to_vec(),
+            delimiter: Delimiter::Comma,
+        }
+    }
+
+    /// A writer of the given dialect, its buffer starting with the byte order mark when `bom`.
+    pub fn with_delimiter(delimiter: Delimiter, bom: bool) -> Self {
+        Self {
+            buf: if bom { BOM.to_vec() } else { Vec::new() },
+            delimiter,
+        }
     }
 
     /// Writes one row, ended by CRLF.
     pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = Cell<'a>>) {
         for (i, cell) in cells.into_iter().enumerate() {
             if i > 0 {
-                self.buf.push(b',');
+                self.buf.push(self.delimiter.byte());
             }
             match cell {
                 Cell::Text(text) => self.text(text),
                 Cell::Owned(text) => self.text(&text),
                 Cell::Int(n) => self.buf.extend_from_slice(n.to_string().as_bytes()),
-                Cell::Number(n) => self.buf.extend_from_slice(format_number(n).as_bytes()),
+                Cell::Number(n) => {
+                    let mut text = format_number(n);
+                    if self.delimiter.decimal() != '.' {
+                        text = text.replace('.', &self.delimiter.decimal().to_string());
+                    }
+                    // `1,5` under `;` needs no quotes: the separator is not in it.
+                    self.buf.extend_from_slice(text.as_bytes());
+                }
+                Cell::Date(d) => self
+                    .buf
+                    .extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes()),
                 Cell::Empty => {}
             }
         }
@@ -73,7 +126,8 @@ impl CsvWriter {
 
     fn text(&mut self, text: &str) {
         let neutralise = text.starts_with(FORMULA_STARTS);
-        let quote = neutralise || text.contains([',', '"', '\r', '\n']);
+        let separator = char::from(self.delimiter.byte());
+        let quote = neutralise || text.contains([separator, '"', '\r', '\n']);
         if quote {
             self.buf.push(b'"');
         }
@@ -238,6 +292,23 @@ mod tests {
         assert_eq!(format_number(100.0), "100");
         assert_eq!(format_number(-0.00001), "0");
         assert_eq!(format_number(f64::NAN), "");
+    }
+
+    #[test]
+    fn the_semicolon_dialect_separates_by_semicolons_and_writes_decimal_commas() {
+        let mut w = CsvWriter::with_delimiter(Delimiter::Semicolon, false);
+        w.row(vec![
+            Cell::Int(1),
+            "Lapas Kelas IIA, Palangka Raya".into(),
+            "a;b".into(),
+            Cell::Number(83.25),
+            Cell::Number(-0.5),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 8, 2).unwrap_or_default()),
+        ]);
+        assert_eq!(
+            String::from_utf8(w.into_bytes()).unwrap_or_default(),
+            "1;Lapas Kelas IIA, Palangka Raya;\"a;b\";83,25;-0,5;2025-08-02\r\n"
+        );
     }
 
     #[test]

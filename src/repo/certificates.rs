@@ -195,6 +195,25 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// The valid (not revoked) certificates of an event whose holder was not erased, within the caller's scope, by
+/// number: what a bulk download prints.
+pub fn printable_ids(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    scope: Scope,
+) -> QueryResult<Vec<Uuid>> {
+    let filter = CertificateFilter {
+        scope,
+        kind: None,
+        revoked: Some(false),
+    };
+    list_query!(event_id, filter)
+        .filter(participants::erased_at.is_null())
+        .order((certificates::year.asc(), certificates::seq.asc()))
+        .select(certificates::id)
+        .load(conn)
+}
+
 /// A certificate and the unit its holder belongs to now (for the unit operator's access).
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CertificateRow, Uuid)>> {
     certificates::table

@@ -9,7 +9,7 @@ use diesel::sql_types::{
 };
 use uuid::Uuid;
 
-use crate::domain::enums::{AttendanceStatus, InstrumentKind};
+use crate::domain::enums::{AttendanceStatus, InstrumentKind, QuestionType, RespondentKind};
 use crate::schema::{attendance, sessions};
 
 /// A session: a column of the attendance matrix.
@@ -75,7 +75,9 @@ pub struct AnswerRow {
     #[diesel(sql_type = SqlUuid)]
     pub response_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub respondent_kind: String,
+    pub respondent_kind: RespondentKind,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub submitted_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Text>)]
     pub nip: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -87,11 +89,18 @@ pub struct AnswerRow {
     #[diesel(sql_type = Text)]
     pub prompt: String,
     #[diesel(sql_type = Text)]
-    pub question_type: String,
+    pub question_type: QuestionType,
     #[diesel(sql_type = Nullable<Double>)]
     pub value_number: Option<f64>,
+    /// The chosen options' keys, `|`-separated.
     #[diesel(sql_type = Nullable<Text>)]
     pub value_options: Option<String>,
+    /// The chosen options' labels in the question's order, `; `-separated.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub option_labels: Option<String>,
+    /// A Likert answer's label (`Baik`).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub likert_label: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub value_text: Option<String>,
     #[diesel(sql_type = Nullable<Double>)]
@@ -121,12 +130,20 @@ pub fn answers(
     diesel::sql_query(
         "SELECT i.created_at AS instrument_created_at, i.id AS instrument_id, i.title AS instrument_title, i.kind,
                 i.anonymous, s.title AS session_title, coalesce(u.display_name, u.username) AS facilitator,
-                r.id AS response_id, r.respondent_kind,
+                r.id AS response_id, r.respondent_kind, r.submitted_at,
                 CASE WHEN i.anonymous OR p.erased_at IS NOT NULL THEN NULL ELSE p.nip END AS nip,
                 CASE WHEN i.anonymous OR p.erased_at IS NOT NULL THEN NULL ELSE p.full_name END AS full_name,
                 r.score AS response_score,
                 q.position, q.prompt, q.question_type, a.value_number,
-                array_to_string(a.value_options, '|') AS value_options, a.value_text, a.points
+                array_to_string(a.value_options, '|') AS value_options,
+                CASE WHEN a.value_options IS NOT NULL THEN
+                    (SELECT string_agg(o.value->>'label', '; ' ORDER BY o.n)
+                     FROM jsonb_array_elements(q.settings->'options') WITH ORDINALITY AS o(value, n)
+                     WHERE o.value->>'key' = ANY(a.value_options))
+                END AS option_labels,
+                CASE WHEN q.question_type = 'likert' AND a.value_number IS NOT NULL
+                     THEN q.settings->'labels'->>(a.value_number::int - 1) END AS likert_label,
+                a.value_text, a.points
          FROM instruments i
          JOIN responses r ON r.instrument_id = i.id
          JOIN questions q ON q.instrument_id = i.id
@@ -149,15 +166,51 @@ pub fn answers(
     .load(conn)
 }
 
-/// The event's title, start date and status, if it exists.
-pub fn event_header(
-    conn: &mut PgConnection,
-    event_id: Uuid,
-) -> QueryResult<Option<(String, chrono::NaiveDate, String)>> {
-    use crate::schema::events;
-    events::table
-        .find(event_id)
-        .select((events::title, events::starts_on, events::status))
-        .first(conn)
-        .optional()
+/// What the title block of an export names: the event, its dates, its host unit and the places of its sessions.
+#[derive(Debug, Clone)]
+pub struct EventHeading {
+    pub title: String,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub host_unit_name: String,
+    /// The sessions' distinct locations, in the order they are first used.
+    pub locations: Vec<String>,
+}
+
+/// The event's heading, if it exists.
+pub fn event_heading(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option<EventHeading>> {
+    use crate::schema::{events, units};
+    let Some((title, starts_on, ends_on, host_unit_name)) = events::table
+        .inner_join(units::table)
+        .filter(events::id.eq(event_id))
+        .select((
+            events::title,
+            events::starts_on,
+            events::ends_on,
+            units::name,
+        ))
+        .first::<(String, chrono::NaiveDate, chrono::NaiveDate, String)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut locations: Vec<String> = Vec::new();
+    for location in sessions::table
+        .filter(sessions::event_id.eq(event_id))
+        .filter(sessions::location.is_not_null())
+        .order((sessions::starts_at.asc(), sessions::id.asc()))
+        .select(sessions::location.assume_not_null())
+        .load::<String>(conn)?
+    {
+        if !locations.contains(&location) {
+            locations.push(location);
+        }
+    }
+    Ok(Some(EventHeading {
+        title,
+        starts_on,
+        ends_on,
+        host_unit_name,
+        locations,
+    }))
 }

@@ -429,38 +429,71 @@ pub async fn pdf(
     public_base_url: &str,
 ) -> Result<CertificatePdf, ApiError> {
     let user = user.clone();
-    let detail = db::read(pool, move |conn| {
+    let printable = db::read(pool, move |conn| {
         readable(conn, &user, id)?;
-        let detail = repo::detail_by_id(conn, id)?.ok_or_else(not_found)?;
-        if detail.certificate.revoked_at.is_some() {
-            return Err(ApiError::conflict(
-                "certificate_revoked",
-                "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
-            ));
-        }
-        Ok(detail)
+        printable(conn, id)
     })
     .await?;
-    let url = verify_url(public_base_url, &detail.certificate.verification_code);
-    let file_name = file_name(detail.certificate.kind, &detail.certificate.number);
-    let bytes = actix_web::web::block(move || {
-        let c = &detail.certificate;
-        pdf::render(&pdf::CertificatePage {
-            kind: c.kind,
-            number: &c.number,
-            holder_name: &c.holder_name,
-            event_title: &detail.event_title,
-            starts_on: detail.starts_on,
-            ends_on: detail.ends_on,
-            host_unit_name: &detail.host_unit_name,
-            jp: c.jp,
-            issued_on: wib_date(c.issued_at),
-            verify_url: &url,
-        })
+    let url = public_base_url.to_owned();
+    actix_web::web::block(move || render(&printable, &url)).await?
+}
+
+/// What a certificate's PDF is drawn from, read in one database hop ([`printable`]) and drawn without a
+/// connection ([`render`]).
+#[derive(Debug, Clone)]
+pub struct Printable {
+    detail: CertificateDetail,
+}
+
+/// Reads what the PDF of a certificate shows (no access check: the caller made it); 404 when it does not exist,
+/// 409 `certificate_revoked` when it is revoked.
+pub fn printable(conn: &mut PgConnection, id: Uuid) -> Result<Printable, ApiError> {
+    let detail = repo::detail_by_id(conn, id)?.ok_or_else(not_found)?;
+    if detail.certificate.revoked_at.is_some() {
+        return Err(ApiError::conflict(
+            "certificate_revoked",
+            "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
+        ));
+    }
+    Ok(Printable { detail })
+}
+
+/// Draws a certificate's PDF: the one place where a certificate becomes a PDF (the single download and the bulk
+/// ZIP of `service::certificate_bundle` both come here). CPU work: call it on a blocking thread.
+pub fn render(printable: &Printable, public_base_url: &str) -> Result<CertificatePdf, ApiError> {
+    let detail = &printable.detail;
+    let c = &detail.certificate;
+    let url = verify_url(public_base_url, &c.verification_code);
+    let bytes = pdf::render(&pdf::CertificatePage {
+        kind: c.kind,
+        number: &c.number,
+        holder_name: &c.holder_name,
+        event_title: &detail.event_title,
+        starts_on: detail.starts_on,
+        ends_on: detail.ends_on,
+        host_unit_name: &detail.host_unit_name,
+        jp: c.jp,
+        issued_on: wib_date(c.issued_at),
+        verify_url: &url,
     })
-    .await?
     .map_err(ApiError::internal)?;
-    Ok(CertificatePdf { file_name, bytes })
+    Ok(CertificatePdf {
+        file_name: file_name(c.kind, &c.number),
+        bytes,
+    })
+}
+
+/// The certificates a bulk download of the event gives the caller: the same access as the event's list (its
+/// managers all, a unit's operator their unit's officers', a participant their own; others 403, a draft hidden
+/// from them 404), valid ones only, holders erased left out; by number.
+pub fn printable_in_scope(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+) -> Result<Vec<Uuid>, ApiError> {
+    visible_event(conn, user, event_id)?;
+    let scope = list_scope(conn, user, event_id)?;
+    Ok(repo::printable_ids(conn, event_id, scope)?)
 }
 
 /// Revokes a certificate with a reason (event managers; 409 `already_revoked` when it is). Honours `If-Match`.

@@ -12,6 +12,7 @@ pub mod access;
 pub mod attendance;
 pub mod audit_log;
 pub mod auth;
+pub mod certificate_bundle;
 pub mod certificates;
 pub mod changes;
 pub mod clients;

@@ -193,7 +193,19 @@ async fn the_evaluation_export_has_no_officer_for_anonymous_instruments() {
     );
     assert!(
         rows.iter()
-            .any(|r| r.contains("Evaluasi Pasca Pelatihan,,,") && r.contains(",alumnus,"))
+            .any(|r| r.contains("Evaluasi Pasca Pelatihan,,,") && r.contains(",Alumni,"))
+    );
+    // Indonesian values, not the API's identifiers: respondents and question types.
+    for row in &rows[1..] {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert!(["Peserta", "Alumni"].contains(&cells[5]), "{row}");
+        assert!(["Skala Likert", "Isian Teks"].contains(&cells[12]), "{row}");
+    }
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.contains(",participant,") || r.contains(",likert,")),
+        "{rows:?}"
     );
 }
 
@@ -245,7 +257,7 @@ async fn exports_are_for_the_events_managers_and_unknown_names_are_404() {
         .send(Method::GET, &path("certificates.csv"), &admin, None)
         .await;
     assert_problem(response, 404, "not_found").await;
-    for name in ["attendance.xlsx", "attendance"] {
+    for name in ["attendance.ods", "attendance"] {
         let response = app.send(Method::GET, &path(name), &admin, None).await;
         assert_problem(response, 404, "route_not_found").await;
     }

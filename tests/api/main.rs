@@ -49,3 +49,4 @@ mod verify_page;
 mod webhook_events;
 mod webhook_secrets;
 mod webhooks;
+mod xlsx;

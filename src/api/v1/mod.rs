@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod audit_log;
 pub mod auth;
+pub mod certificate_bundle;
 pub mod certificates;
 pub mod changes;
 pub mod clients;
@@ -63,6 +64,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(instruments::routes)
         .configure(responses::routes)
         .configure(templates::routes)
+        .configure(certificate_bundle::routes)
         .configure(certificates::routes)
         .configure(changes::routes)
         .configure(audit_log::routes)
