@@ -36,6 +36,8 @@ pub struct AccessEvent {
     pub resource_id: Option<Uuid>,
     /// The officer whose data was read, when it is one officer.
     pub participant_id: Option<Uuid>,
+    /// Every officer whose data the answer showed (also the one of `participant_id`); empty when none.
+    pub participant_ids: Vec<Uuid>,
     /// Extra detail without personal values, e.g. `{"rows": 120}`; `{}` when none.
     pub detail: serde_json::Value,
 }
@@ -48,7 +50,24 @@ impl AccessEvent {
             resource_type: "participant".into(),
             resource_id: Some(participant_id),
             participant_id: Some(participant_id),
+            participant_ids: vec![participant_id],
             detail: serde_json::json!({}),
+        }
+    }
+
+    /// The full NIPs (and contacts) of these officers were shown in one answer (a list page, an import's row
+    /// report): one entry naming all of them. A single officer is recorded as [`AccessEvent::nip_read`].
+    pub fn nips_read(participant_ids: Vec<Uuid>) -> Self {
+        match participant_ids.as_slice() {
+            [one] => Self::nip_read(*one),
+            _ => Self {
+                action: "participant.nip_read".into(),
+                resource_type: "participant".into(),
+                resource_id: None,
+                participant_id: None,
+                detail: serde_json::json!({"count": participant_ids.len()}),
+                participant_ids,
+            },
         }
     }
 }

@@ -88,6 +88,7 @@ impl AccessLog {
                 resource_type: event.resource_type,
                 resource_id: event.resource_id,
                 participant_id: event.participant_id,
+                participant_ids: event.participant_ids,
                 changes: event.detail,
                 request_id: request_id.map(str::to_owned),
             });
@@ -163,6 +164,8 @@ pub struct AuditEntry {
     pub resource_type: String,
     pub resource_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
+    /// The officers an access event's answer showed.
+    pub participant_ids: Vec<Uuid>,
     pub changes: serde_json::Value,
     pub request_id: Option<String>,
 }
@@ -179,6 +182,7 @@ impl From<AuditRow> for AuditEntry {
             resource_type: row.resource_type,
             resource_id: row.resource_id,
             participant_id: row.participant_id,
+            participant_ids: row.participant_ids,
             changes: row.changes,
             request_id: row.request_id,
         }

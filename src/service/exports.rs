@@ -7,6 +7,9 @@
 //! The files are UTF-8 with a byte order mark (spreadsheets on Windows need it to read names correctly), comma
 //! separated, with a header row in Indonesian; text cells a spreadsheet would execute are neutralised
 //! (`domain::csv`).
+//!
+//! The `export.<kind>` entry is written directly (not buffered as other access events), before the file starts,
+//! and names in `participant_ids` the officers whose full NIP the file shows (migration 000015).
 
 use std::collections::HashMap;
 
@@ -253,18 +256,23 @@ fn start(
         ExportKind::Attendance => repo::sessions(conn, event_id)?,
         _ => Vec::new(),
     };
+    // Written now, in the answer's own hop, before the first byte: the file cannot leave unrecorded. It names the
+    // officers whose full NIP the file shows as the export starts.
+    let shown = repo::nip_holders(conn, event_id, kind == ExportKind::Evaluations)?;
+    let context = crate::context::current();
     audit::record(
         conn,
         &[NewAuditEntry {
             actor_user_id: Some(user.id),
-            actor_client_id: None,
+            actor_client_id: user.client_id,
             actor_role: Some(user.role.as_str().to_owned()),
             action: format!("export.{}", kind.as_str()),
             resource_type: "event".to_owned(),
             resource_id: Some(event_id),
             participant_id: None,
-            changes: json!({}),
-            request_id: None,
+            changes: json!({"count": shown.len()}),
+            participant_ids: shown,
+            request_id: context.and_then(|c| c.request_id),
         }],
     )?;
     tracing::info!(event.id = %event_id, actor.id = %user.id, export = kind.as_str(), "export started");
