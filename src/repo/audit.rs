@@ -76,7 +76,8 @@ pub struct AuditRow {
     pub resource_type: String,
     pub resource_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
-    pub participant_ids: Vec<Uuid>,
+    /// A PostgreSQL array (elements nullable to diesel); never holds a null.
+    pub participant_ids: Vec<Option<Uuid>>,
     pub changes: Value,
     pub request_id: Option<String>,
 }

@@ -182,7 +182,7 @@ impl From<AuditRow> for AuditEntry {
             resource_type: row.resource_type,
             resource_id: row.resource_id,
             participant_id: row.participant_id,
-            participant_ids: row.participant_ids,
+            participant_ids: row.participant_ids.into_iter().flatten().collect(),
             changes: row.changes,
             request_id: row.request_id,
         }

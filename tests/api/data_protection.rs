@@ -456,11 +456,8 @@ async fn one_score_change_is_one_audit_entry_carrying_what_both_writers_carried(
     assert_eq!(entry.actor_role.as_deref(), Some("organizer"));
     assert_eq!(entry.request_id.as_deref(), Some("req-score-once"));
     // the service's form (the kind) and the row's (every changed column)
-    assert_eq!(
-        entry.changes["practical"],
-        json!({"old": null, "new": 80.0})
-    );
-    assert_eq!(entry.changes["score"], json!({"old": null, "new": 80.0}));
+    assert_eq!(entry.changes["practical"], json!({"old": null, "new": 80}));
+    assert_eq!(entry.changes["score"], json!({"old": null, "new": 80}));
     assert_eq!(
         entry.changes["source"],
         json!({"old": null, "new": "manual"})
@@ -475,10 +472,7 @@ async fn one_score_change_is_one_audit_entry_carrying_what_both_writers_carried(
     let all = entries(&app, "resource_type = 'score'");
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].action, "score.clear");
-    assert_eq!(
-        all[1].changes["practical"],
-        json!({"old": 80.0, "new": null})
-    );
+    assert_eq!(all[1].changes["practical"], json!({"old": 80, "new": null}));
     assert_eq!(all[1].request_id.as_deref(), Some("req-score-clear"));
 }
 
