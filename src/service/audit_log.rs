@@ -1,4 +1,5 @@
 //! The audit log: reading it (administrators), removing an erased officer's values from it, and access events.
+//! A page of the log that shows NIPs (the entries of their writes) is itself an access event naming the officers.
 //!
 //! Writes are audited by database triggers (migration 000008) in the transaction of the change. Reads of
 //! personal data (a full NIP, an export) are *access events*: recording them with a synchronous insert would
@@ -201,9 +202,33 @@ pub async fn list(
     let request = request.open(&allow(user, &[Role::Admin])?)?;
     crate::db::read(pool, move |conn| {
         let (rows, total) = repo::list(conn, &request)?;
-        Ok(Page::new(rows, total, request.page).map(AuditEntry::from))
+        let page = Page::new(rows, total, request.page).map(AuditEntry::from);
+        // An entry of a NIP's change shows that NIP in full: reading it is an access event too.
+        let mut shown: Vec<Uuid> = page
+            .items
+            .iter()
+            .filter(|e| shows_a_nip(&e.changes))
+            .filter_map(|e| e.participant_id)
+            .collect();
+        shown.sort_unstable();
+        shown.dedup();
+        if !shown.is_empty() {
+            access(AccessEvent::nips_read(shown));
+        }
+        Ok(page)
     })
     .await
+}
+
+/// Whether `changes` holds a NIP value (not `"[erased]"`).
+fn shows_a_nip(changes: &serde_json::Value) -> bool {
+    changes.get("nip").is_some_and(|nip| {
+        ["old", "new"].iter().any(|side| {
+            nip.get(side)
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v != "[erased]")
+        })
+    })
 }
 
 /// Removes an erased officer's personal values from the log. Called inside the erasure's transaction, after

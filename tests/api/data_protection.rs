@@ -421,6 +421,43 @@ async fn an_export_and_an_import_report_name_the_officers_whose_nip_they_show() 
     );
 }
 
+#[tokio::test]
+async fn a_page_of_the_audit_log_showing_nips_is_an_access_event_naming_their_officers() {
+    let app = spawn_app().await;
+    let (admin_user, admin) = app.user_with_token(Role::Admin).await;
+    let unit = app.seed_unit(&fresh_code("LOG"));
+    let officer = app.seed_participant(unit, "Ani");
+    let other = app.seed_participant(unit, "Bayu");
+    // Units' entries show no NIP: no access event.
+    ok_json(
+        get(&app, &admin, "/api/v1/audit-log?resource_type=unit").await,
+        200,
+    )
+    .await;
+    let page = ok_json(
+        get(
+            &app,
+            &admin,
+            &format!("/api/v1/audit-log?resource_type=participant&resource_id={officer}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        page["items"][0]["changes"]["nip"]["new"]
+            .as_str()
+            .unwrap()
+            .len(),
+        18
+    );
+    let reads = nip_reads(&app, 1).await;
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert_eq!(reads[0].participant_ids, vec![officer]);
+    assert_eq!(reads[0].actor_user_id, Some(admin_user.id));
+    assert!(!reads[0].participant_ids.contains(&other));
+}
+
 // --- finding 8: one audit entry per change
 
 #[tokio::test]
