@@ -212,6 +212,20 @@ mod tests {
     }
 
     #[test]
+    fn one_answer_showing_several_officers_is_one_event_naming_them_all() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let many = AccessEvent::nips_read(vec![a, b]);
+        assert_eq!(many.action, "participant.nip_read");
+        assert_eq!(many.participant_ids, [a, b]);
+        assert_eq!((many.participant_id, many.resource_id), (None, None));
+        assert_eq!(many.detail, serde_json::json!({"count": 2}));
+        // one officer reads as the single read always did
+        let one = AccessEvent::nips_read(vec![a]);
+        assert_eq!((one.participant_id, one.resource_id), (Some(a), Some(a)));
+        assert_eq!(one.participant_ids, [a]);
+    }
+
+    #[test]
     fn access_events_recorded_on_a_blocking_thread_reach_the_request() {
         let context = RequestContext::default();
         let events = Arc::clone(&context.access_events);

@@ -108,7 +108,7 @@ async fn a_test_is_scored_from_its_key_into_the_officers_score_with_an_audit_ent
         scalar(
             &s,
             &format!(
-                "SELECT string_agg(action || ' ' || (changes->'source'->>'new') || ' ' || (changes->'instrument_id'->>'new'), ',') AS v
+                "SELECT string_agg(action || ' ' || (changes->'source'->>'new') || ' ' || coalesce(changes->'instrument_id'->>'new', 'none'), ',') AS v
                  FROM audit_log WHERE resource_type = 'score' AND resource_id = '{}'",
                 s.enrollment
             )
