@@ -46,9 +46,10 @@ pub fn with_detail<T>(
     write: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
     set_detail(conn, &detail.to_string())?;
-    let result = write(conn);
+    // A failed write aborts the transaction, which takes the setting with it: its own error is the one to return.
+    let written = write(conn)?;
     set_detail(conn, "")?;
-    result
+    Ok(written)
 }
 
 fn set_detail(conn: &mut PgConnection, detail: &str) -> QueryResult<()> {
