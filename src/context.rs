@@ -36,6 +36,8 @@ pub struct AccessEvent {
     pub resource_id: Option<Uuid>,
     /// The officer whose data was read, when it is one officer.
     pub participant_id: Option<Uuid>,
+    /// Every officer whose data the answer showed (also the one of `participant_id`); empty when none.
+    pub participant_ids: Vec<Uuid>,
     /// Extra detail without personal values, e.g. `{"rows": 120}`; `{}` when none.
     pub detail: serde_json::Value,
 }
@@ -48,7 +50,24 @@ impl AccessEvent {
             resource_type: "participant".into(),
             resource_id: Some(participant_id),
             participant_id: Some(participant_id),
+            participant_ids: vec![participant_id],
             detail: serde_json::json!({}),
+        }
+    }
+
+    /// The full NIPs (and contacts) of these officers were shown in one answer (a list page, an import's row
+    /// report): one entry naming all of them. A single officer is recorded as [`AccessEvent::nip_read`].
+    pub fn nips_read(participant_ids: Vec<Uuid>) -> Self {
+        match participant_ids.as_slice() {
+            [one] => Self::nip_read(*one),
+            _ => Self {
+                action: "participant.nip_read".into(),
+                resource_type: "participant".into(),
+                resource_id: None,
+                participant_id: None,
+                detail: serde_json::json!({"count": participant_ids.len()}),
+                participant_ids,
+            },
         }
     }
 }
@@ -206,6 +225,20 @@ mod tests {
             current().and_then(|c| c.actor)
         }));
         assert_eq!(seen.and_then(|a| a.role), Some(Role::Admin));
+    }
+
+    #[test]
+    fn one_answer_showing_several_officers_is_one_event_naming_them_all() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let many = AccessEvent::nips_read(vec![a, b]);
+        assert_eq!(many.action, "participant.nip_read");
+        assert_eq!(many.participant_ids, [a, b]);
+        assert_eq!((many.participant_id, many.resource_id), (None, None));
+        assert_eq!(many.detail, serde_json::json!({"count": 2}));
+        // one officer reads as the single read always did
+        let one = AccessEvent::nips_read(vec![a]);
+        assert_eq!((one.participant_id, one.resource_id), (Some(a), Some(a)));
+        assert_eq!(one.participant_ids, [a]);
     }
 
     #[test]

@@ -41,6 +41,7 @@ diesel::table! {
         participant_id -> Nullable<Uuid>,
         changes -> Jsonb,
         request_id -> Nullable<Text>,
+        participant_ids -> Array<Nullable<Uuid>>,
     }
 }
 

@@ -310,11 +310,17 @@ pub fn summary(
     conn: &mut PgConnection,
     event_id: Uuid,
     scope: Scope,
+    led_by: Option<Uuid>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<SummaryRow>> {
+    // `led_by`: only the sessions this user leads count (a facilitator's summary)
     diesel::sql_query(
-        "WITH total AS (SELECT count(*) AS n FROM sessions WHERE event_id = $1)
+        "WITH ses AS (SELECT s.id, s.jp FROM sessions s
+                      WHERE s.event_id = $1
+                        AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM session_facilitators f
+                                                          WHERE f.session_id = s.id AND f.user_id = $6))),
+              total AS (SELECT count(*) AS n FROM ses)
          SELECT e.participant_id, p.full_name, p.erased_at,
                 total.n AS sessions_total,
                 count(s.id) AS sessions_attended,
@@ -326,7 +332,7 @@ pub fn summary(
          JOIN participants p ON p.id = e.participant_id
          CROSS JOIN total
          LEFT JOIN attendance a ON a.enrollment_id = e.id AND a.status IN ('present', 'late')
-         LEFT JOIN sessions s ON s.id = a.session_id AND s.event_id = $1
+         LEFT JOIN ses s ON s.id = a.session_id
          WHERE e.event_id = $1 AND e.status = 'approved'
            AND ($2::uuid IS NULL OR p.unit_id = $2)
            AND ($3::uuid IS NULL OR e.participant_id = $3)
@@ -339,6 +345,7 @@ pub fn summary(
     .bind::<Nullable<SqlUuid>, _>(scope.participant_id)
     .bind::<BigInt, _>(limit)
     .bind::<BigInt, _>(offset)
+    .bind::<Nullable<SqlUuid>, _>(led_by)
     .load(conn)
 }
 

@@ -1,6 +1,6 @@
 //! The `audit_log` table: one row per audited write, inserted in the transaction of the change (by the
-//! `track_row` trigger of migration 000008, or with [`record`]), and the access events buffered by
-//! `service::audit_log`.
+//! `track_row` trigger of migrations 000008 and 000015, or with [`record`] for tables without a trigger), and the
+//! access events buffered by `service::audit_log`.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -21,6 +21,8 @@ pub struct NewAuditEntry {
     pub resource_type: String,
     pub resource_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
+    /// Every officer an access event's answer showed (migration 000015); empty for writes.
+    pub participant_ids: Vec<Uuid>,
     pub changes: Value,
     pub request_id: Option<String>,
 }
@@ -33,6 +35,28 @@ pub fn record(conn: &mut PgConnection, entries: &[NewAuditEntry]) -> QueryResult
     diesel::insert_into(audit_log::table)
         .values(entries)
         .execute(conn)
+}
+
+/// Runs `write` with `detail` (a JSON object) merged by the `track_row` trigger into the `changes` of every entry
+/// the write makes (setting `bimtek.audit_detail`, transaction-local, migration 000015), then clears it, so the
+/// trigger's entry is the one entry of the change and carries what only the service knows.
+pub fn with_detail<T>(
+    conn: &mut PgConnection,
+    detail: &Value,
+    write: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    set_detail(conn, &detail.to_string())?;
+    // A failed write aborts the transaction, which takes the setting with it: its own error is the one to return.
+    let written = write(conn)?;
+    set_detail(conn, "")?;
+    Ok(written)
+}
+
+fn set_detail(conn: &mut PgConnection, detail: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT set_config('bimtek.audit_detail', $1, true)")
+        .bind::<diesel::sql_types::Text, _>(detail)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// One field's change, for `changes`.
@@ -53,6 +77,8 @@ pub struct AuditRow {
     pub resource_type: String,
     pub resource_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
+    /// A PostgreSQL array (elements nullable to diesel); never holds a null.
+    pub participant_ids: Vec<Option<Uuid>>,
     pub changes: Value,
     pub request_id: Option<String>,
 }
@@ -83,7 +109,14 @@ fn filtered(filter: &AuditFilter) -> audit_log::BoxedQuery<'_, diesel::pg::Pg> {
         query = query.filter(audit_log::resource_id.eq(v));
     }
     if let Some(v) = filter.participant_id {
-        query = query.filter(audit_log::participant_id.eq(v));
+        // The `<> '{}'` arm is the predicate of the partial index on `participant_ids` (migration 000015).
+        query = query.filter(
+            audit_log::participant_id
+                .eq(v)
+                .or(audit_log::participant_ids
+                    .ne(Vec::<Uuid>::new())
+                    .and(audit_log::participant_ids.contains(vec![v]))),
+        );
     }
     if let Some(v) = filter.actor_user_id {
         query = query.filter(audit_log::actor_user_id.eq(v));

@@ -214,6 +214,15 @@ pub fn printable_ids(
         .load(conn)
 }
 
+/// The officers who hold these certificates (for the access event of a download that shows their NIPs).
+pub fn holders(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    certificates::table
+        .filter(certificates::id.eq_any(ids))
+        .select(certificates::participant_id)
+        .distinct()
+        .load(conn)
+}
+
 /// A certificate and the unit its holder belongs to now (for the unit operator's access).
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CertificateRow, Uuid)>> {
     certificates::table

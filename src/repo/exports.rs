@@ -214,3 +214,41 @@ pub fn event_heading(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Opt
         locations,
     }))
 }
+
+#[derive(QueryableByName)]
+struct ParticipantId {
+    #[diesel(sql_type = SqlUuid)]
+    participant_id: Uuid,
+}
+
+/// The officers whose full NIP an export of the event shows, by id: the approved officers (the attendance and
+/// score files) or the respondents of instruments that are not anonymous (the evaluation recap), erased ones
+/// and records without a NIP left out, as the files leave them out.
+pub fn nip_holders(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    respondents: bool,
+) -> QueryResult<Vec<Uuid>> {
+    let query = if respondents {
+        "SELECT DISTINCT e.participant_id
+         FROM instruments i
+         JOIN responses r ON r.instrument_id = i.id
+         JOIN enrollments e ON e.id = r.enrollment_id
+         JOIN participants p ON p.id = e.participant_id
+         WHERE i.event_id = $1 AND NOT i.anonymous AND p.erased_at IS NULL AND p.nip IS NOT NULL
+           AND EXISTS (SELECT 1 FROM questions q WHERE q.instrument_id = i.id)
+         ORDER BY 1"
+    } else {
+        "SELECT e.participant_id
+         FROM enrollments e
+         JOIN participants p ON p.id = e.participant_id
+         WHERE e.event_id = $1 AND e.status = 'approved' AND p.erased_at IS NULL AND p.nip IS NOT NULL
+         ORDER BY 1"
+    };
+    Ok(diesel::sql_query(query)
+        .bind::<SqlUuid, _>(event_id)
+        .load::<ParticipantId>(conn)?
+        .into_iter()
+        .map(|r| r.participant_id)
+        .collect())
+}

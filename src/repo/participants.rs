@@ -6,10 +6,12 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamptz};
 use uuid::Uuid;
 
-use crate::domain::enums::{EmployeeType, Grade, PositionKind, Sex};
+use crate::domain::enums::{EmployeeType, EnrollmentStatus, EventStatus, Grade, PositionKind, Sex};
 use crate::domain::page::ListRequest;
 use crate::domain::sort::ParticipantSort;
-use crate::schema::{attendance, enrollments, participants, units, users};
+use crate::schema::{
+    attendance, enrollments, events, participants, session_facilitators, sessions, units, users,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = participants, check_for_backend(diesel::pg::Pg))]
@@ -175,13 +177,45 @@ pub fn unit_exists(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
     diesel::select(exists(units::table.find(id))).get_result(conn)
 }
 
+/// Which officers a list may show, beside its filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visible {
+    /// Every officer (the filters still apply).
+    All,
+    /// Only this officer (a participant listing themself).
+    Only(Uuid),
+    /// Only the officers with an approved enrollment in a non-draft event where this user leads a session (a
+    /// facilitator).
+    FacilitatedBy(Uuid),
+}
+
 fn filtered(
     filter: &ParticipantFilter,
-    only: Option<Uuid>,
+    visible: Visible,
 ) -> participants::BoxedQuery<'_, diesel::pg::Pg> {
     let mut query = participants::table.into_boxed();
-    if let Some(id) = only {
-        query = query.filter(participants::id.eq(id));
+    match visible {
+        Visible::All => {}
+        Visible::Only(id) => query = query.filter(participants::id.eq(id)),
+        Visible::FacilitatedBy(user_id) => {
+            query = query.filter(
+                participants::id.eq_any(
+                    enrollments::table
+                        .inner_join(events::table.on(events::id.eq(enrollments::event_id)))
+                        .inner_join(
+                            sessions::table.on(sessions::event_id.eq(enrollments::event_id)),
+                        )
+                        .inner_join(
+                            session_facilitators::table
+                                .on(session_facilitators::session_id.eq(sessions::id)),
+                        )
+                        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
+                        .filter(events::status.ne(EventStatus::Draft))
+                        .filter(session_facilitators::user_id.eq(user_id))
+                        .select(enrollments::participant_id),
+                ),
+            )
+        }
     }
     if let Some(unit_id) = filter.unit_id {
         query = query.filter(participants::unit_id.eq(unit_id));
@@ -206,19 +240,31 @@ fn filtered(
     query
 }
 
-/// One page and the total, in one query (two only for a page past the end). `only` restricts the list to one
-/// participant (a participant listing themself).
+/// Whether `visible` lets the caller see officer `id` (archived or not).
+pub fn is_visible(conn: &mut PgConnection, id: Uuid, visible: Visible) -> QueryResult<bool> {
+    let filter = ParticipantFilter {
+        include_archived: true,
+        ..ParticipantFilter::default()
+    };
+    diesel::select(exists(
+        filtered(&filter, visible).filter(participants::id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+/// One page and the total, in one query (two only for a page past the end), of the officers `visible` lets the
+/// caller see.
 pub fn list(
     conn: &mut PgConnection,
     request: &ListRequest<ParticipantFilter, ParticipantSort>,
-    only: Option<Uuid>,
+    visible: Visible,
 ) -> QueryResult<(Vec<ParticipantRow>, i64)> {
     use participants::{created_at, grade_rank, id, name_search};
     let filter = &request.filter;
     let (limit, offset) = (request.page.limit, request.page.offset);
     // The total rides along as an uncorrelated scalar subquery (evaluated once): one round trip for the page and its total.
-    let total_expr = filtered(filter, only).count().single_value();
-    let query = filtered(filter, only).select((ParticipantRow::as_select(), total_expr));
+    let total_expr = filtered(filter, visible).count().single_value();
+    let query = filtered(filter, visible).select((ParticipantRow::as_select(), total_expr));
     let query = match request.sort {
         ParticipantSort::FullName => query.order((name_search.asc(), id.asc())),
         ParticipantSort::FullNameDesc => query.order((name_search.desc(), id.desc())),
@@ -231,7 +277,7 @@ pub fn list(
     let total = match rows.first() {
         Some((_, total)) => total.unwrap_or(0),
         // A page past the end carries no row to read the total from.
-        None if offset > 0 => filtered(filter, only).count().get_result(conn)?,
+        None if offset > 0 => filtered(filter, visible).count().get_result(conn)?,
         None => 0,
     };
     Ok((rows.into_iter().map(|(row, _)| row).collect(), total))

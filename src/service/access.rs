@@ -5,7 +5,8 @@
 //! - `organizer`: the events they organise (listed in `event_organizers`), with their sessions, enrollments and
 //!   attendance; may create events (and becomes their organizer).
 //! - `unit_operator`: the officers of their own unit; nominates them.
-//! - `facilitator`: the sessions they lead and the attendance of those sessions.
+//! - `facilitator`: the sessions they lead and the attendance of those sessions; the officers (masked) and the
+//!   results of the events where they lead a session, and the practical scores they enter there.
 //! - `participant`: their own record, enrollments and attendance.
 
 use diesel::pg::PgConnection;

@@ -1,9 +1,10 @@
 //! Attendance rules: the list of a session (one line per approved enrollment), writing a whole list at once
 //! (all-or-nothing), check-in with an enrollment's code, and the per-officer summary of an event.
 //!
-//! Who sees what: the event's managers and the facilitators of its sessions see everything of the event; a unit
-//! operator the lines of their unit's officers; a participant their own lines. Writing a list: the event's
-//! managers and the facilitators of THAT session.
+//! Who sees what: the event's managers see everything of the event; a facilitator only the sessions they lead
+//! (a session's list only when they lead it, the event's summary counted over their sessions); a unit operator
+//! the lines of their unit's officers; a participant their own lines. Writing a list: the event's managers and
+//! the facilitators of THAT session.
 //!
 //! Writes to `attendance` (a whole list, a check-in) fire triggers that append `attendance.*` to the audit log and
 //! the change feed, queue `attendance.recorded` webhook deliveries (a new line or a changed status) and mark the
@@ -184,24 +185,35 @@ fn load_session(conn: &mut PgConnection, session_id: Uuid) -> Result<SessionStat
     repo::session_state(conn, session_id)?.ok_or_else(session_not_found)
 }
 
-/// What part of an event's attendance the caller may read: everything (managers, facilitators of the event),
-/// a unit's or one officer's lines; 403 for everybody else.
-fn read_scope(conn: &mut PgConnection, user: &AuthUser, event_id: Uuid) -> Result<Scope, ApiError> {
+/// What part of an event's attendance the caller may read, and over which sessions: everything (managers), the
+/// sessions a facilitator leads (`Some(user)`: 403 when they lead none of the event), a unit's or one officer's
+/// lines; 403 for everybody else.
+fn read_scope(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+) -> Result<(Scope, Option<Uuid>), ApiError> {
     if access::manages_event(conn, user, event_id)? {
-        return Ok(Scope::default());
+        return Ok((Scope::default(), None));
     }
     match user.role {
         Role::Facilitator if access_repo::leads_a_session_of_event(conn, event_id, user.id)? => {
-            Ok(Scope::default())
+            Ok((Scope::default(), Some(user.id)))
         }
-        Role::UnitOperator => Ok(Scope {
-            unit_id: Some(user.unit_id.unwrap_or_else(Uuid::nil)),
-            participant_id: None,
-        }),
-        Role::Participant => Ok(Scope {
-            unit_id: None,
-            participant_id: Some(user.participant_id.unwrap_or_else(Uuid::nil)),
-        }),
+        Role::UnitOperator => Ok((
+            Scope {
+                unit_id: Some(user.unit_id.unwrap_or_else(Uuid::nil)),
+                participant_id: None,
+            },
+            None,
+        )),
+        Role::Participant => Ok((
+            Scope {
+                unit_id: None,
+                participant_id: Some(user.participant_id.unwrap_or_else(Uuid::nil)),
+            },
+            None,
+        )),
         _ => Err(ApiError::forbidden()),
     }
 }
@@ -221,7 +233,11 @@ pub async fn sheet(
         if access::hides_draft(conn, &user, session.event_id, session.event_status.as_str())? {
             return Err(session_not_found());
         }
-        let scope = read_scope(conn, &user, session.event_id)?;
+        let (scope, led_by) = read_scope(conn, &user, session.event_id)?;
+        // A facilitator reads the list of a session they lead, not of the event's other sessions.
+        if led_by.is_some() && !access_repo::leads_session(conn, session_id, user.id)? {
+            return Err(ApiError::forbidden());
+        }
         let (rows, total) = repo::sheet(conn, session_id, session.event_id, scope, &request)?;
         Ok(Page::new(rows, total, request.page).map(SheetLine::from))
     })
@@ -407,7 +423,8 @@ fn take_check_in(
     Ok(CheckIn { result, line })
 }
 
-/// The attendance summary of an event's approved officers, as the caller may see it.
+/// The attendance summary of an event's approved officers, as the caller may see it (a facilitator: counted over
+/// the sessions they lead).
 pub async fn summary(
     pool: &DbPool,
     user: &AuthUser,
@@ -430,12 +447,12 @@ fn summary_page(
     if access::hides_draft(conn, user, event_id, &status)? {
         return Err(ApiError::not_found("Event"));
     }
-    let scope = read_scope(conn, user, event_id)?;
-    let rows = repo::summary(conn, event_id, scope, page.limit, page.offset)?;
+    let (scope, led_by) = read_scope(conn, user, event_id)?;
+    let rows = repo::summary(conn, event_id, scope, led_by, page.limit, page.offset)?;
     let total = match rows.first() {
         Some(row) => row.total,
         // past the last line the window count is not there: count the lines
-        None if page.offset > 0 => repo::summary(conn, event_id, scope, 1, 0)?
+        None if page.offset > 0 => repo::summary(conn, event_id, scope, led_by, 1, 0)?
             .first()
             .map_or(0, |r| r.total),
         None => 0,

@@ -1,4 +1,5 @@
 //! The audit log: reading it (administrators), removing an erased officer's values from it, and access events.
+//! A page of the log that shows NIPs (the entries of their writes) is itself an access event naming the officers.
 //!
 //! Writes are audited by database triggers (migration 000008) in the transaction of the change. Reads of
 //! personal data (a full NIP, an export) are *access events*: recording them with a synchronous insert would
@@ -88,6 +89,7 @@ impl AccessLog {
                 resource_type: event.resource_type,
                 resource_id: event.resource_id,
                 participant_id: event.participant_id,
+                participant_ids: event.participant_ids,
                 changes: event.detail,
                 request_id: request_id.map(str::to_owned),
             });
@@ -163,6 +165,8 @@ pub struct AuditEntry {
     pub resource_type: String,
     pub resource_id: Option<Uuid>,
     pub participant_id: Option<Uuid>,
+    /// The officers an access event's answer showed.
+    pub participant_ids: Vec<Uuid>,
     pub changes: serde_json::Value,
     pub request_id: Option<String>,
 }
@@ -179,6 +183,7 @@ impl From<AuditRow> for AuditEntry {
             resource_type: row.resource_type,
             resource_id: row.resource_id,
             participant_id: row.participant_id,
+            participant_ids: row.participant_ids.into_iter().flatten().collect(),
             changes: row.changes,
             request_id: row.request_id,
         }
@@ -197,9 +202,33 @@ pub async fn list(
     let request = request.open(&allow(user, &[Role::Admin])?)?;
     crate::db::read(pool, move |conn| {
         let (rows, total) = repo::list(conn, &request)?;
-        Ok(Page::new(rows, total, request.page).map(AuditEntry::from))
+        let page = Page::new(rows, total, request.page).map(AuditEntry::from);
+        // An entry of a NIP's change shows that NIP in full: reading it is an access event too.
+        let mut shown: Vec<Uuid> = page
+            .items
+            .iter()
+            .filter(|e| shows_a_nip(&e.changes))
+            .filter_map(|e| e.participant_id)
+            .collect();
+        shown.sort_unstable();
+        shown.dedup();
+        if !shown.is_empty() {
+            access(AccessEvent::nips_read(shown));
+        }
+        Ok(page)
     })
     .await
+}
+
+/// Whether `changes` holds a NIP value (not `"[erased]"`).
+fn shows_a_nip(changes: &serde_json::Value) -> bool {
+    changes.get("nip").is_some_and(|nip| {
+        ["old", "new"].iter().any(|side| {
+            nip.get(side)
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v != "[erased]")
+        })
+    })
 }
 
 /// Removes an erased officer's personal values from the log. Called inside the erasure's transaction, after

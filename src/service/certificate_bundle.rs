@@ -49,18 +49,21 @@ pub async fn download(
         let ids = printable_in_scope(conn, &actor, event_id)?;
         let event = exports_repo::event_heading(conn, event_id)?
             .ok_or_else(|| ApiError::not_found("Event"))?;
+        // The PDFs show their holders' full NIPs.
+        let holders = crate::repo::certificates::holders(conn, &ids)?;
         audit::record(
             conn,
             &[NewAuditEntry {
                 actor_user_id: Some(actor.id),
-                actor_client_id: None,
+                actor_client_id: actor.client_id,
                 actor_role: Some(actor.role.as_str().to_owned()),
                 action: "export.certificates".to_owned(),
                 resource_type: "event".to_owned(),
                 resource_id: Some(event_id),
                 participant_id: None,
                 changes: json!({"format": "zip", "count": ids.len()}),
-                request_id: None,
+                participant_ids: holders,
+                request_id: crate::context::current().and_then(|c| c.request_id),
             }],
         )?;
         Ok((ids, event.title, event.starts_on))

@@ -6,10 +6,11 @@
 //! verification code learns whether the certificate it names is valid. Everybody else does not learn that a
 //! certificate exists (404).
 //!
-//! Writes to `certificates` fire triggers that append `certificate.*` to the audit log (beside this module's own
-//! `certificate.issue` and `certificate.revoke` entries) and the change feed, and queue `certificate.issued` and
-//! `certificate.revoked` webhook deliveries; no snapshot depends on them and `certificate_sequences` has no trigger
-//! (migrations 000008, 000009).
+//! Writes to `certificates` fire triggers that write the audit log's one entry per change (`certificate.issue` for
+//! an insert, `certificate.revoke` with `status: valid -> revoked` and the reason, `certificate.updated` for an
+//! erasure's holder name) and the change feed, and queue `certificate.issued` and `certificate.revoked` webhook
+//! deliveries; no snapshot depends on them and `certificate_sequences` has no trigger (migrations 000008, 000009,
+//! 000015). This module writes no audit entry of its own.
 
 use std::collections::HashSet;
 
@@ -29,7 +30,6 @@ use crate::error::ApiError;
 use crate::pdf;
 use crate::repo::access as access_repo;
 use crate::repo::attendance::Scope;
-use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::certificates::{
     self as repo, CertificateDetail, CertificateFilter, CertificateRow, NewCertificate,
 };
@@ -193,13 +193,12 @@ pub async fn issue(
     user: &AuthUser,
     event_id: Uuid,
     pattern: NumberPattern,
-    request_id: Option<String>,
 ) -> Result<IssueOutcome, ApiError> {
     let actor = user.clone();
     let outcome = db::run(pool, move |conn| {
         visible_event(conn, &actor, event_id)?;
         let _permit = manager(conn, &actor, event_id)?;
-        issue_in(conn, &actor, event_id, &pattern, request_id)
+        issue_in(conn, &actor, event_id, &pattern)
     })
     .await?;
     tracing::info!(
@@ -236,7 +235,6 @@ fn issue_in(
     user: &AuthUser,
     event_id: Uuid,
     pattern: &NumberPattern,
-    request_id: Option<String>,
 ) -> Result<IssueOutcome, ApiError> {
     conn.transaction(|conn| {
         let event = repo::lock_event_for_issue(conn, event_id)?
@@ -309,25 +307,7 @@ fn issue_in(
             .collect();
         let mut created = repo::insert(conn, &rows)?;
         created.sort_by_key(|c| c.seq);
-        let entries: Vec<NewAuditEntry> = created
-            .iter()
-            .map(|c| NewAuditEntry {
-                actor_user_id: Some(user.id),
-                actor_client_id: None,
-                actor_role: Some(user.role.as_str().to_owned()),
-                action: "certificate.issue".to_owned(),
-                resource_type: "certificate".to_owned(),
-                resource_id: Some(c.id),
-                participant_id: Some(c.participant_id),
-                changes: serde_json::json!({
-                    "event_id": audit::change(serde_json::Value::Null, c.event_id.to_string()),
-                    "kind": audit::change(serde_json::Value::Null, c.kind.as_str()),
-                    "number": audit::change(serde_json::Value::Null, c.number.clone()),
-                }),
-                request_id: request_id.clone(),
-            })
-            .collect();
-        audit::record(conn, &entries)?;
+        // The `track_row` trigger writes one `certificate.issue` entry per certificate.
         Ok(IssueOutcome {
             created: created.into_iter().map(Certificate::from).collect(),
             already_issued,
@@ -502,12 +482,11 @@ pub async fn revoke(
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
-    request_id: Option<String>,
     reason: Input<String>,
 ) -> Result<Certificate, ApiError> {
     let actor = user.clone();
     let revoked = db::run(pool, move |conn| {
-        revoke_in(conn, &actor, id, expected_version, request_id, reason)
+        revoke_in(conn, &actor, id, expected_version, reason)
     })
     .await?;
     tracing::info!(certificate.id = %id, actor.id = %user.id, "certificate revoked");
@@ -519,7 +498,6 @@ fn revoke_in(
     user: &AuthUser,
     id: Uuid,
     expected_version: Option<i32>,
-    request_id: Option<String>,
     reason: Input<String>,
 ) -> Result<CertificateRow, ApiError> {
     let (row, holder_unit) = repo::find(conn, id)?.ok_or_else(not_found)?;
@@ -543,24 +521,8 @@ fn revoke_in(
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
+        // The `track_row` trigger writes the `certificate.revoke` entry (with `status` and the reason).
         let revoked = repo::revoke(conn, id, user.id, &reason)?;
-        audit::record(
-            conn,
-            &[NewAuditEntry {
-                actor_user_id: Some(user.id),
-                actor_client_id: None,
-                actor_role: Some(user.role.as_str().to_owned()),
-                action: "certificate.revoke".to_owned(),
-                resource_type: "certificate".to_owned(),
-                resource_id: Some(id),
-                participant_id: Some(revoked.participant_id),
-                changes: serde_json::json!({
-                    "status": audit::change("valid", "revoked"),
-                    "revocation_reason": audit::change(serde_json::Value::Null, reason.clone()),
-                }),
-                request_id,
-            }],
-        )?;
         Ok(revoked)
     })
 }

@@ -138,6 +138,7 @@ fn audit_entry(
         resource_type: "client".to_owned(),
         resource_id: Some(id),
         participant_id: None,
+        participant_ids: Vec::new(),
         changes,
         request_id: None,
     }

@@ -14,6 +14,9 @@
 //! text cells a spreadsheet would execute are neutralised (`domain::csv`). Sent page by page.
 //! XLSX (`crate::xlsx`): a title block, a frozen header row, NIPs as text, dates as dates. The rows go page by page
 //! into a constant-memory worksheet (a temporary file), and the finished file is zipped straight into the response.
+//!
+//! The `export.<kind>` entry is written directly (not buffered as other access events), before the file starts,
+//! and names in `participant_ids` the officers whose full NIP the file shows (migration 000015).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -462,18 +465,23 @@ fn start(
         ExportKind::Attendance => repo::sessions(conn, event_id)?,
         _ => Vec::new(),
     };
+    // Written now, in the answer's own hop, before the first byte: the file cannot leave unrecorded. It names the
+    // officers whose full NIP the file shows as the export starts.
+    let shown = repo::nip_holders(conn, event_id, kind == ExportKind::Evaluations)?;
+    let context = crate::context::current();
     audit::record(
         conn,
         &[NewAuditEntry {
             actor_user_id: Some(user.id),
-            actor_client_id: None,
+            actor_client_id: user.client_id,
             actor_role: Some(user.role.as_str().to_owned()),
             action: format!("export.{}", kind.as_str()),
             resource_type: "event".to_owned(),
             resource_id: Some(event_id),
             participant_id: None,
-            changes: json!({"format": format.extension()}),
-            request_id: None,
+            changes: json!({"format": format.extension(), "count": shown.len()}),
+            participant_ids: shown,
+            request_id: context.and_then(|c| c.request_id),
         }],
     )?;
     tracing::info!(event.id = %event_id, actor.id = %user.id, export = kind.as_str(), format = format.extension(), "export started");

@@ -12,7 +12,8 @@
 //! officer holds no NIP any more, so a row with that NIP creates a new record (the old one stays anonymous). An
 //! archived officer or unit is updated like any other and stays archived: the import never archives or restores.
 //!
-//! Nothing here logs a row's values: only counts.
+//! Nothing here logs a row's values: only counts. An officers' row report pairs the file's NIPs with the ids of the
+//! officers holding them: one `participant.nip_read` access event names them all.
 //!
 //! Officers are upserted into `participants`, whose triggers append `participant.*` to the audit log and the change
 //! feed, queue `participant.created` and `participant.updated` webhook deliveries and, when a name, NIP or unit
@@ -34,6 +35,7 @@ use crate::error::{ApiError, FieldError};
 use crate::repo::imports as repo;
 use crate::repo::participants::{NewParticipantRow, ParticipantRow};
 use crate::repo::units::UnitRow;
+use crate::service::audit_log::{self, AccessEvent};
 use crate::service::participants::{self, NewParticipant};
 use crate::service::units::{self, UnitInput, UnitPatch};
 use crate::service::{DbPool, Input, allow};
@@ -223,6 +225,11 @@ pub async fn import_participants<R>(
     })
     .await?;
     tracing::info!(actor.id = %user.id, import.rows = outcome.rows.len(), import.dry_run = options.dry_run, "participants import");
+    // The row report ties each NIP of the file to the officer who holds it: an access event naming them.
+    let matched: Vec<Uuid> = outcome.rows.iter().filter_map(|r| r.id).collect();
+    if !matched.is_empty() {
+        audit_log::access(AccessEvent::nips_read(matched));
+    }
     Ok(Ok(outcome))
 }
 

@@ -25,7 +25,7 @@ use crate::domain::sort::ParticipantSort;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::repo::participants::{
-    self as repo, NewParticipantRow, ParticipantChanges, ParticipantRow,
+    self as repo, NewParticipantRow, ParticipantChanges, ParticipantRow, Visible,
 };
 use crate::service::access;
 use crate::service::audit_log::{self, AccessEvent};
@@ -239,13 +239,19 @@ fn authorize_write(user: &AuthUser) -> Result<Permit, ApiError> {
     allow(user, &[Role::Admin, Role::Organizer, Role::UnitOperator])
 }
 
-/// Whether the caller may see (read) this participant at all.
-fn may_read(user: &AuthUser, row: &ParticipantRow) -> bool {
-    match user.role {
-        Role::Admin | Role::Organizer | Role::Facilitator => true,
+/// Whether the caller may see (read) this participant at all. A facilitator sees only the officers of the
+/// events they facilitate: an approved enrollment in a non-draft event where they lead a session.
+fn may_read(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    row: &ParticipantRow,
+) -> Result<bool, ApiError> {
+    Ok(match user.role {
+        Role::Admin | Role::Organizer => true,
+        Role::Facilitator => repo::is_visible(conn, row.id, Visible::FacilitatedBy(user.id))?,
         Role::UnitOperator => user.unit_id == Some(row.unit_id),
         Role::Participant => user.participant_id == Some(row.id),
-    }
+    })
 }
 
 /// Whether the caller may change (or delete) this participant.
@@ -355,30 +361,43 @@ pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Participant
     let user = user.clone();
     db::read(pool, move |conn| {
         let row = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("Participant"))?;
-        if !may_read(&user, &row) {
+        if !may_read(conn, &user, &row)? {
             return Err(ApiError::forbidden());
         }
-        if row.nip.is_some()
-            && user.participant_id != Some(row.id)
-            && access::sees_personal_details(&user, row.id, row.unit_id)
-        {
-            audit_log::access(AccessEvent::nip_read(row.id));
-        }
-        Ok(present(&user, row))
+        let shown = present(&user, row);
+        record_full_nips(&user, std::slice::from_ref(&shown));
+        Ok(shown)
     })
     .await
 }
 
+/// Records, as one access event, the officers of an answer whose full NIP it shows (none when every NIP is
+/// masked); the officer reading their own record is not recorded.
+fn record_full_nips(user: &AuthUser, shown: &[Participant]) {
+    let ids: Vec<Uuid> = shown
+        .iter()
+        .filter(|p| p.nip.is_some() && user.participant_id != Some(p.id))
+        .filter(|p| access::sees_personal_details(user, p.id, p.unit_id))
+        .map(|p| p.id)
+        .collect();
+    if !ids.is_empty() {
+        audit_log::access(AccessEvent::nips_read(ids));
+    }
+}
+
 /// A page of participants restricted to what the caller may see. Every role lists; a unit operator asking for
-/// another unit's officers gets 403 (after the query was checked); a participant sees only themself.
+/// another unit's officers gets 403 (after the query was checked); a participant sees only themself; a
+/// facilitator the officers of the events they facilitate. A page that shows full NIPs is one access event
+/// naming its officers.
 pub async fn list(
     pool: &DbPool,
     user: &AuthUser,
     request: Input<ParticipantList>,
 ) -> Result<Page<Participant>, ApiError> {
     let mut request = request.open(&Permit::granted())?;
-    let only = match user.role {
-        Role::Admin | Role::Organizer | Role::Facilitator => None,
+    let visible = match user.role {
+        Role::Admin | Role::Organizer => Visible::All,
+        Role::Facilitator => Visible::FacilitatedBy(user.id),
         Role::UnitOperator => {
             let own = user.unit_id.ok_or_else(ApiError::forbidden)?;
             if request.filter.unit_id.is_some_and(|u| u != own) {
@@ -388,17 +407,19 @@ pub async fn list(
                 });
             }
             request.filter.unit_id = Some(own);
-            None
+            Visible::All
         }
         Role::Participant => match user.participant_id {
-            Some(own) => Some(own),
+            Some(own) => Visible::Only(own),
             None => return Ok(Page::new(Vec::new(), 0, request.page)),
         },
     };
     let user = user.clone();
     db::read(pool, move |conn| {
-        let (rows, total) = repo::list(conn, &request, only)?;
-        Ok(Page::new(rows, total, request.page).map(|row| present(&user, row)))
+        let (rows, total) = repo::list(conn, &request, visible)?;
+        let page = Page::new(rows, total, request.page).map(|row| present(&user, row));
+        record_full_nips(&user, &page.items);
+        Ok(page)
     })
     .await
 }

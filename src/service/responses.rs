@@ -12,8 +12,9 @@
 //!
 //! An insert into `responses` queues `evaluation.submitted` webhook deliveries and, like those into `answers`,
 //! marks the event's snapshots stale; neither table is audited and `response_receipts` has no trigger. A scored
-//! test's upsert into `scores` fires the score triggers: `score.*` in the audit log, `result` in the change feed,
-//! `result.changed` deliveries, stale snapshots (migrations 000008, 000009, 000011).
+//! test's upsert into `scores` fires the score triggers: the one `score.set` entry of the audit log (with the
+//! instrument, handed to the trigger in `bimtek.audit_detail`), `result` in the change feed, `result.changed`
+//! deliveries, stale snapshots (migrations 000008, 000009, 000011, 000015).
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
@@ -32,7 +33,7 @@ use crate::domain::questions::{self, AnswerInput, AnswerValue, Question, answer_
 use crate::domain::role::Role;
 use crate::domain::sort::ResponseSort;
 use crate::error::{ApiError, FieldError};
-use crate::repo::audit::{self, NewAuditEntry};
+use crate::repo::audit;
 use crate::repo::events as events_repo;
 use crate::repo::instruments::{self as instruments_repo, InstrumentRow};
 use crate::repo::responses::{
@@ -306,13 +307,13 @@ fn answer_row(response_id: Uuid, answer: &questions::CheckedAnswer) -> NewAnswer
     }
 }
 
-/// Records a test's score for the enrollment unless a manual score of that kind exists, with an audit entry.
+/// Records a test's score for the enrollment unless a manual score of that kind exists. The `track_row` trigger
+/// writes its one audit entry (`score.set`), with the instrument added to its changes.
 fn record_score(
     conn: &mut PgConnection,
     user: &AuthUser,
     kind: ScoreKind,
     enrollment_id: Uuid,
-    participant_id: Uuid,
     instrument_id: Uuid,
     score: f64,
 ) -> Result<(), ApiError> {
@@ -323,31 +324,10 @@ fn record_score(
     {
         return Ok(());
     }
-    if !repo::upsert_instrument_score(conn, enrollment_id, kind, score, user.id)? {
-        return Ok(());
-    }
-    let (old_score, old_source) = match old {
-        Some((s, source)) => (json!(s), json!(source.as_str())),
-        None => (json!(null), json!(null)),
-    };
-    audit::record(
-        conn,
-        &[NewAuditEntry {
-            actor_user_id: Some(user.id),
-            actor_client_id: None,
-            actor_role: Some(user.role.as_str().to_owned()),
-            action: "score.set".to_owned(),
-            resource_type: "score".to_owned(),
-            resource_id: Some(enrollment_id),
-            participant_id: Some(participant_id),
-            changes: json!({
-                kind.as_str(): audit::change(old_score, score),
-                "source": audit::change(old_source, "instrument"),
-                "instrument_id": audit::change(json!(null), instrument_id.to_string()),
-            }),
-            request_id: None,
-        }],
-    )?;
+    let detail = json!({"instrument_id": audit::change(json!(null), instrument_id.to_string())});
+    audit::with_detail(conn, &detail, |conn| {
+        repo::upsert_instrument_score(conn, enrollment_id, kind, score, user.id)
+    })?;
     Ok(())
 }
 
@@ -386,7 +366,7 @@ fn store(
             });
         }
         let input = input.open(&Permit::granted())?;
-        let (enrollment_id, respondent_kind, participant_id) =
+        let (enrollment_id, respondent_kind, _participant_id) =
             respondent(conn, user, &row, kind, manages, &input)?;
         let now = Utc::now();
         if row.status != InstrumentStatus::Open {
@@ -459,7 +439,6 @@ fn store(
                 user,
                 score_kind,
                 enrollment_id,
-                participant_id,
                 instrument_id,
                 score,
             )?;

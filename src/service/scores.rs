@@ -5,16 +5,17 @@
 //! event is a draft or cancelled. A write is all-or-nothing, every bad row is named, and every change (old ->
 //! new) goes to the audit log in the same transaction; unchanged values write nothing.
 //!
-//! Writes to `scores` fire triggers that append `score.*` to the audit log (beside this module's own `score.set`
-//! and `score.clear` entries) and `result` to the change feed, queue `result.changed` webhook deliveries (unless an
-//! update keeps score and source) and mark the event's snapshots stale (migrations 000008, 000009, 000011).
+//! Writes to `scores` fire triggers that write the audit log's one entry per change, `score.set` or `score.clear`
+//! (the changed columns, and the score under its kind: `{"pre_test": {"old": .., "new": ..}}`), append `result`
+//! to the change feed, queue `result.changed` webhook deliveries (unless an update keeps score and source) and
+//! mark the event's snapshots stale (migrations 000008, 000009, 000011, 000015). This module writes no audit entry
+//! of its own.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -24,7 +25,6 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldError};
 use crate::repo::access as access_repo;
-use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::scores::{self as repo, ScoreRow, SheetLine};
 use crate::service::ReadInput;
 use crate::service::results::{read_access, visible_event};
@@ -214,8 +214,7 @@ fn write(
                 continue;
             }
             let old = current.get(&(item.enrollment_id, item.kind));
-            if item.score.is_none() && old.is_some_and(|o| o.source == ScoreSource::Instrument)
-            {
+            if item.score.is_none() && old.is_some_and(|o| o.source == ScoreSource::Instrument) {
                 errors.push(FieldError::new(
                     format!("items[{i}].score"),
                     "from_instrument",
@@ -226,37 +225,24 @@ fn write(
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        let mut entries = Vec::new();
+        let mut changed = 0;
         for item in items {
-            let kind = item.kind.as_str();
-            let old = current.get(&(item.enrollment_id, item.kind));
-            let old_score = old.map(|o| o.score);
+            let old_score = current
+                .get(&(item.enrollment_id, item.kind))
+                .map(|o| o.score);
             if old_score == item.score {
                 continue;
             }
+            // The `track_row` trigger writes the audit entry (`score.set` / `score.clear`).
             match item.score {
                 Some(score) => {
                     repo::upsert_manual(conn, item.enrollment_id, item.kind, score, user.id)?
                 }
                 None => repo::delete(conn, item.enrollment_id, item.kind)?,
             };
-            entries.push(NewAuditEntry {
-                actor_user_id: Some(user.id),
-                actor_client_id: None,
-                actor_role: Some(user.role.as_str().to_owned()),
-                action: if item.score.is_some() { "score.set" } else { "score.clear" }.to_owned(),
-                resource_type: "score".to_owned(),
-                resource_id: Some(item.enrollment_id),
-                participant_id: enrolled.get(&item.enrollment_id).copied(),
-                changes: json!({
-                    kind: audit::change(old_score, item.score),
-                    "source": audit::change(old.map(|o| o.source.as_str()), item.score.map(|_| ScoreSource::Manual.as_str())),
-                }),
-                request_id: None,
-            });
+            changed += 1;
         }
-        audit::record(conn, &entries)?;
-        Ok::<_, ApiError>(entries.len())
+        Ok::<_, ApiError>(changed)
     })?;
     tracing::info!(event.id = %event_id, actor.id = %user.id, rows = items.len(), changed, "scores recorded");
     let mut order = Vec::new();

@@ -215,6 +215,7 @@ pub async fn export(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<SubjectE
                     resource_type: "participant".to_owned(),
                     resource_id: Some(id),
                     participant_id: Some(id),
+                    participant_ids: vec![id],
                     changes: json!({}),
                     request_id: context::current().and_then(|c| c.request_id),
                 }],

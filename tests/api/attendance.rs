@@ -528,11 +528,23 @@ async fn the_summary_gives_rate_and_jp_per_officer_to_those_who_may_see_them() {
         {"participant_id": citra, "participant_name": "Citra", "sessions_total": 3, "sessions_attended": 3,
          "attendance_rate": 100.0, "jp_earned": 9}
     ]);
-    for token in [&org_token, &fac_token] {
-        let body = get_json(&app, token, &path).await;
-        assert_eq!(body["items"], expected);
-        assert_eq!(body["total"], 3);
-    }
+    let body = get_json(&app, &org_token, &path).await;
+    assert_eq!(body["items"], expected);
+    assert_eq!(body["total"], 3);
+    // A facilitator's summary counts only the sessions they lead (here s1).
+    let led = get_json(&app, &fac_token, &path).await;
+    assert_eq!(
+        led["items"],
+        json!([
+            {"participant_id": ani, "participant_name": "Ani", "sessions_total": 1, "sessions_attended": 1,
+             "attendance_rate": 100.0, "jp_earned": 2},
+            {"participant_id": budi, "participant_name": "Budi", "sessions_total": 1, "sessions_attended": 0,
+             "attendance_rate": 0.0, "jp_earned": 0},
+            {"participant_id": citra, "participant_name": "Citra", "sessions_total": 1, "sessions_attended": 1,
+             "attendance_rate": 100.0, "jp_earned": 2}
+        ])
+    );
+    assert_eq!(led["total"], 3);
     let page = get_json(&app, &org_token, &format!("{path}?limit=1&offset=1")).await;
     assert_eq!(page["items"], json!([expected[1]]));
     assert_eq!(page["total"], 3);

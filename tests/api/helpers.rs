@@ -23,9 +23,11 @@ pub const TEST_SECRET: &str = "test-secret-for-the-integration-tests-0123456789"
 /// The key that seals the webhook signing secrets of the test applications (32 bytes in hex), id `k1`.
 pub const TEST_WEBHOOK_KEY: &str =
     "7465737420776562686f6f6b206b657920666f72207468652074657374732121";
-/// The audit entries the services write themselves (`score.set`, `certificate.issue`, `export.attendance`, ...), not
-/// the row-change entries the triggers add for every write (`<resource>.<created|updated|deleted>`).
-pub const EXPLICIT_AUDIT: &str = "audit_log WHERE (action !~ '\\.(created|updated|deleted|erased)$' OR resource_type = 'client')";
+/// The audit entries named by what a request did (`score.set`, `certificate.issue`, `export.attendance`, `client.*`,
+/// ...), not the row-change entries of every write (`<resource>.<created|updated|deleted>`), nor what a test's own
+/// seeding SQL wrote (no actor).
+pub const EXPLICIT_AUDIT: &str = "audit_log WHERE (action !~ '\\.(created|updated|deleted|erased)$' OR resource_type = 'client') \
+     AND (actor_user_id IS NOT NULL OR actor_client_id IS NOT NULL)";
 pub const PASSWORD: &str = "a long test password";
 
 /// The server PostgreSQL URL the tests use: `DATABASE_URL` (any database on the server), or the local default.

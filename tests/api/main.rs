@@ -15,6 +15,7 @@ mod clients;
 mod concurrency;
 mod conditional;
 mod cors;
+mod data_protection;
 mod enrollments;
 mod errors;
 mod events;

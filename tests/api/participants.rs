@@ -519,7 +519,11 @@ async fn each_role_sees_only_what_it_may_and_never_a_full_nip_it_should_not() {
     let (_, organizer) = app.user_with_token(Role::Organizer).await;
     let operator_token = app.token_for(&operator).await;
     let (_, other_operator) = app.user_with_token(Role::UnitOperator).await;
-    let (_, facilitator) = app.user_with_token(Role::Facilitator).await;
+    // A facilitator sees (masked) only the officers of the events they facilitate: `own` is approved in theirs.
+    let (facilitator_user, facilitator) = app.user_with_token(Role::Facilitator).await;
+    let event = app.seed_event("ongoing", 10);
+    app.add_facilitator(app.seed_session(event, -5, 60, 1), facilitator_user.id);
+    app.seed_enrollment(event, own, "approved");
     let own_participant = participant_account(&app, own).await;
     let (_, unlinked_participant) = app.user_with_token(Role::Participant).await;
 
@@ -539,7 +543,7 @@ async fn each_role_sees_only_what_it_may_and_never_a_full_nip_it_should_not() {
             Nothing,
             Nothing,
         ),
-        ("facilitator", &facilitator, Masked, Masked),
+        ("facilitator", &facilitator, Masked, Nothing),
         ("the officer", &own_participant, Full, Nothing),
         (
             "a participant of no record",

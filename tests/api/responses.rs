@@ -103,6 +103,18 @@ async fn a_test_is_scored_from_its_key_into_the_officers_score_with_an_audit_ent
         ),
         "1"
     );
+    // That one entry (the trigger's, migration 000015) carries the instrument and the source, as the service's did.
+    assert_eq!(
+        scalar(
+            &s,
+            &format!(
+                "SELECT string_agg(action || ' ' || (changes->'source'->>'new') || ' ' || coalesce(changes->'instrument_id'->>'new', 'none'), ',') AS v
+                 FROM audit_log WHERE resource_type = 'score' AND resource_id = '{}'",
+                s.enrollment
+            )
+        ),
+        format!("score.set instrument {id}")
+    );
     // The managers see what each answer earned; the officer reads their own response back.
     let own: Value = s
         .app

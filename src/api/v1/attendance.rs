@@ -404,8 +404,9 @@ impl ParticipantAttendanceQuery {
 /// Read a session's attendance
 ///
 /// One line per approved enrollment of the session's event, with its record (status null while nothing is
-/// recorded). The event's managers and the facilitators of its sessions see every line; a unit operator the
-/// lines of their unit's officers; a participant their own line. Others: 403.
+/// recorded). The event's managers and the facilitators of THIS session see every line (a facilitator of the
+/// event's other sessions: 403); a unit operator the lines of their unit's officers; a participant their own
+/// line. Others: 403.
 #[utoipa::path(
     tag = "attendance",
     params(("id" = Uuid, Path, description = "The session id"), SheetQuery),
@@ -514,8 +515,9 @@ pub async fn check_in(
 ///
 /// Per approved officer of the event: the number of the event's sessions, the sessions attended (`present` or
 /// `late`), the attendance rate in percent (one decimal) and the JP earned (the JP of the attended sessions), by
-/// name. The event's managers and the facilitators of its sessions see every officer; a unit operator their
-/// unit's officers; a participant their own line. Others: 403.
+/// name. The event's managers see every officer; a facilitator of the event's sessions every officer, counted
+/// over the sessions they lead only; a unit operator their unit's officers; a participant their own line.
+/// Others: 403.
 #[utoipa::path(
     tag = "attendance",
     params(("id" = Uuid, Path, description = "The event id"), SummaryQuery),

@@ -37,11 +37,12 @@ pub struct AuditActor {
     "id": 1042,
     "at": "2025-08-02T06:15:00Z",
     "actor": {"user_id": "3f1c8a6e-0b7d-4d2a-9c51-7e2b9f0a4d13", "client_id": null, "role": "facilitator"},
-    "action": "score.updated",
+    "action": "score.set",
     "resource_type": "score",
     "resource_id": "8d3f0c1e-2b4a-4c6d-9e8f-0a1b2c3d4e5f",
     "participant_id": "5b0e7a52-8f1e-4d8e-9a57-1f5b3c2d9e01",
-    "changes": {"score": {"old": 72.5, "new": 80.0}},
+    "participant_ids": [],
+    "changes": {"practical": {"old": 72.5, "new": 80.0}, "score": {"old": 72.5, "new": 80.0}},
     "request_id": "6c1f2e0a-7b3d-4e59-8a10-2f4c6d8e0b1a"
 }))]
 pub struct AuditEntryResponse {
@@ -50,8 +51,8 @@ pub struct AuditEntryResponse {
     /// When the writing transaction started.
     pub at: DateTime<Utc>,
     pub actor: AuditActor,
-    /// `<resource>.created|updated|deleted`, `participant.erased`, or an access event such as
-    /// `participant.nip_read`.
+    /// `<resource>.created|updated|deleted`, `participant.erased`, `score.set|clear`, `certificate.issue|revoke`,
+    /// or an access event such as `participant.nip_read` or `export.attendance`.
     pub action: String,
     /// E.g. `participant`, `enrollment`, `attendance`, `score`, `certificate`, `user`. Link tables name their
     /// parent: `event_organizer` and `event_unit_quota` carry the event id, `session_facilitator` the session id,
@@ -60,6 +61,9 @@ pub struct AuditEntryResponse {
     pub resource_id: Option<Uuid>,
     /// The officer the entry is about, when there is one.
     pub participant_id: Option<Uuid>,
+    /// Access events: every officer whose full NIP the answer showed (a list page, an export, an import's row
+    /// report); empty for writes. `participant_id` of the filter matches these too.
+    pub participant_ids: Vec<Uuid>,
     /// The changed fields, `{"field": {"old": .., "new": ..}}`. Credentials read `"[redacted]"`; personal values of
     /// an erased officer read `"[erased]"`; bookkeeping fields (`version`, `updated_at`, ...) are left out.
     #[schema(value_type = Object)]
@@ -82,6 +86,7 @@ impl From<AuditEntry> for AuditEntryResponse {
             resource_type: row.resource_type,
             resource_id: row.resource_id,
             participant_id: row.participant_id,
+            participant_ids: row.participant_ids,
             changes: row.changes,
             request_id: row.request_id,
         }
@@ -106,13 +111,13 @@ pub struct AuditLogQuery {
     pub resource_type: Option<String>,
     /// Only entries of this resource.
     pub resource_id: Option<Uuid>,
-    /// Only entries about this officer.
+    /// Only entries about this officer (also access events whose `participant_ids` name them).
     pub participant_id: Option<Uuid>,
     /// Only entries by this user.
     pub actor_user_id: Option<Uuid>,
     /// Only entries by this service account.
     pub actor_client_id: Option<Uuid>,
-    /// Only this action, e.g. `score.updated` or `participant.nip_read`.
+    /// Only this action, e.g. `score.set` or `participant.nip_read`.
     #[param(min_length = 1, max_length = 100)]
     pub action: Option<String>,
     /// Only entries at or after this time (RFC 3339).
@@ -190,8 +195,9 @@ impl AuditLogQuery {
 /// the changed fields with old and new values. Answers "who changed this officer's score, and when?" with
 /// `resource_type=score&participant_id=<officer>`.
 ///
-/// Reads of personal data are recorded too, as access events: `participant.nip_read` when a full NIP is shown
-/// (a participant's record read by someone other than the officer). They are buffered and written within about
+/// Reads of personal data are recorded too, as access events: `participant.nip_read` for every answer that shows
+/// full NIPs to someone other than the officer (a record, a list page, an import's row report: one entry per
+/// answer, naming its officers in `participant_ids`), and `export.<kind>` for a CSV export. They are buffered and written within about
 /// a second (at once beyond 500 waiting), so the read itself stays fast: a just-made read may take a second to
 /// appear.
 ///

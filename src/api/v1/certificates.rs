@@ -2,7 +2,7 @@
 //! `/api/v1/certificates/verify/{code}`: certificates (sertifikat) and letters of attendance (surat keterangan).
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,7 +23,6 @@ use crate::service::certificates::{
     Certificate, CertificateList, CertificateListFilter, Verification, verify_url,
 };
 use crate::state::AppState;
-use crate::telemetry::RequestId;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(issue_certificates)
@@ -52,10 +51,6 @@ fn status_of(revoked_at: Option<DateTime<Utc>>) -> CertificateStatus {
     } else {
         CertificateStatus::Valid
     }
-}
-
-fn request_id(req: &HttpRequest) -> Option<String> {
-    req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }
 
 /// A certificate, as its event's managers and its holder see it.
@@ -311,14 +306,11 @@ impl From<Verification> for VerificationResponse {
 pub async fn issue_certificates(
     user: AuthUser,
     state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = id.into_inner();
     let pattern = state.settings.certificate_number_pattern.clone();
-    let outcome =
-        service::certificates::issue(&state.pool, &user, event_id, pattern, request_id(&req))
-            .await?;
+    let outcome = service::certificates::issue(&state.pool, &user, event_id, pattern).await?;
     let created = outcome.created.len();
     let body = IssueResponse {
         created,
@@ -474,7 +466,6 @@ pub async fn revoke_certificate(
     user: AuthUser,
     state: web::Data<AppState>,
     if_match: IfMatch,
-    req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<RevokeRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -484,7 +475,6 @@ pub async fn revoke_certificate(
         &user,
         id.into_inner(),
         if_match.0,
-        request_id(&req),
         reason.into(),
     )
     .await?;

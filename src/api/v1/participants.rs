@@ -299,8 +299,9 @@ fn participant_response(participant: Participant, status: StatusCode) -> HttpRes
 /// Pages through the officers the caller may see, filtered by unit, grade, employee type or a part of the name
 /// (`q`, case- and accent-insensitive). Archived and erased records are left out unless `include_archived=true`.
 /// Admins and organizers see every officer; a unit operator only those of their own unit (asking for another
-/// unit is 403); a facilitator sees every officer with the NIP masked and no contacts; a participant sees only
-/// themself.
+/// unit is 403); a facilitator only the officers approved in the (non-draft) events where they lead a session,
+/// with the NIP masked and no contacts; a participant sees only themself. A page that shows full NIPs is
+/// recorded in the audit log as one `participant.nip_read` access event naming its officers.
 #[utoipa::path(
     tag = "participants",
     params(ListParticipantsQuery),
@@ -353,7 +354,8 @@ pub async fn create_participant(
 /// Read a participant
 ///
 /// Admins and organizers read any officer, a unit operator those of their own unit, a participant their own
-/// record (403 otherwise). Facilitators read any officer with the NIP masked and no contacts. The `ETag` header
+/// record (403 otherwise). Facilitators read the officers approved in the (non-draft) events where they lead a
+/// session (403 otherwise), with the NIP masked and no contacts. The `ETag` header
 /// carries the version for a later `If-Match`.
 #[utoipa::path(
     tag = "participants",

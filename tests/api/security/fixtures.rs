@@ -385,9 +385,16 @@ pub fn fingerprint(conn: &mut PgConnection) -> Vec<(String, String)> {
     let query = tables
         .iter()
         .map(|t| {
+            // Access events are buffered and written up to a second after the request that made them (an earlier
+            // request's may land at any time): they are no change made by the request under test.
+            let except = if t.name == "audit_log" {
+                " WHERE x.action <> 'participant.nip_read'"
+            } else {
+                ""
+            };
             format!(
                 "SELECT '{0}'::text AS name, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS digest \
-                 FROM {0} x",
+                 FROM {0} x{except}",
                 t.name
             )
         })

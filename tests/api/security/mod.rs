@@ -3,6 +3,7 @@
 //! Every operation list is derived from the generated OpenAPI document, so a new route is covered (or fails a
 //! test asking for its policy) without anyone remembering to add it here.
 
+mod facilitator;
 mod fixtures;
 mod headers;
 mod limits;

@@ -196,14 +196,14 @@ pub fn rules() -> Vec<Rule> {
         rule("PATCH /api/v1/programs/{id}", |w| format!("/api/v1/programs/{}", w.program), only(&[A, O]))
             .body(|_, _| json!({"description": "Angkatan II"})),
         rule("DELETE /api/v1/programs/{id}", |w| format!("/api/v1/programs/{}", w.spare_program), only(&[A, O])),
-        // --- officers: administrators and organizers; a unit operator only their unit's; a facilitator reads with
-        // the NIP masked; a participant only themself
-        rule("GET /api/v1/participants", |_| "/api/v1/participants".into(), scoped(ALL, &[U, P], &[F])),
+        // --- officers: administrators and organizers; a unit operator only their unit's; a facilitator only the
+        // officers of the events they facilitate (none here; see facilitator.rs), masked; a participant only themself
+        rule("GET /api/v1/participants", |_| "/api/v1/participants".into(), scoped(ALL, &[U, P, F], &[])),
         rule("POST /api/v1/participants", |_| "/api/v1/participants".into(), only(&[A, O])).body(|w, _| {
             json!({"nip": fresh_nip(), "full_name": "New officer", "sex": "male", "employee_type": "pns",
                    "unit_id": w.unit})
         }),
-        rule("GET /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.officer), scoped(&[A, O, F], &[], &[F])),
+        rule("GET /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.officer), only(&[A, O])),
         rule("PATCH /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.officer), only(&[A, O]))
             .body(|_, _| json!({"position": "Konselor Adiksi"})),
         rule("DELETE /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.spare_officer), only(&[A, O])),
