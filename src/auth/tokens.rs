@@ -28,7 +28,10 @@ pub fn hash_token(token: &str) -> Vec<u8> {
 /// Without the secret the successor is as unguessable as a random token; the first token of a login stays random.
 pub fn successor_token(secret: &[u8], presented: &str) -> String {
     use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    // HMAC accepts keys of any length, so the fallback (a random token: safe, only without grace) is never taken.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return random_token(32);
+    };
     mac.update(b"bimtek-refresh-successor\0");
     mac.update(presented.as_bytes());
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
