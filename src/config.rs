@@ -54,8 +54,14 @@ pub struct Settings {
     /// The lifetime of service-account tokens.
     pub client_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long after its rotation a spent refresh token still answers the pair it was rotated into
+    /// (`REFRESH_REUSE_GRACE_SECONDS`, default 10; 0: any reuse revokes the login).
+    pub refresh_reuse_grace: Duration,
     pub log_format: LogFormat,
     pub cors_allowed_origins: Vec<String>,
+    /// Request headers a cross-origin frontend may send beyond the built-in list (`CORS_ALLOWED_HEADERS`, a comma
+    /// list of header names, lower-cased).
+    pub cors_allowed_headers: Vec<String>,
     pub max_body_bytes: usize,
     /// The body limit of the bulk imports (`IMPORT_MAX_BODY_BYTES`, default 5 MiB) and their row limit
     /// (`IMPORT_MAX_ROWS`, default 10,000); beyond either the answer is 413.
@@ -187,7 +193,20 @@ impl Settings {
                 "REFRESH_TOKEN_TTL_SECONDS",
                 14 * 24 * 3600,
             )?),
+            refresh_reuse_grace: Duration::from_secs(parse(
+                &get,
+                "REFRESH_REUSE_GRACE_SECONDS",
+                10,
+            )?),
             log_format,
+            cors_allowed_headers: get("CORS_ALLOWED_HEADERS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_ascii_lowercase())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             cors_allowed_origins: get("CORS_ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -386,6 +405,20 @@ impl Settings {
                 )));
             }
         }
+        for name in &self.cors_allowed_headers {
+            if name == "*"
+                || actix_web::http::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            {
+                return Err(ConfigError(format!(
+                    "CORS_ALLOWED_HEADERS entries must be header names, not wildcards: `{name}`"
+                )));
+            }
+        }
+        if self.refresh_reuse_grace > Duration::from_secs(60) {
+            return Err(ConfigError(
+                "REFRESH_REUSE_GRACE_SECONDS must be between 0 (off) and 60".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -581,6 +614,41 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "*"),
         ]));
         assert!(s.is_err());
+    }
+
+    #[test]
+    fn extra_cors_headers_are_header_names() {
+        let settings = |value: &str| {
+            Settings::from_lookup(lookup(&[
+                URL,
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("CORS_ALLOWED_HEADERS", value),
+            ]))
+        };
+        assert!(
+            settings(" X-Tenant , x-client-version,")
+                .is_ok_and(|s| s.cors_allowed_headers == ["x-tenant", "x-client-version"])
+        );
+        for bad in ["*", "x tenant", "x-tenant, bad:header", "é"] {
+            let err = settings(bad).err().map(|e| e.0);
+            assert!(
+                err.is_some_and(|m| m.contains("CORS_ALLOWED_HEADERS")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_refresh_grace_window_defaults_to_ten_seconds_and_is_bounded() {
+        let settings = |value: Option<&str>| {
+            let mut pairs = vec![URL, ("JWT_SECRET", "0123456789abcdef0123456789abcdef")];
+            pairs.extend(value.map(|v| ("REFRESH_REUSE_GRACE_SECONDS", v)));
+            Settings::from_lookup(lookup(&pairs))
+        };
+        assert!(settings(None).is_ok_and(|s| s.refresh_reuse_grace == Duration::from_secs(10)));
+        assert!(settings(Some("0")).is_ok_and(|s| s.refresh_reuse_grace.is_zero()));
+        assert!(settings(Some("61")).is_err());
+        assert!(settings(Some("-1")).is_err());
     }
 
     #[test]

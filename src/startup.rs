@@ -203,8 +203,22 @@ fn cors(settings: &Settings) -> Cors {
             header::IF_NONE_MATCH,
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static(middleware::REQUEST_ID_HEADER),
+            // Set by the usual browser tracing and error-reporting SDKs (W3C Trace Context and Baggage, Sentry).
+            header::HeaderName::from_static("traceparent"),
+            header::HeaderName::from_static("tracestate"),
+            header::HeaderName::from_static("baggage"),
+            header::HeaderName::from_static("sentry-trace"),
         ])
+        // Checked at start-up (`Settings::check`): only valid header names reach this.
+        .allowed_headers(
+            settings
+                .cors_allowed_headers
+                .iter()
+                .filter_map(|name| header::HeaderName::from_bytes(name.as_bytes()).ok()),
+        )
         .expose_headers([
+            // A page reads the file name of a PDF or CSV download from it.
+            header::CONTENT_DISPOSITION,
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,

@@ -1,4 +1,5 @@
-//! Login, refresh-token rotation with reuse detection, and logout.
+//! Login, refresh-token rotation with reuse detection (and a short grace window for concurrent refreshes), and
+//! logout.
 //!
 //! Its writes leave no trace in the audit log or the change feed: `refresh_tokens` has no trigger, and a login's
 //! `last_login_at` on `users` is a bookkeeping column that `track_row` ignores (migration 000008).
@@ -9,10 +10,12 @@ use std::net::IpAddr;
 use chrono::Utc;
 use diesel::Connection;
 use diesel::pg::PgConnection;
+use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::{password, tokens};
+use crate::config::JwtKey;
 use crate::db;
 use crate::domain::role::Role;
 use crate::error::ApiError;
@@ -29,6 +32,21 @@ pub struct Issuer<'a> {
     pub limiter: &'a LoginLimiter,
     pub limits: throttle::Limits,
     pub refresh_ttl: std::time::Duration,
+    /// How long a spent refresh token still answers its successor (0: never).
+    pub refresh_grace: std::time::Duration,
+    /// The secret that derives successor tokens ([`tokens::successor_token`]), then the previous ones, which
+    /// still recognise successors derived before a key rotation.
+    pub current_key: &'a JwtKey,
+    pub previous_keys: &'a [JwtKey],
+}
+
+impl Issuer<'_> {
+    fn successor_secrets(&self) -> Vec<SecretString> {
+        std::iter::once(self.current_key)
+            .chain(self.previous_keys)
+            .map(|k| k.secret.clone())
+            .collect()
+    }
 }
 
 /// Checked login credentials.
@@ -133,7 +151,16 @@ fn store_refresh_token(
     family_id: Uuid,
     ttl: std::time::Duration,
 ) -> Result<String, ApiError> {
-    let token = tokens::random_token(32);
+    insert_refresh_token(conn, tokens::random_token(32), user_id, family_id, ttl)
+}
+
+fn insert_refresh_token(
+    conn: &mut PgConnection,
+    token: String,
+    user_id: Uuid,
+    family_id: Uuid,
+    ttl: std::time::Duration,
+) -> Result<String, ApiError> {
     let expires_at = Utc::now()
         + chrono::Duration::from_std(ttl).map_err(|_| ApiError::internal_msg("refresh ttl"))?;
     refresh_tokens::insert(
@@ -154,6 +181,7 @@ struct Rotated {
     role: Role,
     token_version: i32,
     refresh_token: String,
+    refresh_expires_in: i64,
 }
 
 enum RefreshOutcome {
@@ -163,17 +191,24 @@ enum RefreshOutcome {
 
 /// Rotates a refresh token: the presented token is spent and a new pair is issued in the same family. A token
 /// that was already spent is a sign of theft: the whole family is revoked, for the thief and the owner alike.
-/// Refreshes count against the per-address limit of logins.
+/// Except within the grace window (`REFRESH_REUSE_GRACE_SECONDS`) after its rotation: two tabs of one browser
+/// that refresh with the same token at the same moment both get the successor it was rotated into (the row lock
+/// orders them; the second finds the first's successor). Refreshes count against the per-address limit of logins.
 pub async fn refresh(
     issuer: Issuer<'_>,
     address: IpAddr,
     presented: String,
 ) -> Result<TokenPair, ApiError> {
     let limits = issuer.limits;
-    let ttl = issuer.refresh_ttl;
+    let rules = Rotation {
+        ttl: issuer.refresh_ttl,
+        grace: chrono::Duration::from_std(issuer.refresh_grace)
+            .map_err(|_| ApiError::internal_msg("refresh grace"))?,
+        secrets: issuer.successor_secrets(),
+    };
     let outcome = db::run(issuer.pool, move |conn| {
         throttle::admit(conn, limits, address, None)?;
-        rotate(conn, ttl, &presented)
+        rotate(conn, &rules, &presented)
     })
     .await?;
     match outcome {
@@ -184,14 +219,64 @@ pub async fn refresh(
                 .issue(rotated.user_id, rotated.role, rotated.token_version)?,
             expires_in: issuer.jwt.ttl_seconds(),
             refresh_token: rotated.refresh_token,
-            refresh_expires_in: ttl.as_secs() as i64,
+            refresh_expires_in: rotated.refresh_expires_in,
         }),
     }
 }
 
+/// What a rotation needs: the new token's lifetime, the grace window, and the successor secrets (current first).
+struct Rotation {
+    ttl: std::time::Duration,
+    grace: chrono::Duration,
+    secrets: Vec<SecretString>,
+}
+
+/// The live successor of a token spent within the grace window: the token the rotation derived from it, or, when
+/// that one was rotated within the window as well (a third refresh), its own successor, and so on.
+fn successor_within_grace(
+    conn: &mut PgConnection,
+    rules: &Rotation,
+    spent: &refresh_tokens::RefreshTokenRow,
+    presented: &str,
+) -> Result<Option<(String, refresh_tokens::RefreshTokenRow)>, ApiError> {
+    let now = Utc::now();
+    let within = |at: Option<chrono::DateTime<Utc>>| {
+        at.is_some_and(|at| rules.grace > chrono::Duration::zero() && now - at < rules.grace)
+    };
+    if !within(spent.used_at) {
+        return Ok(None);
+    }
+    let mut current = presented.to_owned();
+    // A chain longer than this within a few seconds is not two tabs.
+    for _ in 0..8 {
+        let mut found = None;
+        for secret in &rules.secrets {
+            let token = tokens::successor_token(secret.expose_secret().as_bytes(), &current);
+            if let Some(row) = refresh_tokens::find_for_update(conn, &tokens::hash_token(&token))? {
+                found = Some((token, row));
+                break;
+            }
+        }
+        let Some((token, row)) = found else {
+            return Ok(None);
+        };
+        if row.family_id != spent.family_id || row.revoked_at.is_some() || row.expires_at < now {
+            return Ok(None);
+        }
+        if row.used_at.is_none() {
+            return Ok(Some((token, row)));
+        }
+        if !within(row.used_at) {
+            return Ok(None);
+        }
+        current = token;
+    }
+    Ok(None)
+}
+
 fn rotate(
     conn: &mut PgConnection,
-    refresh_ttl: std::time::Duration,
+    rules: &Rotation,
     presented: &str,
 ) -> Result<RefreshOutcome, ApiError> {
     let hash = tokens::hash_token(presented);
@@ -204,6 +289,29 @@ fn rotate(
             return Ok(RefreshOutcome::Refused("invalid_refresh_token"));
         }
         if row.used_at.is_some() {
+            if let Some((token, successor)) = successor_within_grace(conn, rules, &row, presented)? {
+                return match users::find(conn, row.user_id)? {
+                    Some(user) if user.is_active => {
+                        tracing::info!(
+                            user.id = %user.id,
+                            "spent refresh token presented within the grace window: answered its successor"
+                        );
+                        Ok(RefreshOutcome::Rotated(Rotated {
+                            user_id: user.id,
+                            role: user.role,
+                            token_version: user.token_version,
+                            refresh_token: token,
+                            refresh_expires_in: (successor.expires_at - Utc::now())
+                                .num_seconds()
+                                .max(0),
+                        }))
+                    }
+                    _ => {
+                        refresh_tokens::revoke_family(conn, row.family_id)?;
+                        Ok(RefreshOutcome::Refused("invalid_refresh_token"))
+                    }
+                };
+            }
             refresh_tokens::revoke_family(conn, row.family_id)?;
             tracing::warn!(user.id = %row.user_id, "refresh token reused: family revoked");
             return Ok(RefreshOutcome::Refused("refresh_token_reused"));
@@ -219,12 +327,19 @@ fn rotate(
             }
         };
         refresh_tokens::mark_used(conn, row.id)?;
-        let refresh_token = store_refresh_token(conn, user.id, row.family_id, refresh_ttl)?;
+        // Derived, not random: a refresh with this token within the grace window must find it again.
+        let successor = match rules.secrets.first() {
+            Some(secret) => tokens::successor_token(secret.expose_secret().as_bytes(), presented),
+            None => tokens::random_token(32),
+        };
+        let refresh_token =
+            insert_refresh_token(conn, successor, user.id, row.family_id, rules.ttl)?;
         Ok(RefreshOutcome::Rotated(Rotated {
             user_id: user.id,
             role: user.role,
             token_version: user.token_version,
             refresh_token,
+            refresh_expires_in: rules.ttl.as_secs() as i64,
         }))
     })
 }

@@ -358,7 +358,8 @@ async fn a_token_signed_with_the_previous_key_still_works_during_rotation() {
 
 #[tokio::test]
 async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
-    let app = spawn_app().await;
+    // Without the grace window (REFRESH_REUSE_GRACE_SECONDS=0) even an immediate reuse revokes the family.
+    let app = spawn_app_with(|s| s.refresh_reuse_grace = std::time::Duration::ZERO).await;
     let user = app.seed_user(Role::Facilitator);
     let first: Value = app
         .login_response(&user.username, PASSWORD)

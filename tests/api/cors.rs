@@ -150,3 +150,98 @@ async fn an_empty_allow_list_sends_no_cors_headers_at_all() {
     assert_eq!(response.status(), 200);
     assert_eq!(cors_headers(&response), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_preflight_with_a_browser_tracing_header_is_allowed() {
+    let app = spawn_app().await;
+    for header in ["traceparent", "tracestate", "baggage", "sentry-trace"] {
+        let response = preflight(
+            &app,
+            ALLOWED,
+            "POST",
+            &format!("authorization, content-type, {header}"),
+        )
+        .await;
+        assert!(
+            response.status().is_success(),
+            "{header}: {}",
+            response.status()
+        );
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            ALLOWED,
+            "{header}"
+        );
+        let allowed = header_list(&response, "access-control-allow-headers");
+        assert!(
+            allowed.contains(&header.to_owned()),
+            "{header} in {allowed:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn configured_extra_headers_are_allowed_and_other_headers_are_refused() {
+    let app = spawn_app_with(|s| s.cors_allowed_headers = vec!["x-client-version".into()]).await;
+    let response = preflight(&app, ALLOWED, "POST", "authorization, x-client-version").await;
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(response.headers()["access-control-allow-origin"], ALLOWED);
+    let allowed = header_list(&response, "access-control-allow-headers");
+    assert!(
+        allowed.contains(&"x-client-version".to_owned()),
+        "{allowed:?}"
+    );
+    for headers in ["x-not-configured", "authorization, x-not-configured"] {
+        let response = preflight(&app, ALLOWED, "POST", headers).await;
+        assert!(
+            response.status().is_client_error(),
+            "{headers}: {}",
+            response.status()
+        );
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-origin"),
+            "{headers}"
+        );
+    }
+    // Without the setting the extra header is refused as well.
+    let plain = spawn_app().await;
+    let response = preflight(&plain, ALLOWED, "POST", "x-client-version").await;
+    assert!(response.status().is_client_error(), "{}", response.status());
+}
+
+#[tokio::test]
+async fn a_cross_origin_download_exposes_its_file_name() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit("CORSDL");
+    let s = crate::results::scenario(&app, unit);
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let response = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/events/{}/exports/attendance.csv",
+            s.event
+        )))
+        .header("origin", ALLOWED)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("filename")),
+        "{:?}",
+        response.headers()
+    );
+    assert_eq!(response.headers()["access-control-allow-origin"], ALLOWED);
+    let exposed = header_list(&response, "access-control-expose-headers");
+    assert!(
+        exposed.contains(&"content-disposition".to_owned()),
+        "{exposed:?}"
+    );
+}

@@ -31,6 +31,7 @@ mod outcome_rule;
 mod participants;
 mod programs;
 mod rate_limits;
+mod refresh_grace;
 mod reports;
 mod responses;
 mod results;

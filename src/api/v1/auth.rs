@@ -75,6 +75,9 @@ fn issuer(state: &AppState) -> Issuer<'_> {
         limiter: &state.login_limiter,
         limits: service::throttle::Limits::of(&state.settings),
         refresh_ttl: state.settings.refresh_token_ttl,
+        refresh_grace: state.settings.refresh_reuse_grace,
+        current_key: &state.settings.jwt_current,
+        previous_keys: &state.settings.jwt_previous,
     }
 }
 
@@ -153,7 +156,9 @@ fn checked_refresh_token(input: RefreshRequest) -> Result<String, ApiError> {
 ///
 /// Spends a refresh token and returns a new access token and a new refresh token. Each refresh token works once:
 /// presenting one that was already spent revokes every token of that login (a stolen token is then useless to
-/// the thief, and the owner logs in again). Deactivated accounts cannot refresh.
+/// the thief, and the owner logs in again). Except within a few seconds of its rotation (10 by default): then
+/// the answer is the same pair it was rotated into, so that two tabs refreshing at once both keep the login.
+/// Deactivated accounts cannot refresh.
 ///
 /// Refreshes count against the same per-address limit as logins (20 attempts per minute by default; beyond it
 /// 429 with `Retry-After`).
@@ -163,7 +168,7 @@ fn checked_refresh_token(input: RefreshRequest) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "A new token pair.", body = TokenResponse),
         (status = 400, response = responses::BadRequest),
-        (status = 401, description = "The refresh token is unknown, expired, revoked (`invalid_refresh_token`) or was already used (`refresh_token_reused`).",
+        (status = 401, description = "The refresh token is unknown, expired, revoked (`invalid_refresh_token`) or was already used before the grace window (`refresh_token_reused`).",
             content_type = "application/problem+json", body = crate::error::Problem),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
