@@ -622,6 +622,7 @@ mod tests {
             Settings::from_lookup(lookup(&[
                 URL,
                 ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                KEY,
                 ("CORS_ALLOWED_HEADERS", value),
             ]))
         };
@@ -641,7 +642,7 @@ mod tests {
     #[test]
     fn the_refresh_grace_window_defaults_to_ten_seconds_and_is_bounded() {
         let settings = |value: Option<&str>| {
-            let mut pairs = vec![URL, ("JWT_SECRET", "0123456789abcdef0123456789abcdef")];
+            let mut pairs = vec![URL, ("JWT_SECRET", "0123456789abcdef0123456789abcdef"), KEY];
             pairs.extend(value.map(|v| ("REFRESH_REUSE_GRACE_SECONDS", v)));
             Settings::from_lookup(lookup(&pairs))
         };

@@ -248,7 +248,7 @@ async fn the_attendance_xlsx_has_a_title_block_a_frozen_bold_header_text_nips_an
     let audit = audit_rows(&app);
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].action, "export.attendance");
-    assert_eq!(audit[0].changes, json!({"format": "xlsx"}));
+    assert_eq!(audit[0].changes, json!({"format": "xlsx", "count": 4}));
     assert_eq!(audit[0].actor_user_id, Some(organizer.id));
     let (facilitator, facilitator_token) = app.user_with_token(Role::Facilitator).await;
     app.add_facilitator(s.sessions[0], facilitator.id);
