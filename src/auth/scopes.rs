@@ -245,6 +245,8 @@ pub const TABLE: &[Entry] = &[
     op("POST", "/api/v1/programs", EventsWrite),
     op("PATCH", "/api/v1/programs/{id}", EventsWrite),
     op("DELETE", "/api/v1/programs/{id}", EventsWrite),
+    op("PUT", "/api/v1/programs/{id}/signatory", EventsWrite),
+    op("PUT", "/api/v1/events/{id}/signatory", EventsWrite),
     op("GET", "/api/v1/events", EventsRead),
     op("GET", "/api/v1/events/{id}", EventsRead),
     op("POST", "/api/v1/events", EventsWrite),

@@ -22,6 +22,7 @@ pub mod responses;
 pub mod results;
 pub mod scores;
 pub mod sessions;
+pub mod signatories;
 pub mod snapshots;
 pub mod throttle;
 pub mod units;

@@ -30,6 +30,7 @@ pub mod responses;
 pub mod results;
 pub mod scores;
 pub mod sessions;
+pub mod signatory;
 pub mod snapshots;
 pub mod throttle;
 pub mod units;

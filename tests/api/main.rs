@@ -15,6 +15,7 @@ mod clients;
 mod concurrency;
 mod conditional;
 mod cors;
+mod documents;
 mod enrollments;
 mod errors;
 mod events;

@@ -20,6 +20,7 @@ pub mod responses;
 pub mod results;
 pub mod scores;
 pub mod sessions;
+pub mod signatory;
 pub mod templates;
 pub mod token;
 pub mod units;
@@ -64,6 +65,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(templates::routes)
         .configure(certificates::routes)
         .configure(letterhead::routes)
+        .configure(signatory::routes)
         .configure(changes::routes)
         .configure(audit_log::routes)
         .configure(webhooks::routes)

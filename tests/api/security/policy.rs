@@ -346,6 +346,11 @@ pub fn rules() -> Vec<Rule> {
             only(&[A])),
         // --- certificates: issued, listed, read and revoked by the event's managers; the holder and the operator of
         // the holder's unit read them; anyone with the code verifies (JSON and the HTML page of the QR code)
+        // the signatory: the event's managers set the event's, administrators and organizers the program's
+        rule("PUT /api/v1/events/{id}/signatory", |w| format!("/api/v1/events/{}/signatory", w.event), only(&[A]))
+            .body(|w, _| json!({"name": format!("Kepala {}", w.tag), "nip": "197001011990031001", "place": "Palangka Raya"})),
+        rule("PUT /api/v1/programs/{id}/signatory", |w| format!("/api/v1/programs/{}/signatory", w.program), only(&[A, O]))
+            .body(|w, _| json!({"title": format!("Kepala {}", w.tag), "signed_electronically": true})),
         // (the world's completed event ends tomorrow: the issue date may not be before it ends)
         rule("POST /api/v1/events/{id}/certificates", |w| format!("/api/v1/events/{}/certificates", w.event), only(&[A]))
             .event("completed")
