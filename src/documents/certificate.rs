@@ -151,7 +151,8 @@ pub fn render(fonts: &Fonts, page: &CertificatePage<'_>) -> Result<Vec<u8>, Docu
     );
 
     // The holder, as a small table of label and value.
-    let label_x = 88.0 * MM;
+    // The table sits about the page centre (looked at: at 88 mm it leaned left).
+    let label_x = 100.0 * MM;
     let value_x = label_x + 30.0 * MM;
     let value_width = x1 - 30.0 * MM - value_x;
     let dash = "-";
@@ -609,5 +610,79 @@ mod tests {
         assert!(pages >= 3, "{pages}");
         assert!(text.contains("Sesi 40") && text.contains("KURIKULUM (lanjutan)"));
         assert!(text.contains(ELECTRONIC_NOTE[0]));
+    }
+
+    /// Renders the sample documents; with `DOCUMENTS_OUT=dir` writes them there to be looked at
+    /// (`pdftoppm -png -r 70 dir/sertifikat.pdf dir/sertifikat`).
+    #[test]
+    fn sample_documents_render() {
+        let fonts = fonts();
+        // A round grey emblem, 120 x 120 pixels with transparency, as a logo.
+        let mut pixels = Vec::new();
+        for y in 0..120i32 {
+            for x in 0..120i32 {
+                let d = (x - 60) * (x - 60) + (y - 60) * (y - 60);
+                let alpha = if d < 3400 { 255 } else { 0 };
+                pixels.extend([30, 60, 120, alpha]);
+            }
+        }
+        let mut png = Vec::new();
+        {
+            let mut encoder = ::png::Encoder::new(&mut png, 120, 120);
+            encoder.set_color(::png::ColorType::Rgba);
+            encoder.set_depth(::png::BitDepth::Eight);
+            let mut writer = encoder.write_header().unwrap();
+            writer.write_image_data(&pixels).unwrap();
+        }
+        let mut letterhead = crate::documents::letterhead::builtin();
+        letterhead.contact = vec![
+            "Jalan Tjilik Riwut Km. 1,5 Palangka Raya 73112, Telepon (0536) 3221234".to_owned(),
+            "Laman: kalteng.ditjenpas.go.id, Pos-el: kanwil.kalteng@ditjenpas.go.id".to_owned(),
+        ];
+        letterhead.logo = Some(crate::documents::image::decode(&png).unwrap());
+        let d = "2025-08-02".parse::<NaiveDate>().unwrap();
+        let rows = [
+            CurriculumRow {
+                title: "Pembukaan",
+                date: d,
+                jp: 1.0,
+            },
+            CurriculumRow {
+                title: "Morning meeting",
+                date: d,
+                jp: 2.0,
+            },
+            CurriculumRow {
+                title: "Seminar: tahapan rehabilitasi sosial sehari-hari",
+                date: d,
+                jp: 2.0,
+            },
+            CurriculumRow {
+                title: "Terapi kelompok (group therapy)",
+                date: d,
+                jp: 3.0,
+            },
+            CurriculumRow {
+                title: "Simulasi",
+                date: d,
+                jp: 3.0,
+            },
+            CurriculumRow {
+                title: "Diskusi interaktif dan penutupan",
+                date: d,
+                jp: 1.0,
+            },
+        ];
+        let out = std::env::var("DOCUMENTS_OUT").ok();
+        for (kind, electronic, name) in [
+            (CertificateKind::Sertifikat, false, "sertifikat"),
+            (CertificateKind::SuratKeterangan, true, "surat-keterangan"),
+        ] {
+            let bytes = render(&fonts, &page(kind, &letterhead, &rows, electronic)).unwrap();
+            assert!(bytes.len() < 200_000, "{name}: {} bytes", bytes.len());
+            if let Some(dir) = &out {
+                std::fs::write(format!("{dir}/{name}.pdf"), &bytes).unwrap();
+            }
+        }
     }
 }
