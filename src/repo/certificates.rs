@@ -73,8 +73,11 @@ pub struct CertificateDetail {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub host_unit_name: String,
+    pub host_unit_id: Uuid,
     /// Set when the holder's personal data was erased.
     pub holder_erased_at: Option<DateTime<Utc>>,
+    /// The holder's NIP as their record reads now (`None` after an erasure or for none).
+    pub holder_nip: Option<String>,
 }
 
 /// The event as the issuing transaction sees it: locked, so that two issuers of one event take turns.
@@ -368,6 +371,8 @@ macro_rules! detail_query {
                 events::ends_on,
                 units::name,
                 participants::erased_at,
+                events::host_unit_id,
+                participants::nip,
             ))
     };
 }
@@ -379,10 +384,12 @@ type DetailTuple = (
     NaiveDate,
     String,
     Option<DateTime<Utc>>,
+    Uuid,
+    Option<String>,
 );
 
 fn detail(
-    (certificate, event_title, starts_on, ends_on, host_unit_name, erased): DetailTuple,
+    (certificate, event_title, starts_on, ends_on, host_unit_name, erased, host_unit_id, nip): DetailTuple,
 ) -> CertificateDetail {
     CertificateDetail {
         certificate,
@@ -390,7 +397,9 @@ fn detail(
         starts_on,
         ends_on,
         host_unit_name,
+        host_unit_id,
         holder_erased_at: erased,
+        holder_nip: nip,
     }
 }
 

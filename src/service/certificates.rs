@@ -116,12 +116,26 @@ pub struct Verification {
     /// The issue date in WIB.
     pub issued_on: NaiveDate,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The issuing office: the office line of the letterhead the certificate prints (the host unit's, else the
+    /// Kanwil's).
+    pub issuer: String,
+    /// The event's host unit.
+    pub host_unit_name: String,
+    /// The holder's NIP masked (`1987**********1001`); `None` after an erasure or when the officer has none.
+    pub holder_nip_masked: Option<String>,
 }
 
-impl From<CertificateDetail> for Verification {
-    fn from(d: CertificateDetail) -> Self {
+impl Verification {
+    fn new(d: CertificateDetail, issuer: String) -> Self {
+        let erased = d.holder_erased_at.is_some();
         let c = d.certificate;
         Self {
+            issuer,
+            host_unit_name: d.host_unit_name,
+            holder_nip_masked: d
+                .holder_nip
+                .filter(|_| !erased)
+                .map(|nip| crate::domain::nip::mask(&nip)),
             kind: c.kind,
             number: c.number,
             holder_name: d.holder_erased_at.is_none().then_some(c.holder_name),
@@ -640,7 +654,16 @@ pub async fn verify(pool: &DbPool, code: String) -> Result<Option<Verification>,
         return Ok(None);
     }
     db::read(pool, move |conn| {
-        Ok(repo::detail_by_code(conn, &code)?.map(Verification::from))
+        let Some(detail) = repo::detail_by_code(conn, &code)? else {
+            return Ok(None);
+        };
+        let letterhead = letterhead::for_unit(conn, detail.host_unit_id)?;
+        let issuer = letterhead
+            .heading
+            .last()
+            .cloned()
+            .unwrap_or_else(|| detail.host_unit_name.clone());
+        Ok(Some(Verification::new(detail, issuer)))
     })
     .await
 }

@@ -599,7 +599,10 @@ async fn verification_without_a_token_shows_only_what_the_certificate_certifies(
             "event_title",
             "holder_erased",
             "holder_name",
+            "holder_nip_masked",
+            "host_unit_name",
             "issued_on",
+            "issuer",
             "jp",
             "kind",
             "number",
@@ -607,6 +610,12 @@ async fn verification_without_a_token_shows_only_what_the_certificate_certifies(
             "starts_on",
             "status"
         ]
+    );
+    // The NIP only masked: its first and last four digits.
+    let masked = verified["holder_nip_masked"].as_str().unwrap();
+    assert!(
+        masked.len() == 18 && masked[4..14].chars().all(|c| c == '*'),
+        "{masked}"
     );
     assert_eq!(verified["status"], "valid");
     assert_eq!(verified["kind"], "sertifikat");

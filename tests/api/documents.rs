@@ -252,6 +252,49 @@ async fn a_certificate_carries_the_letterhead_holder_signatory_and_curriculum() 
         assert!(text.contains(expected), "{expected} not in {text}");
     }
     assert!(!text.contains("DEFAULT KANWIL"), "{text}");
+    // The public verification names the issuing office, the kind and the holder's NIP masked.
+    let code: String = {
+        use bimtek_api::schema::certificates;
+        use diesel::prelude::*;
+        certificates::table
+            .filter(certificates::participant_id.eq(s.budi))
+            .select(certificates::verification_code)
+            .first(&mut app.db())
+            .unwrap()
+    };
+    let verified: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/certificates/verify/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["issuer"], "LAPAS NARKOTIKA KELAS IIA KASONGAN");
+    assert_eq!(verified["kind"], "sertifikat");
+    let masked = format!("{}**********{}", &nip[..4], &nip[14..]);
+    assert_eq!(verified["holder_nip_masked"], masked.as_str());
+    assert!(!verified.to_string().contains(&nip), "{verified}");
+    let page = app
+        .client
+        .get(app.url(&format!("/verify/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<h1>Verifikasi Sertifikat</h1>"), "{page}");
+    assert!(
+        page.contains(&format!("<dd id=\"nip\">{masked}</dd>")),
+        "{page}"
+    );
+    assert!(
+        page.contains("<dd id=\"issuer\">LAPAS NARKOTIKA KELAS IIA KASONGAN</dd>"),
+        "{page}"
+    );
+    assert!(!page.contains(&nip));
     assert!(!text.contains("secara elektronik"), "{text}");
     // The curriculum's total: two sessions of 2 JP.
     let after_total = text.split("Jumlah").nth(1).unwrap_or_default();
@@ -370,4 +413,26 @@ async fn an_erased_officers_certificate_is_no_longer_printed() {
         )
         .await;
     assert_problem(response, 410, "holder_erased").await;
+    // Its number stays verifiable, without the holder's name or NIP.
+    let code = issued["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["participant_id"] == s.budi.to_string())
+        .unwrap()["verification_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verified: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/certificates/verify/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["status"], "valid");
+    assert_eq!(verified["holder_erased"], true);
+    assert!(verified["holder_nip_masked"].is_null(), "{verified}");
 }

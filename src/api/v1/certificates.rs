@@ -258,7 +258,10 @@ impl RevokeRequest {
     "kind": "sertifikat",
     "number": "12/BIMTEK/LPN-KSG/2025",
     "holder_name": "Dewi Lestari",
+    "holder_nip_masked": "1987**********2001",
     "holder_erased": false,
+    "issuer": "KANTOR WILAYAH DIREKTORAT JENDERAL PEMASYARAKATAN KALIMANTAN TENGAH",
+    "host_unit_name": "Lapas Narkotika Kelas IIA Kasongan",
     "event_title": "Bimtek Orientasi Lapangan dan Penutupan Program Manager Rehabilitasi Sosial",
     "starts_on": "2025-08-02",
     "ends_on": "2025-08-02",
@@ -273,7 +276,13 @@ pub struct VerificationResponse {
     pub number: String,
     /// Null when the holder's personal data was erased (then `holder_erased` is true).
     pub holder_name: Option<String>,
+    /// The holder's NIP masked, only its first and last four digits shown; null after an erasure.
+    pub holder_nip_masked: Option<String>,
     pub holder_erased: bool,
+    /// The issuing office, as the certificate's letterhead names it.
+    pub issuer: String,
+    /// Where the event took place.
+    pub host_unit_name: String,
     pub event_title: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -291,6 +300,9 @@ impl From<Verification> for VerificationResponse {
             number: v.number,
             holder_erased: v.holder_name.is_none(),
             holder_name: v.holder_name,
+            holder_nip_masked: v.holder_nip_masked,
+            issuer: v.issuer,
+            host_unit_name: v.host_unit_name,
             event_title: v.event_title,
             starts_on: v.starts_on,
             ends_on: v.ends_on,
@@ -539,8 +551,9 @@ pub async fn revoke_certificate(
 /// Verify a certificate by its code
 ///
 /// Public, no token: for anyone holding a certificate's verification code (printed as a QR code). Answers only
-/// what the certificate certifies: its status (`valid` or `revoked`), kind, number, the holder's name (null after
-/// an erasure of their data), the event, its dates, the JP and the issue date. An unknown code: 404. People who
+/// what the certificate certifies: its status (`valid` or `revoked`), kind, number, the issuing office, the
+/// holder's name and masked NIP (null after an erasure of their data), the event, its host unit, its dates, the JP
+/// and the issue date. An unknown code: 404. People who
 /// scan the QR code land on the HTML page `/verify/{code}` instead.
 #[utoipa::path(
     tag = "certificates",
