@@ -684,5 +684,14 @@ mod tests {
                 std::fs::write(format!("{dir}/{name}.pdf"), &bytes).unwrap();
             }
         }
+        // No signatory set and the built-in letterhead without a logo: dotted lines to fill in by hand.
+        let builtin = crate::documents::letterhead::builtin();
+        let mut unsigned = page(CertificateKind::Sertifikat, &builtin, &rows, false);
+        unsigned.signatory = Signatory::default();
+        unsigned.holder.rank = None;
+        let bytes = render(&fonts, &unsigned).unwrap();
+        if let Some(dir) = &out {
+            std::fs::write(format!("{dir}/tanpa-penandatangan.pdf"), &bytes).unwrap();
+        }
     }
 }
