@@ -58,6 +58,7 @@ pgbench -i -s 10 -q "$pgbench_url" >/dev/null 2>&1
 export APP_ENV=production RUN_MIGRATIONS=false LOG_FORMAT=json RUST_LOG=warn HOST=127.0.0.1 PORT=$port
 export WORKERS=${WORKERS:-2} DB_POOL_SIZE=${DB_POOL_SIZE:-4}
 export JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$port}
 "$bin" serve >/tmp/bimtek-bench-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

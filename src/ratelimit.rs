@@ -386,6 +386,7 @@ mod tests {
             "DATABASE_URL" => Some("postgres://localhost/x".to_owned()),
             "JWT_SECRET" => Some("0123456789abcdef0123456789abcdef".to_owned()),
             "LOGIN_FAILURE_DELAY_MS" => Some("500".to_owned()),
+            "PUBLIC_BASE_URL" => Some("https://bimtek.example.go.id".to_owned()),
             _ => None,
         });
         let Ok(settings) = settings else {

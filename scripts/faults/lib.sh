@@ -29,6 +29,8 @@ API_PORT=${FAULTS_API_PORT:-18191}
 # FAULTS_BIN: an already built binary to use instead of building the release one.
 BIN=${FAULTS_BIN:-$REPO/target/release/bimtek-api}
 export JWT_SECRET=fault-tests-secret-fault-tests-secret-0123456789
+# Production mode needs the public address the QR codes of certificates point to.
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$API_PORT}
 WORK=$(mktemp -d /tmp/bimtek-faults.XXXXXX)
 SERVER_PID=''
 

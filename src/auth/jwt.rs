@@ -243,6 +243,7 @@ mod tests {
         let map: Map<&str, String> = [
             ("DATABASE_URL", "postgres://x/y".to_owned()),
             ("JWT_SECRET", secret.to_owned()),
+            ("PUBLIC_BASE_URL", "https://bimtek.example.go.id".to_owned()),
         ]
         .into_iter()
         .collect();
