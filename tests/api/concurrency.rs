@@ -268,6 +268,7 @@ fn start_binary(
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", &app.db_url)
         .env("JWT_SECRET", TEST_SECRET)
+        .env("PUBLIC_BASE_URL", "http://localhost:8080")
         .env("HOST", "127.0.0.1")
         .env("PORT", "0")
         .env("WORKERS", "2")
