@@ -387,6 +387,7 @@ mod tests {
             "JWT_SECRET" => Some("0123456789abcdef0123456789abcdef".to_owned()),
             "WEBHOOK_SECRET_KEY" => Some("KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".to_owned()),
             "LOGIN_FAILURE_DELAY_MS" => Some("500".to_owned()),
+            "PUBLIC_BASE_URL" => Some("https://bimtek.example.go.id".to_owned()),
             _ => None,
         });
         let Ok(settings) = settings else {

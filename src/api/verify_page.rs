@@ -8,11 +8,11 @@ use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use crate::domain::certificate::format_jp;
 use crate::domain::certificate::{rentang_tanggal, tanggal, wib_date};
 use crate::domain::enums::CertificateKind;
 use crate::error::ApiError;
 use crate::openapi as responses;
-use crate::pdf::format_jp;
 use crate::service;
 use crate::service::certificates::Verification;
 use crate::state::AppState;
@@ -100,9 +100,14 @@ pub fn certificate_page(c: &Verification) -> String {
         escape(&explanation)
     );
     body.push_str(&row("Nama pemegang", "holder", &holder));
+    if let Some(nip) = &c.holder_nip_masked {
+        body.push_str(&row("NIP", "nip", nip));
+    }
     body.push_str(&row("Jenis", "kind", kind));
     body.push_str(&row("Nomor", "number", &c.number));
+    body.push_str(&row("Diterbitkan oleh", "issuer", &c.issuer));
     body.push_str(&row("Kegiatan", "event", &c.event_title));
+    body.push_str(&row("Tempat", "venue", &c.host_unit_name));
     body.push_str(&row(
         "Tanggal kegiatan",
         "dates",
@@ -143,9 +148,10 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 /// Verify a certificate (HTML page)
 ///
 /// The page a certificate's QR code points to, for a person with a phone: server-rendered HTML in Indonesian, no
-/// JavaScript. It shows the status (SAH, or DICABUT with the date), the holder's name (or that their data was
-/// erased), the kind, the number, the event, its dates, the JP and the issue date. An unknown code gets a 404
-/// page in Indonesian. Sent with a strict `Content-Security-Policy` and `Cache-Control: no-store`. The same data
+/// JavaScript. Its heading names the kind (Verifikasi Sertifikat, Verifikasi Surat Keterangan). It shows the
+/// status (SAH, or DICABUT with the date), the holder's name and masked NIP (or that their data was erased), the
+/// kind, the number, the issuing office, the event, its host unit, its dates, the JP and the issue date. An
+/// unknown code gets a 404 page in Indonesian. Sent with a strict `Content-Security-Policy` and `Cache-Control: no-store`. The same data
 /// as JSON: `GET /api/v1/certificates/verify/{code}`.
 #[utoipa::path(
     tag = "certificates",
@@ -180,6 +186,48 @@ mod tests {
         assert_eq!(
             escape("<script>alert('x')</script> & \"y\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
+        );
+    }
+
+    fn verification(kind: CertificateKind, erased: bool) -> Verification {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        Verification {
+            kind,
+            number: "3/BIMTEK/LPN-KSG/2025".to_owned(),
+            holder_name: (!erased).then(|| "Dewi Lestari".to_owned()),
+            event_title: "Bimtek Orientasi Lapangan".to_owned(),
+            starts_on: d("2025-08-02"),
+            ends_on: d("2025-08-02"),
+            jp: 12.0,
+            issued_on: d("2025-08-04"),
+            revoked_at: None,
+            issuer: "KANTOR WILAYAH DIREKTORAT JENDERAL PEMASYARAKATAN KALIMANTAN TENGAH"
+                .to_owned(),
+            host_unit_name: "Lapas Narkotika Kelas IIA Kasongan".to_owned(),
+            holder_nip_masked: (!erased).then(|| "1987**********2001".to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_page_names_the_kind_the_issuer_and_the_masked_nip() {
+        let page = certificate_page(&verification(CertificateKind::SuratKeterangan, false));
+        assert!(
+            page.contains("<h1>Verifikasi Surat Keterangan</h1>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<dd id=\"nip\">1987**********2001</dd>"),
+            "{page}"
+        );
+        assert!(page.contains(
+            "<dd id=\"issuer\">KANTOR WILAYAH DIREKTORAT JENDERAL PEMASYARAKATAN KALIMANTAN TENGAH</dd>"
+        ));
+        assert!(page.contains("<dd id=\"venue\">Lapas Narkotika Kelas IIA Kasongan</dd>"));
+        let page = certificate_page(&verification(CertificateKind::Sertifikat, true));
+        assert!(page.contains("<h1>Verifikasi Sertifikat</h1>"));
+        assert!(
+            !page.contains("id=\"nip\""),
+            "no NIP after an erasure: {page}"
         );
     }
 

@@ -247,6 +247,7 @@ mod tests {
                 "WEBHOOK_SECRET_KEY",
                 "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".to_owned(),
             ),
+            ("PUBLIC_BASE_URL", "https://bimtek.example.go.id".to_owned()),
         ]
         .into_iter()
         .collect();

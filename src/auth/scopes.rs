@@ -245,6 +245,8 @@ pub const TABLE: &[Entry] = &[
     op("POST", "/api/v1/programs", EventsWrite),
     op("PATCH", "/api/v1/programs/{id}", EventsWrite),
     op("DELETE", "/api/v1/programs/{id}", EventsWrite),
+    op("PUT", "/api/v1/programs/{id}/signatory", EventsWrite),
+    op("PUT", "/api/v1/events/{id}/signatory", EventsWrite),
     op("GET", "/api/v1/events", EventsRead),
     op("GET", "/api/v1/events/{id}", EventsRead),
     op("POST", "/api/v1/events", EventsWrite),
@@ -361,6 +363,11 @@ pub const REFUSED: &[&str] = &[
     // a subject's own data (UU PDP arts. 7-8), audit entries included: the officer, their operator or an
     // administrator in person
     "GET /api/v1/participants/{id}/export",
+    // the letterheads of printed documents: office configuration, set and read by people
+    "GET /api/v1/letterhead",
+    "PUT /api/v1/letterhead",
+    "GET /api/v1/units/{id}/letterhead",
+    "PUT /api/v1/units/{id}/letterhead",
     // the audit log: who did what is for administrators in person
     "GET /api/v1/audit-log",
     // instruments and templates are written, and answered, by people: the organizers and the officers

@@ -1,5 +1,5 @@
 //! All valid certificates of an event as one ZIP of PDFs (`sertifikat-<slug>-<date>.zip`), streamed: the PDFs are
-//! drawn one at a time (`service::certificates::render`, the one place a certificate becomes a PDF), each written
+//! drawn one at a time (`service::certificates::render_in`, the one place a certificate becomes a PDF), each written
 //! into a streaming zip writer whose output goes to the client as it is produced, so neither the PDFs nor the zip
 //! are ever held in memory together, and no connection is held while the client reads.
 //!
@@ -8,6 +8,7 @@
 //! carry the holders' names.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use serde_json::json;
 use uuid::Uuid;
@@ -16,6 +17,7 @@ use zip::write::{SimpleFileOptions, ZipWriter};
 
 use crate::auth::AuthUser;
 use crate::db;
+use crate::documents::Fonts;
 use crate::domain::csv::{percent_encode, slugs};
 use crate::error::ApiError;
 use crate::repo::audit::{self, NewAuditEntry};
@@ -42,6 +44,7 @@ pub async fn download(
     pool: &DbPool,
     user: &AuthUser,
     event_id: Uuid,
+    fonts: Arc<Fonts>,
     public_base_url: &str,
 ) -> Result<Bundle, ApiError> {
     let actor = user.clone();
@@ -81,7 +84,7 @@ pub async fn download(
         let gone = tx.clone();
         let (out, abort) = ChannelWriter::new(tx.clone());
         let zip = ZipWriter::new_stream(std::io::BufWriter::with_capacity(CHUNK_BYTES, out));
-        match stream(&pool, zip, abort, ids, base_url).await {
+        match stream(&pool, zip, abort, ids, fonts, base_url).await {
             Ok(()) => {}
             Err(Stop::ClientGone) => {
                 tracing::info!(event.id = %event_id, "certificate bundle abandoned by the client");
@@ -118,6 +121,7 @@ async fn stream(
     mut zip: Zip,
     abort: Abort,
     ids: Vec<Uuid>,
+    fonts: Arc<Fonts>,
     base_url: String,
 ) -> Result<(), Stop> {
     let _abort = abort;
@@ -126,15 +130,25 @@ async fn stream(
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(6));
     for id in ids {
-        let printable = match db::read(pool, move |conn| certificates::printable(conn, id)).await {
-            Ok(p) => p,
-            // Revoked (409) or deleted (404) since the list was read: left out.
-            Err(err) if matches!(err.code(), "certificate_revoked" | "not_found") => continue,
+        let (fonts, url) = (Arc::clone(&fonts), base_url.clone());
+        let pdf = match db::read(pool, move |conn| {
+            certificates::render_in(conn, &fonts, &url, id)
+        })
+        .await
+        {
+            Ok(pdf) => pdf,
+            // Revoked (409), holder erased (410) or deleted (404) since the list was read: left out.
+            Err(err)
+                if matches!(
+                    err.code(),
+                    "certificate_revoked" | "holder_erased" | "not_found"
+                ) =>
+            {
+                continue;
+            }
             Err(err) => return Err(Stop::Failed(err)),
         };
-        let url = base_url.clone();
         zip = actix_web::web::block(move || -> Result<Zip, ApiError> {
-            let pdf = certificates::render(&printable, &url)?;
             zip.start_file(pdf.file_name.as_str(), options)
                 .map_err(zip_error)?;
             zip.write_all(&pdf.bytes).map_err(io_error)?;

@@ -269,6 +269,7 @@ fn start_binary(
         .env("DATABASE_URL", &app.db_url)
         .env("JWT_SECRET", TEST_SECRET)
         .env("WEBHOOK_SECRET_KEY", crate::helpers::TEST_WEBHOOK_KEY)
+        .env("PUBLIC_BASE_URL", "http://localhost:8080")
         .env("HOST", "127.0.0.1")
         .env("PORT", "0")
         .env("WORKERS", "2")

@@ -152,6 +152,7 @@ pub fn test_settings(database_url: &str) -> Settings {
                 "DB_POOL_SIZE" => "3",
                 "DB_POOL_TIMEOUT_MS" => "1000",
                 "CORS_ALLOWED_ORIGINS" => "https://frontend.example",
+                "PUBLIC_BASE_URL" => "http://localhost:8080",
                 // Only the webhook tests run the delivery worker (spawn_webhook_app): hundreds of idle workers
                 // polling to the very end of the run would race the process exit.
                 "WEBHOOK_WORKER_ENABLED" => "false",

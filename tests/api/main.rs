@@ -16,6 +16,7 @@ mod concurrency;
 mod conditional;
 mod cors;
 mod data_protection;
+mod documents;
 mod enrollments;
 mod errors;
 mod events;

@@ -52,9 +52,14 @@ pub async fn certificates_zip(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let base_url = &state.settings.public_base_url;
-    let bundle =
-        service::certificate_bundle::download(&state.pool, &user, id.into_inner(), base_url)
-            .await?;
+    let bundle = service::certificate_bundle::download(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        std::sync::Arc::clone(&state.fonts),
+        base_url,
+    )
+    .await?;
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         bundle.file_name, bundle.file_name_encoded

@@ -12,6 +12,7 @@ pub mod events;
 pub mod exports;
 pub mod imports;
 pub mod instruments;
+pub mod letterhead;
 pub mod me;
 pub mod participants;
 pub mod programs;
@@ -20,6 +21,7 @@ pub mod responses;
 pub mod results;
 pub mod scores;
 pub mod sessions;
+pub mod signatory;
 pub mod subject_export;
 pub mod templates;
 pub mod token;
@@ -66,6 +68,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(templates::routes)
         .configure(certificate_bundle::routes)
         .configure(certificates::routes)
+        .configure(letterhead::routes)
+        .configure(signatory::routes)
         .configure(changes::routes)
         .configure(audit_log::routes)
         .configure(webhooks::routes)
