@@ -9,6 +9,8 @@ use printpdf::{
 use qrcode::{EcLevel, QrCode};
 
 use crate::domain::certificate::{rentang_tanggal, tanggal};
+
+pub mod attendance;
 use crate::domain::enums::CertificateKind;
 
 /// What the page shows.

@@ -186,7 +186,11 @@ fn load_session(conn: &mut PgConnection, session_id: Uuid) -> Result<SessionStat
 
 /// What part of an event's attendance the caller may read: everything (managers, facilitators of the event),
 /// a unit's or one officer's lines; 403 for everybody else.
-fn read_scope(conn: &mut PgConnection, user: &AuthUser, event_id: Uuid) -> Result<Scope, ApiError> {
+pub(crate) fn read_scope(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event_id: Uuid,
+) -> Result<Scope, ApiError> {
     if access::manages_event(conn, user, event_id)? {
         return Ok(Scope::default());
     }

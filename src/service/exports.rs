@@ -279,13 +279,7 @@ fn start(
 }
 
 fn status_label(status: AttendanceStatus) -> &'static str {
-    match status {
-        AttendanceStatus::Present => "Hadir",
-        AttendanceStatus::Late => "Terlambat",
-        AttendanceStatus::Excused => "Izin",
-        AttendanceStatus::Sick => "Sakit",
-        AttendanceStatus::Absent => "Alpa",
-    }
+    status.label()
 }
 
 fn outcome_label(outcome: Outcome) -> &'static str {
