@@ -30,7 +30,7 @@ pub const ROW_H_MM: f32 = 10.0;
 const ROW_H: f32 = ROW_H_MM * MM;
 const HEADER_H: f32 = 9.0 * MM;
 /// Letterhead, title and the session's details, above the table of a section's first page.
-const FIRST_HEAD_H: f32 = 72.0 * MM;
+const FIRST_HEAD_H: f32 = 62.0 * MM;
 /// The running head above the table of the following pages.
 const NEXT_HEAD_H: f32 = 9.0 * MM;
 
@@ -51,19 +51,21 @@ const _: () = assert!(
 
 /// The columns: title and width in mm (180 mm between the margins).
 const COLUMNS: [(&str, f32); 7] = [
-    ("No", 8.0),
-    ("Nama", 36.0),
-    ("NIP", 30.0),
-    ("Pangkat/Gol.", 24.0),
-    ("Jabatan", 25.0),
-    ("Unit Kerja", 25.0),
-    ("Tanda Tangan", 32.0),
+    ("No", 7.0),
+    ("Nama", 34.0),
+    ("NIP", 29.0),
+    ("Pangkat/Gol.", 23.0),
+    ("Jabatan", 27.0),
+    ("Unit Kerja", 30.0),
+    ("Tanda Tangan", 30.0),
 ];
 const SIGNATURE: usize = 6;
 
 const BODY_SIZE: f32 = 7.5;
 const SMALL_SIZE: f32 = 6.5;
 const PAD: f32 = 1.2 * MM;
+/// The width of the table's rules, in points.
+const GRID: f32 = 0.5;
 
 /// The rows of each page of a section of `rows` officers; the foot goes on the last page.
 pub fn paginate(rows: usize) -> Vec<Range<usize>> {
@@ -144,24 +146,30 @@ fn grey() -> Color {
     rgb(0.35, 0.35, 0.35)
 }
 
-/// Lines of `text` that fit `width` in at most two lines, or three in the small size; the last line is cut with
-/// `...` when even that is not enough.
+/// The sizes a cell's text tries, each with the lines it may take in a row.
+const TIERS: [(f32, usize); 3] = [(BODY_SIZE, 2), (SMALL_SIZE, 3), (5.6, 4)];
+
+/// Lines of `text` that fit `width`: two lines, or more in a smaller size; the last line is cut with `...` only
+/// when even the smallest size is not enough.
 fn fit(text: &str, font: Font, width: f32) -> (f32, Vec<String>) {
-    let lines = wrap(text, font, BODY_SIZE, width, 2);
-    if lines.iter().all(|l| font.width(l, BODY_SIZE) <= width) {
-        return (BODY_SIZE, lines);
+    let mut fitted = (BODY_SIZE, Vec::new());
+    for (size, max_lines) in TIERS {
+        let lines = wrap(text, font, size, width, max_lines);
+        let fits = lines.iter().all(|l| font.width(l, size) <= width);
+        fitted = (size, lines);
+        if fits {
+            return fitted;
+        }
     }
-    let mut lines = wrap(text, font, SMALL_SIZE, width, 3);
-    if let Some(last) = lines.last_mut()
-        && font.width(last, SMALL_SIZE) > width
-    {
+    let (size, mut lines) = fitted;
+    if let Some(last) = lines.last_mut() {
         let mut cut: String = last.clone();
-        while !cut.is_empty() && font.width(&format!("{cut}..."), SMALL_SIZE) > width {
+        while !cut.is_empty() && font.width(&format!("{cut}..."), size) > width {
             cut.pop();
         }
         *last = format!("{}...", cut.trim_end());
     }
-    (SMALL_SIZE, lines)
+    (size, lines)
 }
 
 impl Canvas {
@@ -346,6 +354,7 @@ fn table_header(canvas: &mut Canvas, layout: &Layout, top: f32) {
 /// One officer's row with its top edge at `top`; `number` counts from 1.
 fn row(canvas: &mut Canvas, layout: &Layout, filled: bool, number: usize, row: &Row, top: f32) {
     let bottom = top - ROW_H;
+    canvas.thickness(GRID);
     canvas.line(MARGIN_X, bottom, layout.right(), bottom);
     let number_text = number.to_string();
     canvas.cell_lines(
@@ -420,7 +429,7 @@ fn signature_cell(
 
 /// The vertical rules of the rows from `top` down to `bottom`.
 fn columns(canvas: &mut Canvas, layout: &Layout, top: f32, bottom: f32) {
-    canvas.thickness(0.6);
+    canvas.thickness(GRID);
     for i in 0..=COLUMNS.len() {
         canvas.line(layout.x(i), top, layout.x(i), bottom);
     }
@@ -516,10 +525,10 @@ fn section_pages(sheet: &Sheet, section: &Section, layout: &Layout) -> Vec<PdfPa
                 next_head(&mut canvas, section);
                 PAGE_H - TOP - NEXT_HEAD_H
             };
+            canvas.thickness(GRID);
             table_header(&mut canvas, layout, table_top);
             let rows_top = table_top - HEADER_H;
             let mut top = rows_top;
-            canvas.thickness(0.4);
             for i in range.clone() {
                 row(
                     &mut canvas,
@@ -598,11 +607,18 @@ mod tests {
             Font::Regular,
             25.0 * MM - 2.0 * PAD,
         );
-        assert!(lines.len() <= 3, "{lines:?}");
+        assert!(lines.len() <= 4, "{lines:?}");
         assert!(size <= BODY_SIZE);
+        // the unit names of the province fit their column uncut
+        let (_, lines) = fit(
+            "Lembaga Pemasyarakatan Narkotika Kelas IIA Kasongan",
+            Font::Regular,
+            Layout::new().width(5) - 2.0 * PAD,
+        );
+        assert!(!lines.iter().any(|l| l.ends_with("...")), "{lines:?}");
         let (_, lines) = fit(&"Panjang ".repeat(40), Font::Regular, 60.0);
-        assert_eq!(lines.len(), 3);
-        assert!(lines[2].ends_with("..."), "{lines:?}");
+        assert_eq!(lines.len(), 4);
+        assert!(lines[3].ends_with("..."), "{lines:?}");
     }
 
     #[test]
