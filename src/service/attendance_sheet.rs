@@ -154,6 +154,12 @@ fn load(conn: &mut PgConnection, user: &AuthUser, target: &Target) -> Result<Loa
         Some(session) => vec![session],
         None => repo::sessions_of(conn, event_id)?,
     };
+    if sessions.is_empty() {
+        return Err(ApiError::conflict(
+            "no_sessions",
+            "The event has no sessions yet: there is no attendance sheet to print.",
+        ));
+    }
     let officers = repo::officers(conn, event_id)?;
     let ids: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
     let statuses = repo::statuses(conn, &ids)?

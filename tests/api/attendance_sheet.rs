@@ -373,6 +373,18 @@ async fn managers_and_facilitators_print_it_and_nobody_else_does() {
         assert_problem(response, 404, "not_found").await;
     }
 
+    // an event without sessions has no sheet to print
+    let empty = app.seed_event("ongoing", 10);
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/events/{empty}/attendance-sheet.pdf"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_problem(response, 409, "no_sessions").await;
+
     // a draft event's sheet exists only for its managers
     app.set_event_status(s.event, "draft");
     let response = app.send(Method::GET, &path, &facilitator_token, None).await;

@@ -90,7 +90,8 @@ pub async fn session_attendance_sheet(
 /// Download an event's attendance sheets (daftar hadir) as one PDF
 ///
 /// The sheet of every session of the event, in the order they run, each on its own pages and numbered on its own
-/// (`Halaman 1 dari N`), as `GET /api/v1/sessions/{id}/attendance-sheet.pdf` prints it. Same access.
+/// (`Halaman 1 dari N`), as `GET /api/v1/sessions/{id}/attendance-sheet.pdf` prints it. Same access. An event
+/// without sessions has no sheet: 409 `no_sessions`.
 #[utoipa::path(
     tag = "attendance",
     params(("id" = Uuid, Path, description = "The event id"), SheetQuery),
@@ -99,7 +100,10 @@ pub async fn session_attendance_sheet(
         (status = 200, description = "The PDF, with a `Content-Disposition` naming the file.", content_type = "application/pdf",
             body = PdfFile,
             headers(("Content-Disposition" = String, description = "`inline; filename=\"daftar-hadir-<event>-<date>.pdf\"; filename*=UTF-8''...`"))),
-        (status = 404, response = responses::NotFound)
+        (status = 404, response = responses::NotFound),
+        (status = 409, description = "The event has no sessions yet.", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:bimtek-api:problem:no_sessions", "title": "Conflict", "status": 409,
+                "detail": "The event has no sessions yet: there is no attendance sheet to print.", "code": "no_sessions"}))
     )
 )]
 #[get("/events/{id}/attendance-sheet.pdf")]
