@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 #
 # docker build -t bimtek-api .
-# The image runs `bimtek-api serve` in production mode: it needs DATABASE_URL and JWT_SECRET (or JWT_SECRET_FILE,
-# e.g. a mounted secret); see .env.example and docker-compose.yml.
+# The image runs `bimtek-api serve` in production mode: it needs DATABASE_URL, JWT_SECRET (or JWT_SECRET_FILE,
+# e.g. a mounted secret) and PUBLIC_BASE_URL; see .env.example and docker-compose.yml. The fonts of printed
+# documents come from Debian's fonts-dejavu-core (PDF_FONT_DIR defaults to its directory).
 
 # --- build ------------------------------------------------------------------------------------------------------
 FROM rust:1-bookworm AS builder
@@ -31,7 +32,7 @@ RUN touch src/main.rs src/lib.rs \
 # --- runtime ----------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+    && apt-get install -y --no-install-recommends libpq5 ca-certificates curl fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 10001 bimtek \
     && useradd --uid 10001 --gid bimtek --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin bimtek

@@ -29,6 +29,24 @@ if ! command -v chromium >/dev/null 2>&1; then
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
 fi
 
+# Printed documents (certificates, attendance lists) embed DejaVu Sans from Debian's `fonts-dejavu-core` (or the
+# fonts in PDF_FONT_DIR); the service refuses to start without them: install the package when missing.
+if [[ -z ${PDF_FONT_DIR:-} && ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ]]; then
+    if [[ $(id -u) -eq 0 ]]; then
+        as_root=()
+    elif command -v sudo >/dev/null 2>&1; then
+        as_root=(sudo)
+    else
+        echo "$(basename "$0"): error: fonts-dejavu-core is missing and root is needed to install it (apt-get install -y fonts-dejavu-core)" >&2
+        exit 1
+    fi
+    command -v apt-get >/dev/null 2>&1 ||
+        { echo "$(basename "$0"): error: fonts-dejavu-core is missing and apt-get is not available: install DejaVu Sans or set PDF_FONT_DIR" >&2; exit 1; }
+    echo "$(basename "$0"): installing fonts-dejavu-core with apt-get (the fonts of printed documents)" >&2
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-dejavu-core >&2
+fi
+
 # Assigned first, so that a failure of db.sh stops this script (`eval "$(...)"` would hide it).
 db_env=$(scripts/db.sh bimtek_test)
 eval "$db_env"

@@ -79,8 +79,12 @@ pub struct Settings {
     /// How certificate numbers are built (`CERTIFICATE_NUMBER_PATTERN`), checked at start-up.
     pub certificate_number_pattern: crate::domain::certificate::NumberPattern,
     /// The public address of the service, without a trailing slash: certificates' QR codes point to
-    /// `{public_base_url}/verify/{code}`.
+    /// `{public_base_url}/verify/{code}`. Required in production (a QR code must not point to localhost);
+    /// development defaults to `http://localhost:8080`.
     pub public_base_url: String,
+    /// The directory of the fonts printed documents embed (`PDF_FONT_DIR`, default Debian's
+    /// `/usr/share/fonts/truetype/dejavu` from `fonts-dejavu-core`): DejaVuSans.ttf and DejaVuSans-Bold.ttf.
+    pub pdf_font_dir: std::path::PathBuf,
     /// Idempotency keys: how long a request holds its key before another may take it over (a crashed instance).
     pub idempotency_lease: Duration,
     /// Webhooks: whether this instance runs the delivery worker, how often it looks for due deliveries, the
@@ -204,11 +208,10 @@ impl Settings {
                 }),
             )
             .map_err(|e| ConfigError(format!("CERTIFICATE_NUMBER_PATTERN {e}")))?,
-            public_base_url: get("PUBLIC_BASE_URL")
-                .unwrap_or_else(|| "http://localhost:8080".to_owned())
-                .trim()
-                .trim_end_matches('/')
-                .to_owned(),
+            public_base_url: public_base_url(&get, environment)?,
+            pdf_font_dir: get("PDF_FONT_DIR")
+                .unwrap_or_else(|| crate::documents::fonts::DEFAULT_FONT_DIR.to_owned())
+                .into(),
             idempotency_lease: Duration::from_secs(parse(&get, "IDEMPOTENCY_LEASE_SECONDS", 60)?),
             webhook_worker_enabled: parse_bool(&get, "WEBHOOK_WORKER_ENABLED", true)?,
             webhook_poll_interval: Duration::from_millis(parse(
@@ -334,6 +337,27 @@ impl Settings {
     }
 }
 
+/// `PUBLIC_BASE_URL`: required in production, where certificates' QR codes must point to the service's public
+/// address; development falls back to `http://localhost:8080`.
+fn public_base_url(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<String, ConfigError> {
+    let url = match (get("PUBLIC_BASE_URL"), environment) {
+        (Some(url), _) => url,
+        (None, Environment::Development) => "http://localhost:8080".to_owned(),
+        (None, Environment::Production) => {
+            return Err(ConfigError(
+                "PUBLIC_BASE_URL is required outside development mode (APP_ENV=development): the QR codes of \
+                 certificates point to {PUBLIC_BASE_URL}/verify/{code}, so it must be the service's public \
+                 address, e.g. https://bimtek.example.go.id"
+                    .into(),
+            ));
+        }
+    };
+    Ok(url.trim().trim_end_matches('/').to_owned())
+}
+
 fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -428,6 +452,8 @@ mod tests {
     }
 
     const URL: (&str, &str) = ("DATABASE_URL", "postgres://localhost/x");
+    const SECRET: (&str, &str) = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    const BASE: (&str, &str) = ("PUBLIC_BASE_URL", "https://bimtek.example.go.id");
 
     #[test]
     fn production_refuses_a_missing_secret() {
@@ -465,6 +491,7 @@ mod tests {
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("CORS_ALLOWED_ORIGINS", "*"),
+            BASE,
         ]));
         assert!(s.is_err());
     }
@@ -475,6 +502,7 @@ mod tests {
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("CERTIFICATE_NUMBER_PATTERN", "{seq}/BIMTEK"),
+            BASE,
         ]))
         .err()
         .map(|e| e.0);
@@ -500,10 +528,32 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_to_start_without_a_public_base_url() {
+        let err = Settings::from_lookup(lookup(&[URL, SECRET]))
+            .err()
+            .map(|e| e.0);
+        assert!(
+            err.as_deref()
+                .is_some_and(|m| m.contains("PUBLIC_BASE_URL is required")
+                    && m.contains("APP_ENV=development")),
+            "{err:?}"
+        );
+        let dev = Settings::from_lookup(lookup(&[URL, ("APP_ENV", "development")]));
+        assert!(
+            dev.is_ok_and(|s| s.public_base_url == "http://localhost:8080"
+                && s.pdf_font_dir == std::path::Path::new("/usr/share/fonts/truetype/dejavu"))
+        );
+        let set =
+            Settings::from_lookup(lookup(&[URL, SECRET, BASE, ("PDF_FONT_DIR", "/opt/fonts")]));
+        assert!(set.is_ok_and(|s| s.pdf_font_dir == std::path::Path::new("/opt/fonts")));
+    }
+
+    #[test]
     fn defaults_are_sane() {
         let s = Settings::from_lookup(lookup(&[
             URL,
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            BASE,
         ]));
         let s = s.ok();
         assert!(s.as_ref().is_some_and(|s| s.port == 8080

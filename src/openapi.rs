@@ -72,6 +72,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "responses", description = "Answers to instruments: one submission per respondent, checked against the questions; tests scored from their key; anonymous evaluations stay unlinkable."),
         (name = "templates", description = "Reusable instruments, copied into an event."),
         (name = "certificates", description = "Certificates (sertifikat) and letters of attendance (surat keterangan): issued in bulk for a completed event, numbered per year, printable as PDF, revocable, and verifiable by anyone with their code (JSON, or the HTML page /verify/{code} that the QR code opens)."),
+        (name = "documents", description = "What printed documents share: the letterhead (kop surat) of the Kanwil and of host units, with an optional logo."),
         (name = "changes", description = "The change feed: every create, update, delete and erasure of the training records, in transaction order, from an opaque cursor."),
         (name = "audit-log", description = "Who changed what and when, and who read personal data (administrators only)."),
         (name = "webhooks", description = "Signed event notifications (webhooks) to other systems: subscriptions, the delivery log and redelivery (administrators only).")

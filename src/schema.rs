@@ -70,6 +70,12 @@ diesel::table! {
         revoked_by -> Nullable<Uuid>,
         revocation_reason -> Nullable<Text>,
         version -> Int4,
+        issued_on -> Date,
+        signatory_title -> Nullable<Text>,
+        signatory_name -> Nullable<Text>,
+        signatory_nip -> Nullable<Text>,
+        signatory_place -> Nullable<Text>,
+        signed_electronically -> Bool,
     }
 }
 
@@ -207,6 +213,11 @@ diesel::table! {
         updated_at -> Timestamptz,
         archived_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Uuid>,
+        signatory_title -> Nullable<Text>,
+        signatory_name -> Nullable<Text>,
+        signatory_nip -> Nullable<Text>,
+        signatory_place -> Nullable<Text>,
+        signed_electronically -> Nullable<Bool>,
     }
 }
 
@@ -265,6 +276,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    letterheads (id) {
+        id -> Uuid,
+        unit_id -> Nullable<Uuid>,
+        heading -> Array<Nullable<Text>>,
+        contact -> Array<Nullable<Text>>,
+        logo -> Nullable<Bytea>,
+        logo_type -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_throttle (scope, key_hash) {
         scope -> Text,
         key_hash -> Bytea,
@@ -306,6 +331,11 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         archived_at -> Nullable<Timestamptz>,
+        signatory_title -> Nullable<Text>,
+        signatory_name -> Nullable<Text>,
+        signatory_nip -> Nullable<Text>,
+        signatory_place -> Nullable<Text>,
+        signed_electronically -> Bool,
     }
 }
 
@@ -497,6 +527,7 @@ diesel::joinable!(instrument_templates -> users (created_by));
 diesel::joinable!(instruments -> events (event_id));
 diesel::joinable!(instruments -> instrument_templates (template_id));
 diesel::joinable!(instruments -> sessions (session_id));
+diesel::joinable!(letterheads -> units (unit_id));
 diesel::joinable!(participants -> units (unit_id));
 diesel::joinable!(questions -> instruments (instrument_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -534,6 +565,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     instrument_templates,
     instruments,
+    letterheads,
     login_throttle,
     participants,
     programs,

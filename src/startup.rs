@@ -39,6 +39,8 @@ pub enum StartupError {
     Api(#[from] ApiError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Fonts(#[from] crate::documents::FontError),
 }
 
 /// The OpenAPI document of the service, built from the same route registration as the server.
@@ -69,6 +71,8 @@ pub struct Application {
 
 impl Application {
     pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        // The fonts of printed documents first: without them no certificate could be printed.
+        let fonts = std::sync::Arc::new(crate::documents::Fonts::load(&settings.pdf_font_dir)?);
         let pool = db::build_pool(&settings);
         if settings.run_migrations {
             let mut conn = pool.get().map_err(|_| StartupError::Database)?;
@@ -105,6 +109,7 @@ impl Application {
         let flush = (pool.clone(), std::sync::Arc::clone(&access_log));
         let worker_settings = settings.clone();
         let state = web::Data::new(AppState {
+            fonts,
             access_log,
             cursor_keys,
             pool,

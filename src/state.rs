@@ -20,4 +20,6 @@ pub struct AppState {
     pub access_log: std::sync::Arc<AccessLog>,
     /// Signs and checks the change-feed cursors.
     pub cursor_keys: CursorKeys,
+    /// The fonts printed documents embed, loaded at start-up.
+    pub fonts: std::sync::Arc<crate::documents::Fonts>,
 }

@@ -18,6 +18,8 @@ use crate::error::{ApiError, FieldError};
 /// A JSON request body, read but not yet parsed.
 pub struct JsonBody<T> {
     result: Result<web::Bytes, ApiError>,
+    /// The request declared no body at all (no `Content-Type`, no length or a length of 0, not chunked).
+    absent: bool,
     _type: std::marker::PhantomData<T>,
 }
 
@@ -44,6 +46,12 @@ impl<T: 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json = is_json_content_type(req);
+        let headers = req.headers();
+        let absent = !headers.contains_key(header::CONTENT_TYPE)
+            && !headers.contains_key(header::TRANSFER_ENCODING)
+            && headers
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|v| v.as_bytes() == b"0");
         let limit = req
             .app_data::<web::Data<crate::state::AppState>>()
             .map_or(64 * 1024, |state| state.settings.max_body_bytes);
@@ -59,6 +67,7 @@ impl<T: 'static> FromRequest for JsonBody<T> {
             };
             Ok(JsonBody {
                 result,
+                absent,
                 _type: std::marker::PhantomData,
             })
         })
@@ -81,6 +90,14 @@ impl<T: DeserializeOwned + PartialSchema> JsonBody<T> {
     /// Parses the body into `T`, or explains everything that is wrong with it.
     pub fn into_inner(self) -> Result<T, ApiError> {
         parse_json(&self.result?)
+    }
+
+    /// For an operation whose body is optional: `None` when the request has none, else as `into_inner`.
+    pub fn into_optional(self) -> Result<Option<T>, ApiError> {
+        if self.absent {
+            return Ok(None);
+        }
+        self.into_inner().map(Some)
     }
 }
 

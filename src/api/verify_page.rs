@@ -8,11 +8,11 @@ use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use crate::domain::certificate::format_jp;
 use crate::domain::certificate::{rentang_tanggal, tanggal, wib_date};
 use crate::domain::enums::CertificateKind;
 use crate::error::ApiError;
 use crate::openapi as responses;
-use crate::pdf::format_jp;
 use crate::service;
 use crate::service::certificates::Verification;
 use crate::state::AppState;

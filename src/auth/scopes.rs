@@ -358,6 +358,11 @@ pub const REFUSED: &[&str] = &[
     "POST /api/v1/clients/{id}/secret",
     // irreversible erasure of personal data: a deliberate act of an administrator in person
     "POST /api/v1/participants/{id}/erase",
+    // the letterheads of printed documents: office configuration, set and read by people
+    "GET /api/v1/letterhead",
+    "PUT /api/v1/letterhead",
+    "GET /api/v1/units/{id}/letterhead",
+    "PUT /api/v1/units/{id}/letterhead",
     // the audit log: who did what is for administrators in person
     "GET /api/v1/audit-log",
     // instruments and templates are written, and answered, by people: the organizers and the officers

@@ -19,13 +19,16 @@ enum Part {
     /// `{seq}` or `{seq:N}`: the yearly sequence number, zero-padded to N digits.
     Seq(usize),
     Year,
+    /// `{event_year}`: the year the event ends.
+    EventYear,
     UnitCode,
     MonthRoman,
 }
 
-/// A parsed number pattern. Placeholders: `{seq}` (or `{seq:4}` for `0012`), `{year}`, `{unit_code}` (the host
-/// unit's code) and `{month_roman}` (`VIII`); `{seq}` and `{year}` are required, so that numbers stay unique:
-/// the sequence runs per year.
+/// A parsed number pattern. Placeholders: `{seq}` (or `{seq:4}` for `0012`), `{year}` (of the issue date),
+/// `{event_year}` (the year the event ends), `{unit_code}` (the host unit's code) and `{month_roman}` (`VIII`, the
+/// issue date's month); `{seq}` and `{year}` are required, so that numbers stay unique: the sequence runs per
+/// year of issue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberPattern {
     parts: Vec<Part>,
@@ -35,7 +38,11 @@ pub struct NumberPattern {
 #[derive(Debug, Clone, Copy)]
 pub struct NumberInputs<'a> {
     pub seq: i32,
+    /// The issue date's year.
     pub year: i32,
+    /// The year the event ends.
+    pub event_year: i32,
+    /// The issue date's month.
     pub month: u32,
     pub unit_code: &'a str,
 }
@@ -60,6 +67,7 @@ impl NumberPattern {
             let part = match name {
                 "seq" => Part::Seq(0),
                 "year" => Part::Year,
+                "event_year" => Part::EventYear,
                 "unit_code" => Part::UnitCode,
                 "month_roman" => Part::MonthRoman,
                 _ => match name.strip_prefix("seq:").map(str::parse::<usize>) {
@@ -72,7 +80,7 @@ impl NumberPattern {
                     None => {
                         return Err(format!(
                             "has an unknown placeholder `{{{name}}}` (known: {{seq}}, {{seq:N}}, {{year}}, \
-                             {{unit_code}}, {{month_roman}})"
+                             {{event_year}}, {{unit_code}}, {{month_roman}})"
                         ));
                     }
                 },
@@ -100,6 +108,7 @@ impl NumberPattern {
         let longest = pattern.render(NumberInputs {
             seq: i32::MAX,
             year: 2999,
+            event_year: 2999,
             month: 8,
             unit_code: &"X".repeat(50),
         });
@@ -117,6 +126,7 @@ impl NumberPattern {
                 Part::Literal(text) => out.push_str(text),
                 Part::Seq(width) => out.push_str(&format!("{:0width$}", inputs.seq)),
                 Part::Year => out.push_str(&inputs.year.to_string()),
+                Part::EventYear => out.push_str(&inputs.event_year.to_string()),
                 Part::UnitCode => out.push_str(inputs.unit_code),
                 Part::MonthRoman => out.push_str(month_roman(inputs.month)),
             }
@@ -212,6 +222,15 @@ const MONTHS: [&str; 12] = [
     "Desember",
 ];
 
+/// JP without a needless `.0`: `32`, `1.5`.
+pub fn format_jp(jp: f64) -> String {
+    if jp.fract() == 0.0 {
+        format!("{jp:.0}")
+    } else {
+        format!("{jp}")
+    }
+}
+
 /// `2 Agustus 2025`.
 pub fn tanggal(date: NaiveDate) -> String {
     format!(
@@ -262,6 +281,7 @@ mod tests {
         NumberInputs {
             seq,
             year: 2025,
+            event_year: 2025,
             month: 8,
             unit_code: "LPN-KSG",
         }
@@ -271,6 +291,19 @@ mod tests {
     fn the_default_pattern_numbers_by_sequence_unit_and_year() {
         let pattern = NumberPattern::default();
         assert_eq!(pattern.render(inputs(12)), "12/BIMTEK/LPN-KSG/2025");
+    }
+
+    #[test]
+    fn the_event_year_may_differ_from_the_issue_year() {
+        let pattern = NumberPattern::parse("{seq}/BIMTEK-{event_year}/{year}").unwrap();
+        let inputs = NumberInputs {
+            seq: 3,
+            year: 2026,
+            event_year: 2025,
+            month: 1,
+            unit_code: "X",
+        };
+        assert_eq!(pattern.render(inputs), "3/BIMTEK-2025/2026");
     }
 
     #[test]

@@ -233,36 +233,6 @@ impl AttendanceStatus {
     }
 }
 
-impl Grade {
-    /// The rank (pangkat) that goes with the grade, as the civil-service rules name it (PP 99/2000).
-    pub fn pangkat(self) -> &'static str {
-        match self {
-            Grade::Ia => "Juru Muda",
-            Grade::Ib => "Juru Muda Tingkat I",
-            Grade::Ic => "Juru",
-            Grade::Id => "Juru Tingkat I",
-            Grade::IIa => "Pengatur Muda",
-            Grade::IIb => "Pengatur Muda Tingkat I",
-            Grade::IIc => "Pengatur",
-            Grade::IId => "Pengatur Tingkat I",
-            Grade::IIIa => "Penata Muda",
-            Grade::IIIb => "Penata Muda Tingkat I",
-            Grade::IIIc => "Penata",
-            Grade::IIId => "Penata Tingkat I",
-            Grade::IVa => "Pembina",
-            Grade::IVb => "Pembina Tingkat I",
-            Grade::IVc => "Pembina Utama Muda",
-            Grade::IVd => "Pembina Utama Madya",
-            Grade::IVe => "Pembina Utama",
-        }
-    }
-
-    /// `Penata Muda (III/a)`: the rank and grade as a form's "Pangkat/Gol." column writes them.
-    pub fn pangkat_golongan(self) -> String {
-        format!("{} ({})", self.pangkat(), self.as_str())
-    }
-}
-
 vocabulary! {
     /// An event type a subscription can listen to. Events are thin: ids and statuses, never names, NIPs or contacts;
     /// read the resource through the API for the rest.
@@ -319,7 +289,5 @@ mod tests {
         assert!(EventStatus::Completed.is_final() && !EventStatus::Ongoing.is_final());
         assert!(AttendanceStatus::Late.attended() && !AttendanceStatus::Sick.attended());
         assert_eq!(AttendanceStatus::Absent.label(), "Alpa");
-        assert_eq!(Grade::IIIa.pangkat_golongan(), "Penata Muda (III/a)");
-        assert_eq!(Grade::IVe.pangkat(), "Pembina Utama");
     }
 }

@@ -4,6 +4,7 @@ pub mod certificate;
 pub mod csv;
 pub mod csv_import;
 pub mod enums;
+pub mod grade;
 pub mod nip;
 pub mod page;
 pub mod questions;

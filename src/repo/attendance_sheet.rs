@@ -17,6 +17,7 @@ pub struct EventHead {
     pub title: String,
     pub status: EventStatus,
     pub starts_on: NaiveDate,
+    pub host_unit_id: Uuid,
     pub host_unit_name: String,
 }
 
@@ -61,6 +62,7 @@ pub fn event_head(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Option
             events::title,
             events::status,
             events::starts_on,
+            units::id,
             units::name,
         ))
         .first(conn)

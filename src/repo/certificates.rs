@@ -6,11 +6,12 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use uuid::Uuid;
 
+use crate::domain::enums::Grade;
 use crate::domain::enums::{CertificateKind, EventStatus};
 use crate::domain::page::ListRequest;
 use crate::domain::sort::CertificateSort;
 use crate::repo::attendance::Scope;
-use crate::schema::{certificates, events, participants, units};
+use crate::schema::{certificates, events, participants, sessions, units};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = certificates)]
@@ -32,6 +33,12 @@ pub struct CertificateRow {
     pub revoked_by: Option<Uuid>,
     pub revocation_reason: Option<String>,
     pub version: i32,
+    pub issued_on: NaiveDate,
+    pub signatory_title: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signatory_nip: Option<String>,
+    pub signatory_place: Option<String>,
+    pub signed_electronically: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -50,6 +57,12 @@ pub struct NewCertificate {
     pub jp: f64,
     pub issued_by: Option<Uuid>,
     pub issued_at: DateTime<Utc>,
+    pub issued_on: NaiveDate,
+    pub signatory_title: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signatory_nip: Option<String>,
+    pub signatory_place: Option<String>,
+    pub signed_electronically: bool,
 }
 
 /// A certificate with what its printed form and its public page show of the event and the holder.
@@ -69,6 +82,106 @@ pub struct CertificateDetail {
 pub struct EventForIssue {
     pub status: EventStatus,
     pub host_unit_id: Uuid,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub program_id: Option<Uuid>,
+    pub signatory_title: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signatory_nip: Option<String>,
+    pub signatory_place: Option<String>,
+    pub signed_electronically: Option<bool>,
+}
+
+/// The signatory a program gives its events.
+#[derive(Debug, Clone, Queryable)]
+pub struct ProgramSignatory {
+    pub title: Option<String>,
+    pub name: Option<String>,
+    pub nip: Option<String>,
+    pub place: Option<String>,
+    pub signed_electronically: bool,
+}
+
+pub fn program_signatory(
+    conn: &mut PgConnection,
+    program_id: Uuid,
+) -> QueryResult<Option<ProgramSignatory>> {
+    use crate::schema::programs;
+    programs::table
+        .find(program_id)
+        .select((
+            programs::signatory_title,
+            programs::signatory_name,
+            programs::signatory_nip,
+            programs::signatory_place,
+            programs::signed_electronically,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// What a certificate's printed form shows beyond the certificate itself: the event, its host unit and the
+/// holder's record now (NIP, grade, position, unit).
+#[derive(Debug, Clone, Queryable)]
+pub struct Printable {
+    pub certificate: CertificateRow,
+    pub event_title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub host_unit_id: Uuid,
+    pub host_unit_name: String,
+    pub holder_nip: Option<String>,
+    pub holder_grade: Option<Grade>,
+    pub holder_position: Option<String>,
+    pub holder_erased_at: Option<DateTime<Utc>>,
+    pub holder_unit_name: String,
+}
+
+pub fn printable(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Printable>> {
+    let (holder_units, host_units) = diesel::alias!(units as holder_units, units as host_units);
+    certificates::table
+        .inner_join(
+            events::table
+                .inner_join(host_units.on(host_units.field(units::id).eq(events::host_unit_id))),
+        )
+        .inner_join(
+            participants::table.inner_join(
+                holder_units.on(holder_units.field(units::id).eq(participants::unit_id)),
+            ),
+        )
+        .filter(certificates::id.eq(id))
+        .select((
+            CertificateRow::as_select(),
+            events::title,
+            events::starts_on,
+            events::ends_on,
+            events::host_unit_id,
+            host_units.field(units::name),
+            participants::nip,
+            participants::grade,
+            participants::position,
+            participants::erased_at,
+            holder_units.field(units::name),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// One session of an event's curriculum.
+#[derive(Debug, Clone, Queryable)]
+pub struct CurriculumSession {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub jp: i16,
+}
+
+/// The event's sessions in the order they run.
+pub fn curriculum(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<CurriculumSession>> {
+    sessions::table
+        .filter(sessions::event_id.eq(event_id))
+        .order((sessions::starts_at.asc(), sessions::id.asc()))
+        .select((sessions::title, sessions::starts_at, sessions::jp))
+        .load(conn)
 }
 
 /// Filters of a list.
@@ -89,7 +202,18 @@ pub fn lock_event_for_issue(
 ) -> QueryResult<Option<EventForIssue>> {
     events::table
         .find(event_id)
-        .select((events::status, events::host_unit_id))
+        .select((
+            events::status,
+            events::host_unit_id,
+            events::starts_on,
+            events::ends_on,
+            events::program_id,
+            events::signatory_title,
+            events::signatory_name,
+            events::signatory_nip,
+            events::signatory_place,
+            events::signed_electronically,
+        ))
         .for_no_key_update()
         .first(conn)
         .optional()

@@ -14,6 +14,7 @@ pub mod exports;
 pub mod idempotency;
 pub mod imports;
 pub mod instruments;
+pub mod letterheads;
 pub mod participants;
 pub mod programs;
 pub mod refresh_tokens;

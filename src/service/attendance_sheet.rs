@@ -6,6 +6,7 @@
 //! (`export.attendance_sheet`, with the session or event) by an explicit insert; no table with triggers is written.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
@@ -14,16 +15,18 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db;
+use crate::documents::attendance_sheet::{self as pdf, Row, Section, Sheet, Signatory};
+use crate::documents::{Fonts, Letterhead};
 use crate::domain::certificate::{hari_tanggal, tanggal, wib, wib_date};
 use crate::domain::csv::{percent_encode, slugs};
 use crate::domain::enums::AttendanceStatus;
+use crate::domain::grade::pangkat_golongan;
 use crate::domain::nip;
 use crate::error::ApiError;
-use crate::pdf::attendance::{self as pdf, Row, Section, Sheet, Signatory};
 use crate::repo::attendance_sheet::{self as repo, EventHead, OfficerRow, SessionHead};
 use crate::repo::audit::{self, NewAuditEntry};
 use crate::service::attendance::read_scope;
-use crate::service::{DbPool, Input, Permit, access};
+use crate::service::{DbPool, Input, Permit, access, letterhead};
 
 /// How the sheet is printed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,7 +52,7 @@ struct Loaded {
     officers: Vec<OfficerRow>,
     statuses: HashMap<(Uuid, Uuid), AttendanceStatus>,
     signatory: Signatory,
-    letterhead: Vec<String>,
+    letterhead: Letterhead,
     /// Full NIPs (the event's managers) or masked ones (facilitators).
     full_nips: bool,
     /// The sheet of one session (named after it), or of the whole event.
@@ -65,25 +68,28 @@ enum Target {
 pub async fn session(
     pool: &DbPool,
     user: &AuthUser,
+    fonts: Arc<Fonts>,
     session_id: Uuid,
     options: Input<SheetOptions>,
 ) -> Result<SheetPdf, ApiError> {
-    sheet(pool, user, Target::Session(session_id), options).await
+    sheet(pool, user, fonts, Target::Session(session_id), options).await
 }
 
 /// The sheets of every session of an event, one after the other, each on its own pages.
 pub async fn event(
     pool: &DbPool,
     user: &AuthUser,
+    fonts: Arc<Fonts>,
     event_id: Uuid,
     options: Input<SheetOptions>,
 ) -> Result<SheetPdf, ApiError> {
-    sheet(pool, user, Target::Event(event_id), options).await
+    sheet(pool, user, fonts, Target::Event(event_id), options).await
 }
 
 async fn sheet(
     pool: &DbPool,
     user: &AuthUser,
+    fonts: Arc<Fonts>,
     target: Target,
     options: Input<SheetOptions>,
 ) -> Result<SheetPdf, ApiError> {
@@ -115,7 +121,9 @@ async fn sheet(
     tracing::info!(event.id = %loaded.event.id, actor.id = %user.id, sessions = loaded.sessions.len(),
         officers = loaded.officers.len(), filled = options.filled, "attendance sheet printed");
     let (file_name, file_name_encoded) = file_names(&loaded);
-    let bytes = actix_web::web::block(move || pdf::render(&compose(loaded, options))).await?;
+    let bytes = actix_web::web::block(move || pdf::render(&fonts, &compose(loaded, options)))
+        .await?
+        .map_err(ApiError::internal)?;
     Ok(SheetPdf {
         file_name,
         file_name_encoded,
@@ -182,7 +190,7 @@ fn load(conn: &mut PgConnection, user: &AuthUser, target: &Target) -> Result<Loa
             }
         }),
     });
-    let letterhead = letterhead(&event);
+    let letterhead = letterhead::for_unit(conn, event.host_unit_id)?.drawable()?;
     Ok(Loaded {
         event,
         sessions,
@@ -193,15 +201,6 @@ fn load(conn: &mut PgConnection, user: &AuthUser, target: &Target) -> Result<Loa
         full_nips,
         for_session,
     })
-}
-
-/// The letterhead's lines. Provisional: the ministry and the Kanwil, until the configured letterhead (text lines
-/// per host unit with a Kanwil default) takes its place.
-fn letterhead(_event: &EventHead) -> Vec<String> {
-    vec![
-        "KEMENTERIAN IMIGRASI DAN PEMASYARAKATAN REPUBLIK INDONESIA".to_owned(),
-        "KANTOR WILAYAH DIREKTORAT JENDERAL PEMASYARAKATAN KALIMANTAN TENGAH".to_owned(),
-    ]
 }
 
 /// `08.00 - 09.30 WIB`.
@@ -256,7 +255,7 @@ fn compose(loaded: Loaded, options: SheetOptions) -> Sheet {
                         nip::mask(n)
                     }
                 })),
-                pangkat: or_dash(o.grade.filter(|_| !erased).map(|g| g.pangkat_golongan())),
+                pangkat: or_dash(o.grade.filter(|_| !erased).map(pangkat_golongan)),
                 jabatan: or_dash(o.position.clone().filter(|_| !erased)),
                 unit: o.unit_name.clone(),
                 status: None,
@@ -290,6 +289,7 @@ fn compose(loaded: Loaded, options: SheetOptions) -> Sheet {
         .collect();
     Sheet {
         letterhead,
+        created_at: Utc::now(),
         event_title: event.title,
         filled: options.filled,
         signatory,

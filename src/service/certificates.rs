@@ -6,6 +6,11 @@
 //! verification code learns whether the certificate it names is valid. Everybody else does not learn that a
 //! certificate exists (404).
 //!
+//! A certificate keeps what it was issued with: the issue date chosen at issuance (never before the event ends;
+//! the number's `{year}` follows it) and the signatory of the event (or, field by field, of its program) at that
+//! moment. Its PDF ([`render_in`]) is not printed for a revoked certificate (409) nor for an officer whose
+//! personal data was erased (410 `holder_erased`).
+//!
 //! Writes to `certificates` fire triggers that append `certificate.*` to the audit log (beside this module's own
 //! `certificate.issue` and `certificate.revoke` entries) and the change feed, and queue `certificate.issued` and
 //! `certificate.revoked` webhook deliveries; no snapshot depends on them and `certificate_sequences` has no trigger
@@ -13,20 +18,22 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db;
+use crate::documents::Fonts;
+use crate::documents::certificate::{self as document, CurriculumRow, Holder, Signatory};
 use crate::domain::certificate::{self, NumberInputs, NumberPattern, wib_date};
 use crate::domain::enums::{CertificateKind, EventStatus, Outcome};
+use crate::domain::grade::pangkat_golongan;
 use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
 use crate::domain::sort::CertificateSort;
-use crate::error::ApiError;
-use crate::pdf;
+use crate::error::{ApiError, FieldError};
 use crate::repo::access as access_repo;
 use crate::repo::attendance::Scope;
 use crate::repo::audit::{self, NewAuditEntry};
@@ -35,6 +42,7 @@ use crate::repo::certificates::{
 };
 use crate::repo::results;
 use crate::service::ReadInput;
+use crate::service::letterhead;
 use crate::service::{DbPool, Input, Permit, access};
 
 /// The filters of a list: which kind, valid or revoked (the caller's scope is the service's to add).
@@ -121,7 +129,7 @@ impl From<CertificateDetail> for Verification {
             starts_on: d.starts_on,
             ends_on: d.ends_on,
             jp: c.jp,
-            issued_on: wib_date(c.issued_at),
+            issued_on: c.issued_on,
             revoked_at: c.revoked_at,
         }
     }
@@ -184,22 +192,30 @@ pub fn kind_for(outcome: Outcome) -> Option<CertificateKind> {
     }
 }
 
+/// How a call issues: the issue date (default today in WIB).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IssueOptions {
+    pub issued_on: Option<NaiveDate>,
+}
+
 /// Issues the certificates of a completed event in one transaction: a `sertifikat` for every approved officer
 /// whose outcome is `certificate`, a `surat_keterangan` for `attendance_letter`. Officers who already have one are
-/// skipped, so a second call creates nothing. Numbers come from the year's sequence (the year of the issue date in
-/// WIB), in the order of the officers' names.
+/// skipped, so a second call creates nothing. Numbers come from the sequence of the issue date's year, in the
+/// order of the officers' names. The issue date may not be before the event ends (422 `issued_on`).
 pub async fn issue(
     pool: &DbPool,
     user: &AuthUser,
     event_id: Uuid,
     pattern: NumberPattern,
     request_id: Option<String>,
+    options: Input<IssueOptions>,
 ) -> Result<IssueOutcome, ApiError> {
     let actor = user.clone();
     let outcome = db::run(pool, move |conn| {
         visible_event(conn, &actor, event_id)?;
-        let _permit = manager(conn, &actor, event_id)?;
-        issue_in(conn, &actor, event_id, &pattern, request_id)
+        let permit = manager(conn, &actor, event_id)?;
+        let options = options.open(&permit)?;
+        issue_in(conn, &actor, event_id, &pattern, request_id, options)
     })
     .await?;
     tracing::info!(
@@ -237,6 +253,7 @@ fn issue_in(
     event_id: Uuid,
     pattern: &NumberPattern,
     request_id: Option<String>,
+    options: IssueOptions,
 ) -> Result<IssueOutcome, ApiError> {
     conn.transaction(|conn| {
         let event = repo::lock_event_for_issue(conn, event_id)?
@@ -248,6 +265,34 @@ fn issue_in(
                  (POST /api/v1/events/{id}/complete).",
             ));
         }
+        let now = Utc::now();
+        let issued_on = options.issued_on.unwrap_or_else(|| wib_date(now));
+        if issued_on < event.ends_on {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "issued_on",
+                "before_event_end",
+                format!(
+                    "must not be before the event ends ({}); without it the issue date is today in WIB",
+                    event.ends_on
+                ),
+            )]));
+        }
+        // The event's signatory, field by field, else its program's.
+        let program = match event.program_id {
+            Some(id) => repo::program_signatory(conn, id)?,
+            None => None,
+        };
+        let pick = |own: &Option<String>, default: Option<&Option<String>>| {
+            own.clone().or_else(|| default.cloned().flatten())
+        };
+        let signatory_title = pick(&event.signatory_title, program.as_ref().map(|p| &p.title));
+        let signatory_name = pick(&event.signatory_name, program.as_ref().map(|p| &p.name));
+        let signatory_nip = pick(&event.signatory_nip, program.as_ref().map(|p| &p.nip));
+        let signatory_place = pick(&event.signatory_place, program.as_ref().map(|p| &p.place));
+        let signed_electronically = event
+            .signed_electronically
+            .or(program.as_ref().map(|p| p.signed_electronically))
+            .unwrap_or(false);
         let officers = results::for_event(
             conn,
             event_id,
@@ -277,8 +322,8 @@ fn issue_in(
                 not_eligible,
             });
         }
-        let now = Utc::now();
-        let (year, month) = certificate::issue_year_month(now);
+        let (year, month) = (issued_on.year(), issued_on.month());
+        let event_year = event.ends_on.year();
         let unit_code = repo::unit_code(conn, event.host_unit_id)?;
         let count = i32::try_from(due.len()).map_err(ApiError::internal)?;
         let first = repo::reserve_numbers(conn, year, count)?;
@@ -294,6 +339,7 @@ fn issue_in(
                 number: pattern.render(NumberInputs {
                     seq,
                     year,
+                    event_year,
                     month,
                     unit_code: &unit_code,
                 }),
@@ -305,6 +351,12 @@ fn issue_in(
                 jp: officer.jp_earned as f64,
                 issued_by: Some(user.id),
                 issued_at: now,
+                issued_on,
+                signatory_title: signatory_title.clone(),
+                signatory_name: signatory_name.clone(),
+                signatory_nip: signatory_nip.clone(),
+                signatory_place: signatory_place.clone(),
+                signed_electronically,
             })
             .collect();
         let mut created = repo::insert(conn, &rows)?;
@@ -421,46 +473,96 @@ fn readable(
 
 /// The printable certificate (a PDF whose QR code points to `{public_base_url}/verify/{code}`); 404 for callers
 /// who may not read it, 409 when it is revoked (a revoked certificate is not printed again: the public page tells
-/// its status).
+/// its status), 410 `holder_erased` when the holder's personal data was erased.
 pub async fn pdf(
     pool: &DbPool,
     user: &AuthUser,
     id: Uuid,
+    fonts: std::sync::Arc<Fonts>,
     public_base_url: &str,
 ) -> Result<CertificatePdf, ApiError> {
     let user = user.clone();
-    let detail = db::read(pool, move |conn| {
+    let base = public_base_url.to_owned();
+    db::read(pool, move |conn| {
         readable(conn, &user, id)?;
-        let detail = repo::detail_by_id(conn, id)?.ok_or_else(not_found)?;
-        if detail.certificate.revoked_at.is_some() {
-            return Err(ApiError::conflict(
-                "certificate_revoked",
-                "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
-            ));
-        }
-        Ok(detail)
+        render_in(conn, &fonts, &base, id)
     })
-    .await?;
-    let url = verify_url(public_base_url, &detail.certificate.verification_code);
-    let file_name = file_name(detail.certificate.kind, &detail.certificate.number);
-    let bytes = actix_web::web::block(move || {
-        let c = &detail.certificate;
-        pdf::render(&pdf::CertificatePage {
+    .await
+}
+
+/// The PDF of a certificate, for a caller that already holds a connection and has checked access (the bulk
+/// download renders each certificate of an event with it): the letterhead of the host unit, the holder as their
+/// record reads now, the signatory and the issue date stored at issuance, the event's curriculum. 404 for an
+/// unknown id, 409 `certificate_revoked`, 410 `holder_erased`.
+pub fn render_in(
+    conn: &mut PgConnection,
+    fonts: &Fonts,
+    public_base_url: &str,
+    id: Uuid,
+) -> Result<CertificatePdf, ApiError> {
+    let p = repo::printable(conn, id)?.ok_or_else(not_found)?;
+    let c = &p.certificate;
+    if c.revoked_at.is_some() {
+        return Err(ApiError::conflict(
+            "certificate_revoked",
+            "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
+        ));
+    }
+    if p.holder_erased_at.is_some() {
+        return Err(ApiError::Gone {
+            code: "holder_erased",
+            detail: "The holder's personal data was erased (UU 27/2022 PDP): the certificate is no longer \
+                     printed. Its number stays verifiable on its public page."
+                .into(),
+        });
+    }
+    let letterhead = letterhead::for_unit(conn, p.host_unit_id)?.drawable()?;
+    let sessions = repo::curriculum(conn, c.event_id)?;
+    let curriculum: Vec<CurriculumRow<'_>> = sessions
+        .iter()
+        .map(|s| CurriculumRow {
+            title: &s.title,
+            date: wib_date(s.starts_at),
+            jp: f64::from(s.jp),
+        })
+        .collect();
+    let url = verify_url(public_base_url, &c.verification_code);
+    let bytes = document::render(
+        fonts,
+        &document::CertificatePage {
             kind: c.kind,
             number: &c.number,
-            holder_name: &c.holder_name,
-            event_title: &detail.event_title,
-            starts_on: detail.starts_on,
-            ends_on: detail.ends_on,
-            host_unit_name: &detail.host_unit_name,
+            letterhead: &letterhead,
+            holder: Holder {
+                name: &c.holder_name,
+                nip: p.holder_nip.as_deref(),
+                rank: p.holder_grade.map(pangkat_golongan),
+                position: p.holder_position.as_deref(),
+                unit: &p.holder_unit_name,
+            },
+            event_title: &p.event_title,
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            host_unit_name: &p.host_unit_name,
             jp: c.jp,
-            issued_on: wib_date(c.issued_at),
+            issued_on: c.issued_on,
+            signatory: Signatory {
+                title: c.signatory_title.as_deref(),
+                name: c.signatory_name.as_deref(),
+                nip: c.signatory_nip.as_deref(),
+                place: c.signatory_place.as_deref(),
+                electronic: c.signed_electronically,
+            },
+            curriculum: &curriculum,
             verify_url: &url,
-        })
-    })
-    .await?
+            created_at: Utc::now(),
+        },
+    )
     .map_err(ApiError::internal)?;
-    Ok(CertificatePdf { file_name, bytes })
+    Ok(CertificatePdf {
+        file_name: file_name(c.kind, &c.number),
+        bytes,
+    })
 }
 
 /// Revokes a certificate with a reason (event managers; 409 `already_revoked` when it is). Honours `If-Match`.

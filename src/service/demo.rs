@@ -405,6 +405,7 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
                 parent_id: None,
             },
         )?;
+        seed_letterhead(conn)?;
         let mut unit_ids = std::collections::HashMap::new();
         unit_ids.insert(KANWIL, kanwil);
         for (code, name, unit_type, class) in UNITS {
@@ -602,6 +603,25 @@ fn seed_attendance(
 }
 
 /// A published follow-up training in December 2026 with three nominations waiting for approval.
+/// The Kanwil's default letterhead (the built-in lines), unless an administrator has set one.
+fn seed_letterhead(conn: &mut PgConnection) -> Result<(), ApiError> {
+    use crate::repo::letterheads::{self, LetterheadValues};
+    if letterheads::find(conn, None, false)?.is_none() {
+        let builtin = crate::documents::letterhead::builtin();
+        letterheads::insert(
+            conn,
+            None,
+            &LetterheadValues {
+                heading: builtin.heading,
+                contact: builtin.contact,
+                logo: None,
+                logo_type: None,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 fn seed_upcoming_event(
     conn: &mut PgConnection,
     program: Uuid,

@@ -23,6 +23,7 @@ pub mod exports;
 pub mod health;
 pub mod imports;
 pub mod instruments;
+pub mod letterhead;
 pub mod participants;
 pub mod programs;
 pub mod reports;

@@ -104,6 +104,19 @@ pub fn scenario(app: &TestApp, prefix: &str) -> Scenario {
     }
 }
 
+/// The parsed PDF and its text, page after page (printpdf reads the embedded fonts' ToUnicode maps back).
+pub fn pdf_text(bytes: &[u8]) -> (printpdf::PdfDocument, String) {
+    let parsed = printpdf::PdfDocument::parse(bytes, &Default::default(), &mut Vec::new())
+        .expect("a readable PDF");
+    let text = parsed
+        .extract_text()
+        .into_iter()
+        .map(|page| page.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (parsed, text)
+}
+
 /// A valid synthetic NIP, unique in this process.
 fn fresh_nip() -> String {
     static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -651,34 +664,23 @@ async fn the_pdf_is_an_a4_landscape_page_for_its_readers() {
     );
     let bytes = response.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
-    let parsed = printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new())
-        .expect("a readable PDF");
-    assert_eq!(parsed.pages.len(), 1);
+    let (parsed, text) = pdf_text(&bytes);
+    // Page 1 the certificate, page 2 the curriculum.
+    assert_eq!(parsed.pages.len(), 2);
     let media = &parsed.pages[0].media_box;
     // A4 landscape: 297 x 210 mm.
     assert!((media.width.0 - 841.9).abs() < 1.0, "{media:?}");
     assert!((media.height.0 - 595.3).abs() < 1.0, "{media:?}");
-    let text: String = parsed.pages[0]
-        .ops
-        .iter()
-        .filter_map(|op| match op {
-            printpdf::Op::ShowText { items } => Some(items),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|item| match item {
-            printpdf::TextItem::Text(t) => Some(format!("{t}\n")),
-            _ => None,
-        })
-        .collect();
     for expected in [
         "SERTIFIKAT",
         "diberikan kepada",
         "Budi Santoso",
         "Orientasi Lapangan PM Rehabilitasi Sosial",
-        "dengan jumlah 4 jam pelajaran (JP)",
+        "sebanyak 4 jam pelajaran (JP)",
         &format!("Nomor: 2/BIMTEK/{}/{year}", s.host_code),
         "/verify/",
+        "KEMENTERIAN IMIGRASI DAN PEMASYARAKATAN REPUBLIK INDONESIA",
+        "KURIKULUM",
     ] {
         assert!(text.contains(expected), "{expected} not in {text}");
     }

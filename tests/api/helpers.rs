@@ -146,6 +146,7 @@ pub fn test_settings(database_url: &str) -> Settings {
                 "DB_POOL_SIZE" => "3",
                 "DB_POOL_TIMEOUT_MS" => "1000",
                 "CORS_ALLOWED_ORIGINS" => "https://frontend.example",
+                "PUBLIC_BASE_URL" => "http://localhost:8080",
                 // Only the webhook tests run the delivery worker (spawn_webhook_app): hundreds of idle workers
                 // polling to the very end of the run would race the process exit.
                 "WEBHOOK_WORKER_ENABLED" => "false",
@@ -595,27 +596,15 @@ impl TestApp {
     }
 }
 
-/// The text of each page of a PDF, one line per text item, read back with the PDF library of the service.
+/// The text of each page of a PDF, one line per text section (one drawn line of text), read back with the PDF
+/// library of the service (which decodes the embedded fonts' ToUnicode maps).
 pub fn pdf_pages_text(bytes: &[u8]) -> Vec<String> {
     let parsed = printpdf::PdfDocument::parse(bytes, &Default::default(), &mut Vec::new())
         .expect("a readable PDF");
     parsed
-        .pages
-        .iter()
-        .map(|page| {
-            page.ops
-                .iter()
-                .filter_map(|op| match op {
-                    printpdf::Op::ShowText { items } => Some(items),
-                    _ => None,
-                })
-                .flatten()
-                .filter_map(|item| match item {
-                    printpdf::TextItem::Text(t) => Some(format!("{t}\n")),
-                    _ => None,
-                })
-                .collect()
-        })
+        .extract_text()
+        .into_iter()
+        .map(|page| page.join("\n"))
         .collect()
 }
 

@@ -81,9 +81,15 @@ pub async fn session_attendance_sheet(
     query: ApiQuery<SheetQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let options = Ok(SheetOptions::from(query.0));
-    let pdf =
-        service::attendance_sheet::session(&state.pool, &user, id.into_inner(), options.into())
-            .await?;
+    let fonts = std::sync::Arc::clone(&state.fonts);
+    let pdf = service::attendance_sheet::session(
+        &state.pool,
+        &user,
+        fonts,
+        id.into_inner(),
+        options.into(),
+    )
+    .await?;
     Ok(pdf_response(pdf))
 }
 
@@ -114,7 +120,14 @@ pub async fn event_attendance_sheet(
     query: ApiQuery<SheetQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let options = Ok(SheetOptions::from(query.0));
-    let pdf = service::attendance_sheet::event(&state.pool, &user, id.into_inner(), options.into())
-        .await?;
+    let fonts = std::sync::Arc::clone(&state.fonts);
+    let pdf = service::attendance_sheet::event(
+        &state.pool,
+        &user,
+        fonts,
+        id.into_inner(),
+        options.into(),
+    )
+    .await?;
     Ok(pdf_response(pdf))
 }

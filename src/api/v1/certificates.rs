@@ -20,7 +20,7 @@ use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
 use crate::service;
 use crate::service::certificates::{
-    Certificate, CertificateList, CertificateListFilter, Verification, verify_url,
+    Certificate, CertificateList, CertificateListFilter, IssueOptions, Verification, verify_url,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestId;
@@ -176,6 +176,25 @@ pub struct IssueResponse {
     pub items: Vec<CertificateResponse>,
 }
 
+/// How to issue: the issue date. The body is optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"issued_on": "2025-08-04"}))]
+pub struct IssueRequest {
+    /// The date printed as the issue date (and whose year the number's `{year}` is): not before the event ends.
+    /// Default: today in WIB.
+    #[serde(default)]
+    pub issued_on: Option<NaiveDate>,
+}
+
+impl IssueRequest {
+    fn parse(self) -> IssueOptions {
+        IssueOptions {
+            issued_on: self.issued_on,
+        }
+    }
+}
+
 /// Filters, paging and order of an event's certificates.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -289,12 +308,15 @@ impl From<Verification> for VerificationResponse {
 /// whose outcome is `attendance_letter` (threshold met only); see `GET /api/v1/events/{id}/results`. Idempotent:
 /// officers who already have a certificate of the event are skipped, so a second call creates nothing (200).
 /// Numbers follow the configured pattern (default `{seq}/BIMTEK/{unit_code}/{year}`, `unit_code` being the host
-/// unit's code) with a sequence per year (the issue year in WIB) that has neither gaps nor duplicates, also under
-/// concurrent calls; officers are numbered in the order of their names. The event must be `completed` (409
-/// `event_not_completed` otherwise, nothing written). Event managers only. No body.
+/// unit's code, `{event_year}` the year the event ends) with a sequence per year of the issue date that has
+/// neither gaps nor duplicates, also under concurrent calls; officers are numbered in the order of their names.
+/// The optional body sets the issue date (`issued_on`, default today in WIB; before the event ends: 422). Each
+/// certificate keeps the event's signatory (or its program's) of this moment. The event must be `completed` (409
+/// `event_not_completed` otherwise, nothing written). Event managers only.
 #[utoipa::path(
     tag = "certificates",
     params(("id" = Uuid, Path, description = "The event id")),
+    request_body(content = Option<IssueRequest>, content_type = "application/json", description = "Optional: the issue date."),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "Nothing new to issue: every eligible officer already has a certificate.", body = IssueResponse),
@@ -304,7 +326,10 @@ impl From<Verification> for VerificationResponse {
         (status = 409, description = "The event is not `completed`.", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:bimtek-api:problem:event_not_completed", "title": "Conflict", "status": 409,
                 "detail": "Certificates are issued only for a `completed` event: complete it first (POST /api/v1/events/{id}/complete).",
-                "code": "event_not_completed"}))
+                "code": "event_not_completed"})),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::ValidationFailed)
     )
 )]
 #[post("/events/{id}/certificates")]
@@ -313,12 +338,20 @@ pub async fn issue_certificates(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
+    body: JsonBody<IssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = id.into_inner();
     let pattern = state.settings.certificate_number_pattern.clone();
-    let outcome =
-        service::certificates::issue(&state.pool, &user, event_id, pattern, request_id(&req))
-            .await?;
+    let options = body.into_optional().map(|b| b.unwrap_or_default().parse());
+    let outcome = service::certificates::issue(
+        &state.pool,
+        &user,
+        event_id,
+        pattern,
+        request_id(&req),
+        options.into(),
+    )
+    .await?;
     let created = outcome.created.len();
     let body = IssueResponse {
         created,
@@ -408,9 +441,13 @@ pub struct PdfFile(Vec<u8>);
 
 /// Download a certificate as PDF
 ///
-/// The printable certificate: one A4 landscape page in Indonesian ("SERTIFIKAT" or "SURAT KETERANGAN", the holder,
-/// the event, its dates, the JP and the number) with a QR code pointing to the public page `/verify/{code}`. A
-/// revoked certificate is not printed again: 409 `certificate_revoked`. Same access as reading the certificate.
+/// The printable certificate, A4 landscape in Indonesian with embedded fonts: page 1 the letterhead of the host
+/// unit (`PUT /api/v1/letterhead`), "SERTIFIKAT" or "SURAT KETERANGAN" and the number, the holder (name, NIP,
+/// pangkat/golongan, jabatan, unit), the event, its dates and JP, a QR code pointing to the public page
+/// `/verify/{code}`, and the signatory's block (place and issue date, title, room for signature and stamp or the
+/// note of an electronic signature, name, NIP); page 2 the curriculum (the event's sessions, their JP and the
+/// total). A revoked certificate is not printed again: 409 `certificate_revoked`; nor is one whose holder's data
+/// was erased: 410 `holder_erased`. Same access as reading the certificate.
 #[utoipa::path(
     tag = "certificates",
     params(("id" = Uuid, Path, description = "The certificate id")),
@@ -423,7 +460,11 @@ pub struct PdfFile(Vec<u8>);
         (status = 409, description = "The certificate is revoked.", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:bimtek-api:problem:certificate_revoked", "title": "Conflict", "status": 409,
                 "detail": "This certificate was revoked; it is no longer printed. Its public page shows the revocation.",
-                "code": "certificate_revoked"}))
+                "code": "certificate_revoked"})),
+        (status = 410, description = "The holder's personal data was erased.", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:bimtek-api:problem:holder_erased", "title": "Gone", "status": 410,
+                "detail": "The holder's personal data was erased (UU 27/2022 PDP): the certificate is no longer printed. Its number stays verifiable on its public page.",
+                "code": "holder_erased"}))
     )
 )]
 #[get("/certificates/{id}.pdf")]
@@ -433,7 +474,9 @@ pub async fn certificate_pdf(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let base_url = &state.settings.public_base_url;
-    let pdf = service::certificates::pdf(&state.pool, &user, id.into_inner(), base_url).await?;
+    let fonts = std::sync::Arc::clone(&state.fonts);
+    let pdf =
+        service::certificates::pdf(&state.pool, &user, id.into_inner(), fonts, base_url).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((

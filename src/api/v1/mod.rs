@@ -12,6 +12,7 @@ pub mod events;
 pub mod exports;
 pub mod imports;
 pub mod instruments;
+pub mod letterhead;
 pub mod me;
 pub mod participants;
 pub mod programs;
@@ -64,6 +65,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(responses::routes)
         .configure(templates::routes)
         .configure(certificates::routes)
+        .configure(letterhead::routes)
         .configure(changes::routes)
         .configure(audit_log::routes)
         .configure(webhooks::routes)

@@ -179,6 +179,13 @@ pub fn rules() -> Vec<Rule> {
             .body(|_, _| json!({"description": "Changed"})),
         rule("DELETE /api/v1/clients/{id}", |w| format!("/api/v1/clients/{}", w.client), only(&[A])),
         rule("POST /api/v1/clients/{id}/secret", |w| format!("/api/v1/clients/{}/secret", w.client), only(&[A])),
+        // --- letterheads of printed documents: administrators and organizers read, administrators set
+        rule("GET /api/v1/letterhead", |_| "/api/v1/letterhead".into(), only(&[A, O])),
+        rule("PUT /api/v1/letterhead", |_| "/api/v1/letterhead".into(), only(&[A]))
+            .body(|w, _| json!({"heading": [format!("KANWIL {}", w.tag)], "contact": ["Palangka Raya"]})),
+        rule("GET /api/v1/units/{id}/letterhead", |w| format!("/api/v1/units/{}/letterhead", w.unit), only(&[A, O])),
+        rule("PUT /api/v1/units/{id}/letterhead", |w| format!("/api/v1/units/{}/letterhead", w.unit), only(&[A]))
+            .body(|w, _| json!({"heading": [format!("LAPAS {}", w.tag)]})),
         // --- units: everybody reads, administrators write
         rule("GET /api/v1/units", |_| "/api/v1/units".into(), only(ALL)),
         rule("POST /api/v1/units", |_| "/api/v1/units".into(), only(&[A])).body(|w, _| {
@@ -349,8 +356,10 @@ pub fn rules() -> Vec<Rule> {
             only(&[A])),
         // --- certificates: issued, listed, read and revoked by the event's managers; the holder and the operator of
         // the holder's unit read them; anyone with the code verifies (JSON and the HTML page of the QR code)
+        // (the world's completed event ends tomorrow: the issue date may not be before it ends)
         rule("POST /api/v1/events/{id}/certificates", |w| format!("/api/v1/events/{}/certificates", w.event), only(&[A]))
-            .event("completed"),
+            .event("completed")
+            .body(|w, _| json!({"issued_on": w.ends_on})),
         rule("GET /api/v1/events/{id}/certificates", |w| format!("/api/v1/events/{}/certificates", w.event),
             scoped(&[A, U, P], &[U, P], &[])).event("completed").certificate(),
         rule("GET /api/v1/events/{id}/certificates", |w| format!("/api/v1/events/{}/certificates", w.event), only(ALL))

@@ -11,26 +11,31 @@
 
 use std::ops::Range;
 
-use printpdf::{
-    Color, Line, LinePoint, Op, PaintMode, PdfDocument, PdfPage, PdfSaveOptions, Point, Pt,
-};
+use chrono::{DateTime, Utc};
+use printpdf::{Color, PaintMode};
 
-use super::{Canvas, Font, MM, rgb, wrap};
+use super::canvas::{Align, Canvas, DocumentInfo, rgb};
+use super::{DocumentError, Font, Fonts, Letterhead, MM};
 use crate::domain::enums::AttendanceStatus;
 
 const PAGE_W: f32 = 210.0 * MM;
 const PAGE_H: f32 = 297.0 * MM;
 const MARGIN_X: f32 = 15.0 * MM;
-const TOP: f32 = 12.0 * MM;
+const TOP: f32 = 10.0 * MM;
 /// The lowest point a row may reach: above the page number.
-const BOTTOM: f32 = 20.0 * MM;
+const BOTTOM: f32 = 18.0 * MM;
 
 /// The height of every table row: room for a signature, or for three short lines of text.
 pub const ROW_H_MM: f32 = 10.0;
 const ROW_H: f32 = ROW_H_MM * MM;
 const HEADER_H: f32 = 9.0 * MM;
+/// The room the letterhead has on a section's first page: the built-in one and one with a logo fit; a taller one
+/// pushes the table down (and the first page holds fewer rows).
+pub const LETTERHEAD_BAND_MM: f32 = 33.0;
+/// The title and the session's details under the letterhead.
+const DETAILS_H: f32 = 44.0 * MM;
 /// Letterhead, title and the session's details, above the table of a section's first page.
-const FIRST_HEAD_H: f32 = 62.0 * MM;
+const FIRST_HEAD_H: f32 = LETTERHEAD_BAND_MM * MM + DETAILS_H;
 /// The running head above the table of the following pages.
 const NEXT_HEAD_H: f32 = 9.0 * MM;
 
@@ -52,11 +57,11 @@ const _: () = assert!(
 /// The columns: title and width in mm (180 mm between the margins).
 const COLUMNS: [(&str, f32); 7] = [
     ("No", 7.0),
-    ("Nama", 34.0),
-    ("NIP", 29.0),
-    ("Pangkat/Gol.", 23.0),
-    ("Jabatan", 27.0),
-    ("Unit Kerja", 30.0),
+    ("Nama", 31.0),
+    ("NIP", 30.0),
+    ("Pangkat/Gol.", 22.0),
+    ("Jabatan", 26.0),
+    ("Unit Kerja", 34.0),
     ("Tanda Tangan", 30.0),
 ];
 const SIGNATURE: usize = 6;
@@ -67,13 +72,15 @@ const PAD: f32 = 1.2 * MM;
 /// The width of the table's rules, in points.
 const GRID: f32 = 0.5;
 
-/// The rows of each page of a section of `rows` officers; the foot goes on the last page.
-pub fn paginate(rows: usize) -> Vec<Range<usize>> {
+/// The rows of each page of a section of `rows` officers, the first page holding `first` (at most
+/// [`ROWS_FIRST_PAGE`], fewer under a tall letterhead); the foot goes on the last page.
+pub fn paginate(rows: usize, first: usize) -> Vec<Range<usize>> {
+    let first = first.clamp(KEEP_WITH_FOOT + FOOT_ROWS, ROWS_FIRST_PAGE);
     let mut pages = Vec::new();
     let mut start = 0;
     loop {
         let capacity = if pages.is_empty() {
-            ROWS_FIRST_PAGE
+            first
         } else {
             ROWS_NEXT_PAGE
         };
@@ -129,8 +136,10 @@ pub struct Signatory {
 /// The whole document.
 #[derive(Debug, Clone)]
 pub struct Sheet {
-    /// The letterhead's lines, the first in bold.
-    pub letterhead: Vec<String>,
+    /// The host unit's letterhead (kop surat).
+    pub letterhead: Letterhead,
+    /// Printed in the PDF's metadata.
+    pub created_at: DateTime<Utc>,
     pub event_title: String,
     /// Whether the recorded statuses are printed (after the session) or the cells are left empty (before it).
     pub filled: bool,
@@ -139,7 +148,7 @@ pub struct Sheet {
 }
 
 fn ink() -> Color {
-    rgb(0.0, 0.0, 0.0)
+    super::canvas::ink()
 }
 
 fn grey() -> Color {
@@ -151,11 +160,11 @@ const TIERS: [(f32, usize); 3] = [(BODY_SIZE, 2), (SMALL_SIZE, 3), (5.6, 4)];
 
 /// Lines of `text` that fit `width`: two lines, or more in a smaller size; the last line is cut with `...` only
 /// when even the smallest size is not enough.
-fn fit(text: &str, font: Font, width: f32) -> (f32, Vec<String>) {
+fn fit(canvas: &Canvas<'_>, text: &str, font: Font, width: f32) -> (f32, Vec<String>) {
     let mut fitted = (BODY_SIZE, Vec::new());
     for (size, max_lines) in TIERS {
-        let lines = wrap(text, font, size, width, max_lines);
-        let fits = lines.iter().all(|l| font.width(l, size) <= width);
+        let lines = canvas.wrap(text, font, size, width, max_lines);
+        let fits = lines.iter().all(|l| canvas.measure(l, font, size) <= width);
         fitted = (size, lines);
         if fits {
             return fitted;
@@ -164,7 +173,7 @@ fn fit(text: &str, font: Font, width: f32) -> (f32, Vec<String>) {
     let (size, mut lines) = fitted;
     if let Some(last) = lines.last_mut() {
         let mut cut: String = last.clone();
-        while !cut.is_empty() && font.width(&format!("{cut}..."), size) > width {
+        while !cut.is_empty() && canvas.measure(&format!("{cut}..."), font, size) > width {
             cut.pop();
         }
         *last = format!("{}...", cut.trim_end());
@@ -172,46 +181,33 @@ fn fit(text: &str, font: Font, width: f32) -> (f32, Vec<String>) {
     (size, lines)
 }
 
-impl Canvas {
-    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32) {
-        let point = |x: f32, y: f32| LinePoint {
-            p: Point { x: Pt(x), y: Pt(y) },
-            bezier: false,
-        };
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: vec![point(x1, y1), point(x2, y2)],
-                is_closed: false,
-            },
-        });
-    }
+/// A horizontal rule of the table.
+fn hline(canvas: &mut Canvas<'_>, x0: f32, x1: f32, y: f32) {
+    canvas.rule(x0, x1, y, GRID, ink());
+}
 
-    fn thickness(&mut self, pt: f32) {
-        self.ops.push(Op::SetOutlineThickness { pt: Pt(pt) });
-    }
+/// A vertical rule of the table from `top` down to `bottom`.
+fn vline(canvas: &mut Canvas<'_>, x: f32, top: f32, bottom: f32, color: Color) {
+    canvas.fill_color(color);
+    canvas.rect(x - GRID / 2.0, bottom, GRID, top - bottom, PaintMode::Fill);
+}
 
-    /// Lines of text in a box from `top` down, vertically centred in `height`.
-    fn cell_lines(
-        &mut self,
-        lines: &[String],
-        font: Font,
-        size: f32,
-        x: f32,
-        top: f32,
-        height: f32,
-    ) {
-        let leading = size * 1.18;
-        let block = leading * lines.len() as f32;
-        let mut baseline = top - (height - block) / 2.0 - size * 0.9;
-        for line in lines {
-            self.text(line, font, size, x, baseline, ink());
-            baseline -= leading;
-        }
-    }
-
-    fn centred_in(&mut self, text: &str, font: Font, size: f32, x: f32, width: f32, y: f32) {
-        let x = x + (width - font.width(text, size)) / 2.0;
-        self.text(text, font, size, x, y, ink());
+/// Lines of text in a box from `top` down, vertically centred in `height`.
+fn cell_lines(
+    canvas: &mut Canvas<'_>,
+    lines: &[String],
+    font: Font,
+    size: f32,
+    x: f32,
+    top: f32,
+    height: f32,
+) {
+    let leading = size * 1.18;
+    let block = leading * lines.len() as f32;
+    let mut baseline = top - (height - block) / 2.0 - size * 0.9;
+    for line in lines {
+        canvas.text(line, font, size, x, baseline, Align::Left, ink());
+        baseline -= leading;
     }
 }
 
@@ -242,134 +238,117 @@ impl Layout {
     }
 }
 
-/// The letterhead: its lines centred, the first in bold, over a double rule. Returns the y under it.
-fn letterhead(canvas: &mut Canvas, lines: &[String], top: f32) -> f32 {
-    let mut y = top;
-    for (i, line) in lines.iter().enumerate() {
-        let (font, size) = if i == 0 {
-            (Font::Bold, 11.0)
-        } else if i + 1 == lines.len() && lines.len() > 2 {
-            (Font::Regular, 8.0)
-        } else {
-            (Font::Bold, 10.0)
-        };
-        y -= size * 1.35;
-        let mut size = size;
-        while font.width(line, size) > PAGE_W - 2.0 * MARGIN_X && size > 6.0 {
-            size -= 0.5;
-        }
-        canvas.text(
-            line,
-            font,
-            size,
-            (PAGE_W - font.width(line, size)) / 2.0,
-            y,
-            ink(),
-        );
-    }
-    y -= 2.5 * MM;
-    canvas.thickness(1.6);
-    canvas.line(MARGIN_X, y, PAGE_W - MARGIN_X, y);
-    canvas.thickness(0.5);
-    canvas.line(MARGIN_X, y - 1.2 * MM, PAGE_W - MARGIN_X, y - 1.2 * MM);
-    y - 1.2 * MM
-}
-
-/// The head of a section's first page: letterhead, title and the session's details.
-fn first_head(canvas: &mut Canvas, sheet: &Sheet, section: &Section) {
-    let top = PAGE_H - TOP;
-    let mut y = letterhead(canvas, &sheet.letterhead, top);
-    y -= 9.0 * MM;
-    let title = "DAFTAR HADIR";
+/// The title and the session's details under the letterhead, from `y` (where the letterhead ends) down.
+fn details(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, y: f32) {
+    let mut y = y - 6.0 * MM;
     canvas.text(
-        title,
+        "DAFTAR HADIR",
         Font::Bold,
         14.0,
-        (PAGE_W - Font::Bold.width(title, 14.0)) / 2.0,
+        PAGE_W / 2.0,
         y,
+        Align::Centre,
         ink(),
     );
-    y -= 8.0 * MM;
+    y -= 7.0 * MM;
     let value_x = MARGIN_X + 27.0 * MM;
     let value_width = PAGE_W - MARGIN_X - value_x;
-    let detail = |canvas: &mut Canvas, label: &str, value: &str, lines: usize, y: &mut f32| {
-        canvas.text(label, Font::Regular, 9.0, MARGIN_X, *y, ink());
-        canvas.text(":", Font::Regular, 9.0, value_x - 2.5 * MM, *y, ink());
-        let font = if label == "Kegiatan" {
-            Font::Bold
-        } else {
-            Font::Regular
-        };
-        for line in wrap(value, font, 9.0, value_width, lines) {
-            canvas.text(&line, font, 9.0, value_x, *y, ink());
-            *y -= 4.6 * MM;
+    let rows: [(&str, &str, usize, Font); 5] = [
+        ("Kegiatan", &sheet.event_title, 2, Font::Bold),
+        ("Sesi", &section.session_title, 2, Font::Regular),
+        ("Hari/Tanggal", &section.day_date, 1, Font::Regular),
+        ("Waktu", &section.time, 1, Font::Regular),
+        ("Tempat", &section.place, 1, Font::Regular),
+    ];
+    for (label, value, max_lines, font) in rows {
+        canvas.text(label, Font::Regular, 9.0, MARGIN_X, y, Align::Left, ink());
+        canvas.text(
+            ":",
+            Font::Regular,
+            9.0,
+            value_x - 2.5 * MM,
+            y,
+            Align::Left,
+            ink(),
+        );
+        for line in canvas.wrap(value, font, 9.0, value_width, max_lines) {
+            canvas.text(&line, font, 9.0, value_x, y, Align::Left, ink());
+            y -= 4.6 * MM;
         }
-    };
-    detail(canvas, "Kegiatan", &sheet.event_title, 2, &mut y);
-    detail(canvas, "Sesi", &section.session_title, 2, &mut y);
-    detail(canvas, "Hari/Tanggal", &section.day_date, 1, &mut y);
-    detail(canvas, "Waktu", &section.time, 1, &mut y);
-    detail(canvas, "Tempat", &section.place, 1, &mut y);
+    }
 }
 
 /// The running head of a section's following pages.
-fn next_head(canvas: &mut Canvas, section: &Section) {
+fn next_head(canvas: &mut Canvas<'_>, section: &Section) {
     let y = PAGE_H - TOP - 5.0 * MM;
     let text = format!(
         "DAFTAR HADIR (lanjutan) - {} - {}",
         section.session_title, section.day_date
     );
-    let mut lines = wrap(&text, Font::Bold, 8.5, PAGE_W - 2.0 * MARGIN_X, 1);
+    let mut lines = canvas.wrap(&text, Font::Bold, 8.5, PAGE_W - 2.0 * MARGIN_X, 1);
     let line = lines.pop().unwrap_or_default();
-    canvas.text(&line, Font::Bold, 8.5, MARGIN_X, y, ink());
+    canvas.text(&line, Font::Bold, 8.5, MARGIN_X, y, Align::Left, ink());
 }
 
 /// The table's header row with its top edge at `top`.
-fn table_header(canvas: &mut Canvas, layout: &Layout, top: f32) {
-    canvas.ops.push(Op::SetFillColor {
-        col: rgb(0.88, 0.88, 0.88),
-    });
+fn table_header(canvas: &mut Canvas<'_>, layout: &Layout, top: f32) {
+    canvas.fill_color(rgb(0.88, 0.88, 0.88));
     canvas.rect(
         MARGIN_X,
         top - HEADER_H,
         layout.right() - MARGIN_X,
         HEADER_H,
-        PaintMode::FillStroke,
+        PaintMode::Fill,
     );
+    hline(canvas, MARGIN_X, layout.right(), top);
     for (i, (title, _)) in COLUMNS.iter().enumerate() {
         let x = layout.x(i);
-        let lines = wrap(title, Font::Bold, 7.5, layout.width(i) - 2.0 * PAD, 2);
+        let lines = canvas.wrap(title, Font::Bold, 7.5, layout.width(i) - 2.0 * PAD, 2);
         let leading = 7.5 * 1.18;
         let mut y = top - (HEADER_H - leading * lines.len() as f32) / 2.0 - 7.5 * 0.9;
         for line in &lines {
-            canvas.centred_in(line, Font::Bold, 7.5, x, layout.width(i), y);
+            canvas.text(
+                line,
+                Font::Bold,
+                7.5,
+                x + layout.width(i) / 2.0,
+                y,
+                Align::Centre,
+                ink(),
+            );
             y -= leading;
         }
-        if i > 0 {
-            canvas.line(x, top, x, top - HEADER_H);
-        }
     }
+    for i in 0..=COLUMNS.len() {
+        vline(canvas, layout.x(i), top, top - HEADER_H, ink());
+    }
+    hline(canvas, MARGIN_X, layout.right(), top - HEADER_H);
 }
 
 /// One officer's row with its top edge at `top`; `number` counts from 1.
-fn row(canvas: &mut Canvas, layout: &Layout, filled: bool, number: usize, row: &Row, top: f32) {
+fn row(canvas: &mut Canvas<'_>, layout: &Layout, filled: bool, number: usize, row: &Row, top: f32) {
     let bottom = top - ROW_H;
-    canvas.thickness(GRID);
-    canvas.line(MARGIN_X, bottom, layout.right(), bottom);
-    let number_text = number.to_string();
-    canvas.cell_lines(
-        std::slice::from_ref(&number_text),
+    hline(canvas, MARGIN_X, layout.right(), bottom);
+    cell_lines(
+        canvas,
+        &[number.to_string()],
         Font::Regular,
         BODY_SIZE,
-        layout.x(0) + layout.width(0) - PAD - Font::Regular.width(&number_text, BODY_SIZE),
+        layout.x(0) + PAD,
         top,
         ROW_H,
     );
     let texts = [&row.name, &row.nip, &row.pangkat, &row.jabatan, &row.unit];
     for (i, text) in texts.iter().enumerate() {
         let column = i + 1;
-        let (size, lines) = fit(text, Font::Regular, layout.width(column) - 2.0 * PAD);
-        canvas.cell_lines(
+        let (size, lines) = fit(
+            canvas,
+            text,
+            Font::Regular,
+            layout.width(column) - 2.0 * PAD,
+        );
+        cell_lines(
+            canvas,
             &lines,
             Font::Regular,
             size,
@@ -385,7 +364,7 @@ fn row(canvas: &mut Canvas, layout: &Layout, filled: bool, number: usize, row: &
 /// right, each after its number. The filled sheet prints the recorded status: beside the signature space of those
 /// who attended, in its place for the others.
 fn signature_cell(
-    canvas: &mut Canvas,
+    canvas: &mut Canvas<'_>,
     layout: &Layout,
     filled: bool,
     number: usize,
@@ -401,50 +380,62 @@ fn signature_cell(
     };
     let baseline = bottom + 2.6 * MM;
     let label = format!("{number}.");
-    canvas.text(&label, Font::Regular, 6.5, own + 1.0 * MM, baseline, ink());
-    let line_from = own + 1.0 * MM + Font::Regular.width(&label, 6.5) + 0.6 * MM;
+    canvas.text(
+        &label,
+        Font::Regular,
+        6.5,
+        own + 1.0 * MM,
+        baseline,
+        Align::Left,
+        ink(),
+    );
+    let line_from = own + 1.0 * MM + canvas.measure(&label, Font::Regular, 6.5) + 0.6 * MM;
     let status = status.filter(|_| filled);
     match status {
         Some(status) if !status.attended() => {
-            canvas.text(status.label(), Font::Bold, 7.0, line_from, baseline, ink());
-        }
-        _ => {
-            canvas.ops.push(Op::SetOutlineColor { col: grey() });
-            canvas.thickness(0.4);
-            canvas.line(
+            canvas.text(
+                status.label(),
+                Font::Bold,
+                7.0,
                 line_from,
-                baseline - 0.5,
-                own + half - 1.2 * MM,
-                baseline - 0.5,
+                baseline,
+                Align::Left,
+                ink(),
             );
-            canvas.ops.push(Op::SetOutlineColor { col: ink() });
         }
+        _ => canvas.rule(
+            line_from,
+            own + half - 1.2 * MM,
+            baseline - 0.5,
+            0.4,
+            grey(),
+        ),
     }
     if let Some(status) = status.filter(|s| s.attended()) {
-        let size = 6.5;
-        let x = other + (half - Font::Regular.width(status.label(), size)) / 2.0;
-        canvas.text(status.label(), Font::Regular, size, x, baseline, grey());
+        canvas.text(
+            status.label(),
+            Font::Regular,
+            6.5,
+            other + half / 2.0,
+            baseline,
+            Align::Centre,
+            grey(),
+        );
     }
 }
 
 /// The vertical rules of the rows from `top` down to `bottom`.
-fn columns(canvas: &mut Canvas, layout: &Layout, top: f32, bottom: f32) {
-    canvas.thickness(GRID);
+fn columns(canvas: &mut Canvas<'_>, layout: &Layout, top: f32, bottom: f32) {
     for i in 0..=COLUMNS.len() {
-        canvas.line(layout.x(i), top, layout.x(i), bottom);
+        vline(canvas, layout.x(i), top, bottom, ink());
     }
-    canvas.thickness(0.4);
     // the line between the halves of the signature column, lighter
     let middle = layout.x(SIGNATURE) + layout.width(SIGNATURE) / 2.0;
-    canvas.ops.push(Op::SetOutlineColor {
-        col: rgb(0.7, 0.7, 0.7),
-    });
-    canvas.line(middle, top, middle, bottom);
-    canvas.ops.push(Op::SetOutlineColor { col: ink() });
+    vline(canvas, middle, top, bottom, rgb(0.7, 0.7, 0.7));
 }
 
 /// The tally and the signature block with its top at `top`.
-fn foot(canvas: &mut Canvas, sheet: &Sheet, section: &Section, top: f32) {
+fn foot(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, top: f32) {
     let mut y = top - 5.0 * MM;
     let mut tally = format!("Jumlah peserta: {}", section.rows.len());
     if sheet.filled {
@@ -461,20 +452,36 @@ fn foot(canvas: &mut Canvas, sheet: &Sheet, section: &Section, top: f32) {
             tally.push_str(&format!("   Belum dicatat: {open}"));
         }
     }
-    canvas.text(&tally, Font::Regular, 8.0, MARGIN_X, y, ink());
+    canvas.text(&tally, Font::Regular, 8.0, MARGIN_X, y, Align::Left, ink());
     let x = PAGE_W - MARGIN_X - 70.0 * MM;
     y -= 7.0 * MM;
-    canvas.text(&section.place_and_date, Font::Regular, 9.0, x, y, ink());
+    canvas.text(
+        &section.place_and_date,
+        Font::Regular,
+        9.0,
+        x,
+        y,
+        Align::Left,
+        ink(),
+    );
     y -= 4.6 * MM;
-    canvas.text("Panitia Penyelenggara,", Font::Regular, 9.0, x, y, ink());
+    canvas.text(
+        "Panitia Penyelenggara,",
+        Font::Regular,
+        9.0,
+        x,
+        y,
+        Align::Left,
+        ink(),
+    );
     y -= 22.0 * MM;
     match &sheet.signatory.name {
         Some(name) => {
-            let lines = wrap(name, Font::Bold, 9.0, 70.0 * MM, 1);
+            let lines = canvas.wrap(name, Font::Bold, 9.0, 70.0 * MM, 1);
             let name = lines.first().map_or("", String::as_str);
-            canvas.text(name, Font::Bold, 9.0, x, y, ink());
-            canvas.thickness(0.5);
-            canvas.line(x, y - 0.8, x + Font::Bold.width(name, 9.0), y - 0.8);
+            canvas.text(name, Font::Bold, 9.0, x, y, Align::Left, ink());
+            let width = canvas.measure(name, Font::Bold, 9.0);
+            canvas.rule(x, x + width, y - 1.0, 0.5, ink());
         }
         None => canvas.text(
             "(.................................................)",
@@ -482,6 +489,7 @@ fn foot(canvas: &mut Canvas, sheet: &Sheet, section: &Section, top: f32) {
             9.0,
             x,
             y,
+            Align::Left,
             ink(),
         ),
     }
@@ -490,133 +498,141 @@ fn foot(canvas: &mut Canvas, sheet: &Sheet, section: &Section, top: f32) {
         Some(nip) => format!("NIP. {nip}"),
         None => "NIP. ...............................................".to_owned(),
     };
-    canvas.text(&nip, Font::Regular, 9.0, x, y, ink());
+    canvas.text(&nip, Font::Regular, 9.0, x, y, Align::Left, ink());
 }
 
-fn page_number(canvas: &mut Canvas, page: usize, pages: usize) {
-    let text = format!("Halaman {page} dari {pages}");
+fn page_number(canvas: &mut Canvas<'_>, page: usize, pages: usize) {
     canvas.text(
-        &text,
+        &format!("Halaman {page} dari {pages}"),
         Font::Regular,
         8.0,
-        PAGE_W - MARGIN_X - Font::Regular.width(&text, 8.0),
-        12.0 * MM,
+        PAGE_W - MARGIN_X,
+        11.0 * MM,
+        Align::Right,
         grey(),
     );
 }
 
-/// The pages of one section.
-fn section_pages(sheet: &Sheet, section: &Section, layout: &Layout) -> Vec<PdfPage> {
-    let pages = paginate(section.rows.len());
+/// Draws one section's pages, starting on the canvas's current (empty) page.
+fn section_pages(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, layout: &Layout) {
+    // The letterhead first: where it ends says how many rows the first page holds.
+    let under_letterhead = sheet
+        .letterhead
+        .draw(canvas, MARGIN_X, PAGE_W - MARGIN_X, PAGE_H - TOP);
+    details(canvas, sheet, section, under_letterhead);
+    let first_top = (PAGE_H - TOP - FIRST_HEAD_H).min(under_letterhead - DETAILS_H);
+    let first_rows = ((first_top - HEADER_H - BOTTOM) / ROW_H).max(0.0) as usize;
+    let pages = paginate(section.rows.len(), first_rows);
     let count = pages.len();
-    pages
-        .into_iter()
-        .enumerate()
-        .map(|(index, range)| {
-            let mut canvas = Canvas { ops: Vec::new() };
-            canvas.ops.extend([
-                Op::SetOutlineColor { col: ink() },
-                Op::SetOutlineThickness { pt: Pt(0.6) },
-            ]);
-            let table_top = if index == 0 {
-                first_head(&mut canvas, sheet, section);
-                PAGE_H - TOP - FIRST_HEAD_H
-            } else {
-                next_head(&mut canvas, section);
-                PAGE_H - TOP - NEXT_HEAD_H
-            };
-            canvas.thickness(GRID);
-            table_header(&mut canvas, layout, table_top);
-            let rows_top = table_top - HEADER_H;
-            let mut top = rows_top;
-            for i in range.clone() {
-                row(
-                    &mut canvas,
-                    layout,
-                    sheet.filled,
-                    i + 1,
-                    &section.rows[i],
-                    top,
-                );
-                top -= ROW_H;
-            }
-            columns(&mut canvas, layout, rows_top, top);
-            if index + 1 == count {
-                foot(&mut canvas, sheet, section, top);
-            }
-            page_number(&mut canvas, index + 1, count);
-            PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), canvas.ops)
-        })
-        .collect()
+    for (index, range) in pages.into_iter().enumerate() {
+        let table_top = if index == 0 {
+            first_top
+        } else {
+            canvas.new_page();
+            next_head(canvas, section);
+            PAGE_H - TOP - NEXT_HEAD_H
+        };
+        table_header(canvas, layout, table_top);
+        let rows_top = table_top - HEADER_H;
+        let mut top = rows_top;
+        for i in range {
+            row(canvas, layout, sheet.filled, i + 1, &section.rows[i], top);
+            top -= ROW_H;
+        }
+        columns(canvas, layout, rows_top, top);
+        if index + 1 == count {
+            foot(canvas, sheet, section, top);
+        }
+        page_number(canvas, index + 1, count);
+    }
 }
 
 /// The PDF of a daftar hadir.
-pub fn render(sheet: &Sheet) -> Vec<u8> {
+pub fn render(fonts: &Fonts, sheet: &Sheet) -> Result<Vec<u8>, DocumentError> {
     let layout = Layout::new();
-    let pages: Vec<PdfPage> = sheet
-        .sections
-        .iter()
-        .flat_map(|section| section_pages(sheet, section, &layout))
-        .collect();
-    let mut document = PdfDocument::new(&format!("Daftar Hadir {}", sheet.event_title));
-    document
-        .with_pages(pages)
-        .save(&PdfSaveOptions::default(), &mut Vec::new())
+    let mut canvas = Canvas::new(fonts, 210.0, 297.0);
+    for (i, section) in sheet.sections.iter().enumerate() {
+        if i > 0 {
+            canvas.new_page();
+        }
+        section_pages(&mut canvas, sheet, section, &layout);
+    }
+    canvas.finish(&DocumentInfo {
+        title: format!("Daftar Hadir {}", sheet.event_title),
+        subject: format!("Daftar hadir: {}", sheet.event_title),
+        author: sheet.letterhead.heading.last().cloned().unwrap_or_default(),
+        created_at: sheet.created_at,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::documents::fonts::tests::fonts;
+    use crate::documents::letterhead;
 
     #[test]
     fn the_columns_fill_the_width_between_the_margins() {
         let total: f32 = COLUMNS.iter().map(|(_, w)| w).sum();
         assert!((total - 180.0).abs() < 0.01, "{total}");
-        // an 18-digit NIP fits its column on one line
-        let nip_width = Font::Regular.width("198503012010011001", BODY_SIZE);
+        // an 18-digit NIP fits its column on one line, in the smaller size
+        let fonts = fonts();
+        let nip_width = fonts.width(Font::Regular, "198503012010011001", SMALL_SIZE);
         assert!(nip_width < Layout::new().width(2) - 2.0 * PAD);
     }
 
     #[test]
+    fn the_built_in_letterhead_fits_its_band() {
+        let fonts = fonts();
+        let mut canvas = Canvas::new(&fonts, 210.0, 297.0);
+        let top = PAGE_H - TOP;
+        let under = letterhead::builtin().draw(&mut canvas, MARGIN_X, PAGE_W - MARGIN_X, top);
+        assert!(
+            top - under <= LETTERHEAD_BAND_MM * MM,
+            "{}",
+            (top - under) / MM
+        );
+    }
+
+    #[test]
     fn pages_hold_every_row_once_and_the_foot_never_stands_alone() {
-        for rows in [0, 1, 5, ROWS_FIRST_PAGE, ROWS_FIRST_PAGE + 1, 100, 500, 501] {
-            let pages = paginate(rows);
-            let flat: Vec<usize> = pages.iter().flat_map(Clone::clone).collect();
-            assert_eq!(flat, (0..rows).collect::<Vec<_>>(), "{rows}");
-            let last = pages.last().unwrap();
-            let capacity = if pages.len() == 1 {
-                ROWS_FIRST_PAGE
-            } else {
-                ROWS_NEXT_PAGE
-            };
-            assert!(last.len() + FOOT_ROWS <= capacity, "{rows}: {last:?}");
-            assert!(rows == 0 || !last.is_empty(), "{rows}: the foot alone");
+        for first in [ROWS_FIRST_PAGE, ROWS_FIRST_PAGE - 4] {
+            for rows in [0, 1, 5, first, first + 1, 100, 500, 501] {
+                let pages = paginate(rows, first);
+                let flat: Vec<usize> = pages.iter().flat_map(Clone::clone).collect();
+                assert_eq!(flat, (0..rows).collect::<Vec<_>>(), "{rows}");
+                let last = pages.last().unwrap();
+                let capacity = if pages.len() == 1 {
+                    first
+                } else {
+                    ROWS_NEXT_PAGE
+                };
+                assert!(last.len() + FOOT_ROWS <= capacity, "{rows}: {last:?}");
+                assert!(rows == 0 || !last.is_empty(), "{rows}: the foot alone");
+                assert!(pages[0].len() <= first);
+            }
         }
         // the last rows of an all-but-full first page go with the foot
-        let pages = paginate(ROWS_FIRST_PAGE - 1);
+        let pages = paginate(ROWS_FIRST_PAGE - 1, ROWS_FIRST_PAGE);
         assert_eq!(pages.len(), 2);
         assert_eq!(pages[1].len(), KEEP_WITH_FOOT);
     }
 
     #[test]
     fn long_text_wraps_and_shrinks_and_is_cut_only_as_a_last_resort() {
-        let (size, lines) = fit("Dewi Lestari", Font::Regular, 80.0);
+        let fonts = fonts();
+        let canvas = Canvas::new(&fonts, 210.0, 297.0);
+        let (size, lines) = fit(&canvas, "Dewi Lestari", Font::Regular, 80.0);
         assert_eq!((size, lines.len()), (BODY_SIZE, 1));
-        let (size, lines) = fit(
-            "Lembaga Pemasyarakatan Narkotika Kelas IIA Kasongan",
-            Font::Regular,
-            25.0 * MM - 2.0 * PAD,
-        );
-        assert!(lines.len() <= 4, "{lines:?}");
-        assert!(size <= BODY_SIZE);
         // the unit names of the province fit their column uncut
         let (_, lines) = fit(
+            &canvas,
             "Lembaga Pemasyarakatan Narkotika Kelas IIA Kasongan",
             Font::Regular,
             Layout::new().width(5) - 2.0 * PAD,
         );
         assert!(!lines.iter().any(|l| l.ends_with("...")), "{lines:?}");
-        let (_, lines) = fit(&"Panjang ".repeat(40), Font::Regular, 60.0);
+        let (_, lines) = fit(&canvas, &"Panjang ".repeat(40), Font::Regular, 60.0);
         assert_eq!(lines.len(), 4);
         assert!(lines[3].ends_with("..."), "{lines:?}");
     }
@@ -626,7 +642,7 @@ mod tests {
         let row = |name: &str, status| Row {
             name: name.to_owned(),
             nip: "198503012010011001".to_owned(),
-            pangkat: "Penata Muda (III/a)".to_owned(),
+            pangkat: "Penata Muda, III/a".to_owned(),
             jabatan: "Pembina Kemasyarakatan".to_owned(),
             unit: "Lapas Narkotika Kelas IIA Kasongan".to_owned(),
             status,
@@ -643,13 +659,17 @@ mod tests {
             ],
         };
         let sheet = Sheet {
-            letterhead: vec!["KEMENTERIAN".to_owned()],
+            letterhead: letterhead::builtin(),
+            created_at: Utc::now(),
             event_title: "Bimtek".to_owned(),
             filled: true,
             signatory: Signatory::default(),
             sections: vec![section.clone(), section],
         };
-        let bytes = render(&sheet);
+        let bytes = render(&fonts(), &sheet).unwrap();
         assert!(bytes.starts_with(b"%PDF-"));
+        let parsed =
+            printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new()).unwrap();
+        assert_eq!(parsed.pages.len(), 2);
     }
 }

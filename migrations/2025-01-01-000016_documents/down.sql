@@ -1,0 +1,20 @@
+ALTER TABLE certificates
+    DROP COLUMN signed_electronically,
+    DROP COLUMN signatory_place,
+    DROP COLUMN signatory_nip,
+    DROP COLUMN signatory_name,
+    DROP COLUMN signatory_title,
+    DROP COLUMN issued_on;
+ALTER TABLE events
+    DROP COLUMN signed_electronically,
+    DROP COLUMN signatory_place,
+    DROP COLUMN signatory_nip,
+    DROP COLUMN signatory_name,
+    DROP COLUMN signatory_title;
+ALTER TABLE programs
+    DROP COLUMN signed_electronically,
+    DROP COLUMN signatory_place,
+    DROP COLUMN signatory_nip,
+    DROP COLUMN signatory_name,
+    DROP COLUMN signatory_title;
+DROP TABLE letterheads;
