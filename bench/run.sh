@@ -174,6 +174,21 @@ changed_results_a=$(after_change "$report_a" "/api/v1/events/$report_a/results?l
 changed_results_b=$(after_change "$report_b" "/api/v1/events/$report_b/results?limit=100")
 solo solo_changes "BENCH_PATH=/api/v1/changes?limit=1000"
 
+# The daftar hadir of one session of the 500-officer event (22 A4 pages), blank and filled: medians of five, curl.
+sheet_session=$(pg -c "SELECT s.id FROM sessions s WHERE s.event_id = '$report_a' ORDER BY s.starts_at, s.id LIMIT 1")
+time_sheet() { # query string
+    local times=() i
+    for i in 1 2 3 4 5; do
+        times+=("$(curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $BENCH_TOKEN" \
+            "http://127.0.0.1:$port/api/v1/sessions/$sheet_session/attendance-sheet.pdf$1")")
+    done
+    median "${times[@]}" | awk '{ printf "%.2fms", $1 * 1000 }'
+}
+sheet_blank=$(time_sheet '')
+sheet_filled=$(time_sheet '?filled=true')
+sheet_bytes=$(curl -s -H "Authorization: Bearer $BENCH_TOKEN" \
+    "http://127.0.0.1:$port/api/v1/sessions/$sheet_session/attendance-sheet.pdf?filled=true" | wc -c)
+
 # Bulk import (issue 5: 10,000 officers in at most 20x the time of 500): new officers as CSV, timed with curl, then
 # removed again so that the next run imports new rows too.
 import_csv() { # rows, first number
@@ -264,6 +279,8 @@ Single client (wrk -t1 -c1), medians against the single-participant GET:
 | same results page, 2,000 officers, first read after a change | $changed_results_b | | $(lat_ratio "$changed_results_b" "${p50[solo_participant]}") ($(lat_ratio "$changed_results_b" "$changed_results_a") x the 500) |
 | GET /api/v1/participants?unit_id=..&limit=20 (list page) | ${p50[solo_list]} | ${p99[solo_list]} | $(lat_ratio "${p50[solo_list]}" "${p50[solo_participant]}") |
 | GET /api/v1/changes?limit=1000 (change feed page) | ${p50[solo_changes]} | ${p99[solo_changes]} | $(lat_ratio "${p50[solo_changes]}" "${p50[solo_participant]}") ($(lat_ratio "${p50[solo_changes]}" "${p50[solo_list]}") x the list page) |
+| GET /api/v1/sessions/{id}/attendance-sheet.pdf, 500 officers, blank (curl, median of 5) | $sheet_blank | | $(lat_ratio "$sheet_blank" "${p50[solo_participant]}") |
+| same, \`?filled=true\` ($((sheet_bytes / 1024)) KiB) | $sheet_filled | | $(lat_ratio "$sheet_filled" "${p50[solo_participant]}") |
 
 Bulk import of new officers as CSV (one request each, curl, medians of three rounds; HTTP $import_status): 500 rows
 in ${import_500_s}s (rounds: ${i500[*]}), 10,000 rows in ${import_10000_s}s (${i10000[*]}):

@@ -284,6 +284,16 @@ pub const TABLE: &[Entry] = &[
         "/api/v1/events/{id}/attendance-summary",
         AttendanceRead,
     ),
+    op(
+        "GET",
+        "/api/v1/sessions/{id}/attendance-sheet.pdf",
+        AttendanceRead,
+    ),
+    op(
+        "GET",
+        "/api/v1/events/{id}/attendance-sheet.pdf",
+        AttendanceRead,
+    ),
     // --- bulk import (upsert by NIP or code)
     op("POST", "/api/v1/participants/import", ParticipantsWrite),
     op("POST", "/api/v1/units/import", UnitsWrite),

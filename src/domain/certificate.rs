@@ -241,6 +241,19 @@ pub fn tanggal(date: NaiveDate) -> String {
     )
 }
 
+const DAYS: [&str; 7] = [
+    "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+];
+
+/// `Sabtu, 2 Agustus 2025`: the day and date, as a form heads a session.
+pub fn hari_tanggal(date: NaiveDate) -> String {
+    format!(
+        "{}, {}",
+        DAYS[date.weekday().num_days_from_monday() as usize],
+        tanggal(date)
+    )
+}
+
 /// The dates of an event in Indonesian: `2 Agustus 2025`, `1-3 Agustus 2025`, `30 Juli - 2 Agustus 2025`,
 /// `29 Desember 2025 - 2 Januari 2026`.
 pub fn rentang_tanggal(start: NaiveDate, end: NaiveDate) -> String {
@@ -361,6 +374,9 @@ mod tests {
             rentang_tanggal(d("2025-12-29"), d("2026-01-02")),
             "29 Desember 2025 - 2 Januari 2026"
         );
+        assert_eq!(hari_tanggal(d("2025-08-02")), "Sabtu, 2 Agustus 2025");
+        assert_eq!(hari_tanggal(d("2025-08-05")), "Selasa, 5 Agustus 2025");
+        assert_eq!(hari_tanggal(d("2025-08-03")), "Minggu, 3 Agustus 2025");
         assert_eq!(month_roman(12), "XII");
         assert_eq!(month_roman(0), "");
     }

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod attendance;
+pub mod attendance_sheet;
 pub mod audit;
 pub mod certificates;
 pub mod changes;

@@ -188,7 +188,7 @@ fn load_session(conn: &mut PgConnection, session_id: Uuid) -> Result<SessionStat
 /// What part of an event's attendance the caller may read, and over which sessions: everything (managers), the
 /// sessions a facilitator leads (`Some(user)`: 403 when they lead none of the event), a unit's or one officer's
 /// lines; 403 for everybody else.
-fn read_scope(
+pub(crate) fn read_scope(
     conn: &mut PgConnection,
     user: &AuthUser,
     event_id: Uuid,

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod attendance;
+pub mod attendance_sheet;
 pub mod audit_log;
 pub mod auth;
 pub mod certificate_bundle;

@@ -531,6 +531,64 @@ impl TestApp {
         (user, token)
     }
 
+    /// Inserts `n` officers of `unit` with a grade and a position, named `<prefix> 001`, `<prefix> 002`, ... (so that
+    /// the name order is the number order), NIPs `<birth date>2010011001` with distinct birth dates from
+    /// `birth_from`, each with an approved enrollment in `event`: one statement each, for large events.
+    /// Returns (participant, enrollment) in name order.
+    pub fn seed_approved_officers(
+        &self,
+        event: Uuid,
+        unit: Uuid,
+        n: usize,
+        prefix: &str,
+        birth_from: &str,
+    ) -> Vec<(Uuid, Uuid)> {
+        #[derive(QueryableByName)]
+        struct Seeded {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            participant_id: Uuid,
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            enrollment_id: Uuid,
+        }
+        let mut conn = self.db();
+        sql_query(
+            "INSERT INTO participants (nip, full_name, name_search, sex, employee_type, grade, position, unit_id)
+             SELECT to_char($4::date + i, 'YYYYMMDD') || '2010011001', $3 || ' ' || lpad(i::text, 3, '0'),
+                    lower($3 || ' ' || lpad(i::text, 3, '0')), 'male', 'pns',
+                    (ARRAY['II/c', 'III/a', 'III/b', 'IV/a'])[1 + i % 4], 'Pembina Kemasyarakatan Ahli Pertama', $2
+             FROM generate_series(1, $1) AS i",
+        )
+        .bind::<diesel::sql_types::Integer, _>(n as i32)
+        .bind::<diesel::sql_types::Uuid, _>(unit)
+        .bind::<diesel::sql_types::Text, _>(prefix)
+        .bind::<diesel::sql_types::Text, _>(birth_from)
+        .execute(&mut conn)
+        .expect("seed officers");
+        sql_query(
+            "INSERT INTO enrollments (event_id, participant_id, status, check_in_code)
+             SELECT $1, p.id, 'approved', md5(random()::text || p.id::text)
+             FROM participants p WHERE p.unit_id = $2 AND p.full_name LIKE $3 || ' %'",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(event)
+        .bind::<diesel::sql_types::Uuid, _>(unit)
+        .bind::<diesel::sql_types::Text, _>(prefix)
+        .execute(&mut conn)
+        .expect("seed enrollments");
+        sql_query(
+            "SELECT e.participant_id, e.id AS enrollment_id FROM enrollments e
+             JOIN participants p ON p.id = e.participant_id
+             WHERE e.event_id = $1 AND p.unit_id = $2 AND p.full_name LIKE $3 || ' %' ORDER BY p.name_search",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(event)
+        .bind::<diesel::sql_types::Uuid, _>(unit)
+        .bind::<diesel::sql_types::Text, _>(prefix)
+        .load::<Seeded>(&mut conn)
+        .expect("seeded officers")
+        .into_iter()
+        .map(|s| (s.participant_id, s.enrollment_id))
+        .collect()
+    }
+
     pub fn count(&self, table: &str) -> i64 {
         #[derive(QueryableByName)]
         struct Count {
@@ -542,6 +600,18 @@ impl TestApp {
             .expect("count")
             .n
     }
+}
+
+/// The text of each page of a PDF, one line per text section (one drawn line of text), read back with the PDF
+/// library of the service (which decodes the embedded fonts' ToUnicode maps).
+pub fn pdf_pages_text(bytes: &[u8]) -> Vec<String> {
+    let parsed = printpdf::PdfDocument::parse(bytes, &Default::default(), &mut Vec::new())
+        .expect("a readable PDF");
+    parsed
+        .extract_text()
+        .into_iter()
+        .map(|page| page.join("\n"))
+        .collect()
 }
 
 /// Asserts that a response is a problem document with this status and code, and returns its body.

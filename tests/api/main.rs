@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attendance;
+mod attendance_sheet;
 mod audit_log;
 mod auth;
 mod certificates;

@@ -1,6 +1,7 @@
 //! Version 1 of the API.
 
 pub mod attendance;
+pub mod attendance_sheet;
 pub mod audit_log;
 pub mod auth;
 pub mod certificate_bundle;
@@ -59,6 +60,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(sessions::routes)
         .configure(enrollments::routes)
         .configure(attendance::routes)
+        .configure(attendance_sheet::routes)
         .configure(scores::routes)
         .configure(results::routes)
         .configure(reports::routes)

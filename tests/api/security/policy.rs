@@ -269,6 +269,16 @@ pub fn rules() -> Vec<Rule> {
             scoped(&[A, U, P], &[U, P], &[])).event("ongoing").attendance(),
         rule("GET /api/v1/sessions/{id}/attendance", |w| format!("/api/v1/sessions/{}/attendance", w.session),
             only(ALL)).on_draft(),
+        // the daftar hadir: the whole list (full NIPs) for the event's managers and its facilitators (masked); not
+        // for those who see part of it
+        rule("GET /api/v1/sessions/{id}/attendance-sheet.pdf",
+            |w| format!("/api/v1/sessions/{}/attendance-sheet.pdf", w.session), only(&[A])).event("ongoing").attendance(),
+        rule("GET /api/v1/sessions/{id}/attendance-sheet.pdf",
+            |w| format!("/api/v1/sessions/{}/attendance-sheet.pdf", w.session), only(ALL)).on_draft(),
+        rule("GET /api/v1/events/{id}/attendance-sheet.pdf",
+            |w| format!("/api/v1/events/{}/attendance-sheet.pdf", w.event), only(&[A])).event("ongoing").attendance(),
+        rule("GET /api/v1/events/{id}/attendance-sheet.pdf",
+            |w| format!("/api/v1/events/{}/attendance-sheet.pdf", w.event), only(ALL)).on_draft(),
         rule("PUT /api/v1/sessions/{id}/attendance", |w| format!("/api/v1/sessions/{}/attendance", w.session), only(&[A]))
             .event("ongoing")
             .body(|w, _| json!({"records": [{"participant_id": w.officer, "status": "present"}]})),
