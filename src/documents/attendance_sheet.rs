@@ -280,14 +280,14 @@ fn details(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, y: f32) {
 }
 
 /// The running head of a section's following pages.
-fn next_head(canvas: &mut Canvas<'_>, section: &Section) {
+fn next_head(canvas: &mut Canvas<'_>, section: &Section, layout: &Layout) {
     let y = PAGE_H - TOP - 5.0 * MM;
     let text = format!(
         "DAFTAR HADIR (lanjutan) - {} - {}",
         section.session_title, section.day_date
     );
-    let mut lines = canvas.wrap(&text, Font::Bold, 8.5, PAGE_W - 2.0 * MARGIN_X, 1);
-    let line = lines.pop().unwrap_or_default();
+    // A long session title is cut (it is printed whole on the section's first page), never past the table.
+    let line = canvas.ellipsize(&text, Font::Bold, 8.5, layout.right() - MARGIN_X);
     canvas.text(&line, Font::Bold, 8.5, MARGIN_X, y, Align::Left, ink());
 }
 
@@ -436,7 +436,7 @@ fn columns(canvas: &mut Canvas<'_>, layout: &Layout, top: f32, bottom: f32) {
 }
 
 /// The tally and the signature block with its top at `top`.
-fn foot(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, top: f32) {
+fn foot(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, layout: &Layout, top: f32) {
     let mut y = top - 5.0 * MM;
     let mut tally = format!("Jumlah peserta: {}", section.rows.len());
     if sheet.filled {
@@ -454,7 +454,21 @@ fn foot(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, top: f32) {
         }
     }
     canvas.text(&tally, Font::Regular, 8.0, MARGIN_X, y, Align::Left, ink());
-    let x = PAGE_W - MARGIN_X - 70.0 * MM;
+    // The block's lines share a left edge: 70 mm from the table's right edge, further left when a line (a long
+    // host unit in the place and date) would pass it.
+    let name = sheet.signatory.name.as_ref().map(|name| {
+        let lines = canvas.wrap(name, Font::Bold, 9.0, 70.0 * MM, 1);
+        lines.into_iter().next().unwrap_or_default()
+    });
+    let widest = [
+        canvas.measure(&section.place_and_date, Font::Regular, 9.0),
+        name.as_ref()
+            .map_or(0.0, |n| canvas.measure(n, Font::Bold, 9.0)),
+    ]
+    .into_iter()
+    .fold(70.0 * MM, f32::max)
+    .min(layout.right() - MARGIN_X);
+    let x = layout.right() - widest;
     y -= 7.0 * MM;
     canvas.text(
         &section.place_and_date,
@@ -476,10 +490,8 @@ fn foot(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, top: f32) {
         ink(),
     );
     y -= 22.0 * MM;
-    match &sheet.signatory.name {
+    match &name {
         Some(name) => {
-            let lines = canvas.wrap(name, Font::Bold, 9.0, 70.0 * MM, 1);
-            let name = lines.first().map_or("", String::as_str);
             canvas.text(name, Font::Bold, 9.0, x, y, Align::Left, ink());
             let width = canvas.measure(name, Font::Bold, 9.0);
             canvas.rule(x, x + width, y - 1.0, 0.5, ink());
@@ -530,7 +542,7 @@ fn section_pages(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, layo
             first_top
         } else {
             canvas.new_page();
-            next_head(canvas, section);
+            next_head(canvas, section, layout);
             PAGE_H - TOP - NEXT_HEAD_H
         };
         table_header(canvas, layout, table_top);
@@ -542,7 +554,7 @@ fn section_pages(canvas: &mut Canvas<'_>, sheet: &Sheet, section: &Section, layo
         }
         columns(canvas, layout, rows_top, top);
         if index + 1 == count {
-            foot(canvas, sheet, section, top);
+            foot(canvas, sheet, section, layout, top);
         }
         page_number(canvas, index + 1, count);
     }

@@ -152,6 +152,22 @@ impl<'f> Canvas<'f> {
         size
     }
 
+    /// `text` as it fits `width` points on one line: whole, or cut with an ellipsis.
+    pub fn ellipsize(&self, text: &str, font: Font, size: f32, width: f32) -> String {
+        if self.measure(text, font, size) <= width {
+            return text.to_owned();
+        }
+        let mut cut: Vec<char> = text.chars().collect();
+        while cut.pop().is_some() {
+            let head: String = cut.iter().collect();
+            let candidate = format!("{}\u{2026}", head.trim_end());
+            if self.measure(&candidate, font, size) <= width {
+                return candidate;
+            }
+        }
+        "\u{2026}".to_owned()
+    }
+
     /// Splits `text` into lines no wider than `width` points, at most `max_lines` (the last takes the rest).
     pub fn wrap(
         &self,

@@ -450,6 +450,20 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
             2025,
             "Program Manager Rehabilitasi Sosial: petugas UPT se-Kalimantan Tengah yang menjalankan rehabilitasi sosial bagi WBP kasus narkotika (metode Therapeutic Community).",
         )?;
+        // The program's signatory signs the demo's certificates (a made-up official: demo data).
+        crate::repo::signatories::set_program(
+            conn,
+            program,
+            &crate::repo::signatories::SignatoryValues {
+                title: Some(
+                    "Kepala Kantor Wilayah Direktorat Jenderal Pemasyarakatan Kalimantan Tengah".into(),
+                ),
+                name: Some("Contoh Pejabat, S.H., M.H.".into()),
+                nip: Some("197205151998031002".into()),
+                place: Some("Palangka Raya".into()),
+                signed_electronically: Some(false),
+            },
+        )?;
         let host = unit_of(HOST)?;
         let date = NaiveDate::from_ymd_opt(2025, 8, 2)
             .ok_or_else(|| ApiError::internal_msg("demo date"))?;
