@@ -74,9 +74,11 @@ pub struct Settings {
     pub auth_cache_ttl: Duration,
     /// Registers `/__test/panic`: only the test harness turns this on.
     pub enable_test_routes: bool,
-    /// Login throttling: failed logins per account per minute, attempts per client address per minute, the delay
-    /// added per failure beyond the third, and whether `X-Forwarded-For` names the client (behind a proxy only).
+    /// Login throttling: failed logins per account per minute, failed logins per client address per minute,
+    /// attempts (failed or not) per client address per minute, the delay added per failure beyond the third, and
+    /// whether `X-Forwarded-For` names the client (behind a proxy only). See `service::throttle`.
     pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_address: u32,
     pub login_max_attempts_per_address: u32,
     pub login_failure_delay: Duration,
     pub trust_proxy_headers: bool,
@@ -231,7 +233,8 @@ impl Settings {
             auth_cache_ttl: Duration::from_secs(parse(&get, "AUTH_CACHE_SECONDS", 5)?),
             enable_test_routes: false,
             login_max_failures_per_account: parse(&get, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
-            login_max_attempts_per_address: parse(&get, "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 20)?,
+            login_max_failures_per_address: parse(&get, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
+            login_max_attempts_per_address: parse(&get, "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 600)?,
             login_failure_delay: Duration::from_millis(parse(&get, "LOGIN_FAILURE_DELAY_MS", 500)?),
             trust_proxy_headers: parse_bool(&get, "TRUST_PROXY_HEADERS", false)?,
             metrics_token: get("METRICS_TOKEN").map(SecretString::from),
@@ -305,10 +308,26 @@ impl Settings {
         if self.auth_cache_ttl > Duration::from_secs(60) {
             return Err(ConfigError("AUTH_CACHE_SECONDS must be at most 60".into()));
         }
-        if self.login_max_failures_per_account == 0 || self.login_max_attempts_per_address == 0 {
+        if self.login_max_failures_per_account == 0 {
             return Err(ConfigError(
-                "LOGIN_MAX_FAILURES_PER_ACCOUNT and LOGIN_MAX_ATTEMPTS_PER_ADDRESS must be at least 1".into(),
+                "LOGIN_MAX_FAILURES_PER_ACCOUNT must be at least 1".into(),
             ));
+        }
+        for (name, value) in [
+            (
+                "LOGIN_MAX_FAILURES_PER_ADDRESS",
+                self.login_max_failures_per_address,
+            ),
+            (
+                "LOGIN_MAX_ATTEMPTS_PER_ADDRESS",
+                self.login_max_attempts_per_address,
+            ),
+        ] {
+            if !(1..=MAX_LOGIN_LIMIT).contains(&value) {
+                return Err(ConfigError(format!(
+                    "{name} must be between 1 and {MAX_LOGIN_LIMIT}"
+                )));
+            }
         }
         if self.login_failure_delay > Duration::from_secs(5) {
             return Err(ConfigError(
@@ -549,6 +568,10 @@ fn webhook_secret_keys(
         )),
     }
 }
+
+/// The largest per-address login limit: high enough to switch a limit off in effect (load tests), low enough that
+/// a typo of many digits is caught at start-up.
+const MAX_LOGIN_LIMIT: u32 = 1_000_000;
 
 fn parse<T: std::str::FromStr>(
     get: &impl Fn(&str) -> Option<String>,
@@ -891,5 +914,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_per_address_login_limits_count_failures_tightly_and_every_attempt_loosely() {
+        let s = Settings::from_lookup(lookup(&[URL, JWT, KEY, BASE])).ok();
+        assert!(s.is_some_and(|s| s.login_max_failures_per_address == 20
+            && s.login_max_attempts_per_address == 600
+            && s.login_max_failures_per_account == 5));
+        for name in [
+            "LOGIN_MAX_FAILURES_PER_ADDRESS",
+            "LOGIN_MAX_ATTEMPTS_PER_ADDRESS",
+        ] {
+            for value in ["1", "20", "1000000"] {
+                let s = Settings::from_lookup(lookup(&[URL, JWT, KEY, BASE, (name, value)]));
+                assert!(s.is_ok(), "{name}={value}");
+            }
+            for value in ["0", "1000001", "-1", "x", "2.5"] {
+                let err = Settings::from_lookup(lookup(&[URL, JWT, KEY, BASE, (name, value)]))
+                    .err()
+                    .map(|e| e.0);
+                assert!(
+                    err.as_deref().is_some_and(|m| m.contains(name)),
+                    "{name}={value}: {err:?}"
+                );
+            }
+        }
+        let zero = Settings::from_lookup(lookup(&[
+            URL,
+            JWT,
+            KEY,
+            BASE,
+            ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+        ]))
+        .err()
+        .map(|e| e.0);
+        assert!(zero.is_some_and(|m| m.contains("LOGIN_MAX_FAILURES_PER_ACCOUNT")));
     }
 }

@@ -1,7 +1,9 @@
 //! Login throttling over `governor` (GCRA): failed logins per account and attempts per client address.
 //!
-//! - Per address: every login and refresh attempt takes a cell of the address's bucket
-//!   (`LOGIN_MAX_ATTEMPTS_PER_ADDRESS` per minute, 20 by default).
+//! - Per address: every login, refresh and token attempt takes a cell of the address's bucket
+//!   (`LOGIN_MAX_ATTEMPTS_PER_ADDRESS` per minute, 600 by default): the ceiling on all attempts, successful or
+//!   not, so that a training room behind one address logs in together. The tighter limit of an address, on its
+//!   failed logins (`LOGIN_MAX_FAILURES_PER_ADDRESS`), is counted in PostgreSQL only (`service::throttle`).
 //! - Per account (the username, trimmed and lower-cased, whether or not such an account exists): every login attempt
 //!   takes a cell (`LOGIN_MAX_FAILURES_PER_ACCOUNT` per minute, 5 by default) and a successful login gives them all
 //!   back, so the bucket counts the failures since the last success. After three failures, each further attempt
@@ -9,8 +11,8 @@
 //!   at most 3 s), in an asynchronous sleep that holds no thread.
 //!
 //! Beyond a limit the answer is 429 with `Retry-After`. The state lives in this process's memory: it is the first
-//! line, which turns floods away before they reach the database; `service::throttle` keeps the same limits in
-//! PostgreSQL so that they hold across instances. It is bounded: keys whose bucket is full again are swept regularly, and a
+//! line, which turns floods away before they reach the database; `service::throttle` keeps these limits, and the
+//! failures per address, in PostgreSQL so that they hold across instances. It is bounded: keys whose bucket is full again are swept regularly, and a
 //! limiter that still tracks [`MAX_KEYS`] keys refuses new ones (429) until its sweep frees room.
 
 use std::hash::Hash;

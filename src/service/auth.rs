@@ -118,7 +118,10 @@ pub async fn login(
         Some(user) if user.is_active && !user.service_account => user,
         _ => {
             tracing::info!(auth.outcome = "failure", "login refused");
-            db::run(issuer.pool, move |conn| throttle::failed(conn, &account)).await?;
+            db::run(issuer.pool, move |conn| {
+                throttle::failed(conn, address, &account)
+            })
+            .await?;
             return Err(invalid_credentials());
         }
     };
@@ -193,7 +196,8 @@ enum RefreshOutcome {
 /// that was already spent is a sign of theft: the whole family is revoked, for the thief and the owner alike.
 /// Except within the grace window (`REFRESH_REUSE_GRACE_SECONDS`) after its rotation: two tabs of one browser
 /// that refresh with the same token at the same moment both get the successor it was rotated into (the row lock
-/// orders them; the second finds the first's successor). Refreshes count against the per-address limit of logins.
+/// orders them; the second finds the first's successor). Refreshes count against the per-address ceiling of
+/// attempts, not against its failures (`service::throttle`).
 pub async fn refresh(
     issuer: Issuer<'_>,
     address: IpAddr,

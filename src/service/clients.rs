@@ -493,7 +493,7 @@ pub async fn grant_token(
     let outcome = db::run(issuer.pool, move |conn| {
         throttle::admit(conn, limits, address, Some(&shared_key))?;
         let Some(client) = authenticate(conn, &request.client_id, &request.secret)? else {
-            throttle::failed(conn, &shared_key)?;
+            throttle::failed(conn, address, &shared_key)?;
             return Ok(Err(TokenRefusal::invalid_client()));
         };
         throttle::succeeded(conn, &shared_key)?;

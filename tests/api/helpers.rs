@@ -303,6 +303,18 @@ impl TestApp {
 
     /// Inserts an account with the role (and, for a unit operator, a fresh unit).
     pub fn seed_user(&self, role: Role) -> TestUser {
+        let hash = bimtek_api::auth::password::hash(PASSWORD).expect("hash");
+        self.insert_user(role, &hash)
+    }
+
+    /// Inserts `count` accounts with the role, all with the shared password, hashed once (a hash costs tens of
+    /// milliseconds of CPU).
+    pub fn seed_users(&self, role: Role, count: usize) -> Vec<TestUser> {
+        let hash = bimtek_api::auth::password::hash(PASSWORD).expect("hash");
+        (0..count).map(|_| self.insert_user(role, &hash)).collect()
+    }
+
+    fn insert_user(&self, role: Role, password_hash: &str) -> TestUser {
         use bimtek_api::schema::users;
         let username = format!(
             "{}-{}",
@@ -315,11 +327,10 @@ impl TestApp {
                 &Uuid::new_v4().simple().to_string()[..8].to_uppercase()
             ))
         });
-        let hash = bimtek_api::auth::password::hash(PASSWORD).expect("hash");
         let id: Uuid = diesel::insert_into(users::table)
             .values((
                 users::username.eq(&username),
-                users::password_hash.eq(hash),
+                users::password_hash.eq(password_hash),
                 users::role.eq(role.as_str()),
                 users::unit_id.eq(unit_id),
             ))

@@ -1,5 +1,5 @@
-//! The login throttle: failed logins per account, attempts per client address, the growing delay after failures,
-//! and that none of it tells whether an account exists.
+//! The login throttle: failed logins per account, failed logins and all attempts per client address, the growing
+//! delay after failures, and that none of it tells whether an account exists.
 
 use std::time::{Duration, Instant};
 
@@ -274,5 +274,74 @@ async fn failures_beyond_the_third_are_answered_later_each_time() {
     assert!(
         fast_done < slow_done,
         "the other login waited for the delay"
+    );
+}
+
+#[tokio::test]
+async fn a_room_of_100_officers_logs_in_from_one_address_within_a_minute_without_a_429() {
+    // The defaults (20 failures and 600 attempts per address a minute): a training room behind one NAT. Before
+    // issue 18 every attempt counted against 20, and the 21st officer got 429.
+    let app = spawn_app().await;
+    let officers = app.seed_users(Role::Participant, 100);
+    let started = Instant::now();
+    for (i, officer) in officers.iter().enumerate() {
+        let response = app.login_response(&officer.username, PASSWORD).await;
+        assert_eq!(response.status(), 200, "officer {} of the room", i + 1);
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(60),
+        "the room took {elapsed:?}, more than the one-minute window the limits count in"
+    );
+    // Every login was counted, in the shared count, as an attempt of the one address; none as a failure.
+    assert_eq!(
+        app.count("login_throttle WHERE scope = 'address' AND hits = 100"),
+        1
+    );
+    assert_eq!(
+        app.count("login_throttle WHERE scope = 'address_failure'"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_from_one_address_are_refused_from_the_21st_on_even_after_a_success() {
+    // The defaults: 20 failed logins per address a minute. A password spray, one guess per username, so that no
+    // account's own limit is reached; an officer of the same address logs in successfully on the way.
+    let app = spawn_app().await;
+    let officer = app.seed_user(Role::Participant);
+    let mut statuses = Vec::new();
+    let mut refresh_token = String::new();
+    for i in 0..100 {
+        if i == 10 {
+            let response = app.login_response(&officer.username, PASSWORD).await;
+            assert_eq!(response.status(), 200, "a success between the failures");
+            let body: Value = response.json().await.unwrap();
+            refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+        }
+        let response = app.login_response(&format!("sprayed-{i}"), WRONG).await;
+        let status = response.status().as_u16();
+        if status == 429 {
+            assert_throttled(response).await;
+        }
+        statuses.push(status);
+    }
+    // The success in between did not reset the address's failures: the 21st failed login is refused.
+    let expected: Vec<u16> = (0..100).map(|i| if i < 20 { 401 } else { 429 }).collect();
+    assert_eq!(statuses, expected);
+    // The right password is refused as well (a 200 would confirm a guess) ...
+    assert_throttled(app.login_response(&officer.username, PASSWORD).await).await;
+    // ... but a refresh checks no guessable secret: the officer already logged in stays logged in.
+    let refresh = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": refresh_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), 200);
+    assert_eq!(
+        app.count("login_throttle WHERE scope = 'address_failure' AND hits = 20"),
+        1
     );
 }

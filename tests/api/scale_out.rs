@@ -217,3 +217,42 @@ async fn an_accounts_login_failures_count_across_instances() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_addresss_failed_logins_count_across_instances_and_its_successes_do_not() {
+    let limits = |s: &mut Settings| {
+        s.login_max_failures_per_address = 4;
+        s.login_failure_delay = Duration::ZERO;
+    };
+    let first = crate::helpers::spawn_app_with(limits).await;
+    let second = second_instance_with(&first, limits).await;
+    let officers = first.seed_users(Role::Participant, 6);
+    let login = |base: &str, username: &str, password: &str| {
+        first
+            .client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+    };
+    // On each instance, from the one address: three officers log in and two guesses fail.
+    let mut n = 0;
+    for base in [first.address.as_str(), second.address.as_str()] {
+        for officer in &officers[n..n + 3] {
+            let response = login(base, &officer.username, crate::helpers::PASSWORD).await;
+            assert_eq!(response.unwrap().status(), 200);
+        }
+        for i in 0..2 {
+            let response = login(base, &format!("guess-{n}-{i}"), "wrong password").await;
+            assert_eq!(response.unwrap().status(), 401);
+        }
+        n += 3;
+    }
+    // Four failures in all: the address is refused on either instance, even for an officer's right password.
+    for base in [first.address.as_str(), second.address.as_str()] {
+        let refused = login(base, &officers[0].username, crate::helpers::PASSWORD)
+            .await
+            .unwrap();
+        assert!(refused.headers().contains_key("retry-after"));
+        crate::helpers::assert_problem(refused, 429, "too_many_requests").await;
+    }
+}

@@ -99,9 +99,10 @@ fn check_len(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>)
 /// (14 days, single use). A wrong password, an unknown username and a deactivated account all give the same
 /// 401 `invalid_credentials`.
 ///
-/// Logins are throttled: 5 failed attempts per username per minute (counted whether or not the account exists; a
-/// successful login clears them) and 20 attempts per client address per minute, by default. Beyond that the
-/// answer is 429 with `Retry-After`. After three failures of an account, each further attempt is also answered
+/// Logins are throttled, by default: 5 failed attempts per username per minute (counted whether or not the account
+/// exists; a successful login clears them), 20 failed attempts per client address per minute (successful logins
+/// do not count, so a room of officers behind one address logs in together) and 600 attempts of any outcome per
+/// client address per minute. Beyond a limit the answer is 429 with `Retry-After`, even for the right password. After three failures of an account, each further attempt is also answered
 /// a little later than the one before (half a second more each time by default, at most 3 s).
 #[utoipa::path(
     tag = "auth",
@@ -160,8 +161,8 @@ fn checked_refresh_token(input: RefreshRequest) -> Result<String, ApiError> {
 /// the answer is the same pair it was rotated into, so that two tabs refreshing at once both keep the login.
 /// Deactivated accounts cannot refresh.
 ///
-/// Refreshes count against the same per-address limit as logins (20 attempts per minute by default; beyond it
-/// 429 with `Retry-After`).
+/// Refreshes count against the same per-address ceiling of attempts as logins (600 per minute by default; beyond
+/// it 429 with `Retry-After`); failed logins of the address do not block them.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,

@@ -272,8 +272,8 @@ fn client_credentials(
 /// `unsupported_grant_type` (400: any grant but `client_credentials`) or `invalid_scope` (400: an unknown scope or
 /// one the client does not have). `invalid_grant` and `unauthorized_client` are never answered: the grant has no
 /// grant to be invalid, and every active client may use it. A body that is too large (413), not form-encoded
-/// (415), too many attempts (429, 20 per minute per address shared with logins, 5 failed ones per client per
-/// minute) and server failures (5xx) are problem documents as everywhere else.
+/// (415), too many attempts (429, by default: 20 failed ones per minute per address and 600 of any outcome, both
+/// shared with logins; 5 failed ones per client per minute) and server failures (5xx) are problem documents as everywhere else.
 #[utoipa::path(
     tag = "auth",
     request_body(content = ClientTokenRequest, content_type = "application/x-www-form-urlencoded"),
