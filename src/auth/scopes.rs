@@ -266,6 +266,16 @@ pub const TABLE: &[Entry] = &[
     // --- enrollments
     op("GET", "/api/v1/events/{id}/enrollments", EnrollmentsRead),
     op("POST", "/api/v1/events/{id}/enrollments", EnrollmentsWrite),
+    op(
+        "POST",
+        "/api/v1/events/{id}/enrollments/bulk",
+        EnrollmentsWrite,
+    ),
+    op(
+        "POST",
+        "/api/v1/events/{id}/enrollments/decisions",
+        EnrollmentsWrite,
+    ),
     op("GET", "/api/v1/enrollments/{id}", EnrollmentsRead),
     op("PATCH", "/api/v1/enrollments/{id}", EnrollmentsWrite),
     op("POST", "/api/v1/enrollments/{id}/approve", EnrollmentsWrite),

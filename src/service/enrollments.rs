@@ -149,7 +149,7 @@ fn facilitates_event(
         && access_repo::leads_a_session_of_event(conn, event_id, user.id)?)
 }
 
-fn viewer_of(
+pub(crate) fn viewer_of(
     conn: &mut PgConnection,
     user: &AuthUser,
     view: &EnrollmentView,
@@ -270,80 +270,124 @@ fn insert_nomination(
         Role::UnitOperator => Viewer::UnitOperator,
         _ => Viewer::Own,
     };
-    let id = conn.transaction(|conn| {
-        let participant =
-            repo::participant_state(conn, input.participant_id)?.ok_or_else(|| {
-                ApiError::field(
-                    "participant_id",
-                    "unknown_reference",
-                    "no participant has this id",
-                )
-            })?;
-        let allowed = manager
-            || match user.role {
-                Role::UnitOperator => user.unit_id == Some(participant.unit_id),
-                Role::Participant => user.participant_id == Some(participant.id),
-                _ => false,
-            };
-        if !allowed {
-            return Err(ApiError::forbidden());
-        }
-        if participant.erased_at.is_some() || participant.archived_at.is_some() {
-            return Err(ApiError::field(
-                "participant_id",
-                "not_nominable",
-                "this officer is archived or erased and cannot be nominated",
-            ));
-        }
-        if !matches!(event.status, EventStatus::Draft | EventStatus::Published)
-            || event.archived_at.is_some()
-        {
-            return Err(ApiError::conflict(
-                "enrollment_closed",
-                "Officers can be nominated only while the event is `draft` or `published`.",
-            ));
-        }
-        match repo::lock_by_event_participant(conn, event_id, participant.id)? {
-            Some(existing)
-                if matches!(
-                    existing.status,
-                    EnrollmentStatus::Withdrawn | EnrollmentStatus::Rejected
-                ) =>
-            {
-                let changes = EnrollmentChanges {
-                    status: Some(EnrollmentStatus::Nominated),
-                    nominated_by: Some(Some(user.id)),
-                    decided_by: Some(None),
-                    decided_at: Some(None),
-                    waitlisted_at: Some(None),
-                    note: Some(input.note.clone()),
-                };
-                repo::update(conn, existing.id, &changes)?;
-                Ok(existing.id)
-            }
-            Some(_) => Err(already_enrolled()),
-            None => {
-                let row = NewEnrollmentRow {
-                    id: Uuid::new_v4(),
-                    event_id,
-                    participant_id: participant.id,
-                    status: EnrollmentStatus::Nominated,
-                    check_in_code: random_token(12),
-                    nominated_by: Some(user.id),
-                    note: input.note.clone(),
-                };
-                repo::insert(conn, &row).map_err(|e| match e {
-                    DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info)
-                        if info.constraint_name() == Some("enrollments_participant_id_key") =>
-                    {
-                        already_enrolled()
-                    }
-                    other => ApiError::from(other),
-                })
-            }
-        }
-    })?;
+    let id = conn.transaction(|conn| nominate_one(conn, user, manager, &event, &input))?;
     shown(conn, id, viewer)
+}
+
+/// One nomination, inside the caller's transaction (a bulk nomination runs many in one): the officer's unit
+/// decides whether the caller may nominate them (`manager`: the caller manages the event), then the enrollment is
+/// created or a withdrawn or rejected one reused. Returns the enrollment's id.
+pub(crate) fn nominate_one(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    manager: bool,
+    event: &EventState,
+    input: &Nomination,
+) -> Result<Uuid, ApiError> {
+    let event_id = event.id;
+    let participant = repo::participant_state(conn, input.participant_id)?.ok_or_else(|| {
+        ApiError::field(
+            "participant_id",
+            "unknown_reference",
+            "no participant has this id",
+        )
+    })?;
+    let allowed = manager
+        || match user.role {
+            Role::UnitOperator => user.unit_id == Some(participant.unit_id),
+            Role::Participant => user.participant_id == Some(participant.id),
+            _ => false,
+        };
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    if participant.erased_at.is_some() || participant.archived_at.is_some() {
+        return Err(ApiError::field(
+            "participant_id",
+            "not_nominable",
+            "this officer is archived or erased and cannot be nominated",
+        ));
+    }
+    if !matches!(event.status, EventStatus::Draft | EventStatus::Published)
+        || event.archived_at.is_some()
+    {
+        return Err(ApiError::conflict(
+            "enrollment_closed",
+            "Officers can be nominated only while the event is `draft` or `published`.",
+        ));
+    }
+    match repo::lock_by_event_participant(conn, event_id, participant.id)? {
+        Some(existing)
+            if matches!(
+                existing.status,
+                EnrollmentStatus::Withdrawn | EnrollmentStatus::Rejected
+            ) =>
+        {
+            let changes = EnrollmentChanges {
+                status: Some(EnrollmentStatus::Nominated),
+                nominated_by: Some(Some(user.id)),
+                decided_by: Some(None),
+                decided_at: Some(None),
+                waitlisted_at: Some(None),
+                note: Some(input.note.clone()),
+            };
+            repo::update(conn, existing.id, &changes)?;
+            Ok(existing.id)
+        }
+        Some(_) => Err(already_enrolled()),
+        None => {
+            let row = NewEnrollmentRow {
+                id: Uuid::new_v4(),
+                event_id,
+                participant_id: participant.id,
+                status: EnrollmentStatus::Nominated,
+                check_in_code: random_token(12),
+                nominated_by: Some(user.id),
+                note: input.note.clone(),
+            };
+            repo::insert(conn, &row).map_err(|e| match e {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info)
+                    if info.constraint_name() == Some("enrollments_participant_id_key") =>
+                {
+                    already_enrolled()
+                }
+                other => ApiError::from(other),
+            })
+        }
+    }
+}
+
+/// A refusal of one row of a bulk request, or a failure of the whole request.
+pub(crate) enum EnrollmentRowError {
+    Row(Vec<FieldError>),
+    Request(ApiError),
+}
+
+/// What a single call's refusal is as the errors of one bulk row (`field` names the row's key): validation and
+/// conflicts keep their codes, 403 and 404 become `forbidden` and `unknown_reference` of the key; anything else
+/// (a database failure) is a failure of the whole request.
+pub(crate) fn row_errors(error: ApiError, field: &str) -> EnrollmentRowError {
+    use EnrollmentRowError::{Request, Row};
+    match error {
+        ApiError::Validation(errors) => Row(errors),
+        ApiError::Conflict {
+            code,
+            detail,
+            errors,
+        } if errors.is_empty() => Row(vec![FieldError::new(field, code, detail)]),
+        ApiError::Conflict { errors, .. } => Row(errors),
+        ApiError::Forbidden { .. } => Row(vec![FieldError::new(
+            field,
+            "forbidden",
+            "your role does not allow this for this officer",
+        )]),
+        ApiError::NotFound { .. } => Row(vec![FieldError::new(
+            field,
+            "unknown_reference",
+            "names nothing of this event that you may see",
+        )]),
+        other => Request(other),
+    }
 }
 
 fn already_enrolled() -> ApiError {
@@ -426,52 +470,66 @@ fn decide_approval(
     access::require_event_manager(conn, user, event_id)?;
     conn.transaction(|conn| {
         let event = repo::lock_event(conn, event_id)?.ok_or_else(not_found)?;
-        let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let status = current.status;
-        if !matches!(
-            status,
-            EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
-        ) {
-            return Err(transition_not_allowed(status, "approved"));
-        }
-        if is_closed(&event) {
-            return Err(closed());
-        }
-        let approved = repo::count_approved(conn, event_id)?;
-        let fits = approved < i64::from(event.capacity)
-            && match repo::quota_of(conn, event_id, view.unit_id)? {
-                Some(quota) => {
-                    repo::count_approved_of_unit(conn, event_id, view.unit_id)? < i64::from(quota)
-                }
-                None => true,
-            };
-        let now = Utc::now();
-        let changes = if fits {
-            EnrollmentChanges {
-                status: Some(EnrollmentStatus::Approved),
-                decided_by: Some(Some(user.id)),
-                decided_at: Some(Some(now)),
-                waitlisted_at: Some(None),
-                ..EnrollmentChanges::default()
-            }
-        } else {
-            EnrollmentChanges {
-                status: Some(EnrollmentStatus::Waitlisted),
-                decided_by: Some(Some(user.id)),
-                decided_at: Some(Some(now)),
-                // an officer already waiting keeps their place
-                waitlisted_at: Some(Some(current.waitlisted_at.unwrap_or(now))),
-                ..EnrollmentChanges::default()
-            }
-        };
-        repo::update(conn, id, &changes)?;
-        tracing::info!(enrollment.id = %id, event.id = %event_id, approved = fits, "enrollment decided");
-        Ok(())
+        approve_locked(conn, user, &event, id, view.unit_id, expected_version)
     })?;
     shown(conn, id, Viewer::Manager)
+}
+
+/// Approves an enrollment of `event` when a seat is free (capacity and the unit's quota), else waitlists it;
+/// the caller holds the event's row lock and has checked that the user manages the event. Returns the new status.
+pub(crate) fn approve_locked(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event: &EventState,
+    id: Uuid,
+    unit_id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<EnrollmentStatus, ApiError> {
+    let event_id = event.id;
+    let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let status = current.status;
+    if !matches!(
+        status,
+        EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
+    ) {
+        return Err(transition_not_allowed(status, "approved"));
+    }
+    if is_closed(event) {
+        return Err(closed());
+    }
+    let approved = repo::count_approved(conn, event_id)?;
+    let fits = approved < i64::from(event.capacity)
+        && match repo::quota_of(conn, event_id, unit_id)? {
+            Some(quota) => {
+                repo::count_approved_of_unit(conn, event_id, unit_id)? < i64::from(quota)
+            }
+            None => true,
+        };
+    let now = Utc::now();
+    let changes = if fits {
+        EnrollmentChanges {
+            status: Some(EnrollmentStatus::Approved),
+            decided_by: Some(Some(user.id)),
+            decided_at: Some(Some(now)),
+            waitlisted_at: Some(None),
+            ..EnrollmentChanges::default()
+        }
+    } else {
+        EnrollmentChanges {
+            status: Some(EnrollmentStatus::Waitlisted),
+            decided_by: Some(Some(user.id)),
+            decided_at: Some(Some(now)),
+            // an officer already waiting keeps their place
+            waitlisted_at: Some(Some(current.waitlisted_at.unwrap_or(now))),
+            ..EnrollmentChanges::default()
+        }
+    };
+    repo::update(conn, id, &changes)?;
+    tracing::info!(enrollment.id = %id, event.id = %event_id, approved = fits, "enrollment decided");
+    Ok(changes.status.unwrap_or(current.status))
 }
 
 /// Rejects a nominated or waitlisted enrollment. Event managers only.
@@ -499,31 +557,43 @@ fn decide_rejection(
     access::require_event_manager(conn, user, event_id)?;
     conn.transaction(|conn| {
         let event = repo::lock_event(conn, event_id)?.ok_or_else(not_found)?;
-        let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let status = current.status;
-        if !matches!(
-            status,
-            EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
-        ) {
-            return Err(transition_not_allowed(status, "rejected"));
-        }
-        if is_closed(&event) {
-            return Err(closed());
-        }
-        let changes = EnrollmentChanges {
-            status: Some(EnrollmentStatus::Rejected),
-            decided_by: Some(Some(user.id)),
-            decided_at: Some(Some(Utc::now())),
-            waitlisted_at: Some(None),
-            ..EnrollmentChanges::default()
-        };
-        repo::update(conn, id, &changes)?;
-        Ok(())
+        reject_locked(conn, user, &event, id, expected_version)
     })?;
     shown(conn, id, Viewer::Manager)
+}
+
+/// Rejects a nominated or waitlisted enrollment of `event`; the caller holds the event's row lock and has checked
+/// that the user manages the event.
+pub(crate) fn reject_locked(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    event: &EventState,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
+    let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let status = current.status;
+    if !matches!(
+        status,
+        EnrollmentStatus::Nominated | EnrollmentStatus::Waitlisted
+    ) {
+        return Err(transition_not_allowed(status, "rejected"));
+    }
+    if is_closed(event) {
+        return Err(closed());
+    }
+    let changes = EnrollmentChanges {
+        status: Some(EnrollmentStatus::Rejected),
+        decided_by: Some(Some(user.id)),
+        decided_at: Some(Some(Utc::now())),
+        waitlisted_at: Some(None),
+        ..EnrollmentChanges::default()
+    };
+    repo::update(conn, id, &changes)?;
+    Ok(())
 }
 
 /// Withdraws an enrollment (managers, the operator of the officer's unit, the officer). When an approved officer
@@ -557,32 +627,43 @@ fn apply_withdrawal(
     let event_id = view.enrollment.event_id;
     conn.transaction(|conn| {
         let event = repo::lock_event(conn, event_id)?.ok_or_else(not_found)?;
-        let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let status = current.status;
-        if !matches!(
-            status,
-            EnrollmentStatus::Nominated | EnrollmentStatus::Approved | EnrollmentStatus::Waitlisted
-        ) {
-            return Err(transition_not_allowed(status, "withdrawn"));
-        }
-        if is_closed(&event) {
-            return Err(closed());
-        }
-        let changes = EnrollmentChanges {
-            status: Some(EnrollmentStatus::Withdrawn),
-            waitlisted_at: Some(None),
-            ..EnrollmentChanges::default()
-        };
-        repo::update(conn, id, &changes)?;
-        if status == EnrollmentStatus::Approved {
-            promote(conn, &event)?;
-        }
-        Ok(())
+        withdraw_locked(conn, &event, id, expected_version)
     })?;
     shown(conn, id, viewer)
+}
+
+/// Withdraws an enrollment of `event` and, when it was approved, gives the freed seat to the waitlist; the caller
+/// holds the event's row lock and has checked that the user may act for the officer.
+pub(crate) fn withdraw_locked(
+    conn: &mut PgConnection,
+    event: &EventState,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
+    let current = repo::lock(conn, id)?.ok_or_else(not_found)?;
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let status = current.status;
+    if !matches!(
+        status,
+        EnrollmentStatus::Nominated | EnrollmentStatus::Approved | EnrollmentStatus::Waitlisted
+    ) {
+        return Err(transition_not_allowed(status, "withdrawn"));
+    }
+    if is_closed(event) {
+        return Err(closed());
+    }
+    let changes = EnrollmentChanges {
+        status: Some(EnrollmentStatus::Withdrawn),
+        waitlisted_at: Some(None),
+        ..EnrollmentChanges::default()
+    };
+    repo::update(conn, id, &changes)?;
+    if status == EnrollmentStatus::Approved {
+        promote(conn, event)?;
+    }
+    Ok(())
 }
 
 /// Fills free seats from the waitlist, in its order, skipping officers whose unit's quota is full. Runs under the

@@ -18,6 +18,7 @@ pub mod certificates;
 pub mod changes;
 pub mod clients;
 pub mod demo;
+pub mod enrollment_bulk;
 pub mod enrollments;
 pub mod events;
 pub mod exports;

@@ -18,6 +18,7 @@ mod conditional;
 mod cors;
 mod data_protection;
 mod documents;
+mod enrollment_bulk;
 mod enrollments;
 mod errors;
 mod events;

@@ -124,7 +124,7 @@ pub struct NominateRequest {
 }
 
 impl NominateRequest {
-    fn parse(self) -> Result<Nomination, ApiError> {
+    pub(super) fn parse(self) -> Result<Nomination, ApiError> {
         let note = text::optional("note", self.note.as_deref(), NOTE_MAX)
             .map_err(|e| ApiError::validation(vec![e]))?;
         Ok(Nomination {

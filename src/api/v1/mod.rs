@@ -8,6 +8,7 @@ pub mod certificate_bundle;
 pub mod certificates;
 pub mod changes;
 pub mod clients;
+pub mod enrollment_bulk;
 pub mod enrollments;
 pub mod events;
 pub mod exports;
@@ -58,6 +59,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(subject_export::routes)
         .configure(events::routes)
         .configure(sessions::routes)
+        .configure(enrollment_bulk::routes)
         .configure(enrollments::routes)
         .configure(attendance::routes)
         .configure(attendance_sheet::routes)

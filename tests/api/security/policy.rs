@@ -249,6 +249,17 @@ pub fn rules() -> Vec<Rule> {
         rule("POST /api/v1/events/{id}/enrollments", |w| format!("/api/v1/events/{}/enrollments", w.event), only(&[A]))
             .body(|w, _| json!({"participant_id": w.spare_officer}))
             .on_draft(),
+        // the bulk twins: a caller who may act on none of the rows is refused whole, as by the single calls
+        rule("POST /api/v1/events/{id}/enrollments/bulk", |w| format!("/api/v1/events/{}/enrollments/bulk", w.event),
+            only(&[A])).body(|w, _| json!({"nominations": [{"participant_id": w.spare_officer}]})),
+        rule("POST /api/v1/events/{id}/enrollments/bulk", |w| format!("/api/v1/events/{}/enrollments/bulk", w.event),
+            only(&[A])).body(|w, _| json!({"nominations": [{"participant_id": w.spare_officer}]})).on_draft(),
+        rule("POST /api/v1/events/{id}/enrollments/decisions",
+            |w| format!("/api/v1/events/{}/enrollments/decisions", w.event), only(&[A])).enrollment("nominated")
+            .body(|w, _| json!({"decisions": [{"enrollment_id": w.enrollment, "action": "approve"}]})),
+        rule("POST /api/v1/events/{id}/enrollments/decisions",
+            |w| format!("/api/v1/events/{}/enrollments/decisions", w.event), only(&[A])).enrollment("nominated")
+            .body(|w, _| json!({"decisions": [{"enrollment_id": w.enrollment, "action": "approve"}]})).on_draft(),
         rule("GET /api/v1/events/{id}/quotas", |w| format!("/api/v1/events/{}/quotas", w.event), only(&[A, U])),
         rule("GET /api/v1/events/{id}/quotas", |w| format!("/api/v1/events/{}/quotas", w.event), only(ALL)).on_draft(),
         rule("PUT /api/v1/events/{id}/quotas", |w| format!("/api/v1/events/{}/quotas", w.event), only(&[A]))
