@@ -46,6 +46,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         Forbidden,
         NotFound,
         Conflict,
+        TransitionConflict,
         Gone,
         PreconditionFailed,
         PayloadTooLarge,
@@ -220,6 +221,32 @@ pub struct NotFound(Problem);
 )]
 #[allow(dead_code)]
 pub struct Conflict(Problem);
+
+/// The event cannot take this lifecycle step now. `code` says why: `transition_not_allowed` (not from its current
+/// state), `event_has_no_sessions`, `event_not_started_yet` (a start before `starts_on`) or `event_not_ended_yet`
+/// (a completion before `ends_on`). The two date codes name the day (WIB) in `detail` and, for a machine, in
+/// `errors[0]`: `field` is `starts_on` or `ends_on`, `message` the date as `YYYY-MM-DD`.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    examples(
+        ("event_not_started_yet" = (summary = "A start before the first day", value = json!({
+            "type": "urn:bimtek-api:problem:event_not_started_yet", "title": "Conflict", "status": 409,
+            "detail": "The event starts on 2027-03-01 (WIB): it can be started from that day on.",
+            "code": "event_not_started_yet",
+            "errors": [{"field": "starts_on", "code": "event_not_started_yet", "message": "2027-03-01"}]}))),
+        ("event_not_ended_yet" = (summary = "A completion before the last day", value = json!({
+            "type": "urn:bimtek-api:problem:event_not_ended_yet", "title": "Conflict", "status": 409,
+            "detail": "The event ends on 2027-03-03 (WIB): it can be completed from that day on.",
+            "code": "event_not_ended_yet",
+            "errors": [{"field": "ends_on", "code": "event_not_ended_yet", "message": "2027-03-03"}]}))),
+        ("transition_not_allowed" = (summary = "Not from the current state", value = json!({
+            "type": "urn:bimtek-api:problem:transition_not_allowed", "title": "Conflict", "status": 409,
+            "detail": "An event cannot go from draft to ongoing.", "code": "transition_not_allowed"})))
+    )
+)]
+#[allow(dead_code)]
+pub struct TransitionConflict(Problem);
 
 /// What the request points at is gone for good, e.g. a change-feed cursor older than the feed's retention.
 #[derive(ToResponse)]
