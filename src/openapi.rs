@@ -35,7 +35,8 @@ errors (422) list every offending field in `errors[]`.\n\n\
 **Lists** take `limit` (1-100, default 20) and `offset` and answer `{items, total, limit, offset}`.\n\n\
 **Concurrency.** Mutable resources carry a `version`; `GET` sends it as `ETag`, and `PATCH`/`DELETE` with \
 `If-Match` answer 412 when it is stale. A `GET` with `If-None-Match` naming the current `ETag` (weak comparison, \
-`*` matches) answers 304 without a body; every answer is `Cache-Control: no-store`.",
+`*` matches) answers 304 without a body; every answer is `Cache-Control: no-store`, except the public lookup lists \
+(`/api/v1/session-kinds`, `/api/v1/lookups`: `public, max-age=3600`, `ETag` a hash of the body).",
         version = "1.0.0",
         license(name = "MIT")
     ),
@@ -73,6 +74,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "responses", description = "Answers to instruments: one submission per respondent, checked against the questions; tests scored from their key; anonymous evaluations stay unlinkable."),
         (name = "templates", description = "Reusable instruments, copied into an event."),
         (name = "certificates", description = "Certificates (sertifikat) and letters of attendance (surat keterangan): issued in bulk for a completed event, numbered per year, printable as PDF, revocable, and verifiable by anyone with their code (JSON, or the HTML page /verify/{code} that the QR code opens)."),
+        (name = "lookups", description = "The lists a frontend fills its forms with (session kinds, grades with their pangkat, unit types and classes, statuses, ...): each value's code and its Indonesian label. Public and cacheable."),
         (name = "documents", description = "What printed documents share: the letterhead (kop surat) of the Kanwil and of host units, with an optional logo."),
         (name = "changes", description = "The change feed: every create, update, delete and erasure of the training records, in transaction order, from an opaque cursor."),
         (name = "audit-log", description = "Who changed what and when, and who read personal data (administrators only)."),

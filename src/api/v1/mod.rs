@@ -14,6 +14,7 @@ pub mod exports;
 pub mod imports;
 pub mod instruments;
 pub mod letterhead;
+pub mod lookups;
 pub mod me;
 pub mod participants;
 pub mod programs;
@@ -71,6 +72,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(certificate_bundle::routes)
         .configure(certificates::routes)
         .configure(letterhead::routes)
+        .configure(lookups::routes)
         .configure(signatory::routes)
         .configure(changes::routes)
         .configure(audit_log::routes)

@@ -160,6 +160,9 @@ pub fn rules() -> Vec<Rule> {
             .body(refresh_body),
         rule("POST /api/v1/auth/logout", |_| "/api/v1/auth/logout".into(), Access::Public)
             .body(refresh_body),
+        // the lookup lists of forms: no personal data, the same for everyone (their codes are in the spec)
+        rule("GET /api/v1/session-kinds", |_| "/api/v1/session-kinds".into(), Access::Public),
+        rule("GET /api/v1/lookups", |_| "/api/v1/lookups".into(), Access::Public),
         // --- the caller
         rule("GET /api/v1/me", |_| "/api/v1/me".into(), only(ALL)),
         // --- change feed and audit log: administrators only
