@@ -35,7 +35,8 @@ errors (422) list every offending field in `errors[]`.\n\n\
 **Lists** take `limit` (1-100, default 20) and `offset` and answer `{items, total, limit, offset}`.\n\n\
 **Concurrency.** Mutable resources carry a `version`; `GET` sends it as `ETag`, and `PATCH`/`DELETE` with \
 `If-Match` answer 412 when it is stale. A `GET` with `If-None-Match` naming the current `ETag` (weak comparison, \
-`*` matches) answers 304 without a body; every answer is `Cache-Control: no-store`.",
+`*` matches) answers 304 without a body; every answer is `Cache-Control: no-store`, except the public lookup lists \
+(`/api/v1/session-kinds`, `/api/v1/lookups`: `public, max-age=3600`, `ETag` a hash of the body).",
         version = "1.0.0",
         license(name = "MIT")
     ),
@@ -46,6 +47,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         Forbidden,
         NotFound,
         Conflict,
+        TransitionConflict,
         Gone,
         PreconditionFailed,
         PayloadTooLarge,
@@ -72,6 +74,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "responses", description = "Answers to instruments: one submission per respondent, checked against the questions; tests scored from their key; anonymous evaluations stay unlinkable."),
         (name = "templates", description = "Reusable instruments, copied into an event."),
         (name = "certificates", description = "Certificates (sertifikat) and letters of attendance (surat keterangan): issued in bulk for a completed event, numbered per year, printable as PDF, revocable, and verifiable by anyone with their code (JSON, or the HTML page /verify/{code} that the QR code opens)."),
+        (name = "lookups", description = "The lists a frontend fills its forms with (session kinds, grades with their pangkat, unit types and classes, statuses, ...): each value's code and its Indonesian label. Public and cacheable."),
         (name = "documents", description = "What printed documents share: the letterhead (kop surat) of the Kanwil and of host units, with an optional logo."),
         (name = "changes", description = "The change feed: every create, update, delete and erasure of the training records, in transaction order, from an opaque cursor."),
         (name = "audit-log", description = "Who changed what and when, and who read personal data (administrators only)."),
@@ -220,6 +223,32 @@ pub struct NotFound(Problem);
 )]
 #[allow(dead_code)]
 pub struct Conflict(Problem);
+
+/// The event cannot take this lifecycle step now. `code` says why: `transition_not_allowed` (not from its current
+/// state), `event_has_no_sessions`, `event_not_started_yet` (a start before `starts_on`) or `event_not_ended_yet`
+/// (a completion before `ends_on`). The two date codes name the day (WIB) in `detail` and, for a machine, in
+/// `errors[0]`: `field` is `starts_on` or `ends_on`, `message` the date as `YYYY-MM-DD`.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    examples(
+        ("event_not_started_yet" = (summary = "A start before the first day", value = json!({
+            "type": "urn:bimtek-api:problem:event_not_started_yet", "title": "Conflict", "status": 409,
+            "detail": "The event starts on 2027-03-01 (WIB): it can be started from that day on.",
+            "code": "event_not_started_yet",
+            "errors": [{"field": "starts_on", "code": "event_not_started_yet", "message": "2027-03-01"}]}))),
+        ("event_not_ended_yet" = (summary = "A completion before the last day", value = json!({
+            "type": "urn:bimtek-api:problem:event_not_ended_yet", "title": "Conflict", "status": 409,
+            "detail": "The event ends on 2027-03-03 (WIB): it can be completed from that day on.",
+            "code": "event_not_ended_yet",
+            "errors": [{"field": "ends_on", "code": "event_not_ended_yet", "message": "2027-03-03"}]}))),
+        ("transition_not_allowed" = (summary = "Not from the current state", value = json!({
+            "type": "urn:bimtek-api:problem:transition_not_allowed", "title": "Conflict", "status": 409,
+            "detail": "An event cannot go from draft to ongoing.", "code": "transition_not_allowed"})))
+    )
+)]
+#[allow(dead_code)]
+pub struct TransitionConflict(Problem);
 
 /// What the request points at is gone for good, e.g. a change-feed cursor older than the feed's retention.
 #[derive(ToResponse)]

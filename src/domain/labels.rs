@@ -3,8 +3,9 @@
 //! `single_choice` -> `Pilihan Tunggal`). The API itself keeps the identifiers; machines match on those.
 
 use crate::domain::enums::{
-    AttendanceStatus, CertificateKind, EnrollmentStatus, EventKind, EventStatus, InstrumentKind,
-    Outcome, QuestionType, RespondentKind,
+    AttendanceStatus, CertificateKind, EmployeeType, EnrollmentStatus, EventKind, EventStatus,
+    InstrumentKind, Outcome, PositionKind, QuestionType, RespondentKind, ScoreKind, Sex, UnitClass,
+    UnitType,
 };
 
 /// A vocabulary value's Indonesian label.
@@ -114,6 +115,71 @@ impl Label for EnrollmentStatus {
     }
 }
 
+impl Label for UnitType {
+    fn label(self) -> &'static str {
+        match self {
+            UnitType::Kanwil => "Kantor Wilayah",
+            UnitType::Lapas => "Lembaga Pemasyarakatan",
+            UnitType::Lpp => "Lembaga Pemasyarakatan Perempuan",
+            UnitType::Lpka => "Lembaga Pembinaan Khusus Anak",
+            UnitType::Rutan => "Rumah Tahanan Negara",
+            UnitType::Bapas => "Balai Pemasyarakatan",
+            UnitType::Rupbasan => "Rumah Penyimpanan Benda Sitaan Negara",
+            UnitType::PosBapas => "Pos Balai Pemasyarakatan",
+        }
+    }
+}
+
+impl Label for UnitClass {
+    fn label(self) -> &'static str {
+        match self {
+            UnitClass::I => "Kelas I",
+            UnitClass::II => "Kelas II",
+            UnitClass::IIA => "Kelas IIA",
+            UnitClass::IIB => "Kelas IIB",
+            UnitClass::III => "Kelas III",
+        }
+    }
+}
+
+impl Label for Sex {
+    fn label(self) -> &'static str {
+        match self {
+            Sex::Male => "Laki-laki",
+            Sex::Female => "Perempuan",
+        }
+    }
+}
+
+impl Label for EmployeeType {
+    fn label(self) -> &'static str {
+        match self {
+            EmployeeType::Pns => "Pegawai Negeri Sipil (PNS)",
+            EmployeeType::Pppk => "Pegawai Pemerintah dengan Perjanjian Kerja (PPPK)",
+        }
+    }
+}
+
+impl Label for PositionKind {
+    fn label(self) -> &'static str {
+        match self {
+            PositionKind::Structural => "Struktural",
+            PositionKind::Functional => "Fungsional",
+            PositionKind::Pelaksana => "Pelaksana",
+        }
+    }
+}
+
+impl Label for ScoreKind {
+    fn label(self) -> &'static str {
+        match self {
+            ScoreKind::PreTest => "Pre-test",
+            ScoreKind::PostTest => "Post-test",
+            ScoreKind::Practical => "Penilaian Praktik",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +204,12 @@ mod tests {
         check(EventKind::ALL);
         check(EventStatus::ALL);
         check(EnrollmentStatus::ALL);
+        check(UnitType::ALL);
+        check(UnitClass::ALL);
+        check(Sex::ALL);
+        check(EmployeeType::ALL);
+        check(PositionKind::ALL);
+        check(ScoreKind::ALL);
         assert_eq!(QuestionType::SingleChoice.label(), "Pilihan Tunggal");
         assert_eq!(RespondentKind::Participant.label(), "Peserta");
     }

@@ -230,6 +230,24 @@ pub fn has_attendance(conn: &mut PgConnection, session_id: Uuid) -> QueryResult<
     .get_result(conn)
 }
 
+/// A row of the `session_kinds` lookup table.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = session_kinds)]
+pub struct SessionKindRow {
+    pub code: String,
+    pub label_id: String,
+    pub label_en: String,
+    pub sort_order: i32,
+}
+
+/// The session kinds with their labels, in their display order.
+pub fn kinds(conn: &mut PgConnection) -> QueryResult<Vec<SessionKindRow>> {
+    session_kinds::table
+        .select(SessionKindRow::as_select())
+        .order((session_kinds::sort_order, session_kinds::code))
+        .load(conn)
+}
+
 /// The session kind codes, in their display order.
 pub fn kind_codes(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
     session_kinds::table

@@ -1,6 +1,7 @@
 //! Training events: creation, visibility, changes, the lifecycle and deletion.
 //!
 //! Lifecycle: `draft -> published -> ongoing -> completed`, `cancelled` from any state before `completed`.
+//! Starting waits for the event's first day and completing for its last (WIB; `domain::lifecycle`).
 //! Completed and cancelled events are final: the one change allowed on them is archiving.
 //!
 //! Writes to `events` fire triggers that append `event.*` to the audit log and the change feed and mark the event's
@@ -15,7 +16,9 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db;
+use crate::domain::certificate::wib_date;
 use crate::domain::enums::{EventKind, EventStatus};
+use crate::domain::lifecycle::{self, DatedStep};
 use crate::domain::page::{ListRequest, Page};
 use crate::domain::role::Role;
 use crate::domain::sort::EventSort;
@@ -101,6 +104,15 @@ impl Transition {
             Transition::Start => EventStatus::Ongoing,
             Transition::Complete => EventStatus::Completed,
             Transition::Cancel => EventStatus::Cancelled,
+        }
+    }
+
+    /// The day of the event the transition waits for, if any (`domain::lifecycle`).
+    fn dated_step(self) -> Option<DatedStep> {
+        match self {
+            Transition::Start => Some(DatedStep::Start),
+            Transition::Complete => Some(DatedStep::Complete),
+            Transition::Publish | Transition::Cancel => None,
         }
     }
 
@@ -551,6 +563,16 @@ fn apply_transition(
                 "transition_not_allowed",
                 format!("An event cannot go from {status} to {target}."),
             ));
+        }
+        if let Some(step) = transition.dated_step() {
+            let today = wib_date(Utc::now());
+            lifecycle::check(step, current.starts_on, current.ends_on, today).map_err(|early| {
+                ApiError::Conflict {
+                    code: early.code(),
+                    detail: early.detail().into(),
+                    errors: vec![early.field_error()],
+                }
+            })?;
         }
         if matches!(transition, Transition::Publish | Transition::Complete)
             && events::session_count(conn, id)? == 0

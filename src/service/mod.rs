@@ -26,6 +26,7 @@ pub mod health;
 pub mod imports;
 pub mod instruments;
 pub mod letterhead;
+pub mod lookups;
 pub mod participants;
 pub mod programs;
 pub mod reports;

@@ -1,6 +1,7 @@
 //! `/api/v1/events`: creation, validation, the lifecycle, visibility of drafts, authorization, concurrency.
 
 use bimtek_api::domain::role::Role;
+use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -333,6 +334,127 @@ async fn the_lifecycle_runs_from_draft_to_completed_and_refuses_every_other_tran
         assert!(detail.contains("completed"), "{detail}");
     }
     assert_eq!(event_row(&app, &id).0, "completed");
+}
+
+/// Today's date in WIB (UTC+7), the office's calendar, as the service computes it.
+fn wib_today() -> NaiveDate {
+    bimtek_api::domain::certificate::wib_date(chrono::Utc::now())
+}
+
+/// A published event from `starts_on` to `ends_on` with one session on its first day, by the token's user.
+async fn published_event_on(
+    app: &TestApp,
+    token: &str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> String {
+    let event = create_event(
+        app,
+        token,
+        json!({"starts_on": starts_on, "ends_on": ends_on}),
+    )
+    .await;
+    let id = id_of(&event);
+    add_session(
+        app,
+        token,
+        &id,
+        json!({"starts_at": format!("{starts_on}T08:00:00+07:00"),
+               "ends_at": format!("{starts_on}T09:30:00+07:00")}),
+    )
+    .await;
+    assert_eq!(transition(app, token, &id, "publish").await.status(), 200);
+    id
+}
+
+#[tokio::test]
+async fn a_future_event_can_be_neither_started_nor_completed_and_the_refusal_names_the_day() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Organizer).await;
+    let starts_on = wib_today() + Duration::days(30);
+    let ends_on = starts_on + Duration::days(2);
+    let id = published_event_on(&app, &token, starts_on, ends_on).await;
+
+    let response = transition(&app, &token, &id, "start").await;
+    let body = assert_problem(response, 409, "event_not_started_yet").await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains(&starts_on.to_string()), "{detail}");
+    assert_eq!(
+        body["errors"],
+        json!([{"field": "starts_on", "code": "event_not_started_yet", "message": starts_on.to_string()}])
+    );
+    assert_eq!(event_row(&app, &id).0, "published");
+    assert_eq!(event_row(&app, &id).1, 2, "a refused start changes nothing");
+
+    // An event that is ongoing ahead of its dates (as before this rule) still cannot be completed.
+    diesel::sql_query(format!(
+        "UPDATE events SET status = 'ongoing' WHERE id = '{id}'"
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+    let response = transition(&app, &token, &id, "complete").await;
+    let body = assert_problem(response, 409, "event_not_ended_yet").await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains(&ends_on.to_string()), "{detail}");
+    assert_eq!(
+        body["errors"],
+        json!([{"field": "ends_on", "code": "event_not_ended_yet", "message": ends_on.to_string()}])
+    );
+    assert_eq!(event_row(&app, &id).0, "ongoing");
+}
+
+#[tokio::test]
+async fn an_event_starts_on_its_first_day_and_completes_only_from_its_last_day() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Organizer).await;
+    let today = wib_today();
+    let last_day = today + Duration::days(2);
+    let id = published_event_on(&app, &token, today, last_day).await;
+
+    let body: Value = transition(&app, &token, &id, "start")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["status"], "ongoing");
+
+    let response = transition(&app, &token, &id, "complete").await;
+    let body = assert_problem(response, 409, "event_not_ended_yet").await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains(&last_day.to_string()), "{detail}");
+    assert_eq!(event_row(&app, &id).0, "ongoing");
+
+    // The same event a day later is no different from one whose last day is today: move the dates back two days.
+    let response = patch_event(
+        &app,
+        &token,
+        &id,
+        json!({"starts_on": today - Duration::days(2), "ends_on": today}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = transition(&app, &token, &id, "complete")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["status"], "completed");
+}
+
+#[tokio::test]
+async fn an_event_recorded_after_the_fact_is_started_and_completed_long_after_its_days() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let starts_on = wib_today() - Duration::days(40);
+    let id = published_event_on(&app, &token, starts_on, starts_on + Duration::days(1)).await;
+    for (action, status) in [("start", "ongoing"), ("complete", "completed")] {
+        let body: Value = transition(&app, &token, &id, action)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["status"], status);
+    }
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@ mod helpers;
 mod idempotency;
 mod imports;
 mod instruments;
+mod lookups;
 mod metrics;
 mod openapi;
 mod outcome_rule;

@@ -390,8 +390,10 @@ pub async fn publish_event(
 
 /// Start an event
 ///
-/// `published` -> `ongoing`, on the first day. From any other state 409 `transition_not_allowed`. Honours
-/// `If-Match`. Administrators and the event's organizers only.
+/// `published` -> `ongoing`, from the event's first day (`starts_on`, a day in WIB, UTC+7) on: earlier it answers
+/// 409 `event_not_started_yet`, naming the day. An event recorded after the fact is started the same way, on any
+/// later day. From any other state 409 `transition_not_allowed`. Honours `If-Match`. Administrators and the event's
+/// organizers only.
 #[utoipa::path(
     tag = "events",
     params(
@@ -403,7 +405,7 @@ pub async fn publish_event(
         (status = 200, description = "The ongoing event.", body = EventResponse,
             headers(("ETag" = String, description = "The new version"))),
         (status = 404, response = responses::NotFound),
-        (status = 409, response = responses::Conflict),
+        (status = 409, response = responses::TransitionConflict),
         (status = 412, response = responses::PreconditionFailed)
     )
 )]
@@ -419,7 +421,9 @@ pub async fn start_event(
 
 /// Complete an event
 ///
-/// `ongoing` -> `completed`: the event becomes final (read-only, archivable). It needs at least one session (409
+/// `ongoing` -> `completed`: the event becomes final (read-only, archivable). Allowed from the event's last day
+/// (`ends_on`, a day in WIB, UTC+7) on: earlier it answers 409 `event_not_ended_yet`, naming the day; an event
+/// recorded after the fact is completed the same way, on any later day. It needs at least one session (409
 /// `event_has_no_sessions`); from any other state 409 `transition_not_allowed`. Honours `If-Match`.
 /// Administrators and the event's organizers only.
 #[utoipa::path(
@@ -433,7 +437,7 @@ pub async fn start_event(
         (status = 200, description = "The completed event.", body = EventResponse,
             headers(("ETag" = String, description = "The new version"))),
         (status = 404, response = responses::NotFound),
-        (status = 409, response = responses::Conflict),
+        (status = 409, response = responses::TransitionConflict),
         (status = 412, response = responses::PreconditionFailed)
     )
 )]

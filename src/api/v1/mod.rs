@@ -15,6 +15,7 @@ pub mod exports;
 pub mod imports;
 pub mod instruments;
 pub mod letterhead;
+pub mod lookups;
 pub mod me;
 pub mod participants;
 pub mod programs;
@@ -73,6 +74,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(certificate_bundle::routes)
         .configure(certificates::routes)
         .configure(letterhead::routes)
+        .configure(lookups::routes)
         .configure(signatory::routes)
         .configure(changes::routes)
         .configure(audit_log::routes)

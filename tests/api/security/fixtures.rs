@@ -114,6 +114,8 @@ pub struct Spec {
     pub attendance: bool,
     /// The officer's enrollment has a (valid) certificate.
     pub certificate: bool,
+    /// The event ended today (WIB) instead of tomorrow, so that it may be completed.
+    pub ended: bool,
 }
 
 impl Default for Spec {
@@ -123,6 +125,7 @@ impl Default for Spec {
             enrollment_status: "approved",
             attendance: false,
             certificate: false,
+            ended: false,
         }
     }
 }
@@ -216,7 +219,12 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         session: id(()),
         enrollment: id(()),
         starts_on: today - Duration::days(1),
-        ends_on: today + Duration::days(1),
+        // Completing waits for the last day in WIB (UTC+7), which is never before the UTC date.
+        ends_on: if spec.ended {
+            (now + Duration::hours(7)).date_naive()
+        } else {
+            today + Duration::days(1)
+        },
         officer_nip: fresh_nip(),
         officer_email: format!("officer.{t}@example.go.id"),
         officer_phone: format!("+62 811 {:08}", next()),

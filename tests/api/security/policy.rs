@@ -83,6 +83,12 @@ impl Rule {
         self
     }
 
+    /// The event's last day is today (WIB): it may be completed.
+    fn ended(mut self) -> Self {
+        self.spec.ended = true;
+        self
+    }
+
     /// The same operation on a draft event: only its managers (here: admins) learn that it exists.
     fn on_draft(mut self) -> Self {
         self.variant = "draft";
@@ -154,6 +160,9 @@ pub fn rules() -> Vec<Rule> {
             .body(refresh_body),
         rule("POST /api/v1/auth/logout", |_| "/api/v1/auth/logout".into(), Access::Public)
             .body(refresh_body),
+        // the lookup lists of forms: no personal data, the same for everyone (their codes are in the spec)
+        rule("GET /api/v1/session-kinds", |_| "/api/v1/session-kinds".into(), Access::Public),
+        rule("GET /api/v1/lookups", |_| "/api/v1/lookups".into(), Access::Public),
         // --- the caller
         rule("GET /api/v1/me", |_| "/api/v1/me".into(), only(ALL)),
         // --- change feed and audit log: administrators only
@@ -234,7 +243,7 @@ pub fn rules() -> Vec<Rule> {
             .event("draft"),
         rule("POST /api/v1/events/{id}/start", |w| format!("/api/v1/events/{}/start", w.event), only(&[A])),
         rule("POST /api/v1/events/{id}/complete", |w| format!("/api/v1/events/{}/complete", w.event), only(&[A]))
-            .event("ongoing"),
+            .event("ongoing").ended(),
         rule("POST /api/v1/events/{id}/cancel", |w| format!("/api/v1/events/{}/cancel", w.event), only(&[A])),
         rule("GET /api/v1/events/{id}/attendance-summary", |w| format!("/api/v1/events/{}/attendance-summary", w.event),
             scoped(&[A, U, P], &[U, P], &[])).event("ongoing").attendance(),
