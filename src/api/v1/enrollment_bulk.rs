@@ -66,6 +66,7 @@ pub enum BulkAction {
 /// One decision.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"enrollment_id": "5a3c9e0e-7d7b-4f5e-9a0b-1c2d3e4f5a6b", "action": "approve"}))]
 pub struct DecisionItem {
     /// An enrollment of this event.
     pub enrollment_id: Uuid,
@@ -181,6 +182,19 @@ pub struct BulkSummary {
 
 /// The result of a bulk request that was written.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "mode": "best_effort",
+    "summary": {"nominated": 0, "approved": 1, "waitlisted": 1, "rejected": 0, "withdrawn": 0, "error": 1},
+    "rows": [
+        {"row": 0, "status": "approved", "enrollment_id": "5a3c9e0e-7d7b-4f5e-9a0b-1c2d3e4f5a6b",
+            "participant_id": "5eed0000-0000-4000-8000-00000000a001", "errors": []},
+        {"row": 1, "status": "waitlisted", "enrollment_id": "6b4d0f1f-8e8c-4a6f-8b1c-2d3e4f5a6b7c",
+            "participant_id": "5eed0000-0000-4000-8000-00000000a002", "errors": []},
+        {"row": 2, "status": "error", "enrollment_id": "7c5e1a2a-9f9d-4b7a-9c2d-3e4f5a6b7c8d", "participant_id": null,
+            "errors": [{"field": "enrollment_id", "code": "transition_not_allowed",
+                "message": "An enrollment in status `rejected` cannot be approved."}]}
+    ]
+}))]
 pub struct BulkResult {
     pub mode: ImportModeParam,
     pub summary: BulkSummary,
