@@ -66,6 +66,9 @@ CROSS_FIELD_RULES = {
     ("questions[].settings.max", "not_applicable"),
     ("questions[].settings.max_length", "not_applicable"),
     ("questions[].points", "not_applicable"),
+    ("anonymous", "not_applicable"),  # only event and facilitator evaluations may be anonymous (with `kind`)
+    # a letterhead logo: the schema states base64 and the size; that the bytes are a PNG or JPEG it cannot
+    ("logo", "invalid_image"),
 }
 
 # A row error of a bulk import names its row: `[3].nip` is judged as `nip`.

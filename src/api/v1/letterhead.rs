@@ -86,6 +86,27 @@ impl From<Letterhead> for LetterheadResponse {
     }
 }
 
+/// One line of a letterhead in the spec: 1-150 characters, not blank, without control characters (the server
+/// trims it). The body holds plain strings; this type only names their schema.
+pub struct LetterheadLine;
+
+impl utoipa::PartialSchema for LetterheadLine {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(150))
+            .pattern(Some(
+                r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+            ))
+            .examples([serde_json::json!("DIREKTORAT JENDERAL PEMASYARAKATAN")])
+            .into()
+    }
+}
+
+impl ToSchema for LetterheadLine {}
+
 /// A letterhead to store (it replaces the stored one whole).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -100,15 +121,19 @@ impl From<Letterhead> for LetterheadResponse {
 }))]
 pub struct LetterheadRequest {
     /// 1-5 lines of 1-150 characters.
-    #[schema(min_items = 1, max_items = 5)]
+    #[schema(min_items = 1, max_items = 5, value_type = Vec<LetterheadLine>)]
     pub heading: Vec<String>,
     /// 0-4 lines of 1-150 characters.
     #[serde(default)]
-    #[schema(max_items = 4)]
+    #[schema(max_items = 4, value_type = Vec<LetterheadLine>)]
     pub contact: Vec<String>,
-    /// A PNG or JPEG (recognised by its bytes, at most 40 KiB, at most 2000 pixels a side), base64; null or
-    /// absent: no logo.
+    /// A PNG or JPEG (recognised by its bytes, at most 40 KiB, at most 2000 pixels a side), base64 (standard
+    /// alphabet, padded); null or absent: no logo.
     #[serde(default)]
+    #[schema(
+        max_length = 54616,
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+    )]
     pub logo: Option<String>,
 }
 
