@@ -58,7 +58,7 @@ pgbench -i -s 10 -q "$pgbench_url" >/dev/null 2>&1
 export APP_ENV=production RUN_MIGRATIONS=false LOG_FORMAT=json RUST_LOG=warn HOST=127.0.0.1 PORT=$port
 export WORKERS=${WORKERS:-2} DB_POOL_SIZE=${DB_POOL_SIZE:-4}
 export JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
-export WEBHOOK_SECRET_KEY=62656e63682d776562686f6f6b2d7365637265742d6b65792d3031323334353637
+export WEBHOOK_SECRET_KEY=62656e63682d776562686f6f6b2d7365637265742d6b65792d30313233343536
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$port}
 "$bin" serve >/tmp/bimtek-bench-server.log 2>&1 &
 server=$!
