@@ -30,7 +30,7 @@ API_PORT=${FAULTS_API_PORT:-18191}
 BIN=${FAULTS_BIN:-$REPO/target/release/bimtek-api}
 export JWT_SECRET=fault-tests-secret-fault-tests-secret-0123456789
 # 32 bytes (hex): the key that encrypts webhook signing secrets, required in production mode.
-export WEBHOOK_SECRET_KEY=6661756c742d74657374732d776562686f6f6b2d6b65792d303132333435363738
+export WEBHOOK_SECRET_KEY=6661756c742d74657374732d776562686f6f6b2d6b65792d3031323334353637
 # Production mode needs the public address the QR codes of certificates point to.
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$API_PORT}
 WORK=$(mktemp -d /tmp/bimtek-faults.XXXXXX)
