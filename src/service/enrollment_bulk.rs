@@ -152,6 +152,25 @@ fn open_for_changes(event: &repo::EventState) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The checks of both bulk calls before their rows: 404 for an unknown event or a draft hidden from the caller,
+/// 403 for a role that may not take part (the event's managers, unit operators and participants may); whether
+/// the caller manages the event.
+fn bulk_caller(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    event_id: Uuid,
+) -> Result<bool, ApiError> {
+    let event = repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
+    if access::hides_draft(conn, actor, event_id, event.status.as_str())? {
+        return Err(ApiError::not_found("Event"));
+    }
+    let manager = access::manages_event(conn, actor, event_id)?;
+    if !manager && !matches!(actor.role, Role::UnitOperator | Role::Participant) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(manager)
+}
+
 /// Runs one row in a savepoint: its result, or the field errors of a refusal (a failure of another kind ends the
 /// whole request).
 fn row<T>(
@@ -179,15 +198,7 @@ pub async fn nominate(
 ) -> Result<BulkOutcome, ApiError> {
     let actor = user.clone();
     let outcome = db::run(pool, move |conn| {
-        let event =
-            repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-        if access::hides_draft(conn, &actor, event_id, event.status.as_str())? {
-            return Err(ApiError::not_found("Event"));
-        }
-        let manager = access::manages_event(conn, &actor, event_id)?;
-        if !manager && !matches!(actor.role, Role::UnitOperator | Role::Participant) {
-            return Err(ApiError::forbidden());
-        }
+        let manager = bulk_caller(conn, &actor, event_id)?;
         let nominations = input.open(&Permit::granted())?;
         let result = conn.transaction(|conn| -> Result<Vec<BulkRow>, Stop> {
             let event =
@@ -261,15 +272,7 @@ pub async fn decide(
 ) -> Result<BulkOutcome, ApiError> {
     let actor = user.clone();
     let outcome = db::run(pool, move |conn| {
-        let event =
-            repo::event_state(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
-        if access::hides_draft(conn, &actor, event_id, event.status.as_str())? {
-            return Err(ApiError::not_found("Event"));
-        }
-        let manager = access::manages_event(conn, &actor, event_id)?;
-        if !manager && !matches!(actor.role, Role::UnitOperator | Role::Participant) {
-            return Err(ApiError::forbidden());
-        }
+        let manager = bulk_caller(conn, &actor, event_id)?;
         let decisions = input.open(&Permit::granted())?;
         let result = conn.transaction(|conn| -> Result<Vec<BulkRow>, Stop> {
             let event =
