@@ -30,8 +30,10 @@ status=0
 env -u RUST_LOG TEST_LOG=1 cargo test --quiet --test api -- --test-threads="${TEST_THREADS:-4}" "$@" \
     >"$log" 2>&1 || status=$?
 if ((status != 0)); then
-    echo "the test run failed (exit $status); its end:" >&2
-    tail -n 40 "$log" >&2
+    echo "the test run failed (exit $status); its panics:" >&2
+    grep -v '^{"timestamp' "$log" | grep -A 6 "panicked at" | head -n 80 >&2 || true
+    echo "and its end:" >&2
+    grep -v '^{"timestamp' "$log" | tail -n 40 >&2
     exit "$status"
 fi
 

@@ -190,7 +190,18 @@ pub async fn spawn_app() -> TestApp {
 /// Builds the application exactly as `main` does, after `customize` adjusted the settings.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        bimtek_api::telemetry::init(bimtek_api::config::LogFormat::Json);
+        static LOGGING: std::sync::Once = std::sync::Once::new();
+        LOGGING.call_once(|| {
+            // The service's panic hook logs only where a panic happened (its message may hold personal data);
+            // a failing test must still show its assertion message, so the test harness's hook runs after it.
+            let harness_hook = std::panic::take_hook();
+            bimtek_api::telemetry::init(bimtek_api::config::LogFormat::Json);
+            let service_hook = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                service_hook(info);
+                harness_hook(info);
+            }));
+        });
     }
     let db_name = tokio::task::spawn_blocking(create_test_database)
         .await
