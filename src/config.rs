@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::domain::lifecycle::FollowUpWindow;
+
 /// Where the service runs: development relaxes the secret checks, everything else is production-strict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -57,6 +59,9 @@ pub struct Settings {
     /// How long after its rotation a spent refresh token still answers the pair it was rotated into
     /// (`REFRESH_REUSE_GRACE_SECONDS`, default 10; 0: any reuse revokes the login).
     pub refresh_reuse_grace: Duration,
+    /// How long after an event its follow-ups and evaluations can be created, opened and answered
+    /// (`FOLLOW_UP_WINDOW_MONTHS`, 1 to 60, default 12).
+    pub follow_up_window: FollowUpWindow,
     pub log_format: LogFormat,
     pub cors_allowed_origins: Vec<String>,
     /// Request headers a cross-origin frontend may send beyond the built-in list (`CORS_ALLOWED_HEADERS`, a comma
@@ -204,6 +209,19 @@ impl Settings {
                 "REFRESH_REUSE_GRACE_SECONDS",
                 10,
             )?),
+            follow_up_window: {
+                let months = parse(
+                    &get,
+                    "FOLLOW_UP_WINDOW_MONTHS",
+                    FollowUpWindow::DEFAULT_MONTHS,
+                )?;
+                FollowUpWindow::months(months).ok_or_else(|| {
+                    ConfigError(format!(
+                        "FOLLOW_UP_WINDOW_MONTHS must be between 1 and {}",
+                        FollowUpWindow::MAX_MONTHS
+                    ))
+                })?
+            },
             log_format,
             cors_allowed_headers: get("CORS_ALLOWED_HEADERS")
                 .map(|v| {
@@ -685,6 +703,24 @@ mod tests {
             let err = settings(bad).err().map(|e| e.0);
             assert!(
                 err.is_some_and(|m| m.contains("CORS_ALLOWED_HEADERS")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_follow_up_window_defaults_to_twelve_months_and_is_bounded() {
+        let settings = |value: Option<&str>| {
+            let mut pairs = vec![URL, SECRET, KEY, BASE];
+            pairs.extend(value.map(|v| ("FOLLOW_UP_WINDOW_MONTHS", v)));
+            Settings::from_lookup(lookup(&pairs))
+        };
+        assert!(settings(None).is_ok_and(|s| s.follow_up_window.len_months() == 12));
+        assert!(settings(Some("6")).is_ok_and(|s| s.follow_up_window.len_months() == 6));
+        for bad in ["0", "61", "-1", "twelve"] {
+            let err = settings(Some(bad)).err().map(|e| e.0);
+            assert!(
+                err.is_some_and(|m| m.contains("FOLLOW_UP_WINDOW_MONTHS")),
                 "{bad}"
             );
         }

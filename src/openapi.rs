@@ -48,6 +48,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         NotFound,
         Conflict,
         TransitionConflict,
+        InstrumentConflict,
         Gone,
         PreconditionFailed,
         PayloadTooLarge,
@@ -249,6 +250,31 @@ pub struct Conflict(Problem);
 )]
 #[allow(dead_code)]
 pub struct TransitionConflict(Problem);
+
+/// The instrument cannot be written now. `code` says why: `event_not_editable` (the event is cancelled, or
+/// completed and the instrument a pre- or post-test), `follow_up_window_closed` (a follow-up or evaluation more than
+/// `FOLLOW_UP_WINDOW_MONTHS` after the event's last day: `errors[0]` is `ends_on` with the window's last day as
+/// `YYYY-MM-DD`), `invalid_transition`, `questions_locked` or `has_responses`.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    examples(
+        ("follow_up_window_closed" = (summary = "After the window following the event", value = json!({
+            "type": "urn:bimtek-api:problem:follow_up_window_closed", "title": "Conflict", "status": 409,
+            "detail": "The window after the event closed on 2026-08-02 (WIB): its follow-ups and evaluations can no \
+                       longer be created, opened, changed or answered (closing is always allowed).",
+            "code": "follow_up_window_closed",
+            "errors": [{"field": "ends_on", "code": "follow_up_window_closed", "message": "2026-08-02"}]}))),
+        ("event_not_editable" = (summary = "A test of a completed event", value = json!({
+            "type": "urn:bimtek-api:problem:event_not_editable", "title": "Conflict", "status": 409,
+            "detail": "The event is completed: its instruments can no longer be created or changed (follow-ups and \
+                       evaluations of a completed event excepted, within the window after it; closing is always \
+                       allowed).",
+            "code": "event_not_editable"})))
+    )
+)]
+#[allow(dead_code)]
+pub struct InstrumentConflict(Problem);
 
 /// What the request points at is gone for good, e.g. a change-feed cursor older than the feed's retention.
 #[derive(ToResponse)]

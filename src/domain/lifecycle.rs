@@ -4,11 +4,18 @@
 //! bound: an organizer who records an event after the fact starts and completes it with the same calls, on or
 //! after those days. Publishing and cancelling have no date rule.
 //!
-//! This module is the one place the rule lives; `service::events` applies it inside the transition's transaction.
+//! After the event: follow-ups (Kirkpatrick level 3) and evaluations of the event and of its facilitators can still
+//! be created, opened, changed and answered once the event is completed, until the window closes: the last day is
+//! `ends_on` plus `FOLLOW_UP_WINDOW_MONTHS` (12 by default) calendar months, clamped to the month's end (an event
+//! ending on 31 August 2025 may be followed up until 31 August 2026; one ending on 29 February 2028, until 28
+//! February 2029). Pre- and post-tests stay closed after completion.
+//!
+//! This module is the one place these rules live; `service::events` applies the first inside the transition's
+//! transaction, `service::instruments` and `service::responses` the window.
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 
-use crate::error::FieldError;
+use crate::error::{ApiError, FieldError};
 
 /// A lifecycle step that waits for a day of the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,9 +94,130 @@ pub fn check(
     }
 }
 
+/// Problem code of a follow-up or evaluation created, opened, changed or answered after the window closed.
+pub const WINDOW_CLOSED: &str = "follow_up_window_closed";
+
+/// How long after an event instruments that continue after it stay writable and answerable, in calendar months
+/// (`FOLLOW_UP_WINDOW_MONTHS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowUpWindow {
+    months: u32,
+}
+
+/// The window asked for after its last day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowClosed {
+    /// The last day (WIB) on which the window was open.
+    pub last_day: NaiveDate,
+}
+
+impl FollowUpWindow {
+    /// The default window: 12 months.
+    pub const DEFAULT_MONTHS: u32 = 12;
+    /// The longest window a setting may ask for: 60 months.
+    pub const MAX_MONTHS: u32 = 60;
+
+    /// A window of `months` (1 to 60), or `None`.
+    pub fn months(months: u32) -> Option<Self> {
+        (1..=Self::MAX_MONTHS)
+            .contains(&months)
+            .then_some(Self { months })
+    }
+
+    /// How many months the window has.
+    pub fn len_months(self) -> u32 {
+        self.months
+    }
+
+    /// The last day (WIB) of the window of an event that ended on `ends_on`.
+    pub fn last_day(self, ends_on: NaiveDate) -> NaiveDate {
+        ends_on
+            .checked_add_months(Months::new(self.months))
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// Whether the window of an event that ended on `ends_on` is still open on `today` (a WIB date).
+    pub fn check(self, ends_on: NaiveDate, today: NaiveDate) -> Result<(), WindowClosed> {
+        let last_day = self.last_day(ends_on);
+        if today > last_day {
+            Err(WindowClosed { last_day })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Default for FollowUpWindow {
+    fn default() -> Self {
+        Self {
+            months: Self::DEFAULT_MONTHS,
+        }
+    }
+}
+
+impl WindowClosed {
+    /// The problem's detail, naming the last day (ISO 8601).
+    pub fn detail(&self) -> String {
+        format!(
+            "The window after the event closed on {} (WIB): its follow-ups and evaluations can no longer be \
+             created, opened, changed or answered (closing is always allowed).",
+            self.last_day
+        )
+    }
+
+    /// The same for a machine: `{field: "ends_on", code: "follow_up_window_closed", message: "YYYY-MM-DD"}`.
+    pub fn field_error(&self) -> FieldError {
+        FieldError::new("ends_on", WINDOW_CLOSED, self.last_day.to_string())
+    }
+}
+
+impl From<WindowClosed> for ApiError {
+    /// 409 `follow_up_window_closed`, naming the window's last day.
+    fn from(closed: WindowClosed) -> Self {
+        ApiError::Conflict {
+            code: WINDOW_CLOSED,
+            detail: closed.detail().into(),
+            errors: vec![closed.field_error()],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_runs_calendar_months_after_the_last_day() {
+        let window = FollowUpWindow::default();
+        let ended = d(2025, 8, 2);
+        assert_eq!(window.last_day(ended), d(2026, 8, 2));
+        assert!(
+            window.check(ended, d(2025, 12, 2)).is_ok(),
+            "four months later"
+        );
+        assert!(window.check(ended, d(2026, 8, 2)).is_ok(), "its last day");
+        assert_eq!(
+            window.check(ended, d(2026, 8, 3)),
+            Err(WindowClosed {
+                last_day: d(2026, 8, 2)
+            })
+        );
+        assert_eq!(window.last_day(d(2028, 2, 29)), d(2029, 2, 28));
+        let short = FollowUpWindow::months(3).unwrap_or_default();
+        assert_eq!(short.last_day(d(2025, 11, 30)), d(2026, 2, 28));
+    }
+
+    #[test]
+    fn a_window_has_one_to_sixty_months() {
+        assert_eq!(FollowUpWindow::months(0), None);
+        assert_eq!(FollowUpWindow::months(61), None);
+        assert_eq!(FollowUpWindow::months(60).map(|w| w.len_months()), Some(60));
+        let closed = WindowClosed {
+            last_day: d(2026, 8, 2),
+        };
+        assert!(closed.detail().contains("2026-08-02"));
+        assert_eq!(closed.field_error().code, WINDOW_CLOSED);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()

@@ -10,8 +10,9 @@
 //! `facilitator_id`: facilitator evaluations only, and required there; `due_on` and `respondent_kinds`
 //! (`alumnus`, `supervisor`): follow-ups only). Status `draft -> open -> closed`, `closed -> open` to reopen.
 //! Questions are replaced as a whole, only while the instrument is a draft without responses. Instruments of a
-//! completed or cancelled event cannot be created or changed, except follow-ups of a completed event; closing is
-//! always allowed.
+//! completed or cancelled event cannot be created or changed, except follow-ups and evaluations of a completed
+//! event within the window after it (`domain::lifecycle::FollowUpWindow`); closing is always allowed. A template
+//! is a question set: it makes an instrument of any kind its questions fit.
 //!
 //! Writes to `instruments` and `questions` fire triggers that append `instrument.*` and `question.*` to the audit
 //! log (not the change feed) and mark the event's snapshots stale; writes to `instrument_templates` append
@@ -29,9 +30,11 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db;
+use crate::domain::certificate::wib_date;
 use crate::domain::enums::{
     EventStatus, InstrumentKind, InstrumentStatus, QuestionType, RespondentKind,
 };
+use crate::domain::lifecycle::FollowUpWindow;
 use crate::domain::page::{ListRequest, Page};
 use crate::domain::questions::{self, Question, QuestionInput, SettingsInput};
 use crate::domain::role::Role;
@@ -261,21 +264,52 @@ fn not_found() -> ApiError {
     ApiError::not_found("Instrument")
 }
 
-/// Whether instruments of this kind may be created or changed while the event has this status.
+/// Whether instruments of this kind continue after the event is completed: follow-ups and the evaluations of the
+/// event and of its facilitators (within the window, `domain::lifecycle::FollowUpWindow`); pre- and post-tests
+/// do not.
+pub fn continues_after_event(kind: InstrumentKind) -> bool {
+    matches!(
+        kind,
+        InstrumentKind::FollowUp
+            | InstrumentKind::EventEvaluation
+            | InstrumentKind::FacilitatorEvaluation
+    )
+}
+
+/// Whether instruments of this kind may be created or changed while the event has this status (the window after
+/// a completed event aside).
 pub fn editable(kind: InstrumentKind, event: EventStatus) -> bool {
     match event {
         EventStatus::Cancelled => false,
-        EventStatus::Completed => kind == InstrumentKind::FollowUp,
+        EventStatus::Completed => continues_after_event(kind),
         _ => true,
     }
+}
+
+/// The one check of every write of an instrument but closing: the kind against the event's status, and after a
+/// completed event its window (on `today`, a WIB date).
+fn check_editable(
+    kind: InstrumentKind,
+    event: &EventRow,
+    window: FollowUpWindow,
+    today: NaiveDate,
+) -> Result<(), ApiError> {
+    let status = status_of(event)?;
+    if !editable(kind, status) {
+        return Err(not_editable(status));
+    }
+    if status == EventStatus::Completed {
+        window.check(event.ends_on, today)?;
+    }
+    Ok(())
 }
 
 fn not_editable(event: EventStatus) -> ApiError {
     ApiError::conflict(
         "event_not_editable",
         format!(
-            "The event is {event}: its instruments can no longer be created or changed (follow-ups of a completed \
-             event excepted; closing is always allowed)."
+            "The event is {event}: its instruments can no longer be created or changed (follow-ups and evaluations \
+             of a completed event excepted, within the window after it; closing is always allowed)."
         ),
     )
 }
@@ -404,6 +438,22 @@ struct Shape {
 }
 
 /// Checks a shape against its kind and event; returns the respondent kinds to store.
+/// Whether instruments of this kind may be anonymous: event and facilitator evaluations only.
+pub fn anonymous_allowed(kind: InstrumentKind) -> bool {
+    matches!(
+        kind,
+        InstrumentKind::EventEvaluation | InstrumentKind::FacilitatorEvaluation
+    )
+}
+
+fn anonymous_not_applicable() -> FieldError {
+    FieldError::new(
+        "anonymous",
+        "not_applicable",
+        "only event and facilitator evaluations may be anonymous",
+    )
+}
+
 fn check_shape(
     conn: &mut PgConnection,
     event_id: Uuid,
@@ -411,16 +461,8 @@ fn check_shape(
     errors: &mut Vec<FieldError>,
 ) -> Result<Vec<Option<RespondentKind>>, ApiError> {
     let kind = shape.kind;
-    let evaluation = matches!(
-        kind,
-        InstrumentKind::EventEvaluation | InstrumentKind::FacilitatorEvaluation
-    );
-    if shape.anonymous && !evaluation {
-        errors.push(FieldError::new(
-            "anonymous",
-            "not_applicable",
-            "only event and facilitator evaluations may be anonymous",
-        ));
+    if shape.anonymous && !anonymous_allowed(kind) {
+        errors.push(anonymous_not_applicable());
     }
     if kind == InstrumentKind::FacilitatorEvaluation {
         match shape.session_id {
@@ -582,9 +624,13 @@ pub async fn create(
     user: &AuthUser,
     event_id: Uuid,
     input: Input<NewInstrument>,
+    window: FollowUpWindow,
 ) -> Result<InstrumentView, ApiError> {
     let actor = user.clone();
-    let view = db::run(pool, move |conn| insert(conn, &actor, event_id, input)).await?;
+    let view = db::run(pool, move |conn| {
+        insert(conn, &actor, event_id, input, window)
+    })
+    .await?;
     tracing::info!(instrument.id = %view.id, event.id = %event_id, actor.id = %user.id, "instrument created");
     Ok(view)
 }
@@ -594,6 +640,7 @@ fn insert(
     user: &AuthUser,
     event_id: Uuid,
     input: Input<NewInstrument>,
+    window: FollowUpWindow,
 ) -> Result<InstrumentView, ApiError> {
     conn.transaction(|conn| {
         let event = events_repo::find_for_share(conn, event_id)?
@@ -620,16 +667,10 @@ fn insert(
             }
             None => None,
         };
+        // A template is a question set: it makes an instrument of any kind its questions fit (the pre-test's
+        // questions make the post-test); left out, the kind is the template's own.
         let template_kind = template.as_ref().map(|t| t.kind);
         let kind = match (input.kind, template_kind) {
-            (Some(k), Some(t)) if k != t => {
-                errors.push(FieldError::new(
-                    "kind",
-                    "invalid_value",
-                    format!("must be the template's kind ({t}) or left out"),
-                ));
-                None
-            }
             (Some(k), _) => Some(k),
             (None, Some(t)) => Some(t),
             (None, None) => {
@@ -640,10 +681,7 @@ fn insert(
             }
         };
         if let Some(kind) = kind {
-            let status = status_of(&event)?;
-            if !editable(kind, status) {
-                return Err(not_editable(status));
-            }
+            check_editable(kind, &event, window, wib_date(Utc::now()))?;
         }
         let title = required_text(
             "title",
@@ -674,12 +712,23 @@ fn insert(
         let (Some(kind), Some(question_inputs)) = (kind, question_inputs) else {
             return Err(ApiError::validation(errors));
         };
-        let parsed = questions::parse_questions(kind, &question_inputs, "questions", &mut errors);
+        // Questions taken from the template are checked against the new kind under the template's name.
+        let questions_field = if input.questions.is_none() && template.is_some() {
+            "template_id"
+        } else {
+            "questions"
+        };
+        let parsed =
+            questions::parse_questions(kind, &question_inputs, questions_field, &mut errors);
         let shape = Shape {
             kind,
+            // The template's anonymity goes with it only to a kind that may be anonymous (evaluations).
             anonymous: input
                 .anonymous
-                .or(template.as_ref().map(|t| t.anonymous))
+                .or(template
+                    .as_ref()
+                    .filter(|t| anonymous_allowed(kind) || !t.anonymous)
+                    .map(|t| t.anonymous))
                 .unwrap_or(false),
             session_id: input.session_id,
             facilitator_id: input.facilitator_id,
@@ -740,9 +789,13 @@ pub async fn update(
     id: Uuid,
     expected: Option<i32>,
     patch: Input<InstrumentPatch>,
+    window: FollowUpWindow,
 ) -> Result<InstrumentView, ApiError> {
     let actor = user.clone();
-    let view = db::run(pool, move |conn| apply(conn, &actor, id, expected, patch)).await?;
+    let view = db::run(pool, move |conn| {
+        apply(conn, &actor, id, expected, patch, window)
+    })
+    .await?;
     tracing::info!(instrument.id = %id, actor.id = %user.id, "instrument changed");
     Ok(view)
 }
@@ -753,15 +806,15 @@ fn apply(
     id: Uuid,
     expected: Option<i32>,
     patch: Input<InstrumentPatch>,
+    window: FollowUpWindow,
 ) -> Result<InstrumentView, ApiError> {
     conn.transaction(|conn| {
         let (current, event) = lock_managed(conn, user, id)?;
         let patch = patch.open(&Permit::granted())?;
         let kind = current.kind;
         let from = current.status;
-        let event_status = status_of(&event)?;
-        if !editable(kind, event_status) && !patch.only_closes() {
-            return Err(not_editable(event_status));
+        if !patch.only_closes() {
+            check_editable(kind, &event, window, wib_date(Utc::now()))?;
         }
         if let Some(to) = patch.status
             && !transition_allowed(from, to)
@@ -860,9 +913,10 @@ pub async fn delete(
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
+    window: FollowUpWindow,
 ) -> Result<(), ApiError> {
     let actor = user.clone();
-    db::run(pool, move |conn| remove(conn, &actor, id, expected)).await?;
+    db::run(pool, move |conn| remove(conn, &actor, id, expected, window)).await?;
     tracing::info!(instrument.id = %id, actor.id = %user.id, "instrument deleted");
     Ok(())
 }
@@ -872,6 +926,7 @@ fn remove(
     user: &AuthUser,
     id: Uuid,
     expected: Option<i32>,
+    window: FollowUpWindow,
 ) -> Result<(), ApiError> {
     conn.transaction(|conn| {
         let (current, event) = lock_managed(conn, user, id)?;
@@ -884,10 +939,7 @@ fn remove(
                 "The instrument has responses and cannot be deleted; close it instead.",
             ));
         }
-        let status = status_of(&event)?;
-        if !editable(current.kind, status) {
-            return Err(not_editable(status));
-        }
+        check_editable(current.kind, &event, window, wib_date(Utc::now()))?;
         repo::delete(conn, id)?;
         Ok(())
     })
@@ -1080,19 +1132,8 @@ fn insert_template(
             }
             _ => None,
         };
-        if anonymous
-            && kind.is_some_and(|k| {
-                !matches!(
-                    k,
-                    InstrumentKind::EventEvaluation | InstrumentKind::FacilitatorEvaluation
-                )
-            })
-        {
-            errors.push(FieldError::new(
-                "anonymous",
-                "not_applicable",
-                "only event and facilitator evaluations may be anonymous",
-            ));
+        if anonymous && kind.is_some_and(|k| !anonymous_allowed(k)) {
+            errors.push(anonymous_not_applicable());
         }
         let (Some(kind), Some(questions)) = (kind, questions) else {
             return Err(ApiError::validation(errors));
@@ -1172,17 +1213,8 @@ fn apply_template(
             None
         };
         let anonymous = patch.anonymous.unwrap_or(current.anonymous);
-        if anonymous
-            && !matches!(
-                kind,
-                InstrumentKind::EventEvaluation | InstrumentKind::FacilitatorEvaluation
-            )
-        {
-            errors.push(FieldError::new(
-                "anonymous",
-                "not_applicable",
-                "only event and facilitator evaluations may be anonymous",
-            ));
+        if anonymous && !anonymous_allowed(kind) {
+            errors.push(anonymous_not_applicable());
         }
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
@@ -1250,10 +1282,23 @@ mod tests {
     }
 
     #[test]
-    fn only_follow_ups_of_completed_events_stay_editable() {
+    fn follow_ups_and_evaluations_of_completed_events_stay_editable() {
         assert!(editable(InstrumentKind::PreTest, EventStatus::Ongoing));
         assert!(!editable(InstrumentKind::PostTest, EventStatus::Completed));
+        assert!(!editable(InstrumentKind::PreTest, EventStatus::Completed));
         assert!(editable(InstrumentKind::FollowUp, EventStatus::Completed));
+        assert!(editable(
+            InstrumentKind::EventEvaluation,
+            EventStatus::Completed
+        ));
+        assert!(editable(
+            InstrumentKind::FacilitatorEvaluation,
+            EventStatus::Completed
+        ));
+        assert!(!editable(
+            InstrumentKind::EventEvaluation,
+            EventStatus::Cancelled
+        ));
         assert!(!editable(InstrumentKind::FollowUp, EventStatus::Cancelled));
     }
 }

@@ -4,7 +4,9 @@
 //! Who answers: the event's approved officers (`participant`), and at follow-up the alumnus for their own
 //! enrollment and, for the supervisor (who has no account), the operator of the alumnus's unit, an organizer of
 //! the event or an administrator. When: the instrument is `open`, inside its window, and the event is
-//! `published` or `ongoing` (tests), also `completed` (evaluations), or `completed` only (follow-ups).
+//! `published` or `ongoing` (tests), also `completed` (evaluations), or `completed` only (follow-ups); after
+//! completion only until the window after the event closes (`domain::lifecycle::FollowUpWindow`, 409
+//! `follow_up_window_closed`).
 //!
 //! Anonymous instruments: the response row keeps no enrollment, user or time; only the receipt (instrument,
 //! enrollment, respondent kind, no time) records that the officer answered, so a second submission is still
@@ -16,7 +18,7 @@
 //! instrument, handed to the trigger in `bimtek.audit_detail`), `result` in the change feed, `result.changed`
 //! deliveries, stale snapshots (migrations 000008, 000009, 000011, 000015).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
 use serde_json::{Value, json};
@@ -24,10 +26,12 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db;
+use crate::domain::certificate::wib_date;
 use crate::domain::enums::{
     EnrollmentStatus, EventStatus, InstrumentKind, InstrumentStatus, RespondentKind, ScoreKind,
     ScoreSource,
 };
+use crate::domain::lifecycle::FollowUpWindow;
 use crate::domain::page::{ListRequest, Page};
 use crate::domain::questions::{self, AnswerInput, AnswerValue, Question, answer_json};
 use crate::domain::role::Role;
@@ -159,13 +163,14 @@ fn accepted_kinds(row: &InstrumentRow) -> Vec<RespondentKind> {
 }
 
 /// Loads an instrument that the caller may know of: drafts and instruments of draft events are 404 for anybody
-/// who does not manage the event. Returns the row, the event status and whether the caller manages the event.
+/// who does not manage the event. Returns the row, the event status and last day, and whether the caller manages
+/// the event.
 fn load(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,
     lock: bool,
-) -> Result<(InstrumentRow, EventStatus, bool), ApiError> {
+) -> Result<(InstrumentRow, (EventStatus, NaiveDate), bool), ApiError> {
     // Locked event first, then instrument: the order every writer of instruments takes, so none can deadlock.
     let plain = instruments_repo::find(conn, id)?.ok_or_else(not_found)?;
     let event = if lock {
@@ -184,7 +189,7 @@ fn load(
     if !manages && (event_status == EventStatus::Draft || row.status == InstrumentStatus::Draft) {
         return Err(not_found());
     }
-    Ok((row, event_status, manages))
+    Ok((row, (event_status, event.ends_on), manages))
 }
 
 /// Who the submission is from and about: (enrollment, respondent kind, participant).
@@ -337,9 +342,13 @@ pub async fn submit(
     user: &AuthUser,
     instrument_id: Uuid,
     input: Input<Submission>,
+    window: FollowUpWindow,
 ) -> Result<ResponseView, ApiError> {
     let actor = user.clone();
-    let view = db::run(pool, move |conn| store(conn, &actor, instrument_id, input)).await?;
+    let view = db::run(pool, move |conn| {
+        store(conn, &actor, instrument_id, input, window)
+    })
+    .await?;
     if view.enrollment_id.is_some() {
         tracing::info!(instrument.id = %instrument_id, response.id = %view.id, actor.id = %user.id, "response submitted");
     } else {
@@ -354,9 +363,10 @@ fn store(
     user: &AuthUser,
     instrument_id: Uuid,
     input: Input<Submission>,
+    window: FollowUpWindow,
 ) -> Result<ResponseView, ApiError> {
     conn.transaction(|conn| {
-        let (row, event_status, manages) = load(conn, user, instrument_id, true)?;
+        let (row, (event_status, ends_on), manages) = load(conn, user, instrument_id, true)?;
         let kind = row.kind;
         if !may_try(user, &row, kind, manages) {
             return Err(if kind == InstrumentKind::FollowUp {
@@ -385,6 +395,9 @@ fn store(
                 "The event is {event_status}: a {kind} cannot be answered now (tests while the event is published or \
                  ongoing, evaluations also once completed, follow-ups only once completed)."
             )));
+        }
+        if event_status == EventStatus::Completed {
+            window.check(ends_on, wib_date(now))?;
         }
         if !repo::insert_receipt(conn, instrument_id, enrollment_id, respondent_kind)? {
             return Err(ApiError::conflict(

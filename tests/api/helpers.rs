@@ -454,6 +454,20 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Moves an event to other days (both in the event's own dates, as an organizer's PATCH would leave them).
+    pub fn set_event_dates(
+        &self,
+        event: Uuid,
+        starts_on: chrono::NaiveDate,
+        ends_on: chrono::NaiveDate,
+    ) {
+        use bimtek_api::schema::events;
+        diesel::update(events::table.find(event))
+            .set((events::starts_on.eq(starts_on), events::ends_on.eq(ends_on)))
+            .execute(&mut self.db())
+            .unwrap();
+    }
+
     pub fn add_organizer(&self, event: Uuid, user: Uuid) {
         use bimtek_api::schema::event_organizers;
         diesel::insert_into(event_organizers::table)

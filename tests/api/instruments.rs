@@ -359,8 +359,21 @@ async fn instruments_are_copied_from_templates_and_saved_as_templates() {
             Some(json!({"template_id": template["id"], "kind": "pre_test"})),
         )
         .await;
+    // Another kind takes the template's questions only if they fit it: Likert questions make no test.
     let problem = assert_problem(response, 422, "validation_failed").await;
-    assert_eq!(error_fields(&problem), ["kind"]);
+    assert_eq!(error_fields(&problem), ["template_id"]);
+    assert_eq!(problem["errors"][0]["code"], "no_scored_question");
+    // The same questionnaire as a follow-up: it fits, and the evaluation's anonymity stays behind.
+    let follow_up = create(
+        &s,
+        json!({"template_id": template["id"], "kind": "follow_up", "title": "Evaluasi pasca pelatihan"}),
+    )
+    .await;
+    assert_eq!(
+        (&follow_up["kind"], &follow_up["anonymous"]),
+        (&json!("follow_up"), &json!(false))
+    );
+    assert_eq!(follow_up["questions"][0]["prompt"], "Konsumsi");
 
     // Save a test of the event as a template: the key travels with it.
     let test = create(
@@ -395,6 +408,26 @@ async fn instruments_are_copied_from_templates_and_saved_as_templates() {
         .await;
     let problem = assert_problem(response, 409, "already_exists").await;
     assert_eq!(error_fields(&problem), ["name"]);
+    // The post-test's questions make the pre-test of the next event: one template, both kinds, with the key.
+    let pre_test = create(
+        &s,
+        json!({"template_id": saved["id"], "kind": "pre_test", "title": "Pre-test"}),
+    )
+    .await;
+    assert_eq!(pre_test["kind"], "pre_test");
+    let prompts = |v: &Value| {
+        v["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["prompt"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(prompts(&pre_test), prompts(&test));
+    assert_eq!(
+        pre_test["questions"][1]["settings"]["options"][1]["points"],
+        1.5
+    );
 
     // Another organizer reads the templates but changes only their own.
     let (_, other) = s.app.user_with_token(Role::Organizer).await;
@@ -491,7 +524,7 @@ async fn the_status_moves_forward_questions_lock_once_open_and_stale_versions_ar
 }
 
 #[tokio::test]
-async fn instruments_of_completed_events_are_fixed_except_follow_ups_and_closing() {
+async fn after_completion_only_follow_ups_and_evaluations_change_until_the_window_closes() {
     let s = setup().await;
     let test = create(
         &s,
@@ -529,10 +562,20 @@ async fn instruments_of_completed_events_are_fixed_except_follow_ups_and_closing
             Method::POST,
             &list,
             &s.organizer,
-            Some(json!({"kind": "event_evaluation", "title": "E", "questions": [likert("Q")]})),
+            Some(json!({"kind": "post_test", "title": "Post", "questions": test_questions()})),
         )
         .await;
     assert_problem(response, 409, "event_not_editable").await;
+    // Four months after the event (Kirkpatrick level 3): the follow-up and a late evaluation are made and opened.
+    let today = chrono::Utc::now().date_naive();
+    let ended = today - chrono::Months::new(4);
+    s.app.set_event_dates(s.event, ended, ended);
+    let evaluation = create(
+        &s,
+        json!({"kind": "event_evaluation", "title": "E", "questions": [likert("Q")]}),
+    )
+    .await;
+    open(&s, evaluation["id"].as_str().unwrap()).await;
     let follow_up = create(
         &s,
         json!({"kind": "follow_up", "title": "Evaluasi pasca pelatihan", "due_on": "2026-02-01",
@@ -544,6 +587,51 @@ async fn instruments_of_completed_events_are_fixed_except_follow_ups_and_closing
         json!(["alumnus", "supervisor"])
     );
     assert_eq!(follow_up["due_on"], "2026-02-01");
+    let follow_up_path = format!("/api/v1/instruments/{}", follow_up["id"].as_str().unwrap());
+
+    // Twelve months and a day after the event's last day the window has closed: nothing new, no changes, but
+    // closing still works.
+    let ended = today - chrono::Months::new(12) - chrono::Days::new(1);
+    s.app.set_event_dates(s.event, ended, ended);
+    let last_day = (ended + chrono::Months::new(12)).to_string();
+    let response = s
+        .app
+        .send(
+            Method::POST,
+            &list,
+            &s.organizer,
+            Some(json!({"kind": "follow_up", "title": "Terlambat", "questions": [likert("Q")]})),
+        )
+        .await;
+    let problem = assert_problem(response, 409, "follow_up_window_closed").await;
+    assert_eq!(error_fields(&problem), ["ends_on"]);
+    assert_eq!(problem["errors"][0]["message"], last_day.as_str());
+    assert!(problem["detail"].as_str().unwrap().contains(&last_day));
+    let response = s
+        .app
+        .send(
+            Method::PATCH,
+            &follow_up_path,
+            &s.organizer,
+            Some(json!({"status": "open"})),
+        )
+        .await;
+    assert_problem(response, 409, "follow_up_window_closed").await;
+    let response = s
+        .app
+        .send(Method::DELETE, &follow_up_path, &s.organizer, None)
+        .await;
+    assert_problem(response, 409, "follow_up_window_closed").await;
+    let response = s
+        .app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/instruments/{}", evaluation["id"].as_str().unwrap()),
+            &s.organizer,
+            Some(json!({"status": "closed"})),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]

@@ -490,3 +490,44 @@ async fn the_follow_up_is_answered_by_the_alumnus_and_for_the_supervisor_by_the_
         .unwrap();
     assert_eq!(all["total"], 2);
 }
+
+#[tokio::test]
+async fn a_follow_up_is_answered_months_after_the_event_until_its_window_closes() {
+    let s = setup().await;
+    let created = create(
+        &s,
+        json!({"kind": "follow_up", "title": "Evaluasi pasca pelatihan", "questions": [likert("Penerapan")]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    open(&s, id).await;
+    let post_test = open_test(&s, "post_test").await.0;
+    s.app.set_event_status(s.event, "completed");
+    let today = chrono::Utc::now().date_naive();
+    let ended = today - chrono::Months::new(4);
+    s.app.set_event_dates(s.event, ended, ended);
+    let answers = json!([{"question_id": created["questions"][0]["id"], "value": 4}]);
+    let response = submit(&s, &s.participant, id, json!({"answers": answers})).await;
+    assert_eq!(response.status(), 201, "the alumnus, four months later");
+    // The tests stay closed after completion, however recent.
+    let response = submit(&s, &s.participant, &post_test, json!({"answers": []})).await;
+    assert_problem(response, 409, "instrument_closed").await;
+
+    let ended = today - chrono::Months::new(12) - chrono::Days::new(1);
+    s.app.set_event_dates(s.event, ended, ended);
+    let supervisor =
+        json!({"respondent_kind": "supervisor", "enrollment_id": s.enrollment, "answers": answers});
+    let response = submit(&s, &s.organizer, id, supervisor).await;
+    let problem = assert_problem(response, 409, "follow_up_window_closed").await;
+    assert_eq!(
+        problem["errors"][0]["message"],
+        (ended + chrono::Months::new(12)).to_string().as_str()
+    );
+    assert_eq!(
+        scalar(
+            &s,
+            &format!("SELECT count(*)::text AS v FROM responses WHERE instrument_id = '{id}'")
+        ),
+        "1"
+    );
+}

@@ -361,14 +361,17 @@ pub async fn list_instruments(
 /// Add an instrument to an event
 ///
 /// Creates a test or questionnaire as a `draft`, with its questions or copied from a template (`template_id`;
-/// the fields sent override the template's). Questions: `likert` (`scale` 4 or 5 and as many `labels`),
+/// the fields sent override the template's, and `kind` may differ from the template's when its questions fit
+/// the new kind: the pre-test's template makes the post-test; misfits are listed under `template_id[i]...`). Questions: `likert` (`scale` 4 or 5 and as many `labels`),
 /// `single_choice` / `multiple_choice` (2-50 `options` with a unique `key`; in tests `correct` options carry
 /// `points`, default 1, and every choice question needs one), `number` (`min`, `max`), `text` (`max_length`
 /// up to 10000, default 2000); `required` defaults to true. A test needs a scored question. `anonymous`:
 /// evaluations only; `session_id` + `facilitator_id`: facilitator evaluations only, and required there (a session
 /// of this event, a facilitator of that session); `due_on` and `respondent_kinds`: follow-ups only. Every problem
 /// is listed at once, with paths such as `questions[2].settings.options`. Instruments of a completed or
-/// cancelled event cannot be created (409 `event_not_editable`), except follow-ups of a completed event.
+/// cancelled event cannot be created (409 `event_not_editable`), except follow-ups and evaluations of a completed
+/// event within `FOLLOW_UP_WINDOW_MONTHS` (12 by default) after its last day (409 `follow_up_window_closed`
+/// naming the window's last day, afterwards).
 /// Administrators and the event's organizers only.
 #[utoipa::path(
     tag = "instruments",
@@ -379,7 +382,7 @@ pub async fn list_instruments(
         (status = 201, description = "Created; `Location` names the new instrument.", body = InstrumentResponse,
             headers(("Location" = String, description = "The URL of the new instrument"), ("ETag" = String, description = "The version"))),
         (status = 404, response = responses::NotFound),
-        (status = 409, response = responses::Conflict),
+        (status = 409, response = responses::InstrumentConflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::ValidationFailed)
@@ -393,8 +396,14 @@ pub async fn create_instrument(
     body: JsonBody<CreateInstrumentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner().map(NewInstrument::from);
-    let view =
-        service::instruments::create(&state.pool, &user, id.into_inner(), input.into()).await?;
+    let view = service::instruments::create(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        input.into(),
+        state.settings.follow_up_window,
+    )
+    .await?;
     Ok(instrument_response(view, StatusCode::CREATED))
 }
 
@@ -432,7 +441,8 @@ pub async fn get_instrument(
 /// `questions` replaces all questions, only while the instrument is a draft without responses (409
 /// `questions_locked`); once it has responses its anonymity, target and respondents are fixed (409
 /// `has_responses`). Instruments of a completed or cancelled event can only be closed (409
-/// `event_not_editable`), except follow-ups of a completed event. With `If-Match: "<version>"` the change applies
+/// `event_not_editable`), except follow-ups and evaluations of a completed event within the window after it
+/// (409 `follow_up_window_closed` afterwards). With `If-Match: "<version>"` the change applies
 /// only to that version (412 otherwise). Administrators and the event's organizers only.
 #[utoipa::path(
     tag = "instruments",
@@ -446,7 +456,7 @@ pub async fn get_instrument(
         (status = 200, description = "The changed instrument.", body = InstrumentResponse,
             headers(("ETag" = String, description = "The new version"))),
         (status = 404, response = responses::NotFound),
-        (status = 409, response = responses::Conflict),
+        (status = 409, response = responses::InstrumentConflict),
         (status = 412, response = responses::PreconditionFailed),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
@@ -468,6 +478,7 @@ pub async fn update_instrument(
         id.into_inner(),
         if_match.0,
         patch.into(),
+        state.settings.follow_up_window,
     )
     .await?;
     Ok(instrument_response(view, StatusCode::OK))
@@ -477,7 +488,7 @@ pub async fn update_instrument(
 ///
 /// Deletes an instrument nobody has answered (204); one with responses answers 409 `has_responses` (close it
 /// instead). Instruments of a completed or cancelled event cannot be deleted (409 `event_not_editable`), except
-/// follow-ups of a completed event. Honours `If-Match`. Administrators and the event's organizers only.
+/// follow-ups and evaluations of a completed event within the window after it (409 `follow_up_window_closed`). Honours `If-Match`. Administrators and the event's organizers only.
 #[utoipa::path(
     tag = "instruments",
     params(
@@ -488,7 +499,7 @@ pub async fn update_instrument(
     responses(
         (status = 204, description = "Deleted."),
         (status = 404, response = responses::NotFound),
-        (status = 409, response = responses::Conflict),
+        (status = 409, response = responses::InstrumentConflict),
         (status = 412, response = responses::PreconditionFailed)
     )
 )]
@@ -499,7 +510,14 @@ pub async fn delete_instrument(
     if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    service::instruments::delete(&state.pool, &user, id.into_inner(), if_match.0).await?;
+    service::instruments::delete(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        if_match.0,
+        state.settings.follow_up_window,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

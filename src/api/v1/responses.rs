@@ -180,7 +180,8 @@ impl ListResponsesQuery {
 /// unless a manual score of that kind exists. One submission per respondent: a second answers 409
 /// `already_submitted`, also when both arrive at once. Only while the instrument is `open`, inside
 /// `opens_at`..`closes_at`, and the event is `published` or `ongoing` (tests), also `completed` (evaluations),
-/// or `completed` (follow-ups): otherwise 409 `instrument_closed`. Who: officers with an approved enrollment in
+/// or `completed` (follow-ups): otherwise 409 `instrument_closed`; after completion only within
+/// `FOLLOW_UP_WINDOW_MONTHS` (12 by default) after the event's last day (409 `follow_up_window_closed` naming it). Who: officers with an approved enrollment in
 /// the event (403 `not_enrolled` for others); at follow-up the alumnus for their own enrollment, and the
 /// supervisor's answers (`respondent_kind: supervisor` with the alumnus's `enrollment_id`; supervisors have no
 /// account) entered by the operator of the alumnus's unit, an organizer of the event or an administrator.
@@ -208,8 +209,14 @@ pub async fn submit_response(
     body: JsonBody<SubmitResponseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner().and_then(SubmitResponseRequest::parse);
-    let view =
-        service::responses::submit(&state.pool, &user, id.into_inner(), input.into()).await?;
+    let view = service::responses::submit(
+        &state.pool,
+        &user,
+        id.into_inner(),
+        input.into(),
+        state.settings.follow_up_window,
+    )
+    .await?;
     let body = ResponseResponse::from(view);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/responses/{}", body.id)))
