@@ -62,6 +62,8 @@ pub struct UnitFilter {
     pub unit_type: Option<UnitType>,
     pub parent_id: Option<Uuid>,
     pub q: Option<String>,
+    /// Exactly this external code (the integration key).
+    pub external_code: Option<String>,
     pub active_on: Option<NaiveDate>,
     pub include_archived: bool,
     /// `updated_at >= updated_since`
@@ -196,6 +198,9 @@ fn filtered<'a>(filter: &'a UnitFilter) -> units::BoxedQuery<'a, diesel::pg::Pg>
     }
     if let Some(parent_id) = filter.parent_id {
         query = query.filter(units::parent_id.eq(parent_id));
+    }
+    if let Some(code) = &filter.external_code {
+        query = query.filter(units::external_code.eq(code));
     }
     if let Some(day) = filter.active_on {
         query = query

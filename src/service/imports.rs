@@ -198,9 +198,10 @@ fn duplicate(field: &str, first: usize) -> FieldError {
     )
 }
 
-/// Imports officers. Administrators import into any unit; a unit operator only rows of their own unit (a row of
-/// another unit, or whose NIP belongs to an officer of another unit, is refused: 403 listing the rows in
-/// `all_or_nothing`, a row error in `best_effort`).
+/// Imports officers. Administrators import into any unit; a unit operator only rows of their own unit: a row of
+/// another unit (`forbidden_unit`), or whose NIP belongs to an officer of another unit (`other_unit`), is a row
+/// error like any other, in every mode and in a dry run (the file is the operator's to import, only those rows are
+/// not).
 pub async fn import_participants<R>(
     pool: &DbPool,
     user: &AuthUser,
@@ -252,7 +253,6 @@ fn participants_run(
 
     let mut results = Vec::with_capacity(rows.len());
     let mut writes: Vec<(usize, NewParticipantRow)> = Vec::new();
-    let mut forbidden = Vec::new();
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
     for ImportRow { row, line, input } in rows {
         let input = match input {
@@ -280,7 +280,6 @@ fn participants_run(
                 ));
             }
             if !refused.is_empty() {
-                forbidden.extend(refused.iter().cloned().map(|e| prefixed(row, e)));
                 results.push(RowResult::error(row, line, refused));
                 continue;
             }
@@ -337,9 +336,6 @@ fn participants_run(
     }
 
     let any_error = results.iter().any(|r| r.status == RowStatus::Error);
-    if options.mode == ImportMode::AllOrNothing && !forbidden.is_empty() {
-        return Err(ApiError::ForbiddenFields(forbidden));
-    }
     let rejected = options.mode == ImportMode::AllOrNothing && any_error;
     if rejected || options.dry_run || writes.is_empty() {
         return Ok(ImportOutcome {

@@ -501,9 +501,20 @@ async fn a_unit_operator_imports_only_officers_of_their_own_unit() {
         officer(&nip(71, 1), other),
         officer(&foreign_nip, own),
     ]);
-    // all_or_nothing: a refusal of the whole file, naming the rows; nothing written.
+    // all_or_nothing: the rows of other units are row errors like any other, so the file is rejected naming
+    // them; nothing written. A dry run reports the same rows.
+    let dry = ok(post_json(
+        &app,
+        &format!("{PARTICIPANTS}?mode=best_effort&dry_run=true"),
+        &token,
+        rows.clone(),
+    )
+    .await)
+    .await;
+    assert_eq!(statuses(&dry), ["created", "error", "error"]);
+    assert_eq!(dry["rows"][1]["errors"][0]["code"], "forbidden_unit");
     let response = post_json(&app, PARTICIPANTS, &token, rows.clone()).await;
-    let body = assert_problem(response, 403, "forbidden_field").await;
+    let body = assert_problem(response, 422, "import_rejected").await;
     let errors: Vec<String> = body["errors"]
         .as_array()
         .unwrap()

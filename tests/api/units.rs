@@ -464,6 +464,54 @@ async fn a_taken_code_is_a_409_naming_the_field() {
 }
 
 #[tokio::test]
+async fn an_external_code_names_one_unit_and_finds_it() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let response = create(
+        &app,
+        &token,
+        json!({"code": "LAPAS-SAMPIT", "name": "Lapas Sampit", "type": "lapas", "external_code": "WPLK.17"}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let first: Value = response.json().await.unwrap();
+    let other = insert_unit(&app, "RUTAN-SAMPIT", "rutan", None);
+    let before = app.count("units");
+    let response = create(
+        &app,
+        &token,
+        json!({"code": "LAPAS-KASONGAN", "name": "Lapas Kasongan", "type": "lapas", "external_code": " WPLK.17 "}),
+    )
+    .await;
+    let body = assert_problem(response, 409, "already_exists").await;
+    assert_eq!(error_fields(&body), ["external_code"]);
+    assert_eq!(app.count("units"), before);
+    let response = patch(&app, &token, other, json!({"external_code": "WPLK.17"})).await;
+    let body = assert_problem(response, 409, "already_exists").await;
+    assert_eq!(error_fields(&body), ["external_code"]);
+    // Units without a code are as many as they like.
+    let response = patch(&app, &token, other, json!({"external_code": null})).await;
+    assert_eq!(response.status(), 200);
+
+    let found = list(&app, &token, "external_code=WPLK.17").await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["id"], first["id"]);
+    let none = list(&app, &token, "external_code=WPLK.99").await;
+    assert_eq!(none["total"], 0);
+    let response = send(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        "/api/v1/units?external_code=%20",
+        None,
+        None,
+    )
+    .await;
+    let body = assert_problem(response, 400, "invalid_query").await;
+    assert_eq!(error_fields(&body), ["external_code"]);
+}
+
+#[tokio::test]
 async fn writes_honour_if_match_and_refuse_read_only_fields() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Admin).await;

@@ -366,8 +366,8 @@ fn answer(outcome: ImportOutcome, options: ImportOptions) -> HttpResponse {
 /// 400 `malformed_csv` naming the line; an unknown or missing CSV column is 422.
 ///
 /// Administrators import into any unit. A unit operator imports only officers of their own unit: a row naming
-/// another unit, or whose NIP belongs to an officer of another unit, is 403 `forbidden_field` (listing the rows)
-/// in `all_or_nothing` and a row error in `best_effort`. An erased officer has no NIP any more: a row with that
+/// another unit (`forbidden_unit`), or whose NIP belongs to an officer of another unit (`other_unit`), is a row
+/// error in every mode, dry run included (in `all_or_nothing` the file is then rejected with the other row errors). An erased officer has no NIP any more: a row with that
 /// NIP creates a new record. The import never archives or restores an officer.
 #[utoipa::path(
     tag = "participants",

@@ -242,6 +242,10 @@ pub struct ListUnitsQuery {
         pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
     )]
     pub q: Option<String>,
+    /// Only the unit with exactly this external code (its code in the corrections information system; unique, so
+    /// the page holds at most one unit).
+    #[param(min_length = 1, max_length = 64)]
+    pub external_code: Option<String>,
     /// Only units active on this day (`active_from` <= day <= `active_until`, open ends included).
     pub active_on: Option<NaiveDate>,
     /// Include archived units (default `false`).
@@ -260,10 +264,14 @@ impl ListUnitsQuery {
         let mut errors = Vec::new();
         let page = PageRequest::parse(self.limit, self.offset, &mut errors);
         let q = super::search_query(self.q, &mut errors);
+        let external_code = self
+            .external_code
+            .and_then(|c| keep(parse_bounded("external_code", &c, 64), &mut errors));
         let filter = UnitFilter {
             unit_type: self.unit_type,
             parent_id: self.parent_id,
             q,
+            external_code,
             active_on: self.active_on,
             include_archived: self.include_archived.unwrap_or(false),
             updated_since: self.updated_since,
@@ -280,7 +288,8 @@ fn unit_response(unit: Unit, status: StatusCode) -> HttpResponse {
 
 /// List units
 ///
-/// Pages through the units, filtered by type, parent, a search text or the day they are active on. Archived units
+/// Pages through the units, filtered by type, parent, a search text, the external code (exact) or the day they are
+/// active on. Archived units
 /// are left out unless `include_archived=true`. Every signed-in role may read units.
 #[utoipa::path(
     tag = "units",
@@ -302,7 +311,8 @@ pub async fn list_units(
 
 /// Create a unit
 ///
-/// Creates a Kanwil or a UPT. The code is upper-cased and must be unique (409 otherwise). A `pos_bapas` needs a
+/// Creates a Kanwil or a UPT. The code is upper-cased and must be unique, and so must `external_code` when given
+/// (409 `already_exists` naming the field otherwise). A `pos_bapas` needs a
 /// `parent_id` naming a `bapas`; a `kanwil` has no parent; other UPTs may name their `kanwil` as parent.
 /// Administrators only.
 #[utoipa::path(
@@ -359,8 +369,9 @@ pub async fn get_unit(
 /// `parent_id`, `external_code`, `active_from`, `active_until` and `archived` (`true` archives the unit, `false`
 /// restores it). Read-only fields (`id`, `version`, `archived_at`, timestamps) are refused with 422. The hierarchy
 /// rules are checked on the result: a `type` change must suit the unit's parent and children, and a unit cannot
-/// become its own ancestor. With `If-Match: "<version>"` the change applies only to that version (412 otherwise).
-/// Administrators only.
+/// become its own ancestor. A `code` or `external_code` another unit has answers 409 `already_exists` naming the
+/// field. With `If-Match: "<version>"` the change applies only to that version (412 otherwise). Administrators
+/// only.
 #[utoipa::path(
     tag = "units",
     params(

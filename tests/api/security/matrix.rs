@@ -115,7 +115,26 @@ async fn check(
             .filter(|s| text.contains(s.as_str()))
             .collect()
     };
-    if allow.contains(&role) {
+    if let Some((roles, code)) = rule.rows_refused
+        && roles.contains(&role)
+    {
+        let body: Value = serde_json::from_str(&text).unwrap_or_default();
+        let codes: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|e| e["code"].as_str()).collect())
+            .unwrap_or_default();
+        if status != 422 || codes.is_empty() || codes.iter().any(|c| *c != code) {
+            problems.push(format!(
+                "{what}, expected 422 with every row refused as {code}: {text}"
+            ));
+        }
+        let shown = leaked(world.all_secrets());
+        if !shown.is_empty() {
+            problems.push(format!(
+                "{what}: the refusal shows the object's data {shown:?}: {text}"
+            ));
+        }
+    } else if allow.contains(&role) {
         let expected = op.success_status();
         if status != expected {
             problems.push(format!("{what}, expected {expected}: {text}"));

@@ -44,6 +44,9 @@ pub struct Rule {
     pub path: PathFn,
     pub body: Option<BodyFn>,
     pub access: Access,
+    /// Roles that may call it but whose request names the world's objects, which they may not touch: answered 422
+    /// with every row refused under this code (the bulk import's `forbidden_unit`), nothing of the world shown.
+    pub rows_refused: Option<(&'static [Role], &'static str)>,
 }
 
 fn rule(op: &'static str, path: PathFn, access: Access) -> Rule {
@@ -54,12 +57,18 @@ fn rule(op: &'static str, path: PathFn, access: Access) -> Rule {
         path,
         body: None,
         access,
+        rows_refused: None,
     }
 }
 
 impl Rule {
     fn body(mut self, body: BodyFn) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    fn rows_refused(mut self, roles: &'static [Role], code: &'static str) -> Self {
+        self.rows_refused = Some((roles, code));
         self
     }
 
@@ -424,12 +433,12 @@ pub fn rules() -> Vec<Rule> {
             only(&[A])),
         rule("POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             |w| format!("/api/v1/webhooks/{}/deliveries/{}/redeliver", w.webhook, w.delivery), only(&[A])),
-        // --- bulk imports: officers by administrators (any unit) and unit operators (own unit only: rows of the
-        // world's unit are refused with 403); units by administrators
+        // --- bulk imports: officers by administrators (any unit) and unit operators (own unit only: a row of the
+        // world's unit is a row error `forbidden_unit`); units by administrators
         rule("POST /api/v1/participants/import", |_| "/api/v1/participants/import".into(), only(&[A])).body(|w, _| {
             json!([{"nip": fresh_nip(), "full_name": "Imported officer", "sex": "male", "employee_type": "pns",
                     "unit_id": w.unit}])
-        }),
+        }).rows_refused(&[U], "forbidden_unit"),
         rule("POST /api/v1/units/import", |_| "/api/v1/units/import".into(), only(&[A])).body(|w, _| {
             json!([{"code": format!("I-{}", w.tag.to_uppercase()), "name": "Imported unit", "type": "lapas"}])
         }),
