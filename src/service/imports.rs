@@ -145,10 +145,14 @@ fn prefixed(row: usize, mut error: FieldError) -> FieldError {
 #[derive(Debug, Clone)]
 pub struct ParticipantImport {
     pub nip: String,
-    pub full_name: String,
-    pub sex: Sex,
-    pub employee_type: EmployeeType,
-    pub unit_id: Uuid,
+    /// `full_name`, `sex`, `employee_type` and the unit (`unit_id` or `unit_code`) may be left out of a row for an
+    /// existing officer (they keep their values); a new officer needs them all.
+    pub full_name: Option<String>,
+    pub sex: Option<Sex>,
+    pub employee_type: Option<EmployeeType>,
+    pub unit_id: Option<Uuid>,
+    /// The unit by its code (as people know it), instead of or beside `unit_id` (then both name the same unit).
+    pub unit_code: Option<String>,
     pub grade: Option<Option<Grade>>,
     pub position: Option<Option<String>>,
     pub position_kind: Option<Option<PositionKind>>,
@@ -164,6 +168,8 @@ pub struct UnitImport {
     pub unit_type: UnitType,
     pub class: Option<Option<UnitClass>>,
     pub parent_id: Option<Option<Uuid>>,
+    /// The parent by its code: a unit of the database or of an earlier row of the file.
+    pub parent_code: Option<Option<String>>,
     pub external_code: Option<Option<String>>,
     pub active_from: Option<Option<chrono::NaiveDate>>,
     pub active_until: Option<Option<chrono::NaiveDate>>,
@@ -188,6 +194,55 @@ fn unchanged(current: &ParticipantRow, new: &NewParticipantRow) -> bool {
         && current.unit_id == new.unit_id
         && current.email == new.email
         && current.phone == new.phone
+}
+
+/// The unit a row names by id and/or code (`id_field`, `code_field`): `None` when it names none. A code is
+/// looked up in `by_code` (upper-cased codes to ids); an unknown code, or a code and an id of two different units,
+/// are row errors.
+fn named_unit(
+    id: Option<Uuid>,
+    code: Option<&str>,
+    (id_field, code_field): (&str, &str),
+    by_code: &HashMap<String, Uuid>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Uuid> {
+    let Some(code) = code else {
+        return id;
+    };
+    let found = match units::parse_code(code_field, code) {
+        Ok(code) => by_code.get(&code).copied(),
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    match (found, id) {
+        (None, _) => {
+            errors.push(FieldError::new(
+                code_field,
+                "unknown_reference",
+                "no unit has this code",
+            ));
+            None
+        }
+        (Some(found), Some(id)) if found != id => {
+            errors.push(FieldError::new(
+                code_field,
+                "conflicting_reference",
+                format!("names another unit than {id_field}; send one of them"),
+            ));
+            None
+        }
+        (Some(found), _) => Some(found),
+    }
+}
+
+fn required_for_new(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        "required",
+        "is required for a new officer (no officer has this NIP)",
+    )
 }
 
 fn duplicate(field: &str, first: usize) -> FieldError {
@@ -242,7 +297,15 @@ fn participants_run(
 ) -> Result<ImportOutcome, ApiError> {
     let parsed = || rows.iter().filter_map(|r| r.input.as_ref().ok());
     let nips: Vec<String> = parsed().map(|p| p.nip.trim().to_owned()).collect();
-    let mut unit_ids: Vec<Uuid> = parsed().map(|p| p.unit_id).collect();
+    let codes: Vec<String> = parsed()
+        .filter_map(|p| p.unit_code.as_deref())
+        .filter_map(|c| units::parse_code("unit_code", c).ok())
+        .collect();
+    let by_code: HashMap<String, Uuid> = repo::units_by_code(conn, &codes)?
+        .into_iter()
+        .map(|u| (u.code, u.id))
+        .collect();
+    let mut unit_ids: Vec<Uuid> = parsed().filter_map(|p| p.unit_id).collect();
     unit_ids.sort_unstable();
     unit_ids.dedup();
     let existing: HashMap<String, ParticipantRow> = repo::participants_by_nip(conn, &nips)?
@@ -264,11 +327,23 @@ fn participants_run(
         };
         let nip = input.nip.trim().to_owned();
         let current = existing.get(&nip);
+        let mut errors = Vec::new();
+        let named = named_unit(
+            input.unit_id,
+            input.unit_code.as_deref(),
+            ("unit_id", "unit_code"),
+            &by_code,
+            &mut errors,
+        );
         if let Some(own) = scope {
             let mut refused = Vec::new();
-            if input.unit_id != own {
+            if named.is_some_and(|unit| unit != own) {
                 refused.push(FieldError::new(
-                    "unit_id",
+                    if input.unit_code.is_some() {
+                        "unit_code"
+                    } else {
+                        "unit_id"
+                    },
                     "forbidden_unit",
                     "a unit operator imports only officers of their own unit",
                 ));
@@ -289,23 +364,57 @@ fn participants_run(
             continue;
         }
         first_row_of.insert(nip, row);
-        let mut errors = Vec::new();
-        let resolved = NewParticipant {
-            nip: input.nip,
-            full_name: input.full_name,
-            sex: input.sex,
-            employee_type: input.employee_type,
-            grade: sent_or(input.grade, || current.and_then(|c| c.grade)),
-            position: sent_or(input.position, || current.and_then(|c| c.position.clone())),
-            position_kind: sent_or(input.position_kind, || {
-                current.and_then(|c| c.position_kind)
-            }),
-            unit_id: input.unit_id,
-            email: sent_or(input.email, || current.and_then(|c| c.email.clone())),
-            phone: sent_or(input.phone, || current.and_then(|c| c.phone.clone())),
+        // A partial row (an existing officer's NIP and some columns) keeps the other values; a new officer needs
+        // every required field, each one missing named.
+        let full_name = input
+            .full_name
+            .or_else(|| current.map(|c| c.full_name.clone()));
+        let sex = input.sex.or(current.map(|c| c.sex));
+        let employee_type = input.employee_type.or(current.map(|c| c.employee_type));
+        let unit_id = named.or(current.map(|c| c.unit_id));
+        if current.is_none() {
+            let missing = [
+                ("full_name", full_name.is_none()),
+                ("sex", sex.is_none()),
+                ("employee_type", employee_type.is_none()),
+                (
+                    "unit_id",
+                    unit_id.is_none() && input.unit_id.is_none() && input.unit_code.is_none(),
+                ),
+            ];
+            errors.extend(
+                missing
+                    .into_iter()
+                    .filter(|(_, missing)| *missing)
+                    .map(|(field, _)| required_for_new(field)),
+            );
+        }
+        let unknown_unit = input.unit_id.is_some_and(|id| !units.contains(&id));
+        let checked = match (full_name, sex, employee_type, unit_id) {
+            (Some(full_name), Some(sex), Some(employee_type), Some(unit_id)) => {
+                participants::check_new(
+                    NewParticipant {
+                        nip: input.nip,
+                        full_name,
+                        sex,
+                        employee_type,
+                        grade: sent_or(input.grade, || current.and_then(|c| c.grade)),
+                        position: sent_or(input.position, || {
+                            current.and_then(|c| c.position.clone())
+                        }),
+                        position_kind: sent_or(input.position_kind, || {
+                            current.and_then(|c| c.position_kind)
+                        }),
+                        unit_id,
+                        email: sent_or(input.email, || current.and_then(|c| c.email.clone())),
+                        phone: sent_or(input.phone, || current.and_then(|c| c.phone.clone())),
+                    },
+                    &mut errors,
+                )
+            }
+            _ => None,
         };
-        let checked = participants::check_new(resolved, &mut errors);
-        if !units.contains(&input.unit_id) {
+        if unknown_unit {
             errors.push(participants::unknown_unit());
         }
         match (checked, current) {
@@ -428,6 +537,42 @@ fn row_errors(error: ApiError) -> Result<Vec<FieldError>, ApiError> {
     }
 }
 
+/// The parent a unit row names by `parent_id` and/or `parent_code` (a unit of the database, or of an earlier row:
+/// the lookup runs in the import's transaction), with the meaning of `None` of [`UnitImport`]; or the row's errors.
+fn parent_of(
+    conn: &mut PgConnection,
+    parent_id: Option<Option<Uuid>>,
+    parent_code: Option<&Option<String>>,
+) -> Result<Result<Option<Option<Uuid>>, Vec<FieldError>>, ApiError> {
+    let Some(Some(code)) = parent_code else {
+        // No code, or a null code: the id decides (a null code alone clears the parent).
+        return Ok(Ok(match (parent_id, parent_code) {
+            (None, Some(None)) => Some(None),
+            (sent, _) => sent,
+        }));
+    };
+    let by_code: HashMap<String, Uuid> = match units::parse_code("parent_code", code) {
+        Ok(code) => repo::units_by_code(conn, std::slice::from_ref(&code))?
+            .into_iter()
+            .map(|u| (u.code, u.id))
+            .collect(),
+        Err(_) => HashMap::new(),
+    };
+    let mut errors = Vec::new();
+    let found = named_unit(
+        parent_id.flatten(),
+        Some(code),
+        ("parent_id", "parent_code"),
+        &by_code,
+        &mut errors,
+    );
+    Ok(if errors.is_empty() {
+        Ok(Some(found))
+    } else {
+        Err(errors)
+    })
+}
+
 /// Imports units (administrators only), matched by code.
 pub async fn import_units<R>(
     pool: &DbPool,
@@ -479,12 +624,19 @@ fn units_run(
                 first_row_of.insert(code.clone(), row);
             }
             let current = code.as_ref().and_then(|c| existing.get(c));
+            let parent_id = match parent_of(conn, input.parent_id, input.parent_code.as_ref())? {
+                Ok(parent_id) => parent_id,
+                Err(errors) => {
+                    results.push(RowResult::error(row, line, errors));
+                    continue;
+                }
+            };
             let checked = units::check_new(UnitInput {
                 code: input.code,
                 name: input.name,
                 unit_type: input.unit_type,
                 class: sent_or(input.class, || current.and_then(|c| c.class)),
-                parent_id: sent_or(input.parent_id, || current.and_then(|c| c.parent_id)),
+                parent_id: sent_or(parent_id, || current.and_then(|c| c.parent_id)),
                 external_code: sent_or(input.external_code, || {
                     current.and_then(|c| c.external_code.clone())
                 }),

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, spawn_app_with};
 
 const PARTICIPANTS: &str = "/api/v1/participants/import";
 const UNITS: &str = "/api/v1/units/import";
@@ -265,7 +265,7 @@ async fn all_or_nothing_refuses_the_file_listing_every_bad_field_of_every_row_an
         ("[1].nip", "sex_mismatch"),
         ("[1].phone", "invalid_format"),
         ("[2].version", "unknown_field"),
-        ("[3].full_name", "required"),
+        // Whether the officer is new (and so needs a name) is unknown while the NIP cannot be read.
         ("[3].nip", "invalid_type"),
     ]
     .iter()
@@ -412,15 +412,136 @@ async fn csv_headers_must_name_known_and_required_columns() {
         })
         .collect();
     errors.sort();
+    // Only the key is a required column: a file may name just the columns it changes.
+    assert_eq!(errors, ["name:unknown_column", "sex:duplicate_column"]);
+    let response = post_csv(
+        &app,
+        PARTICIPANTS,
+        &admin,
+        "full_name;position
+A;B
+",
+    )
+    .await;
+    let body = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(error_fields(&body), ["nip"]);
+    assert_eq!(body["errors"][0]["code"], "missing_column");
+}
+
+#[tokio::test]
+async fn officers_are_imported_by_unit_code_and_partial_rows_change_only_their_columns() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let unit = app.seed_unit("LAPAS-PALANGKARAYA");
+    let other = app.seed_unit("RUTAN-BUNTOK");
+    let (a, b) = (nip(80, 1), nip(81, 1));
+    // By code (case-insensitive), as the office knows its units.
+    let csv = format!(
+        "nip;full_name;sex;employee_type;unit_code;position\n\
+         {a};Budi Santoso;male;pns;lapas-palangkaraya;Kepala Seksi\n\
+         {b};Andi Saputra;male;pns;RUTAN-BUNTOK;Petugas Pengamanan\n"
+    );
+    let created = ok(post_csv(&app, PARTICIPANTS, &admin, &csv).await).await;
+    assert_eq!(statuses(&created), ["created", "created"]);
+    let stored = |nip: &str| -> (String, Option<String>, Uuid, i32) {
+        use bimtek_api::schema::participants;
+        participants::table
+            .filter(participants::nip.eq(nip))
+            .select((
+                participants::full_name,
+                participants::position,
+                participants::unit_id,
+                participants::version,
+            ))
+            .first(&mut app.db())
+            .unwrap()
+    };
+    assert_eq!(stored(&a).2, unit);
+    assert_eq!(stored(&b).2, other);
+
+    // A partial row: the NIP and the one column that changes; everything else keeps its value.
+    let csv = format!("nip;position\n{a};Kepala Subseksi Registrasi\n{b};Petugas Pengamanan\n");
+    let partial = ok(post_csv(&app, PARTICIPANTS, &admin, &csv).await).await;
+    assert_eq!(statuses(&partial), ["updated", "unchanged"]);
+    let (name, position, unit_of_a, version) = stored(&a);
     assert_eq!(
-        errors,
+        (name.as_str(), position.as_deref(), unit_of_a, version),
+        ("Budi Santoso", Some("Kepala Subseksi Registrasi"), unit, 2)
+    );
+    assert_eq!(stored(&b).3, 1, "an unchanged row is not written");
+
+    // A new officer needs the full set: each missing field named; unknown and conflicting units are row errors.
+    let new_nip = nip(82, 1);
+    let rows = json!([
+        {"nip": new_nip, "position": "Staf"},
+        {"nip": nip(83, 1), "full_name": "C", "sex": "male", "employee_type": "pns", "unit_code": "NOWHERE"},
+        {"nip": nip(84, 1), "full_name": "D", "sex": "male", "employee_type": "pns",
+         "unit_code": "LAPAS-PALANGKARAYA", "unit_id": other},
+        {"nip": a, "unit_code": "RUTAN-BUNTOK"},
+    ]);
+    let result = ok(post_json(
+        &app,
+        &format!("{PARTICIPANTS}?mode=best_effort"),
+        &admin,
+        rows,
+    )
+    .await)
+    .await;
+    assert_eq!(statuses(&result), ["error", "error", "error", "updated"]);
+    let codes = |row: usize| -> Vec<String> {
+        result["rows"][row]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e["field"].as_str().unwrap(),
+                    e["code"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        codes(0),
         [
-            "employee_type:missing_column",
-            "full_name:missing_column",
-            "name:unknown_column",
-            "sex:duplicate_column",
-            "unit_id:missing_column"
+            "full_name:required",
+            "sex:required",
+            "employee_type:required",
+            "unit_id:required"
         ]
+    );
+    assert_eq!(codes(1), ["unit_code:unknown_reference"]);
+    assert_eq!(codes(2), ["unit_code:conflicting_reference"]);
+    assert_eq!(stored(&a).2, other, "moved by code");
+    assert_eq!(stored(&a).0, "Budi Santoso");
+}
+
+#[tokio::test]
+async fn units_name_their_parent_by_code_also_one_of_an_earlier_row() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let csv = "code;name;type;class;parent_code\n\
+               BAPAS-SAMPIT;Bapas Kelas II Sampit;bapas;II;\n\
+               POS-KUALA-PEMBUANG;Pos Bapas Kuala Pembuang;pos_bapas;;bapas-sampit\n\
+               POS-NANGA-BULIK;Pos Bapas Nanga Bulik;pos_bapas;;BAPAS-NOWHERE\n";
+    let response = post_csv(&app, UNITS, &admin, csv).await;
+    let body = assert_problem(response, 422, "import_rejected").await;
+    assert_eq!(error_fields(&body), ["[2].parent_code"]);
+    assert_eq!(body["errors"][0]["code"], "unknown_reference");
+    let result = ok(post_csv(&app, &format!("{UNITS}?mode=best_effort"), &admin, csv).await).await;
+    assert_eq!(statuses(&result), ["created", "created", "error"]);
+    let parent: Option<Uuid> = {
+        use bimtek_api::schema::units;
+        units::table
+            .filter(units::code.eq("POS-KUALA-PEMBUANG"))
+            .select(units::parent_id)
+            .first(&mut app.db())
+            .unwrap()
+    };
+    assert_eq!(
+        parent,
+        result["rows"][0]["id"].as_str().map(|s| s.parse().unwrap())
     );
 }
 

@@ -67,9 +67,11 @@ impl ImportQuery {
     }
 }
 
-/// One officer of an import: the fields of `POST /api/v1/participants`, matched by `nip`. A field left out (a
-/// column missing from the CSV header) keeps the stored value of an existing officer; `null` (an empty CSV cell)
-/// clears it.
+/// One officer of an import: the fields of `POST /api/v1/participants`, matched by `nip`, with the unit by id
+/// (`unit_id`) or by code (`unit_code`). A field left out (a column missing from the CSV header) keeps the stored
+/// value of an existing officer, so `nip;position` updates only the positions; `null` (an empty CSV cell) clears
+/// an optional field. A new officer (no officer has the NIP) needs `full_name`, `sex`, `employee_type` and a unit:
+/// each one missing is a row error `required`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -80,7 +82,7 @@ impl ImportQuery {
     "grade": "III/b",
     "position": "Pembimbing Kemasyarakatan",
     "position_kind": "functional",
-    "unit_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "unit_code": "LAPAS-PALANGKARAYA",
     "email": "budi.santoso@example.go.id",
     "phone": "+62 812-3456-7890"
 }))]
@@ -88,12 +90,28 @@ pub struct ImportParticipantRow {
     /// The key: 18 digits, checked against `sex` and `employee_type` as in a create.
     #[schema(min_length = 18, max_length = 18, pattern = "^[0-9]{18}$")]
     pub nip: String,
+    /// Required for a new officer.
+    #[serde(default)]
     #[schema(min_length = 1, max_length = 200)]
-    pub full_name: String,
-    pub sex: Sex,
-    pub employee_type: EmployeeType,
-    /// The officer's unit; a unit operator may only name their own.
-    pub unit_id: Uuid,
+    pub full_name: Option<String>,
+    /// Required for a new officer.
+    #[serde(default)]
+    pub sex: Option<Sex>,
+    /// Required for a new officer.
+    #[serde(default)]
+    pub employee_type: Option<EmployeeType>,
+    /// The officer's unit by id; a unit operator may only name their own. A new officer needs this or `unit_code`.
+    #[serde(default)]
+    pub unit_id: Option<Uuid>,
+    /// The officer's unit by its code (case-insensitive), instead of `unit_id`; with both, they must name the same
+    /// unit (`conflicting_reference` otherwise).
+    #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+    )]
+    pub unit_code: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Grade>, nullable)]
     pub grade: Option<Option<Grade>>,
@@ -119,6 +137,7 @@ impl From<ImportParticipantRow> for ParticipantImport {
             sex: r.sex,
             employee_type: r.employee_type,
             unit_id: r.unit_id,
+            unit_code: r.unit_code,
             grade: r.grade,
             position: r.position,
             position_kind: r.position_kind,
@@ -137,7 +156,7 @@ impl From<ImportParticipantRow> for ParticipantImport {
     "name": "Lapas Narkotika Kelas IIA Kasongan",
     "type": "lapas",
     "class": "IIA",
-    "parent_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "parent_code": "KANWIL-KALTENG",
     "external_code": "WPLK.17"
 }))]
 pub struct ImportUnitRow {
@@ -159,6 +178,11 @@ pub struct ImportUnitRow {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub parent_id: Option<Option<Uuid>>,
+    /// The parent by its code (case-insensitive): a unit already stored or one of an earlier row of the file.
+    /// Instead of `parent_id`; with both, they must name the same unit (`conflicting_reference` otherwise).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+    pub parent_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 64)]
     pub external_code: Option<Option<String>>,
@@ -178,6 +202,7 @@ impl From<ImportUnitRow> for UnitImport {
             unit_type: r.unit_type,
             class: r.class,
             parent_id: r.parent_id,
+            parent_code: r.parent_code,
             external_code: r.external_code,
             active_from: r.active_from,
             active_until: r.active_until,
@@ -356,8 +381,10 @@ fn answer(outcome: ImportOutcome, options: ImportOptions) -> HttpResponse {
 /// `text/csv` file (UTF-8, a byte-order mark is tolerated; a header row naming the fields; `;` or `,` as
 /// delimiter, whichever the header uses). Rows are matched by NIP and checked with the rules of a single create;
 /// each gets `created`, `updated`, `unchanged` (not written, version kept) or `error` with every offending field.
-/// A field left out (a column missing from the header) keeps the stored value; `null` or an empty cell clears it.
-/// Importing the same file twice changes nothing the second time.
+/// A field left out (a column missing from the header) keeps the stored value; `null` or an empty cell clears it:
+/// `nip;position` updates the positions of existing officers and nothing else. A new officer needs `full_name`,
+/// `sex`, `employee_type` and a unit (`unit_id`, or `unit_code` as people know it); each one missing is a row
+/// error `required`. Importing the same file twice changes nothing the second time.
 ///
 /// `dry_run=true` writes nothing. `mode=all_or_nothing` (default): any bad row gives 422 `import_rejected`
 /// listing every row error as `[row].field`, and nothing is written; `mode=best_effort`: the good rows are
@@ -374,7 +401,7 @@ fn answer(outcome: ImportOutcome, options: ImportOptions) -> HttpResponse {
     params(ImportQuery),
     request_body(description = "The rows: a JSON array, or a CSV file with a header row.", content(
         (Vec<ImportParticipantRow> = "application/json"),
-        (String = "text/csv", example = json!("nip;full_name;sex;employee_type;grade;unit_id;email\n198703142010121001;Budi Santoso;male;pns;III/b;0f8fad5b-d9cb-469f-a165-70867728950e;budi.santoso@example.go.id\n"))
+        (String = "text/csv", example = json!("nip;full_name;sex;employee_type;grade;unit_code;email\n198703142010121001;Budi Santoso;male;pns;III/b;LAPAS-PALANGKARAYA;budi.santoso@example.go.id\n"))
     )),
     security(("bearer_auth" = [])),
     responses(
@@ -417,7 +444,7 @@ pub async fn import_participants(
 ///
 /// Creates or updates units from a JSON array of rows (the fields of `POST /api/v1/units`) or a `text/csv` file
 /// (as for officers), matched by `code` and checked with the rules of a single create or change, hierarchy
-/// included (each row sees the rows before it). Results, `dry_run`, `mode`, limits and errors are those of
+/// included (each row sees the rows before it, so `parent_code` may name a unit of an earlier row). Results, `dry_run`, `mode`, limits and errors are those of
 /// `POST /api/v1/participants/import`. A field left out keeps the stored value; `null` or an empty cell clears
 /// it; the import never archives or restores a unit. Administrators only.
 #[utoipa::path(
@@ -425,7 +452,7 @@ pub async fn import_participants(
     params(ImportQuery),
     request_body(description = "The rows: a JSON array, or a CSV file with a header row.", content(
         (Vec<ImportUnitRow> = "application/json"),
-        (String = "text/csv", example = json!("code;name;type;class\nLAPAS-KASONGAN;Lapas Narkotika Kelas IIA Kasongan;lapas;IIA\n"))
+        (String = "text/csv", example = json!("code;name;type;class;parent_code\nLAPAS-KASONGAN;Lapas Narkotika Kelas IIA Kasongan;lapas;IIA;KANWIL-KALTENG\n"))
     )),
     security(("bearer_auth" = [])),
     responses(
