@@ -10,7 +10,9 @@ use diesel::sql_types::{
 };
 use uuid::Uuid;
 
-use crate::domain::enums::{EnrollmentStatus, EventStatus, InstrumentKind, Outcome};
+use crate::domain::enums::{
+    EnrollmentStatus, EventStatus, InstrumentKind, Outcome, QuestionType, RespondentKind,
+};
 use crate::repo::results::results_ctes;
 use crate::schema::events;
 
@@ -284,6 +286,132 @@ pub fn likert(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<Likert
                     / nullif(sum(count) OVER (PARTITION BY question_id), 0) AS mean
          FROM c
          ORDER BY created_at, instrument_id, position, question_id, value"
+    ))
+    .bind::<SqlUuid, _>(event_id)
+    .load(conn)
+}
+
+/// The Likert distributions of the follow-ups, per respondent kind (alumnus, supervisor): the rows of [`likert`]
+/// for each kind that answered.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RespondentLikertCount {
+    #[diesel(sql_type = Text)]
+    pub respondent_kind: RespondentKind,
+    #[diesel(sql_type = BigInt)]
+    pub responses: i64,
+    #[diesel(embed)]
+    pub count: LikertCount,
+}
+
+pub fn likert_by_respondent(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> QueryResult<Vec<RespondentLikertCount>> {
+    diesel::sql_query(
+        "WITH kinds AS (
+             SELECT r.instrument_id, r.respondent_kind, count(*) AS responses
+             FROM responses r JOIN instruments i ON i.id = r.instrument_id
+             WHERE i.event_id = $1 AND i.kind = 'follow_up'
+             GROUP BY r.instrument_id, r.respondent_kind),
+         c AS (
+             SELECT k.respondent_kind, k.responses, i.id AS instrument_id, i.created_at, q.id AS question_id,
+                    q.position, q.prompt,
+                    CASE WHEN jsonb_typeof(q.settings -> 'scale') = 'number'
+                         THEN (q.settings ->> 'scale')::numeric::int END AS scale,
+                    a.value_number AS value, count(a.response_id) AS count
+             FROM kinds k
+             JOIN instruments i ON i.id = k.instrument_id
+             JOIN questions q ON q.instrument_id = i.id AND q.question_type = 'likert'
+             LEFT JOIN (SELECT a.*, r.respondent_kind FROM answers a JOIN responses r ON r.id = a.response_id
+                        WHERE a.value_number IS NOT NULL) a
+                    ON a.question_id = q.id AND a.respondent_kind = k.respondent_kind
+             GROUP BY k.respondent_kind, k.responses, i.id, q.id, a.value_number)
+         SELECT respondent_kind, responses, instrument_id, question_id, position, prompt, scale, value, count,
+                sum(count) OVER (PARTITION BY respondent_kind, question_id)::int8 AS n,
+                sum(value * count) OVER (PARTITION BY respondent_kind, question_id)
+                    / nullif(sum(count) OVER (PARTITION BY respondent_kind, question_id), 0) AS mean
+         FROM c
+         ORDER BY created_at, instrument_id, respondent_kind, position, question_id, value",
+    )
+    .bind::<SqlUuid, _>(event_id)
+    .load(conn)
+}
+
+/// A choice or number question of an evaluation, with its settings (the options and their labels) and how many
+/// responses answered it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EvaluationQuestion {
+    #[diesel(sql_type = SqlUuid)]
+    pub instrument_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub question_id: Uuid,
+    #[diesel(sql_type = Integer)]
+    pub position: i32,
+    #[diesel(sql_type = Text)]
+    pub prompt: String,
+    #[diesel(sql_type = Text)]
+    pub question_type: QuestionType,
+    #[diesel(sql_type = Text)]
+    pub settings: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    /// Number questions: the statistics of the answers (null without answers).
+    #[diesel(sql_type = Nullable<Double>)]
+    pub mean: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub min: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub max: Option<f64>,
+}
+
+pub fn evaluation_questions(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> QueryResult<Vec<EvaluationQuestion>> {
+    diesel::sql_query(format!(
+        "SELECT i.id AS instrument_id, q.id AS question_id, q.position, q.prompt, q.question_type,
+                q.settings::text AS settings,
+                count(a.response_id) FILTER (WHERE a.value_number IS NOT NULL
+                                                OR cardinality(a.value_options) > 0) AS n,
+                avg(a.value_number) AS mean,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY a.value_number) AS median,
+                min(a.value_number) AS min, max(a.value_number) AS max
+         FROM instruments i
+         JOIN questions q ON q.instrument_id = i.id
+              AND q.question_type IN ('single_choice', 'multiple_choice', 'number')
+         LEFT JOIN answers a ON a.question_id = q.id
+         WHERE i.event_id = $1 AND i.kind IN {EVALUATION_KINDS}
+         GROUP BY i.id, i.created_at, q.id
+         ORDER BY i.created_at, i.id, q.position, q.id"
+    ))
+    .bind::<SqlUuid, _>(event_id)
+    .load(conn)
+}
+
+/// How often each option of a choice question of an evaluation was chosen (options nobody chose are absent).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OptionChosen {
+    #[diesel(sql_type = SqlUuid)]
+    pub question_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub option_key: String,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+pub fn options_chosen(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<OptionChosen>> {
+    diesel::sql_query(format!(
+        "SELECT q.id AS question_id, o.key AS option_key, count(*) AS count
+         FROM instruments i
+         JOIN questions q ON q.instrument_id = i.id
+              AND q.question_type IN ('single_choice', 'multiple_choice')
+         JOIN answers a ON a.question_id = q.id
+         CROSS JOIN LATERAL unnest(a.value_options) AS o(key)
+         WHERE i.event_id = $1 AND i.kind IN {EVALUATION_KINDS} AND o.key IS NOT NULL
+         GROUP BY q.id, o.key
+         ORDER BY q.id, o.key"
     ))
     .bind::<SqlUuid, _>(event_id)
     .load(conn)

@@ -17,7 +17,7 @@ use crate::schema::{event_result_rows, event_snapshots};
 /// The format of what a snapshot stores: the report's JSON shape (`EventReportResponse`) and the meaning of a
 /// stored result line. Bump it with every change to either; a snapshot stored with another version (by an older
 /// build before a deploy, or a newer one beside it) is stale and recomputed by its next reader.
-pub const FORMAT_VERSION: i32 = 1;
+pub const FORMAT_VERSION: i32 = 2;
 
 /// What a snapshot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,20 +8,24 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db;
-use crate::domain::enums::{EnrollmentStatus, EventStatus, InstrumentKind, Outcome};
+use crate::domain::enums::{
+    EnrollmentStatus, EventStatus, InstrumentKind, Outcome, QuestionType, RespondentKind,
+};
 use crate::domain::result::{
     KirkpatrickLevel, likert_distribution, mean2, percent, round1, round4,
 };
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::repo::reports::{
-    self as repo, Comment, InstrumentSummary, Learning, LikertCount, ProgramEvent, ReportEventRow,
-    SessionAttendance, StatusCount, TargetMean, UnitAttendance, UnitTraining,
+    self as repo, Comment, EvaluationQuestion, InstrumentSummary, Learning, LikertCount,
+    OptionChosen, ProgramEvent, ReportEventRow, RespondentLikertCount, SessionAttendance,
+    StatusCount, TargetMean, UnitAttendance, UnitTraining,
 };
 use crate::service::ReadInput;
 use crate::service::results::visible_event;
@@ -176,9 +180,56 @@ pub struct LikertQuestion {
     pub distribution: Vec<ValueCount>,
 }
 
-/// An evaluation instrument and the summaries of its Likert questions.
+/// How often one option of a choice question was chosen.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"instrument_id": "6d7e8f9a-0b1c-4d2e-8f3a-4b5c6d7e8f9a", "kind": "event_evaluation", "title": "Evaluasi Penyelenggaraan", "anonymous": true, "session_id": null, "facilitator_id": null, "responses": 30, "questions": []}))]
+#[schema(example = json!({"key": "b", "label": "Diskusi kelompok", "count": 12}))]
+pub struct OptionCount {
+    pub key: String,
+    pub label: String,
+    pub count: i64,
+}
+
+/// A single- or multiple-choice question of an evaluation: how many answered it and how often each option was
+/// chosen (every option of the question, 0 where nobody chose it; a multiple-choice answer counts once for each
+/// option it names).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"question_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "position": 2, "prompt": "Metode yang paling membantu", "question_type": "single_choice", "n": 28, "distribution": [{"key": "a", "label": "Ceramah", "count": 4}, {"key": "b", "label": "Diskusi kelompok", "count": 24}]}))]
+pub struct ChoiceQuestion {
+    pub question_id: Uuid,
+    pub position: i32,
+    pub prompt: String,
+    pub question_type: QuestionType,
+    pub n: i64,
+    pub distribution: Vec<OptionCount>,
+}
+
+/// A number question of an evaluation: how many answered it, and the mean (two decimals), median, smallest and
+/// largest answer (all null without answers).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"question_id": "4d5e6f7a-8b9c-4d0e-8f1a-2b3c4d5e6f7a", "position": 3, "prompt": "Berapa kali Anda menerapkan materi dalam sebulan?", "n": 20, "mean": 6.35, "median": 6.0, "min": 1.0, "max": 15.0}))]
+pub struct NumberQuestion {
+    pub question_id: Uuid,
+    pub position: i32,
+    pub prompt: String,
+    pub n: i64,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// The Likert questions of a follow-up as one kind of respondent answered them (the alumni, or their supervisors).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"respondent_kind": "supervisor", "responses": 18, "questions": []}))]
+pub struct RespondentBlock {
+    pub respondent_kind: RespondentKind,
+    pub responses: i64,
+    pub questions: Vec<LikertQuestion>,
+}
+
+/// An evaluation instrument and the summaries of its questions by type (text answers are in `comments`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"instrument_id": "6d7e8f9a-0b1c-4d2e-8f3a-4b5c6d7e8f9a", "kind": "event_evaluation", "title": "Evaluasi Penyelenggaraan", "anonymous": true, "session_id": null, "facilitator_id": null, "responses": 30, "questions": [], "choice_questions": [], "number_questions": [], "by_respondent": []}))]
 pub struct InstrumentBlock {
     pub instrument_id: Uuid,
     pub kind: InstrumentKind,
@@ -188,7 +239,13 @@ pub struct InstrumentBlock {
     pub session_id: Option<Uuid>,
     pub facilitator_id: Option<Uuid>,
     pub responses: i64,
+    /// The Likert questions, all respondents together.
     pub questions: Vec<LikertQuestion>,
+    pub choice_questions: Vec<ChoiceQuestion>,
+    pub number_questions: Vec<NumberQuestion>,
+    /// Follow-ups only (empty for the others): the Likert questions per kind of respondent that answered, alumni
+    /// first, so that the officers' own view and their supervisors' are not mixed.
+    pub by_respondent: Vec<RespondentBlock>,
 }
 
 /// The mean Likert answer of the facilitator evaluations of one facilitator or one session.
@@ -410,6 +467,9 @@ pub struct EventFigures {
     pub learning: Learning,
     pub instruments: Vec<InstrumentSummary>,
     pub likert: Vec<LikertCount>,
+    pub likert_by_respondent: Vec<RespondentLikertCount>,
+    pub questions: Vec<EvaluationQuestion>,
+    pub options_chosen: Vec<OptionChosen>,
     pub facilitator_means: Vec<TargetMean>,
     pub comments: Vec<Comment>,
 }
@@ -431,6 +491,103 @@ impl EnrollmentCounts {
         }
         tally
     }
+}
+
+/// The choice questions of one instrument (by position), each option of its settings with how often it was chosen.
+fn choice_questions(
+    questions: &[EvaluationQuestion],
+    chosen: &[OptionChosen],
+    instrument_id: Uuid,
+) -> Vec<ChoiceQuestion> {
+    questions
+        .iter()
+        .filter(|q| q.instrument_id == instrument_id)
+        .filter(|q| {
+            matches!(
+                q.question_type,
+                QuestionType::SingleChoice | QuestionType::MultipleChoice
+            )
+        })
+        .map(|q| {
+            let options: Vec<(String, String)> = serde_json::from_str::<Value>(&q.settings)
+                .ok()
+                .and_then(|s| s.get("options").and_then(Value::as_array).cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|o| {
+                    Some((
+                        o.get("key")?.as_str()?.to_owned(),
+                        o.get("label")?.as_str()?.to_owned(),
+                    ))
+                })
+                .collect();
+            let count_of = |key: &str| {
+                chosen
+                    .iter()
+                    .find(|c| c.question_id == q.question_id && c.option_key == key)
+                    .map_or(0, |c| c.count)
+            };
+            ChoiceQuestion {
+                question_id: q.question_id,
+                position: q.position,
+                prompt: q.prompt.clone(),
+                question_type: q.question_type,
+                n: q.n,
+                distribution: options
+                    .into_iter()
+                    .map(|(key, label)| OptionCount {
+                        count: count_of(&key),
+                        key,
+                        label,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The number questions of one instrument (by position) with their statistics.
+fn number_questions(questions: &[EvaluationQuestion], instrument_id: Uuid) -> Vec<NumberQuestion> {
+    questions
+        .iter()
+        .filter(|q| q.instrument_id == instrument_id && q.question_type == QuestionType::Number)
+        .map(|q| NumberQuestion {
+            question_id: q.question_id,
+            position: q.position,
+            prompt: q.prompt.clone(),
+            n: q.n,
+            mean: mean2(q.mean),
+            median: q.median,
+            min: q.min,
+            max: q.max,
+        })
+        .collect()
+}
+
+/// The Likert questions of a follow-up per kind of respondent, alumni first.
+fn by_respondent(rows: &[RespondentLikertCount], instrument_id: Uuid) -> Vec<RespondentBlock> {
+    let mut kinds: Vec<(RespondentKind, i64)> = rows
+        .iter()
+        .filter(|r| r.count.instrument_id == instrument_id)
+        .map(|r| (r.respondent_kind, r.responses))
+        .collect();
+    kinds.sort_by_key(|(kind, _)| (*kind != RespondentKind::Alumnus, kind.as_str()));
+    kinds.dedup_by_key(|(kind, _)| *kind);
+    kinds
+        .into_iter()
+        .map(|(kind, responses)| {
+            let counts: Vec<LikertCount> = rows
+                .iter()
+                .filter(|r| r.respondent_kind == kind)
+                .map(|r| r.count.clone())
+                .collect();
+            RespondentBlock {
+                respondent_kind: kind,
+                responses,
+                questions: likert_questions(&counts, instrument_id),
+            }
+        })
+        .collect()
 }
 
 /// The Likert questions of one instrument, in the order of the rows (by position), each with its distribution.
@@ -550,6 +707,13 @@ impl From<EventFigures> for EventReportResponse {
                 facilitator_id: i.facilitator_id,
                 responses: i.responses,
                 questions: likert_questions(&r.likert, i.instrument_id),
+                choice_questions: choice_questions(
+                    &r.questions,
+                    &r.options_chosen,
+                    i.instrument_id,
+                ),
+                number_questions: number_questions(&r.questions, i.instrument_id),
+                by_respondent: by_respondent(&r.likert_by_respondent, i.instrument_id),
             };
             match KirkpatrickLevel::of_instrument(i.kind) {
                 KirkpatrickLevel::Behavior => behavior_instruments.push(block),
@@ -650,6 +814,9 @@ fn compute_event(conn: &mut PgConnection, event_id: Uuid) -> Result<EventFigures
         learning: repo::learning(conn, event_id)?,
         instruments: repo::evaluation_instruments(conn, event_id)?,
         likert: repo::likert(conn, event_id)?,
+        likert_by_respondent: repo::likert_by_respondent(conn, event_id)?,
+        questions: repo::evaluation_questions(conn, event_id)?,
+        options_chosen: repo::options_chosen(conn, event_id)?,
         facilitator_means: repo::facilitator_means(conn, event_id)?,
         comments: repo::comments(conn, event_id, COMMENTS_MAX)?,
     })

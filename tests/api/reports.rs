@@ -354,3 +354,123 @@ async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
         .await;
     assert_problem(response, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn every_question_kind_is_summarised_and_level_3_splits_alumni_from_supervisors() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit("REP7");
+    let s = scenario(&app, unit);
+    let (ahmad, budi) = (s.officers[0].1, s.officers[1].1);
+    let event = s.event;
+    let [i1, i3] = [Uuid::new_v4(), Uuid::new_v4()];
+    let [qc, qm, qn, ql] = [(); 4].map(|_| Uuid::new_v4());
+    let [r1, r2, r3, r4, r5, r6] = [(); 6].map(|_| Uuid::new_v4());
+    app.db()
+        .batch_execute(&format!(
+            "INSERT INTO instruments (id, event_id, kind, title, status, anonymous) VALUES
+               ('{i1}', '{event}', 'event_evaluation', 'Evaluasi Penyelenggaraan', 'closed', true);
+             INSERT INTO instruments (id, event_id, kind, title, status, due_on, respondent_kinds) VALUES
+               ('{i3}', '{event}', 'follow_up', 'Evaluasi Pasca Pelatihan', 'open', current_date + 90, '{{alumnus,supervisor}}');
+             INSERT INTO questions (id, instrument_id, position, question_type, prompt, settings, required) VALUES
+               ('{qc}', '{i1}', 1, 'single_choice', 'Metode yang paling membantu',
+                '{{\"options\": [{{\"key\": \"a\", \"label\": \"Ceramah\"}}, {{\"key\": \"b\", \"label\": \"Diskusi\"}},
+                                 {{\"key\": \"c\", \"label\": \"Simulasi\"}}]}}', true),
+               ('{qm}', '{i1}', 2, 'multiple_choice', 'Sarana yang dipakai',
+                '{{\"options\": [{{\"key\": \"x\", \"label\": \"Modul\"}}, {{\"key\": \"y\", \"label\": \"Video\"}}]}}', false),
+               ('{qn}', '{i1}', 3, 'number', 'Berapa jam belajar mandiri?', '{{\"min\": 0, \"max\": 100}}', false),
+               ('{ql}', '{i3}', 1, 'likert', 'Menerapkan materi di tempat kerja', '{{\"scale\": 5}}', true);
+             INSERT INTO responses (id, instrument_id, enrollment_id, respondent_kind, submitted_at) VALUES
+               ('{r1}', '{i1}', NULL, 'participant', NULL), ('{r2}', '{i1}', NULL, 'participant', NULL),
+               ('{r3}', '{i1}', NULL, 'participant', NULL),
+               ('{r4}', '{i3}', '{ahmad}', 'alumnus', now()), ('{r5}', '{i3}', '{ahmad}', 'supervisor', now()),
+               ('{r6}', '{i3}', '{budi}', 'supervisor', now());
+             INSERT INTO answers (response_id, question_id, value_number, value_options) VALUES
+               ('{r1}', '{qc}', NULL, '{{a}}'), ('{r2}', '{qc}', NULL, '{{b}}'), ('{r3}', '{qc}', NULL, '{{b}}'),
+               ('{r1}', '{qm}', NULL, '{{x,y}}'), ('{r2}', '{qm}', NULL, '{{y}}'),
+               ('{r1}', '{qn}', 2, NULL), ('{r2}', '{qn}', 4, NULL), ('{r3}', '{qn}', 9, NULL),
+               ('{r4}', '{ql}', 4, NULL), ('{r5}', '{ql}', 2, NULL), ('{r6}', '{ql}', 3, NULL);"
+        ))
+        .unwrap();
+    let (_, token) = app.organizer_of(event).await;
+    let r = ok_json(
+        app.send(Method::GET, &report_path(event), &token, None)
+            .await,
+        200,
+    )
+    .await;
+    let evaluation = &r["reaction"]["instruments"][0];
+    let distribution = |q: &Value| -> Vec<(String, String, i64)> {
+        q["distribution"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["key"].as_str().unwrap().to_owned(),
+                    o["label"].as_str().unwrap().to_owned(),
+                    o["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let single = &evaluation["choice_questions"][0];
+    assert_eq!(
+        (single["question_type"].as_str(), single["n"].as_i64()),
+        (Some("single_choice"), Some(3))
+    );
+    let named = |rows: &[(&str, &str, i64)]| -> Vec<(String, String, i64)> {
+        rows.iter()
+            .map(|(k, l, c)| ((*k).to_owned(), (*l).to_owned(), *c))
+            .collect()
+    };
+    assert_eq!(
+        distribution(single),
+        named(&[
+            ("a", "Ceramah", 1),
+            ("b", "Diskusi", 2),
+            ("c", "Simulasi", 0)
+        ]),
+        "every option, 0 where nobody chose it"
+    );
+    let multiple = &evaluation["choice_questions"][1];
+    assert_eq!(multiple["n"], 2);
+    assert_eq!(
+        distribution(multiple),
+        named(&[("x", "Modul", 1), ("y", "Video", 2)])
+    );
+    assert_eq!(
+        evaluation["number_questions"][0],
+        json!({"question_id": qn, "position": 3, "prompt": "Berapa jam belajar mandiri?", "n": 3, "mean": 5.0,
+               "median": 4.0, "min": 2.0, "max": 9.0})
+    );
+    assert_eq!(evaluation["by_respondent"], json!([]));
+
+    let follow_up = &r["behavior"]["instruments"][0];
+    assert_eq!(follow_up["questions"][0]["mean"], 3.0, "all respondents");
+    let split: Vec<(String, i64, f64)> = follow_up["by_respondent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["respondent_kind"].as_str().unwrap().to_owned(),
+                b["responses"].as_i64().unwrap(),
+                b["questions"][0]["mean"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        split,
+        [
+            ("alumnus".to_owned(), 1, 4.0),
+            ("supervisor".to_owned(), 2, 2.5)
+        ]
+    );
+    let supervisor_counts: Vec<i64> = follow_up["by_respondent"][1]["questions"][0]["distribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["count"].as_i64().unwrap())
+        .collect();
+    assert_eq!(supervisor_counts, [0, 1, 1, 0, 0]);
+}

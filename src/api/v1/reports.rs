@@ -28,10 +28,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
 ///
 /// The aggregates of an event, each block named by its Kirkpatrick level where it has one: enrollments by state;
 /// attendance overall, per session and per unit; level 2 (`learning`): pre and post means, mean gain, mean
-/// normalized gain, pass rate, practical mean; the outcomes; level 1 (`reaction`): per Likert question of the
-/// event and facilitator evaluations the mean, n and distribution, and the means per facilitator and per session;
-/// level 3 (`behavior`): the same for the follow-up questionnaires; and the free-text comments (never with a
-/// name; without the officer where the instrument is anonymous). For the event's managers; others 403 (404 for a
+/// normalized gain, pass rate, practical mean; the outcomes; level 1 (`reaction`): for the event and facilitator
+/// evaluations, every question by type (Likert: mean, n and the distribution over the scale; single and multiple
+/// choice: n and how often each option was chosen; number: n, mean, median, min and max), and the Likert means
+/// per facilitator and per session; level 3 (`behavior`): the same for the follow-ups, whose Likert questions are
+/// also split by respondent (`by_respondent`: the alumni, then their supervisors); and the free-text answers as
+/// comments (never with a name; without the officer where the instrument is anonymous). For the event's managers; others 403 (404 for a
 /// draft).
 ///
 /// Always current: the figures are kept as a snapshot that every change to the event's enrollments, sessions,
