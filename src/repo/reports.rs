@@ -521,6 +521,31 @@ pub struct ProgramEvent {
     pub mean_attendance_rate: Option<f64>,
     #[diesel(sql_type = BigInt)]
     pub certificates_issued: i64,
+    #[diesel(embed)]
+    pub levels: LevelFigures,
+}
+
+/// The Kirkpatrick figures of one event as sums and counts, so that several events add up: level 1 the Likert
+/// answers of its event and facilitator evaluations, level 2 the paired pre/post gains and the post-tests passed,
+/// level 3 the Likert answers of its follow-ups.
+#[derive(Debug, Clone, Default, QueryableByName)]
+pub struct LevelFigures {
+    #[diesel(sql_type = BigInt)]
+    pub reaction_n: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub reaction_sum: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    pub paired_n: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub gain_sum: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    pub post_n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub passed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub behavior_n: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub behavior_sum: Option<f64>,
 }
 
 /// The events of a program (drafts only when `with_drafts`), by start date.
@@ -536,8 +561,23 @@ pub fn program_events(
                     count(*) FILTER (WHERE outcome = 'certificate') AS certificate,
                     count(*) FILTER (WHERE outcome = 'attendance_letter') AS attendance_letter,
                     count(*) FILTER (WHERE outcome = 'not_completed') AS not_completed,
-                    avg(attendance_rate) AS mean_attendance_rate
+                    avg(attendance_rate) AS mean_attendance_rate,
+                    count(*) FILTER (WHERE pre_score IS NOT NULL AND post_score IS NOT NULL) AS paired_n,
+                    sum(post_score - pre_score) AS gain_sum,
+                    count(post_score) AS post_n,
+                    count(*) FILTER (WHERE post_score >= pass_score) AS passed
              FROM o GROUP BY event_id),
+         lk AS (
+             SELECT i.event_id,
+                    count(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_n,
+                    sum(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_sum,
+                    count(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_n,
+                    sum(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_sum
+             FROM ev
+             JOIN instruments i ON i.event_id = ev.id AND i.kind IN {EVALUATION_KINDS}
+             JOIN questions q ON q.instrument_id = i.id AND q.question_type = 'likert'
+             JOIN answers a ON a.question_id = q.id AND a.value_number IS NOT NULL
+             GROUP BY i.event_id),
          en AS (SELECT e.event_id, count(*) AS n FROM ev JOIN enrollments e ON e.event_id = ev.id GROUP BY e.event_id),
          ce AS (
              SELECT c.event_id, count(*) AS n FROM ev JOIN certificates c ON c.event_id = ev.id
@@ -548,10 +588,15 @@ pub fn program_events(
                 coalesce(ag.attendance_letter, 0) AS attendance_letter,
                 coalesce(ag.not_completed, 0) AS not_completed,
                 ag.mean_attendance_rate,
-                coalesce(ce.n, 0) AS certificates_issued
+                coalesce(ce.n, 0) AS certificates_issued,
+                coalesce(lk.reaction_n, 0) AS reaction_n, lk.reaction_sum,
+                coalesce(ag.paired_n, 0) AS paired_n, ag.gain_sum,
+                coalesce(ag.post_n, 0) AS post_n, coalesce(ag.passed, 0) AS passed,
+                coalesce(lk.behavior_n, 0) AS behavior_n, lk.behavior_sum
          FROM ev
          JOIN events x ON x.id = ev.id
          LEFT JOIN ag ON ag.event_id = ev.id
+         LEFT JOIN lk ON lk.event_id = ev.id
          LEFT JOIN en ON en.event_id = ev.id
          LEFT JOIN ce ON ce.event_id = ev.id
          ORDER BY x.starts_on, x.id",
@@ -624,6 +669,42 @@ pub fn unit_year(
     .bind::<SqlUuid, _>(unit_id)
     .bind::<Integer, _>(year)
     .load(conn)
+}
+
+/// The Kirkpatrick figures of a unit's officers in the trainings of `year` (those of [`unit_year`]): level 2 their
+/// scores, levels 1 and 3 the Likert answers of the responses that name their enrollments (their own non-anonymous
+/// evaluations, and the follow-ups by them and by their supervisors; anonymous answers name no officer, so no unit).
+pub fn unit_levels(conn: &mut PgConnection, unit_id: Uuid, year: i32) -> QueryResult<LevelFigures> {
+    diesel::sql_query(format!(
+        "WITH {},
+         mine AS (SELECT * FROM o WHERE unit_id = $1),
+         l2 AS (
+             SELECT count(*) FILTER (WHERE pre_score IS NOT NULL AND post_score IS NOT NULL) AS paired_n,
+                    sum(post_score - pre_score) AS gain_sum,
+                    count(post_score) AS post_n,
+                    count(*) FILTER (WHERE post_score >= pass_score) AS passed
+             FROM mine),
+         lk AS (
+             SELECT count(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_n,
+                    sum(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_sum,
+                    count(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_n,
+                    sum(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_sum
+             FROM mine m
+             JOIN responses r ON r.enrollment_id = m.enrollment_id
+             JOIN instruments i ON i.id = r.instrument_id AND i.kind IN {EVALUATION_KINDS}
+             JOIN questions q ON q.instrument_id = i.id AND q.question_type = 'likert'
+             JOIN answers a ON a.response_id = r.id AND a.question_id = q.id AND a.value_number IS NOT NULL)
+         SELECT lk.reaction_n, lk.reaction_sum, l2.paired_n, l2.gain_sum, l2.post_n, l2.passed,
+                lk.behavior_n, lk.behavior_sum
+         FROM l2 CROSS JOIN lk",
+        results_ctes(
+            "starts_on >= make_date($2, 1, 1) AND starts_on < make_date($2 + 1, 1, 1) \
+             AND status IN ('ongoing', 'completed')"
+        )
+    ))
+    .bind::<SqlUuid, _>(unit_id)
+    .bind::<Integer, _>(year)
+    .get_result(conn)
 }
 
 pub fn unit_exists(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<bool> {

@@ -23,9 +23,9 @@ use crate::domain::result::{
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::repo::reports::{
-    self as repo, Comment, EvaluationQuestion, InstrumentSummary, Learning, LikertCount,
-    OptionChosen, ProgramEvent, ReportEventRow, RespondentLikertCount, SessionAttendance,
-    StatusCount, TargetMean, UnitAttendance, UnitTraining,
+    self as repo, Comment, EvaluationQuestion, InstrumentSummary, Learning, LevelFigures,
+    LikertCount, OptionChosen, ProgramEvent, ReportEventRow, RespondentLikertCount,
+    SessionAttendance, StatusCount, TargetMean, UnitAttendance, UnitTraining,
 };
 use crate::service::ReadInput;
 use crate::service::results::visible_event;
@@ -333,9 +333,67 @@ pub struct EventReportResponse {
     pub comments: CommentsBlock,
 }
 
+/// The Kirkpatrick levels of one event, or of several events together (each answer and officer counted once).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"reaction_mean": 4.35, "reaction_n": 240, "mean_gain": 27.4, "paired_n": 29, "pass_rate": 89.7, "passed": 26, "post_n": 29, "behavior_mean": 3.9, "behavior_n": 48}))]
+pub struct KirkpatrickSummary {
+    /// Level 1 (reaksi): the mean Likert answer of the event and facilitator evaluations, on the scales as asked
+    /// (4 or 5 points), two decimals; null without answers.
+    pub reaction_mean: Option<f64>,
+    /// Level 1: the Likert answers counted.
+    pub reaction_n: i64,
+    /// Level 2 (pembelajaran): the mean gain (post-test minus pre-test) of the officers with both, two decimals.
+    pub mean_gain: Option<f64>,
+    pub paired_n: i64,
+    /// Level 2: `passed / post_n` in percent, one decimal.
+    pub pass_rate: Option<f64>,
+    pub passed: i64,
+    pub post_n: i64,
+    /// Level 3 (perilaku): the mean Likert answer of the follow-ups (alumni and supervisors), two decimals.
+    pub behavior_mean: Option<f64>,
+    pub behavior_n: i64,
+}
+
+impl KirkpatrickSummary {
+    /// The levels of the events whose figures these are, added up.
+    fn of<'a>(figures: impl IntoIterator<Item = &'a LevelFigures>) -> Self {
+        let mut t = LevelFigures::default();
+        for f in figures {
+            t.reaction_n += f.reaction_n;
+            t.reaction_sum = sum(t.reaction_sum, f.reaction_sum);
+            t.paired_n += f.paired_n;
+            t.gain_sum = sum(t.gain_sum, f.gain_sum);
+            t.post_n += f.post_n;
+            t.passed += f.passed;
+            t.behavior_n += f.behavior_n;
+            t.behavior_sum = sum(t.behavior_sum, f.behavior_sum);
+        }
+        let mean =
+            |total: Option<f64>, n: i64| mean2(total.filter(|_| n > 0).map(|t| t / n as f64));
+        Self {
+            reaction_mean: mean(t.reaction_sum, t.reaction_n),
+            reaction_n: t.reaction_n,
+            mean_gain: mean(t.gain_sum, t.paired_n),
+            paired_n: t.paired_n,
+            pass_rate: percent(t.passed, t.post_n),
+            passed: t.passed,
+            post_n: t.post_n,
+            behavior_mean: mean(t.behavior_sum, t.behavior_n),
+            behavior_n: t.behavior_n,
+        }
+    }
+}
+
+fn sum(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    }
+}
+
 /// One event of a program with its figures.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan", "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "enrollments": 33, "approved": 30, "certificate": 26, "attendance_letter": 3, "not_completed": 1, "completion_rate": 96.7, "mean_attendance_rate": 91.7, "certificates_issued": 29, "certificate_rate": 96.7}))]
+#[schema(example = json!({"event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan", "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "enrollments": 33, "approved": 30, "certificate": 26, "attendance_letter": 3, "not_completed": 1, "completion_rate": 96.7, "mean_attendance_rate": 91.7, "certificates_issued": 29, "certificate_rate": 96.7, "levels": {"reaction_mean": 4.35, "reaction_n": 240, "mean_gain": 27.4, "paired_n": 29, "pass_rate": 89.7, "passed": 26, "post_n": 29, "behavior_mean": 3.9, "behavior_n": 48}}))]
 pub struct ProgramEventLine {
     pub event_id: Uuid,
     pub title: String,
@@ -356,11 +414,13 @@ pub struct ProgramEventLine {
     pub certificates_issued: i64,
     /// `certificates_issued / approved` in percent, one decimal.
     pub certificate_rate: Option<f64>,
+    /// The event's Kirkpatrick levels 1 to 3.
+    pub levels: KirkpatrickSummary,
 }
 
 /// Sums over a program's events.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"events": 1, "approved": 30, "completed": 29, "certificates_issued": 29, "completion_rate": 96.7, "certificate_rate": 96.7}))]
+#[schema(example = json!({"events": 1, "approved": 30, "completed": 29, "certificates_issued": 29, "completion_rate": 96.7, "certificate_rate": 96.7, "levels": {"reaction_mean": 4.35, "reaction_n": 240, "mean_gain": 27.4, "paired_n": 29, "pass_rate": 89.7, "passed": 26, "post_n": 29, "behavior_mean": 3.9, "behavior_n": 48}}))]
 pub struct ProgramTotals {
     pub events: i64,
     pub approved: i64,
@@ -368,6 +428,8 @@ pub struct ProgramTotals {
     pub certificates_issued: i64,
     pub completion_rate: Option<f64>,
     pub certificate_rate: Option<f64>,
+    /// The Kirkpatrick levels across the events: every answer and every officer of every event counted once.
+    pub levels: KirkpatrickSummary,
 }
 
 /// The program a report is about.
@@ -386,9 +448,9 @@ pub struct ReportProgram {
     "events": [{"event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan",
         "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "enrollments": 33,
         "approved": 30, "certificate": 26, "attendance_letter": 3, "not_completed": 1, "completion_rate": 96.7,
-        "mean_attendance_rate": 91.7, "certificates_issued": 29, "certificate_rate": 96.7}],
+        "mean_attendance_rate": 91.7, "certificates_issued": 29, "certificate_rate": 96.7, "levels": {"reaction_mean": 4.35, "reaction_n": 240, "mean_gain": 27.4, "paired_n": 29, "pass_rate": 89.7, "passed": 26, "post_n": 29, "behavior_mean": 3.9, "behavior_n": 48}}],
     "totals": {"events": 1, "approved": 30, "completed": 29, "certificates_issued": 29, "completion_rate": 96.7,
-        "certificate_rate": 96.7}
+        "certificate_rate": 96.7, "levels": {"reaction_mean": 4.35, "reaction_n": 240, "mean_gain": 27.4, "paired_n": 29, "pass_rate": 89.7, "passed": 26, "post_n": 29, "behavior_mean": 3.9, "behavior_n": 48}}
 }))]
 pub struct ProgramReportResponse {
     pub program: ReportProgram,
@@ -445,11 +507,17 @@ pub struct UnitTotals {
         "trainings": [{"event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan",
             "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "outcome": "certificate",
             "attendance_rate": 83.3, "post_score": 85.5, "jp_earned": 10}]}],
-    "totals": {"officers": 1, "officers_trained": 1, "jp_total": 10}
+    "totals": {"officers": 1, "officers_trained": 1, "jp_total": 10},
+    "levels": {"reaction_mean": 4.5, "reaction_n": 4, "mean_gain": 25.0, "paired_n": 1, "pass_rate": 100.0,
+        "passed": 1, "post_n": 1, "behavior_mean": 4.0, "behavior_n": 2}
 }))]
 pub struct UnitReportResponse {
     pub unit_id: Uuid,
     pub year: i32,
+    /// The Kirkpatrick levels of the unit's officers in these trainings: level 2 their scores; levels 1 and 3 the
+    /// Likert answers that name them (their non-anonymous evaluations; the follow-ups by them and their
+    /// supervisors). Anonymous evaluations name no officer and are not counted here.
+    pub levels: KirkpatrickSummary,
     pub officers: Vec<UnitOfficerLine>,
     pub totals: UnitTotals,
 }
@@ -828,6 +896,7 @@ fn compute_event(conn: &mut PgConnection, event_id: Uuid) -> Result<EventFigures
 fn program_report(program: ReportProgram, rows: Vec<ProgramEvent>) -> ProgramReportResponse {
     let mut events = Vec::with_capacity(rows.len());
     let (mut approved, mut completed, mut issued) = (0, 0, 0);
+    let levels = KirkpatrickSummary::of(rows.iter().map(|e| &e.levels));
     for e in rows {
         let done = e.certificate + e.attendance_letter;
         approved += e.approved;
@@ -848,6 +917,7 @@ fn program_report(program: ReportProgram, rows: Vec<ProgramEvent>) -> ProgramRep
             attendance_letter: e.attendance_letter,
             not_completed: e.not_completed,
             certificates_issued: e.certificates_issued,
+            levels: KirkpatrickSummary::of([&e.levels]),
         });
     }
     ProgramReportResponse {
@@ -859,6 +929,7 @@ fn program_report(program: ReportProgram, rows: Vec<ProgramEvent>) -> ProgramRep
             certificates_issued: issued,
             completion_rate: percent(completed, approved),
             certificate_rate: percent(issued, approved),
+            levels,
         },
         events,
     }
@@ -892,7 +963,12 @@ pub async fn program(
 
 /// A unit's report from its rows (by officer, then start date; an officer without trainings has one row without
 /// an event): per officer the trainings, their JP and the trainings completed; and the totals.
-fn unit_report(unit_id: Uuid, year: i32, rows: Vec<UnitTraining>) -> UnitReportResponse {
+fn unit_report(
+    unit_id: Uuid,
+    year: i32,
+    rows: Vec<UnitTraining>,
+    levels: &LevelFigures,
+) -> UnitReportResponse {
     let mut officers: Vec<UnitOfficerLine> = Vec::new();
     for row in rows {
         if officers
@@ -938,6 +1014,7 @@ fn unit_report(unit_id: Uuid, year: i32, rows: Vec<UnitTraining>) -> UnitReportR
     UnitReportResponse {
         unit_id,
         year,
+        levels: KirkpatrickSummary::of([levels]),
         officers,
         totals,
     }
@@ -967,6 +1044,7 @@ pub async fn unit(
             unit_id,
             year,
             repo::unit_year(conn, unit_id, year)?,
+            &repo::unit_levels(conn, unit_id, year)?,
         ))
     })
     .await
@@ -1062,7 +1140,51 @@ mod tests {
             not_completed: approved - certificate - letter,
             mean_attendance_rate: (approved > 0).then_some(91.666),
             certificates_issued: issued,
+            levels: LevelFigures::default(),
         }
+    }
+
+    #[test]
+    fn kirkpatrick_levels_of_several_events_count_every_answer_and_officer_once() {
+        let first = LevelFigures {
+            reaction_n: 3,
+            reaction_sum: Some(13.0),
+            paired_n: 2,
+            gain_sum: Some(40.0),
+            post_n: 3,
+            passed: 2,
+            behavior_n: 0,
+            behavior_sum: None,
+        };
+        let second = LevelFigures {
+            reaction_n: 1,
+            reaction_sum: Some(3.0),
+            paired_n: 0,
+            gain_sum: None,
+            post_n: 1,
+            passed: 1,
+            behavior_n: 2,
+            behavior_sum: Some(7.0),
+        };
+        let both = KirkpatrickSummary::of([&first, &second]);
+        assert_eq!(
+            both.reaction_mean,
+            Some(4.0),
+            "16 / 4, not the mean of 4.33 and 3"
+        );
+        assert_eq!(both.mean_gain, Some(20.0));
+        assert_eq!(both.pass_rate, Some(75.0));
+        assert_eq!((both.behavior_mean, both.behavior_n), (Some(3.5), 2));
+        let none = KirkpatrickSummary::of([]);
+        assert_eq!(
+            (
+                none.reaction_mean,
+                none.mean_gain,
+                none.pass_rate,
+                none.behavior_mean
+            ),
+            (None, None, None, None)
+        );
     }
 
     #[test]
@@ -1132,7 +1254,7 @@ mod tests {
             training(2, Some((10, Outcome::AttendanceLetter)), 5),
             erased,
         ];
-        let report = unit_report(id(9), 2025, rows);
+        let report = unit_report(id(9), 2025, rows, &LevelFigures::default());
         assert_eq!((report.unit_id, report.year), (id(9), 2025));
         let officers = &report.officers;
         assert_eq!(officers.len(), 3);

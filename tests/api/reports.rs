@@ -218,6 +218,7 @@ async fn the_program_report_counts_outcomes_and_certificates_per_event() {
     let s = scenario(&app, unit);
     let program = Uuid::new_v4();
     let draft = app.seed_event("draft", 5);
+    seed_evaluations(&app, &s);
     let (ahmad_enrollment, ahmad) = (s.officers[0].1, s.officers[0].2);
     app.db()
         .batch_execute(&format!(
@@ -248,6 +249,12 @@ async fn the_program_report_counts_outcomes_and_certificates_per_event() {
     assert_eq!(e["certificate_rate"], 25.0);
     assert_eq!(e["mean_attendance_rate"], 85.0);
     assert_eq!(r["totals"]["completed"], 3);
+    // Kirkpatrick: level 1 the 7 Likert answers of the two evaluations (28 / 7), level 2 the scenario's scores
+    // (2 paired, gain 20; 2 of 3 post-tests passed), level 3 the one follow-up answer.
+    let levels = json!({"reaction_mean": 4.0, "reaction_n": 7, "mean_gain": 20.0, "paired_n": 2,
+                        "pass_rate": 66.7, "passed": 2, "post_n": 3, "behavior_mean": 4.0, "behavior_n": 1});
+    assert_eq!(e["levels"], levels);
+    assert_eq!(r["totals"]["levels"], levels, "one event: the same");
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let r = ok_json(app.send(Method::GET, &path, &admin, None).await, 200).await;
     assert_eq!(r["events"].as_array().unwrap().len(), 2);
@@ -277,6 +284,7 @@ async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
     let (operator, operator_token) = app.user_with_token(Role::UnitOperator).await;
     let unit = app.unit_of(&operator);
     let s = scenario(&app, unit);
+    seed_evaluations(&app, &s);
     let year = (Utc::now() - Duration::days(1)).year();
     let path = format!("/api/v1/units/{unit}/report?year={year}");
     let r = ok_json(
@@ -312,6 +320,14 @@ async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
         r["totals"],
         json!({"officers": 4, "officers_trained": 3, "jp_total": 24})
     );
+    // Kirkpatrick of the unit's officers: level 2 Ahmad (+30), Budi (+10) and Citra (post only; 2 of 3 passed);
+    // level 1 only the answers that name them (the facilitator evaluation by Ahmad and Budi: 4 and 3; the
+    // anonymous event evaluation names nobody); level 3 Ahmad's follow-up.
+    assert_eq!(
+        r["levels"],
+        json!({"reaction_mean": 3.5, "reaction_n": 2, "mean_gain": 20.0, "paired_n": 2, "pass_rate": 66.7,
+               "passed": 2, "post_n": 3, "behavior_mean": 4.0, "behavior_n": 1})
+    );
 
     // Another year has no trainings.
     let r = ok_json(
@@ -326,6 +342,8 @@ async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
     )
     .await;
     assert_eq!(r["totals"]["jp_total"], 0);
+    assert_eq!(r["levels"]["post_n"], 0);
+    assert_eq!(r["levels"]["reaction_mean"], Value::Null);
 
     let other = format!("/api/v1/units/{}/report", s.other_unit);
     let response = app.send(Method::GET, &other, &operator_token, None).await;

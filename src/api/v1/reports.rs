@@ -64,7 +64,10 @@ pub async fn get_event_report(
 ///
 /// The events of a program (by start date) with their enrollments, approved officers, outcomes, completion rate
 /// (certificate or attendance letter), mean attendance rate, and the certificates issued (not revoked) and their
-/// rate; and the totals. For admins (draft events included) and organizers (without drafts); others 403.
+/// rate; the Kirkpatrick levels of each event and across them (`levels`: level 1 the mean Likert answer of the
+/// event and facilitator evaluations, level 2 the mean pre/post gain and the post-test pass rate, level 3 the mean
+/// Likert answer of the follow-ups, each with its counts); and the totals. For admins (draft events included) and
+/// organizers (without drafts); others 403.
 #[utoipa::path(
     tag = "results",
     params(("id" = Uuid, Path, description = "The program id")),
@@ -97,8 +100,10 @@ pub struct UnitReportQuery {
 ///
 /// The officers of a unit (by name; archived officers only when they trained that year) with the trainings of
 /// the year (events starting that year that are `ongoing` or `completed`): outcome, attendance rate, post score
-/// and JP; per officer the JP total (and minutes) and the trainings completed. For admins and the unit's own
-/// operator; others 403.
+/// and JP; per officer the JP total (and minutes) and the trainings completed; and the Kirkpatrick levels of the
+/// unit's officers in those trainings (`levels`: level 2 their scores, levels 1 and 3 the Likert answers that
+/// name them; anonymous evaluations name nobody and are not counted). For admins and the unit's own operator;
+/// others 403.
 #[utoipa::path(
     tag = "results",
     params(("id" = Uuid, Path, description = "The unit id"), UnitReportQuery),
