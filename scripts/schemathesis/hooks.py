@@ -50,6 +50,16 @@ CROSS_FIELD_RULES = {
     ("parent_id", "required"),  # every other unit has a parent
     ("nip", "duplicate_in_file"),  # bulk import: a NIP twice in one file
     ("code", "duplicate_in_file"),  # bulk import: a unit code twice in one file
+    # bulk import: a row for a new officer (no officer has its NIP) needs these; an existing officer's row need not
+    ("full_name", "required"),
+    ("sex", "required"),
+    ("employee_type", "required"),
+    # bulk import: a unit named by both id and code names one unit
+    ("unit_code", "conflicting_reference"),
+    ("parent_code", "conflicting_reference"),
+    ("external_code", "already_exists"),  # a unit's external code is unique (409 on a single write)
+    # an instrument copied from a template into another kind: the template's questions must fit the kind
+    ("template_id", "no_scored_question"),
     ("to", "out_of_range"),
     # a template is either copied from an instrument (`from_instrument_id`) or written out: then these are required
     ("title", "required"),
@@ -124,7 +134,11 @@ def bimtek_positive_rejected_only_for_unschematic_rules(ctx, response, case):
     unexplained = {(f, c) for f, c in pairs if c not in REFERENCE_CODES | ANY_FIELD_CODES and (f, c) not in CROSS_FIELD_RULES | STATE_RULES}
     # The settings of a question depend on its `question_type` (documented per type); the schema states each
     # setting's own shape only.
-    unexplained = {(f, c) for f, c in unexplained if not f.startswith(("questions[].settings", "questions[].points"))}
+    unexplained = {
+        (f, c)
+        for f, c in unexplained
+        if not f.startswith(("questions[].settings", "questions[].points", "template_id[].settings", "template_id[].points"))
+    }
     if pairs and not unexplained:
         return None
     codes = {f"{f}:{c}" for f, c in unexplained}

@@ -3,9 +3,11 @@
 //! from their answer key. Pure: no database, every problem collected as a `FieldError` with its path.
 //!
 //! Scoring (tests only): a choice option marked `correct` carries `points` (default 1). A single-choice question
-//! earns the points of the chosen option when it is correct; a multiple-choice question earns the sum of its
-//! correct options' points only when the chosen set equals the correct set. The score is earned / maximum * 100,
-//! rounded to 2 decimals.
+//! earns the points of the chosen option when it is correct. A multiple-choice question is scored all or nothing
+//! by default: it earns the sum of its correct options' points only when the chosen set equals the correct set
+//! (key a+b, answer a+c or a alone: 0). With `partial_credit: true` it earns the points of every correct option
+//! chosen, minus, for every wrong option chosen, the mean points of the correct options, never below 0 (key a+b at
+//! 1 point each: a alone 1, a+c 0, a+b+c 1, a+b 2). The score is earned / maximum * 100, rounded to 2 decimals.
 
 use std::collections::{HashMap, HashSet};
 
@@ -76,6 +78,11 @@ pub struct SettingsInput {
     /// `text`: the longest accepted answer in characters, 1-10000 (default 2000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<i64>,
+    /// `multiple_choice` of a test: `true` scores with partial credit (each correct option chosen earns its points,
+    /// each wrong one chosen costs the mean points of the correct options, never below 0); `false` or left out,
+    /// all or nothing (the chosen set must be the correct set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_credit: Option<bool>,
 }
 
 /// A question as sent (in order: the first is position 1) and as a template stores it.
@@ -119,11 +126,25 @@ pub struct ChoiceOption {
 /// Checked settings of a question, by type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Settings {
-    Likert { scale: u8, labels: Vec<String> },
-    SingleChoice { options: Vec<ChoiceOption> },
-    MultipleChoice { options: Vec<ChoiceOption> },
-    Number { min: Option<f64>, max: Option<f64> },
-    Text { max_length: i64 },
+    Likert {
+        scale: u8,
+        labels: Vec<String>,
+    },
+    SingleChoice {
+        options: Vec<ChoiceOption>,
+    },
+    MultipleChoice {
+        options: Vec<ChoiceOption>,
+        /// Scored with partial credit instead of all or nothing (tests only).
+        partial_credit: bool,
+    },
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    Text {
+        max_length: i64,
+    },
 }
 
 /// A checked question.
@@ -153,7 +174,7 @@ impl Settings {
                 .filter(|o| o.correct)
                 .map(|o| o.points)
                 .fold(0.0, f64::max),
-            Settings::MultipleChoice { options } => {
+            Settings::MultipleChoice { options, .. } => {
                 options.iter().filter(|o| o.correct).map(|o| o.points).sum()
             }
             _ => 0.0,
@@ -179,12 +200,18 @@ impl Settings {
                 labels: Some(labels.clone()),
                 ..SettingsInput::default()
             },
-            Settings::SingleChoice { options: o } | Settings::MultipleChoice { options: o } => {
-                SettingsInput {
-                    options: Some(options(o)),
-                    ..SettingsInput::default()
-                }
-            }
+            Settings::SingleChoice { options: o } => SettingsInput {
+                options: Some(options(o)),
+                ..SettingsInput::default()
+            },
+            Settings::MultipleChoice {
+                options: o,
+                partial_credit,
+            } => SettingsInput {
+                options: Some(options(o)),
+                partial_credit: partial_credit.then_some(true),
+                ..SettingsInput::default()
+            },
             Settings::Number { min, max } => SettingsInput {
                 min: *min,
                 max: *max,
@@ -383,17 +410,20 @@ fn parse_settings(
     let empty = SettingsInput::default();
     let s = settings.unwrap_or(&empty);
     let before = errors.len();
-    let present: [(&str, bool); 6] = [
+    let present: [(&str, bool); 7] = [
         ("scale", s.scale.is_some()),
         ("labels", s.labels.is_some()),
         ("options", s.options.is_some()),
         ("min", s.min.is_some()),
         ("max", s.max.is_some()),
         ("max_length", s.max_length.is_some()),
+        ("partial_credit", s.partial_credit.is_some()),
     ];
     let allowed: &[&str] = match question_type {
         QuestionType::Likert => &["scale", "labels"],
-        QuestionType::SingleChoice | QuestionType::MultipleChoice => &["options"],
+        QuestionType::SingleChoice => &["options"],
+        QuestionType::MultipleChoice if test => &["options", "partial_credit"],
+        QuestionType::MultipleChoice => &["options"],
         QuestionType::Number => &["min", "max"],
         QuestionType::Text => &["max_length"],
     };
@@ -441,6 +471,7 @@ fn parse_settings(
         },
         QuestionType::MultipleChoice => Settings::MultipleChoice {
             options: parse_options(at, s.options.as_ref(), test, errors),
+            partial_credit: test && s.partial_credit == Some(true),
         },
         QuestionType::Number => {
             for (name, value) in [("min", s.min), ("max", s.max)] {
@@ -668,7 +699,7 @@ fn check_value(
             }
             Some(Some(AnswerValue::Options(vec![key.to_owned()])))
         }
-        Settings::MultipleChoice { options } => {
+        Settings::MultipleChoice { options, .. } => {
             let Some(items) = value.as_array() else {
                 return wrong_type(errors, "an array of option keys");
             };
@@ -743,18 +774,40 @@ fn earned(question: &Question, value: Option<&AnswerValue>) -> Option<f64> {
                     .map_or(0.0, |o| o.points),
             )
         }
-        Settings::MultipleChoice { options } => {
+        Settings::MultipleChoice {
+            options,
+            partial_credit,
+        } => {
             let keys: HashSet<String> = chosen(value).into_iter().collect();
             let correct: HashSet<String> = options
                 .iter()
                 .filter(|o| o.correct)
                 .map(|o| o.key.clone())
                 .collect();
-            Some(if keys == correct {
-                question.settings.max_points()
-            } else {
+            if !partial_credit {
+                return Some(if keys == correct {
+                    question.settings.max_points()
+                } else {
+                    0.0
+                });
+            }
+            let max = question.settings.max_points();
+            let penalty = if correct.is_empty() {
                 0.0
-            })
+            } else {
+                max / correct.len() as f64
+            };
+            let (right, wrong) = options.iter().filter(|o| keys.contains(&o.key)).fold(
+                (0.0, 0.0),
+                |(right, wrong), o| {
+                    if o.correct {
+                        (right + o.points, wrong)
+                    } else {
+                        (right, wrong + penalty)
+                    }
+                },
+            );
+            Some((right - wrong).max(0.0))
         }
         _ => None,
     }
@@ -1074,6 +1127,64 @@ mod tests {
                 answer(three, json!("  "))
             ]),
             Some(50.0)
+        );
+    }
+
+    #[test]
+    fn a_multiple_choice_question_with_partial_credit_earns_its_right_options_less_its_wrong_ones()
+    {
+        let inputs = vec![q(
+            json!({"type": "multiple_choice", "prompt": "Two", "settings": {"partial_credit": true, "options": [
+                {"key": "a", "label": "A", "correct": true},
+                {"key": "b", "label": "B", "correct": true},
+                {"key": "c", "label": "C"},
+                {"key": "d", "label": "D"}]}}),
+        )];
+        let mut errors = Vec::new();
+        let qs: Vec<(Uuid, Question)> =
+            parse_questions(InstrumentKind::PostTest, &inputs, "questions", &mut errors)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|q| (Uuid::new_v4(), q))
+                .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let id = qs[0].0;
+        let score = |keys: Value| {
+            let mut errors = Vec::new();
+            let checked = check_answers(
+                InstrumentKind::PostTest,
+                &qs,
+                &[answer(id, keys)],
+                &mut errors,
+            );
+            assert!(errors.is_empty(), "{errors:?}");
+            checked.and_then(|c| c.score)
+        };
+        // key a+b at 1 point each (max 2); each wrong option chosen costs 1 (the mean of the correct ones)
+        assert_eq!(score(json!(["a", "b"])), Some(100.0));
+        assert_eq!(score(json!(["a"])), Some(50.0));
+        assert_eq!(score(json!(["a", "c"])), Some(0.0));
+        assert_eq!(score(json!(["a", "b", "c"])), Some(50.0));
+        assert_eq!(score(json!(["c", "d"])), Some(0.0), "never below 0");
+        // The setting survives storage, and only tests have it.
+        assert_eq!(qs[0].1.settings.to_input(false).partial_credit, Some(true));
+        let mut errors = Vec::new();
+        let evaluation = vec![q(
+            json!({"type": "multiple_choice", "prompt": "Two", "settings": {"partial_credit": true, "options": [
+                {"key": "a", "label": "A"}, {"key": "b", "label": "B"}]}}),
+        )];
+        parse_questions(
+            InstrumentKind::EventEvaluation,
+            &evaluation,
+            "questions",
+            &mut errors,
+        );
+        assert_eq!(
+            fields(&errors),
+            [(
+                "questions[0].settings.partial_credit".to_owned(),
+                "not_applicable".to_owned()
+            )]
         );
     }
 

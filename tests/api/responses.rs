@@ -531,3 +531,47 @@ async fn a_follow_up_is_answered_months_after_the_event_until_its_window_closes(
         "1"
     );
 }
+
+#[tokio::test]
+async fn a_multiple_choice_question_may_score_with_partial_credit() {
+    let s = setup().await;
+    let created = create(
+        &s,
+        json!({"kind": "post_test", "title": "Post-test", "questions": [
+            {"type": "multiple_choice", "prompt": "Tahapan TC", "settings": {"partial_credit": true, "options": [
+                {"key": "a", "label": "Induction", "correct": true},
+                {"key": "b", "label": "Primary", "correct": true},
+                {"key": "c", "label": "Detoksifikasi"}]}}]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["questions"][0]["settings"]["partial_credit"], true);
+    open(&s, id).await;
+    let seen: Value = s
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/instruments/{id}"),
+            &s.participant,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen["questions"][0]["settings"]["partial_credit"], true,
+        "the officer knows how the question is scored"
+    );
+    assert!(
+        seen["questions"][0]["settings"]["options"][0]
+            .get("correct")
+            .is_none()
+    );
+    let answers = json!([{"question_id": created["questions"][0]["id"], "value": ["a", "b", "c"]}]);
+    let response = submit(&s, &s.participant, id, json!({"answers": answers})).await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    // 2 right (2 points) less 1 wrong (the mean of the correct options' points, 1) = 1 of 2
+    assert_eq!(body["score"], 50.0);
+}

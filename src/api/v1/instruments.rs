@@ -364,7 +364,9 @@ pub async fn list_instruments(
 /// the fields sent override the template's, and `kind` may differ from the template's when its questions fit
 /// the new kind: the pre-test's template makes the post-test; misfits are listed under `template_id[i]...`). Questions: `likert` (`scale` 4 or 5 and as many `labels`),
 /// `single_choice` / `multiple_choice` (2-50 `options` with a unique `key`; in tests `correct` options carry
-/// `points`, default 1, and every choice question needs one), `number` (`min`, `max`), `text` (`max_length`
+/// `points`, default 1, and every choice question needs one; a test's multiple-choice question is scored all or
+/// nothing, or with `partial_credit: true` each correct option chosen earns its points and each wrong one costs
+/// the mean points of the correct ones, never below 0), `number` (`min`, `max`), `text` (`max_length`
 /// up to 10000, default 2000); `required` defaults to true. A test needs a scored question. `anonymous`:
 /// evaluations only; `session_id` + `facilitator_id`: facilitator evaluations only, and required there (a session
 /// of this event, a facilitator of that session); `due_on` and `respondent_kinds`: follow-ups only. Every problem
