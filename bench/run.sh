@@ -242,6 +242,44 @@ xlsx_s=$(median "${dxlsx[@]}") zip_s=$(median "${dzip[@]}")
 doc_status=$(printf '%s\n' "${doc_statuses[@]}" | sort -u | paste -sd,)
 peak_docs_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 
+# Bulk decisions (issue 18: 500 approvals in one call in under 20x one approval): 501 nominated officers, one approved
+# by POST /enrollments/{id}/approve, the other 500 by one POST /events/{id}/enrollments/decisions; curl, medians of
+# three rounds, the enrollments reset to `nominated` before each.
+time_post() { # path, body file (or none)
+    local body=()
+    if (($# > 1)); then body=(-H 'Content-Type: application/json' --data-binary "@$2"); fi
+    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $BENCH_TOKEN" \
+        "${body[@]}" "http://127.0.0.1:$port$1"
+}
+bone=() bbulk=() bulk_statuses=()
+for _ in 1 2 3; do
+    pg -f bench/seed-bulk.sql >/dev/null
+    bulk_event=$(pg -c "SELECT id FROM events WHERE title = 'Bench Bulk'")
+    single_enrollment=$(pg -c "SELECT id FROM enrollments WHERE event_id = '$bulk_event' ORDER BY id LIMIT 1")
+    pg -c "SELECT json_build_object('decisions', json_agg(json_build_object('enrollment_id', id, 'action', 'approve')))
+           FROM (SELECT id FROM enrollments WHERE event_id = '$bulk_event' ORDER BY id OFFSET 1 LIMIT 500) e" \
+        >"$lua_dir/decisions.json"
+    read -r status seconds < <(time_post "/api/v1/enrollments/$single_enrollment/approve")
+    bulk_statuses+=("$status") bone+=("$seconds")
+    read -r status seconds < <(time_post "/api/v1/events/$bulk_event/enrollments/decisions" "$lua_dir/decisions.json")
+    bulk_statuses+=("$status") bbulk+=("$seconds")
+done
+bulk_approved=$(pg -c "SELECT count(*) FROM enrollments WHERE event_id = '$bulk_event' AND status = 'approved'")
+bulk_one_s=$(median "${bone[@]}") bulk_500_s=$(median "${bbulk[@]}")
+bulk_status=$(printf '%s\n' "${bulk_statuses[@]}" | sort -u | paste -sd,)
+
+# A training room behind one address (issue 18): 100 accounts log in within seconds from 127.0.0.1, 16 at a time;
+# every answer is counted (a 429 would be the address limit refusing the room).
+pg -c "INSERT INTO users (username, password_hash, role)
+       SELECT 'bench.room.' || g, (SELECT password_hash FROM users WHERE username = 'bench.admin'), 'organizer'
+       FROM generate_series(1, 100) AS g
+       ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash" >/dev/null
+room_start=$(date +%s.%N)
+room_statuses=$(seq 1 100 | xargs -P 16 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+    "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"username":"bench.room.{}","password":"bench-admin-password"}' | sort | uniq -c | awk '{ printf "%s%s x %s", sep, $1, $2; sep = ", " }')
+room_s=$(awk -v a="$room_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # wrk prints latencies as 812.00us, 4.01ms or 1.02s
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
@@ -289,6 +327,12 @@ $(ratio "$import_10000_s" "$import_500_s") x; the same 10,000 rows again (all un
 Documents (one request each, curl, medians of three rounds; HTTP $doc_status): the XLSX daftar hadir of 2,000
 officers x 20 sessions in ${xlsx_s}s (rounds: ${dxlsx[*]}; $((xlsx_bytes / 1024)) KiB), the ZIP of ${zip_count:-?} certificates
 in ${zip_s}s (${dzip[*]}; $((zip_bytes / 1024)) KiB).
+
+Bulk decisions (curl, medians of three rounds; HTTP $bulk_status): one approval in ${bulk_one_s}s (rounds:
+${bone[*]}), 500 approvals in one call in ${bulk_500_s}s (${bbulk[*]}): $(ratio "$bulk_500_s" "$bulk_one_s") x one approval;
+$bulk_approved of 501 approved after the last round.
+
+A room behind one address: 100 logins from 127.0.0.1, 16 at a time, in ${room_s}s; answers: $room_statuses.
 
 Server peak RSS: $((peak_kb / 1024)) MiB ($((peak_docs_kb / 1024)) MiB after the documents).
 MD

@@ -19,6 +19,16 @@ use crate::schema::events;
 /// The instrument kinds whose Likert questions and comments the event report summarises.
 const EVALUATION_KINDS: &str = "('event_evaluation', 'facilitator_evaluation', 'follow_up')";
 
+/// The scale (4 or 5) of a Likert question `q`, from its settings.
+const LIKERT_SCALE: &str = "CASE WHEN jsonb_typeof(q.settings -> 'scale') = 'number' THEN (q.settings ->> 'scale')::numeric::int END";
+
+/// Over Likert answers `a` of instruments `i`: the sums and counts of Kirkpatrick levels 1 (the evaluations) and 3
+/// (the follow-ups), as the columns of [`LevelFigures`].
+const LEVEL_SUMS: &str = "count(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_n, \
+     sum(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_sum, \
+     count(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_n, \
+     sum(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_sum";
+
 /// The event a report is about, with its rules.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
@@ -272,8 +282,7 @@ pub fn likert(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<Likert
     diesel::sql_query(format!(
         "WITH c AS (
              SELECT i.id AS instrument_id, i.created_at, q.id AS question_id, q.position, q.prompt,
-                    CASE WHEN jsonb_typeof(q.settings -> 'scale') = 'number'
-                         THEN (q.settings ->> 'scale')::numeric::int END AS scale,
+                    {LIKERT_SCALE} AS scale,
                     a.value_number AS value, count(a.response_id) AS count
              FROM instruments i
              JOIN questions q ON q.instrument_id = i.id AND q.question_type = 'likert'
@@ -307,7 +316,7 @@ pub fn likert_by_respondent(
     conn: &mut PgConnection,
     event_id: Uuid,
 ) -> QueryResult<Vec<RespondentLikertCount>> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "WITH kinds AS (
              SELECT r.instrument_id, r.respondent_kind, count(*) AS responses
              FROM responses r JOIN instruments i ON i.id = r.instrument_id
@@ -316,8 +325,7 @@ pub fn likert_by_respondent(
          c AS (
              SELECT k.respondent_kind, k.responses, i.id AS instrument_id, i.created_at, q.id AS question_id,
                     q.position, q.prompt,
-                    CASE WHEN jsonb_typeof(q.settings -> 'scale') = 'number'
-                         THEN (q.settings ->> 'scale')::numeric::int END AS scale,
+                    {LIKERT_SCALE} AS scale,
                     a.value_number AS value, count(a.response_id) AS count
              FROM kinds k
              JOIN instruments i ON i.id = k.instrument_id
@@ -331,8 +339,8 @@ pub fn likert_by_respondent(
                 sum(value * count) OVER (PARTITION BY respondent_kind, question_id)
                     / nullif(sum(count) OVER (PARTITION BY respondent_kind, question_id), 0) AS mean
          FROM c
-         ORDER BY created_at, instrument_id, respondent_kind, position, question_id, value",
-    )
+         ORDER BY created_at, instrument_id, respondent_kind, position, question_id, value"
+    ))
     .bind::<SqlUuid, _>(event_id)
     .load(conn)
 }
@@ -569,10 +577,7 @@ pub fn program_events(
              FROM o GROUP BY event_id),
          lk AS (
              SELECT i.event_id,
-                    count(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_n,
-                    sum(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_sum,
-                    count(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_n,
-                    sum(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_sum
+                    {LEVEL_SUMS}
              FROM ev
              JOIN instruments i ON i.event_id = ev.id AND i.kind IN {EVALUATION_KINDS}
              JOIN questions q ON q.instrument_id = i.id AND q.question_type = 'likert'
@@ -685,10 +690,7 @@ pub fn unit_levels(conn: &mut PgConnection, unit_id: Uuid, year: i32) -> QueryRe
                     count(*) FILTER (WHERE post_score >= pass_score) AS passed
              FROM mine),
          lk AS (
-             SELECT count(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_n,
-                    sum(a.value_number) FILTER (WHERE i.kind <> 'follow_up') AS reaction_sum,
-                    count(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_n,
-                    sum(a.value_number) FILTER (WHERE i.kind = 'follow_up') AS behavior_sum
+             SELECT {LEVEL_SUMS}
              FROM mine m
              JOIN responses r ON r.enrollment_id = m.enrollment_id
              JOIN instruments i ON i.id = r.instrument_id AND i.kind IN {EVALUATION_KINDS}

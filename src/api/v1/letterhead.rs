@@ -137,21 +137,24 @@ pub struct LetterheadRequest {
     pub logo: Option<String>,
 }
 
+/// Base64 as the schema's pattern states it (standard alphabet, padded): every string of the pattern decodes,
+/// also one whose last character carries non-zero unused bits (as some encoders leave them).
+const LOGO_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
+
 impl LetterheadRequest {
     fn parse(self) -> Result<NewLetterhead, ApiError> {
         let logo = match self.logo {
             None => None,
-            Some(text) => Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(text.trim())
-                    .map_err(|_| {
-                        ApiError::validation(vec![FieldError::new(
-                            "logo",
-                            "invalid_format",
-                            "must be base64 (standard alphabet, padded)",
-                        )])
-                    })?,
-            ),
+            Some(text) => Some(LOGO_BASE64.decode(text.trim()).map_err(|_| {
+                ApiError::validation(vec![FieldError::new(
+                    "logo",
+                    "invalid_format",
+                    "must be base64 (standard alphabet, padded)",
+                )])
+            })?),
         };
         service::letterhead::check(self.heading, self.contact, logo)
     }
