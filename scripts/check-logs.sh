@@ -75,7 +75,8 @@ report() {
         head -n 20 <<<"$hits" | cut -c1-400 >&2
     fi
 }
-report 'NIP-like 18-digit numbers' -E '(^|[^0-9])[0-9]{18}([^0-9]|$)'
+# (not the digits of a fraction: `0.053269000000000004` is a float's binary tail)
+report 'NIP-like 18-digit numbers' -E '(^|[^0-9.])[0-9]{18}([^0-9]|$)'
 report 'JWTs' -E 'eyJ[A-Za-z0-9_-]+\.'
 report 'client secrets' -F 'bimtek_cs_'
 report 'passwords, secrets or demo officer names' -F -f "$patterns"
