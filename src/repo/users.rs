@@ -97,6 +97,17 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
         .optional()
 }
 
+/// The participant account of the officer who holds this NIP (an erased officer holds none).
+pub fn find_by_participant_nip(conn: &mut PgConnection, nip: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .inner_join(participants::table.on(users::participant_id.eq(participants::id.nullable())))
+        .filter(participants::nip.eq(nip))
+        .filter(users::role.eq(Role::Participant))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn insert(conn: &mut PgConnection, row: &NewUserRow) -> QueryResult<UserRow> {
     diesel::insert_into(users::table)
         .values(row)

@@ -81,7 +81,7 @@ fn invalid_refresh(code: &'static str) -> ApiError {
     }
 }
 
-/// Checks a username and password and issues a token pair. A wrong password, an unknown user and an inactive
+/// Checks a username (or an officer's NIP) and password and issues a token pair. A wrong password, an unknown user and an inactive
 /// account give the same answer in about the same time. The account's throttle (see `crate::ratelimit`) is
 /// keyed by the normalised username whether or not the account exists, so that it tells nothing either.
 ///
@@ -102,7 +102,7 @@ pub async fn login(
     let limits = issuer.limits;
     let user = db::run(issuer.pool, move |conn| {
         throttle::admit(conn, limits, address, Some(&lookup))?;
-        Ok(users::find_by_username(conn, &lookup)?)
+        Ok(account_for_login(conn, &lookup)?)
     })
     .await?;
     let verified = actix_web::web::block(move || match user {
@@ -146,6 +146,21 @@ pub async fn login(
     };
     tracing::info!(auth.outcome = "success", user.id = %user.id, "login");
     Ok(pair)
+}
+
+/// The account a login names: by its username, or, for an officer, by their NIP (18 digits that are no
+/// account's username name the participant account of the officer holding that NIP).
+fn account_for_login(
+    conn: &mut PgConnection,
+    lookup: &str,
+) -> diesel::QueryResult<Option<users::UserRow>> {
+    if let Some(user) = users::find_by_username(conn, lookup)? {
+        return Ok(Some(user));
+    }
+    if lookup.len() == 18 && lookup.bytes().all(|b| b.is_ascii_digit()) {
+        return users::find_by_participant_nip(conn, lookup);
+    }
+    Ok(None)
 }
 
 fn store_refresh_token(

@@ -514,3 +514,44 @@ async fn login_input_is_validated() {
         ["password", "username"]
     );
 }
+
+#[tokio::test]
+async fn an_officer_logs_in_with_their_nip_as_username() {
+    let app = spawn_app().await;
+    let unit = app.seed_unit("NIPLOGIN");
+    let (user, officer, _) = app.participant_account(unit, "Dewi Lestari").await;
+    let nip: String = {
+        use bimtek_api::schema::participants;
+        use diesel::prelude::*;
+        participants::table
+            .find(officer)
+            .select(participants::nip)
+            .first::<Option<String>>(&mut app.db())
+            .unwrap()
+            .unwrap()
+    };
+    let response = app.login_response(&nip, PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let token: Value = response.json().await.unwrap();
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let body: Value = me(&app, Some(&bearer)).await.json().await.unwrap();
+    assert_eq!(body["id"], user.id.to_string(), "the officer's own account");
+    // The same refusal as any other wrong login: a wrong password, and 18 digits no officer holds.
+    let response = app.login_response(&nip, "wrong-password-123").await;
+    assert_problem(response, 401, "invalid_credentials").await;
+    let response = app.login_response("199001012020121001", PASSWORD).await;
+    assert_problem(response, 401, "invalid_credentials").await;
+    // An erased officer holds no NIP any more: nothing logs in with it.
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let response = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/participants/{officer}/erase"),
+            &admin,
+            None,
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let response = app.login_response(&nip, PASSWORD).await;
+    assert_problem(response, 401, "invalid_credentials").await;
+}

@@ -96,8 +96,9 @@ fn check_len(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>)
 /// Log in
 ///
 /// Exchanges a username and password for an access token (a JWT, 15 minutes by default) and a refresh token
-/// (14 days, single use). A wrong password, an unknown username and a deactivated account all give the same
-/// 401 `invalid_credentials`.
+/// (14 days, single use). An officer may give their NIP as the username: 18 digits that are no account's username
+/// name the participant account of the officer holding that NIP. A wrong password, an unknown username and a
+/// deactivated account all give the same 401 `invalid_credentials`.
 ///
 /// Logins are throttled, by default: 5 failed attempts per username per minute (counted whether or not the account
 /// exists; a successful login clears them), 20 failed attempts per client address per minute (successful logins
