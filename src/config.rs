@@ -62,6 +62,12 @@ pub struct Settings {
     /// How long after an event its follow-ups and evaluations can be created, opened and answered
     /// (`FOLLOW_UP_WINDOW_MONTHS`, 1 to 60, default 12).
     pub follow_up_window: FollowUpWindow,
+    /// How long the activation code of a participant account issued in bulk stays valid
+    /// (`ACTIVATION_CODE_DAYS`, 1 to 90, default 14).
+    pub activation_validity: crate::domain::activation::ActivationValidity,
+    /// The address printed on activation slips, where an officer activates their account
+    /// (`ACTIVATION_URL`; default `{PUBLIC_BASE_URL}/aktivasi`, this service's own page).
+    pub activation_url: String,
     pub log_format: LogFormat,
     pub cors_allowed_origins: Vec<String>,
     /// Request headers a cross-origin frontend may send beyond the built-in list (`CORS_ALLOWED_HEADERS`, a comma
@@ -182,7 +188,7 @@ impl Settings {
             Some("pretty") => LogFormat::Pretty,
             Some(_) => return Err(ConfigError("LOG_FORMAT must be `json` or `pretty`".into())),
         };
-        let settings = Self {
+        let mut settings = Self {
             environment,
             host: get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: parse(&get, "PORT", 8080)?,
@@ -222,6 +228,21 @@ impl Settings {
                     ))
                 })?
             },
+            activation_validity: {
+                use crate::domain::activation::ActivationValidity;
+                let days = parse(
+                    &get,
+                    "ACTIVATION_CODE_DAYS",
+                    ActivationValidity::DEFAULT_DAYS,
+                )?;
+                ActivationValidity::days(days).ok_or_else(|| {
+                    ConfigError(format!(
+                        "ACTIVATION_CODE_DAYS must be between 1 and {}",
+                        ActivationValidity::MAX_DAYS
+                    ))
+                })?
+            },
+            activation_url: String::new(),
             log_format,
             cors_allowed_headers: get("CORS_ALLOWED_HEADERS")
                 .map(|v| {
@@ -290,6 +311,15 @@ impl Settings {
                 false,
             )?,
             webhook_secret_keys,
+        };
+        settings.activation_url = match get("ACTIVATION_URL") {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => url,
+            Some(_) => {
+                return Err(ConfigError(
+                    "ACTIVATION_URL must be an http:// or https:// address".into(),
+                ));
+            }
+            None => format!("{}/aktivasi", settings.public_base_url),
         };
         settings.check()?;
         Ok(settings)
@@ -723,6 +753,40 @@ mod tests {
                 err.is_some_and(|m| m.contains("FOLLOW_UP_WINDOW_MONTHS")),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn activation_codes_last_fourteen_days_and_point_to_the_own_page_by_default() {
+        let settings = |pairs: &[(&'static str, &'static str)]| {
+            let mut all = vec![URL, SECRET, KEY, BASE];
+            all.extend_from_slice(pairs);
+            Settings::from_lookup(lookup(&all))
+        };
+        let default = settings(&[]);
+        assert!(
+            default
+                .as_ref()
+                .is_ok_and(|s| s.activation_validity.len_days() == 14)
+        );
+        assert!(default.is_ok_and(
+            |s| s.activation_url.ends_with("/aktivasi") && s.activation_url.starts_with("http")
+        ));
+        assert!(
+            settings(&[("ACTIVATION_CODE_DAYS", "30")])
+                .is_ok_and(|s| s.activation_validity.len_days() == 30)
+        );
+        assert!(
+            settings(&[("ACTIVATION_URL", "https://bimtek.example.go.id/aktivasi")])
+                .is_ok_and(|s| s.activation_url == "https://bimtek.example.go.id/aktivasi")
+        );
+        for (name, bad) in [
+            ("ACTIVATION_CODE_DAYS", "0"),
+            ("ACTIVATION_CODE_DAYS", "91"),
+            ("ACTIVATION_URL", "bimtek.example.go.id"),
+        ] {
+            let err = settings(&[(name, bad)]).err().map(|e| e.0);
+            assert!(err.is_some_and(|m| m.contains(name)), "{name}={bad}");
         }
     }
 

@@ -91,6 +91,10 @@ fn caller(req: &ServiceRequest, state: &AppState) -> Option<String> {
 }
 
 /// The middleware (see the module documentation).
+/// The operations whose answers must never be stored (they hold one-time secrets), by the end of their path: an
+/// `Idempotency-Key` is refused there (400 `idempotency_key_not_accepted`).
+const UNSTORED_ANSWERS: &[&str] = &["/participant-accounts"];
+
 pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -119,6 +123,23 @@ pub async fn idempotency(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    if UNSTORED_ANSWERS
+        .iter()
+        .any(|suffix| req.path().ends_with(suffix))
+    {
+        return Ok(req.error_response(ApiError::BadRequest {
+            code: "idempotency_key_not_accepted",
+            detail: "This answer holds one-time activation codes, which are never stored, so it cannot be \
+                     replayed. Send the request without Idempotency-Key; repeating it issues new codes and voids \
+                     the earlier ones."
+                .to_owned(),
+            errors: vec![crate::error::FieldError::new(
+                "Idempotency-Key",
+                "not_accepted",
+                "is not accepted by this operation",
+            )],
+        }));
+    }
     let key = match parse_key(&raw_key) {
         Ok(key) => key,
         Err(err) => return Ok(req.error_response(err)),

@@ -466,6 +466,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         service_account -> Bool,
+        activation_code_hash -> Nullable<Bytea>,
+        activation_expires_at -> Nullable<Timestamptz>,
     }
 }
 

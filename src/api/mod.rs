@@ -1,5 +1,6 @@
 //! The HTTP layer: handlers, DTOs, extractors and the route table.
 
+pub mod activation_page;
 pub mod conditional;
 pub mod extract;
 pub mod fallback;
@@ -17,6 +18,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::live)
         .service(health::ready)
         .service(verify_page::verify_page)
+        .service(activation_page::activation_form)
+        .service(activation_page::activation_submit)
         .service(
             scope::scope("/api/v1")
                 // Inside the default headers: a 304 gets `Cache-Control: no-store` like the 200 it stands for.

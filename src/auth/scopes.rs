@@ -378,6 +378,8 @@ pub const REFUSED: &[&str] = &[
     "PATCH /api/v1/clients/{id}",
     "DELETE /api/v1/clients/{id}",
     "POST /api/v1/clients/{id}/secret",
+    // participant accounts and their one-time activation codes: issued by people, printed for people
+    "POST /api/v1/units/{id}/participant-accounts",
     // irreversible erasure of personal data: a deliberate act of an administrator in person
     "POST /api/v1/participants/{id}/erase",
     // a subject's own data (UU PDP arts. 7-8), audit entries included: the officer, their operator or an

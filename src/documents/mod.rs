@@ -2,6 +2,7 @@
 //! surat) drawn at the top of a page, logo images, and the certificate. Pure drawing: no database, no HTTP; the
 //! services gather what a document shows and call these.
 
+pub mod activation_slips;
 pub mod attendance_sheet;
 pub mod canvas;
 pub mod certificate;

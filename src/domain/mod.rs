@@ -1,5 +1,6 @@
 //! Domain values: parsed once at the edge, valid by construction afterwards ("parse, don't validate").
 
+pub mod activation;
 pub mod certificate;
 pub mod csv;
 pub mod csv_import;

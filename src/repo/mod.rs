@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod instruments;
 pub mod letterheads;
+pub mod participant_accounts;
 pub mod participants;
 pub mod programs;
 pub mod refresh_tokens;

@@ -125,10 +125,23 @@ pub async fn login(
             return Err(invalid_credentials());
         }
     };
+    let pair = signed_in(&issuer, user.id, user.role, user.token_version, account).await?;
+    tracing::info!(auth.outcome = "success", user.id = %user.id, "login");
+    Ok(pair)
+}
+
+/// The token pair of a login that passed its check (a password, or an activation code): a new refresh-token
+/// family, the last login time, and the account's failures cleared (`account` is its throttle key).
+pub(crate) async fn signed_in(
+    issuer: &Issuer<'_>,
+    user_id: Uuid,
+    role: Role,
+    token_version: i32,
+    account: String,
+) -> Result<TokenPair, ApiError> {
     issuer.limiter.succeeded(&account);
     let refresh_ttl = issuer.refresh_ttl;
-    let access_token = issuer.jwt.issue(user.id, user.role, user.token_version)?;
-    let user_id = user.id;
+    let access_token = issuer.jwt.issue(user_id, role, token_version)?;
     let refresh_token = db::run(issuer.pool, move |conn| {
         conn.transaction(|conn| {
             let token = store_refresh_token(conn, user_id, Uuid::new_v4(), refresh_ttl)?;
@@ -138,14 +151,12 @@ pub async fn login(
         })
     })
     .await?;
-    let pair = TokenPair {
+    Ok(TokenPair {
         access_token,
         expires_in: issuer.jwt.ttl_seconds(),
         refresh_token,
         refresh_expires_in: refresh_ttl.as_secs() as i64,
-    };
-    tracing::info!(auth.outcome = "success", user.id = %user.id, "login");
-    Ok(pair)
+    })
 }
 
 /// The account a login names: by its username, or, for an officer, by their NIP (18 digits that are no

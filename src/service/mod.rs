@@ -27,6 +27,7 @@ pub mod imports;
 pub mod instruments;
 pub mod letterhead;
 pub mod lookups;
+pub mod participant_accounts;
 pub mod participants;
 pub mod programs;
 pub mod reports;

@@ -714,6 +714,8 @@ fn erase_in(
                 phone: current.phone.as_deref(),
             },
         )?;
+        // A waiting account's activation code no longer opens it (its NIP is gone anyway).
+        crate::repo::participant_accounts::void_code_of_participant(conn, id)?;
         // Last, so that the entries written by this very transaction are covered too.
         audit_log::scrub_participant(conn, id)?;
         Ok(row)

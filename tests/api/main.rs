@@ -32,6 +32,7 @@ mod lookups;
 mod metrics;
 mod openapi;
 mod outcome_rule;
+mod participant_accounts;
 mod participants;
 mod programs;
 mod rate_limits;

@@ -68,7 +68,7 @@ impl From<service::auth::TokenPair> for TokenResponse {
     }
 }
 
-fn issuer(state: &AppState) -> Issuer<'_> {
+pub(crate) fn issuer(state: &AppState) -> Issuer<'_> {
     Issuer {
         pool: &state.pool,
         jwt: &state.jwt,

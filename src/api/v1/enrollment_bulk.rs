@@ -33,7 +33,7 @@ pub struct BulkQuery {
 }
 
 impl BulkQuery {
-    fn mode(&self) -> ImportMode {
+    pub(crate) fn mode(&self) -> ImportMode {
         match self.mode.unwrap_or_default() {
             ImportModeParam::AllOrNothing => ImportMode::AllOrNothing,
             ImportModeParam::BestEffort => ImportMode::BestEffort,

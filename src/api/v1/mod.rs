@@ -17,6 +17,7 @@ pub mod instruments;
 pub mod letterhead;
 pub mod lookups;
 pub mod me;
+pub mod participant_accounts;
 pub mod participants;
 pub mod programs;
 pub mod reports;
@@ -54,6 +55,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::deactivate_user)
         // Before the `{id}` routes of the same collections.
         .configure(imports::routes)
+        .configure(participant_accounts::routes)
         .configure(units::routes)
         .configure(programs::routes)
         .configure(participants::routes)

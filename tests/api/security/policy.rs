@@ -172,6 +172,12 @@ pub fn rules() -> Vec<Rule> {
         // the lookup lists of forms: no personal data, the same for everyone (their codes are in the spec)
         rule("GET /api/v1/session-kinds", |_| "/api/v1/session-kinds".into(), Access::Public),
         rule("GET /api/v1/lookups", |_| "/api/v1/lookups".into(), Access::Public),
+        // an officer activates the account their unit issued (NIP, code, password): no token yet
+        rule("POST /api/v1/auth/activate", |_| "/api/v1/auth/activate".into(), Access::Public).body(|w, _| {
+            json!({"nip": w.officer_nip, "activation_code": "AAAA-BBBB-CCCC", "password": "a long passphrase 2025"})
+        }),
+        rule("GET /aktivasi", |_| "/aktivasi".into(), Access::Public),
+        rule("POST /aktivasi", |_| "/aktivasi".into(), Access::Public).body(|_, _| json!({})),
         // --- the caller
         rule("GET /api/v1/me", |_| "/api/v1/me".into(), only(ALL)),
         // --- change feed and audit log: administrators only
@@ -186,6 +192,12 @@ pub fn rules() -> Vec<Rule> {
         rule("PATCH /api/v1/users/{id}", |w| format!("/api/v1/users/{}", w.organizer), only(&[A]))
             .body(|_, _| json!({"display_name": "Renamed"})),
         rule("DELETE /api/v1/users/{id}", |w| format!("/api/v1/users/{}", w.organizer), only(&[A])),
+        // participant accounts for a unit's officers: administrators, the unit's operator (the callers' operator
+        // works in another unit), organizers for their events' officers (the world's are not theirs: row errors)
+        rule("POST /api/v1/units/{id}/participant-accounts",
+            |w| format!("/api/v1/units/{}/participant-accounts", w.unit), only(&[A]))
+            .body(|w, _| json!({"participant_ids": [w.spare_officer]}))
+            .rows_refused(&[O], "forbidden"),
         // --- service accounts: administrators only; the token endpoint authenticates clients, not users
         rule("POST /api/v1/auth/token", |_| "/api/v1/auth/token".into(), Access::Public)
             .body(|_, _| json!({"grant_type": "client_credentials"})),
