@@ -48,6 +48,7 @@ mod scores;
 mod security;
 mod sessions;
 mod snapshots;
+mod source_event;
 mod stored_answers;
 mod subject_export;
 mod units;
