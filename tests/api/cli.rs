@@ -249,4 +249,8 @@ async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
     );
     assert!(stdout.contains("Dewi Lestari"), "search: {stdout}");
     assert!(stdout.contains(r#""attendance_rate""#), "summary: {stdout}");
+    assert!(
+        stdout.contains(r#""activation_code":""#) && stdout.contains(r#""summary":{"created":"#),
+        "participant accounts: {stdout}"
+    );
 }
