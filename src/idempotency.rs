@@ -93,7 +93,7 @@ fn caller(req: &ServiceRequest, state: &AppState) -> Option<String> {
 /// The middleware (see the module documentation).
 /// The operations whose answers must never be stored (they hold one-time secrets), by the end of their path: an
 /// `Idempotency-Key` is refused there (400 `idempotency_key_not_accepted`).
-const UNSTORED_ANSWERS: &[&str] = &["/participant-accounts"];
+pub const UNSTORED_ANSWERS: &[&str] = &["/participant-accounts"];
 
 pub async fn idempotency(
     mut req: ServiceRequest,

@@ -366,7 +366,8 @@ pub struct ServiceUnavailable(Problem);
 #[allow(dead_code)]
 pub struct InternalError(Problem);
 
-/// The `Idempotency-Key` header, one definition added to every authenticated POST of the document (utoipa has no
+/// The `Idempotency-Key` header, one definition added to every authenticated POST of the document but those whose
+/// answers are never stored (utoipa has no
 /// shared parameter components), with the 409 and 422 answers it can cause.
 pub fn document_idempotency_key(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
@@ -393,7 +394,14 @@ pub fn document_idempotency_key(openapi: &mut utoipa::openapi::OpenApi) {
                 .pattern(Some("^[!-~]{1,255}$")),
         ))
         .build();
-    for item in openapi.paths.paths.values_mut() {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        // Operations whose answers are never stored refuse the header (`crate::idempotency`).
+        if crate::idempotency::UNSTORED_ANSWERS
+            .iter()
+            .any(|suffix| path.ends_with(suffix))
+        {
+            continue;
+        }
         let Some(operation) = item.post.as_mut() else {
             continue;
         };

@@ -382,3 +382,80 @@ pub fn is_approved_in_event(
     ))
     .get_result(conn)
 }
+
+/// The approved enrollments of an event per unit of their officers, as (unit, count).
+pub fn approved_by_unit(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<(Uuid, i64)>> {
+    enrollments::table
+        .inner_join(participants::table)
+        .filter(enrollments::event_id.eq(event_id))
+        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
+        .group_by(participants::unit_id)
+        .select((participants::unit_id, count_star()))
+        .load(conn)
+}
+
+/// The enrollments of `ids` that belong to the event, locked (in id order), each with its officer's unit.
+pub fn lock_in_event(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<Vec<(EnrollmentRow, Uuid)>> {
+    let rows: Vec<EnrollmentRow> = enrollments::table
+        .filter(enrollments::event_id.eq(event_id))
+        .filter(enrollments::id.eq_any(ids))
+        .order(enrollments::id)
+        .select(EnrollmentRow::as_select())
+        .for_update()
+        .load(conn)?;
+    let officers: Vec<Uuid> = rows.iter().map(|r| r.participant_id).collect();
+    let units: std::collections::HashMap<Uuid, Uuid> = participants::table
+        .filter(participants::id.eq_any(&officers))
+        .select((participants::id, participants::unit_id))
+        .load::<(Uuid, Uuid)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let unit = *units.get(&row.participant_id)?;
+            Some((row, unit))
+        })
+        .collect())
+}
+
+/// One decision of many, for [`decide_many`].
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub id: Uuid,
+    pub status: EnrollmentStatus,
+    pub waitlisted_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the decisions of one decider at one moment in one statement (the row triggers fire once per row, as for
+/// single updates).
+pub fn decide_many(
+    conn: &mut PgConnection,
+    decided_by: Uuid,
+    decided_at: DateTime<Utc>,
+    rows: &[Decided],
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
+    let waitlisted: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.waitlisted_at).collect();
+    diesel::sql_query(
+        "UPDATE enrollments e SET status = v.status, decided_by = $4, decided_at = $5, \
+         waitlisted_at = v.waitlisted_at, version = e.version + 1, updated_at = now() \
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS v(id, status, waitlisted_at) \
+         WHERE e.id = v.id",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Text>, _>(statuses)
+    .bind::<Array<Nullable<Timestamptz>>, _>(waitlisted)
+    .bind::<SqlUuid, _>(decided_by)
+    .bind::<Timestamptz, _>(decided_at)
+    .execute(conn)
+}

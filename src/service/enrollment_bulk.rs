@@ -9,6 +9,10 @@
 //! `already_enrolled`, `transition_not_allowed`, ...); a caller who manages not the event and may act on none of
 //! the rows is refused whole (403), as by the single calls. The answers carry ids and statuses only, no names.
 //!
+//! A bulk of approvals only by a manager of the event is judged in memory (the enrollments locked in one query, the
+//! seats counted once, the single approval's rules applied row by row in order) and written in one statement
+//! (`approve_all`); decisions that include withdrawals, or come from operators and officers, go row by row.
+//!
 //! Writes to `enrollments` fire triggers that append one `enrollment.*` audit entry per changed row and the
 //! change feed, queue `enrollment.changed` webhook deliveries and mark the event's snapshots stale (migrations
 //! 000008, 000009, 000011): a bulk of 500 is 500 entries, as 500 single calls would be.
@@ -24,8 +28,8 @@ use crate::domain::role::Role;
 use crate::error::{ApiError, FieldError};
 use crate::repo::enrollments as repo;
 use crate::service::enrollments::{
-    self, EnrollmentRowError, Nomination, Viewer, approve_locked, nominate_one, reject_locked,
-    viewer_of, withdraw_locked,
+    self, EnrollmentRowError, Nomination, Seats, Viewer, approval_changes, approve_locked,
+    check_approvable, nominate_one, reject_locked, viewer_of, withdraw_locked,
 };
 use crate::service::imports::ImportMode as BulkMode;
 use crate::service::{DbPool, Input, Permit, access};
@@ -278,6 +282,9 @@ pub async fn decide(
             let event =
                 repo::lock_event(conn, event_id)?.ok_or_else(|| ApiError::not_found("Event"))?;
             open_for_changes(&event)?;
+            if manager && decisions.iter().all(|d| d.action == Action::Approve) {
+                return approve_all(conn, &actor, &event, &decisions, mode);
+            }
             let mut rows = Vec::with_capacity(decisions.len());
             let mut seen = std::collections::HashMap::new();
             for (i, decision) in decisions.iter().enumerate() {
@@ -356,6 +363,81 @@ pub async fn decide(
     tracing::info!(event.id = %event_id, actor.id = %user.id, rows = outcome.rows.len(),
         rejected = outcome.rejected, "bulk enrollment decisions");
     Ok(outcome)
+}
+
+/// Approvals only, by a manager of the event (the common bulk: "approve these 500"). The rows are judged in
+/// order with the rules of the single approval (`enrollments::check_approvable`, `Seats::take`,
+/// `enrollments::approval_changes`) against the enrollments locked in one query and the seats counted once, and
+/// written in one statement: the results of the row-by-row path, without a lookup, a count and a savepoint per
+/// row. Withdrawals (which free seats and promote the waitlist) and callers who are not managers take the
+/// row-by-row path.
+fn approve_all(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    event: &repo::EventState,
+    decisions: &[Decision],
+    mode: BulkMode,
+) -> Result<Vec<BulkRow>, Stop> {
+    let ids: Vec<Uuid> = decisions.iter().map(|d| d.enrollment_id).collect();
+    let locked: std::collections::HashMap<Uuid, (repo::EnrollmentRow, Uuid)> =
+        repo::lock_in_event(conn, event.id, &ids)?
+            .into_iter()
+            .map(|(row, unit)| (row.id, (row, unit)))
+            .collect();
+    let mut seats = Seats::for_event(conn, event)?;
+    let now = chrono::Utc::now();
+    let mut decided = Vec::with_capacity(decisions.len());
+    let mut rows = Vec::with_capacity(decisions.len());
+    let mut seen = std::collections::HashMap::new();
+    for (i, decision) in decisions.iter().enumerate() {
+        let mut result = BulkRow {
+            row: i,
+            status: RowStatus::Error,
+            enrollment_id: Some(decision.enrollment_id),
+            participant_id: None,
+            errors: Vec::new(),
+        };
+        if let Some(first) = seen.insert(decision.enrollment_id, i) {
+            seen.insert(decision.enrollment_id, first);
+            result.errors.push(FieldError::new(
+                "enrollment_id",
+                "duplicate",
+                format!("this enrollment is already in row {first}"),
+            ));
+            rows.push(result);
+            continue;
+        }
+        let judged = match locked.get(&decision.enrollment_id) {
+            None => Err(ApiError::not_found("Enrollment")),
+            Some((current, unit)) => {
+                check_approvable(event, current).map(|()| (current, seats.take(*unit)))
+            }
+        };
+        match judged {
+            Ok((current, fits)) => {
+                let changes = approval_changes(actor, current, fits, now);
+                decided.push(repo::Decided {
+                    id: current.id,
+                    status: changes.status.unwrap_or(current.status),
+                    waitlisted_at: changes.waitlisted_at.flatten(),
+                });
+                result.status = if fits {
+                    RowStatus::Approved
+                } else {
+                    RowStatus::Waitlisted
+                };
+                result.participant_id = Some(current.participant_id);
+            }
+            Err(error) => match enrollments::row_errors(error, "enrollment_id") {
+                EnrollmentRowError::Row(errors) => result.errors = errors,
+                EnrollmentRowError::Request(error) => return Err(Stop::Failed(error)),
+            },
+        }
+        rows.push(result);
+    }
+    let rows = reject_if_any_failed(mode, rows)?;
+    repo::decide_many(conn, actor.id, now, &decided)?;
+    Ok(rows)
 }
 
 /// A caller who does not manage the event and may act on none of the rows (every row `forbidden` or

@@ -232,6 +232,126 @@ async fn bulk_decisions_follow_the_capacity_the_waitlist_and_who_may_act() {
 }
 
 #[tokio::test]
+async fn a_bulk_of_approvals_keeps_the_capacity_the_unit_quotas_and_the_waitlist_order_of_single_approvals()
+ {
+    use bimtek_api::schema::{enrollments, event_unit_quotas};
+    let app = spawn_app().await;
+    let event = app.seed_event("published", 3);
+    let (organizer_user, organizer) = app.organizer_of(event).await;
+    let unit_a = app.seed_unit("LAPAS-QUOTA-A");
+    let unit_b = app.seed_unit("LAPAS-QUOTA-B");
+    diesel::insert_into(event_unit_quotas::table)
+        .values((
+            event_unit_quotas::event_id.eq(event),
+            event_unit_quotas::unit_id.eq(unit_a),
+            event_unit_quotas::quota.eq(1),
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+    let enroll = |unit: Uuid, name: &str, status: &str| {
+        let officer = app.seed_participant(unit, name);
+        app.seed_enrollment(event, officer, status).0
+    };
+    let a1 = enroll(unit_a, "Ade", "nominated");
+    let a2 = enroll(unit_a, "Agus", "nominated");
+    let b1 = enroll(unit_b, "Bayu", "nominated");
+    let b2 = enroll(unit_b, "Beni", "nominated");
+    let waiting = enroll(unit_b, "Bima", "waitlisted");
+    let waiting_since = chrono::Utc::now() - chrono::Duration::days(3);
+    diesel::update(enrollments::table.find(waiting))
+        .set(enrollments::waitlisted_at.eq(Some(waiting_since)))
+        .execute(&mut app.db())
+        .unwrap();
+    let rejected = enroll(unit_b, "Budi", "rejected");
+    let audit_before = app.count("audit_log WHERE action = 'enrollment.updated'");
+
+    let rows: Vec<Value> = [a1, a2, b1, a1, b2, waiting, rejected, Uuid::new_v4()]
+        .iter()
+        .map(|id| json!({"enrollment_id": id, "action": "approve"}))
+        .collect();
+    let body = json!({ "decisions": rows });
+    let path = format!("/api/v1/events/{event}/enrollments/decisions");
+    // all_or_nothing: the failing rows are named, nothing is written
+    let problem = assert_problem(
+        bulk(&app, &organizer, path.clone(), body.clone()).await,
+        422,
+        "bulk_rejected",
+    )
+    .await;
+    let codes: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["duplicate", "transition_not_allowed", "unknown_reference"]
+    );
+    assert_eq!(app.enrollment_status(a1), "nominated");
+
+    // best_effort: in order, a seat each while the event and the unit's quota have one
+    let result = ok_json(
+        bulk(&app, &organizer, format!("{path}?mode=best_effort"), body).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        statuses(&result),
+        [
+            "approved",
+            "waitlisted",
+            "approved",
+            "error",
+            "approved",
+            "waitlisted",
+            "error",
+            "error"
+        ]
+    );
+    assert!(result["rows"][1]["participant_id"].is_string());
+    assert!(result["rows"][7]["participant_id"].is_null());
+    for (id, status) in [
+        (a1, "approved"),
+        (a2, "waitlisted"),
+        (b1, "approved"),
+        (b2, "approved"),
+        (waiting, "waitlisted"),
+        (rejected, "rejected"),
+    ] {
+        assert_eq!(app.enrollment_status(id), status, "{id}");
+    }
+    let (decided_by, kept, version): (Option<Uuid>, Option<chrono::DateTime<chrono::Utc>>, i32) =
+        enrollments::table
+            .find(waiting)
+            .select((
+                enrollments::decided_by,
+                enrollments::waitlisted_at,
+                enrollments::version,
+            ))
+            .first(&mut app.db())
+            .unwrap();
+    assert_eq!(decided_by, Some(organizer_user.id));
+    assert_eq!(
+        kept.map(|t| t.timestamp_micros()),
+        Some(waiting_since.timestamp_micros()),
+        "an officer already waiting keeps their place"
+    );
+    assert_eq!(version, 2);
+    let newly_waiting: Option<chrono::DateTime<chrono::Utc>> = enrollments::table
+        .find(a2)
+        .select(enrollments::waitlisted_at)
+        .first(&mut app.db())
+        .unwrap();
+    assert!(newly_waiting.is_some());
+    // one audit entry per changed enrollment, as single approvals would write
+    assert_eq!(
+        app.count("audit_log WHERE action = 'enrollment.updated'") - audit_before,
+        5
+    );
+}
+
+#[tokio::test]
 async fn concurrent_bulk_approvals_never_put_more_than_the_capacity_in() {
     let app = spawn_app_with(|s| {
         s.db_pool_size = 8;
