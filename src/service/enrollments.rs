@@ -8,7 +8,7 @@
 //! Writes to `enrollments` fire triggers that append `enrollment.*` to the audit log and the change feed, queue
 //! `enrollment.changed` webhook deliveries (a new enrollment, a status or version change) and mark the event's
 //! snapshots stale; replacing the `event_unit_quotas` appends `event_unit_quota.*` to the audit log only
-//! (migrations 000008, 000009, 000011).
+//! (migrations 000008, 000009, 000011; an UPDATE does it once per statement since 000020).
 
 use std::collections::HashMap;
 

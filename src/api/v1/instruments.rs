@@ -159,7 +159,8 @@ fn instrument_response(view: InstrumentView, status: StatusCode) -> HttpResponse
 }
 
 /// A new instrument: with its questions, or copied from a template (`template_id`), in which case the fields
-/// sent override the template's (`kind` may be left out; if sent it must be the template's).
+/// sent override the template's (`kind` may be left out for the template's own, or name any kind its questions
+/// fit: the pre-test's template makes the post-test).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
