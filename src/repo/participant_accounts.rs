@@ -6,8 +6,13 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::enums::EnrollmentStatus;
 use crate::domain::role::Role;
 use crate::schema::{enrollments, event_organizers, participants, units, users};
+
+/// Enrollments that no longer make an officer one of an organizer's: rejected and withdrawn.
+const NOT_TAKING_PART: [EnrollmentStatus; 2] =
+    [EnrollmentStatus::Rejected, EnrollmentStatus::Withdrawn];
 
 /// The stored password of an account that waits for its activation: no PHC string, so no password matches it.
 pub const PENDING_PASSWORD: &str = "!activation-pending";
@@ -112,7 +117,7 @@ pub fn by_ids(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Candidat
 }
 
 /// The unit's current officers (neither archived nor erased) with a NIP and without an account, by name, at most
-/// `limit`; with `organizer`, only those enrolled in an event they organise. Also how many there are in all.
+/// `limit`; with `organizer`, only those taking part in an event they organise. Also how many there are in all.
 pub fn without_account(
     conn: &mut PgConnection,
     unit_id: Uuid,
@@ -138,6 +143,7 @@ pub fn without_account(
                                 .on(event_organizers::event_id.eq(enrollments::event_id)),
                         )
                         .filter(event_organizers::user_id.eq(organizer))
+                        .filter(enrollments::status.ne_all(NOT_TAKING_PART))
                         .select(enrollments::participant_id),
                 ),
             );
@@ -153,7 +159,7 @@ pub fn without_account(
     Ok((rows.into_iter().map(candidate).collect(), total))
 }
 
-/// Which of `ids` are enrolled (in any status) in an event that `organizer` organises.
+/// Which of `ids` take part in an event that `organizer` organises (nominated, waitlisted or approved).
 pub fn enrolled_with_organizer(
     conn: &mut PgConnection,
     organizer: Uuid,
@@ -164,6 +170,7 @@ pub fn enrolled_with_organizer(
             event_organizers::table.on(event_organizers::event_id.eq(enrollments::event_id)),
         )
         .filter(event_organizers::user_id.eq(organizer))
+        .filter(enrollments::status.ne_all(NOT_TAKING_PART))
         .filter(enrollments::participant_id.eq_any(ids))
         .select(enrollments::participant_id)
         .distinct()

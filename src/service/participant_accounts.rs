@@ -6,7 +6,7 @@
 //! stored in plain or kept in an idempotent answer (the route refuses `Idempotency-Key`).
 //!
 //! Issuing: an administrator for any unit, a unit operator for their own, an organizer for the unit's officers
-//! enrolled in an event they organise. Each officer named (or each officer of the unit without an account) gets
+//! taking part in an event they organise (nominated, waitlisted or approved). Each officer named (or each officer of the unit without an account) gets
 //! an account waiting for activation, or, when they have a participant account already, a new code that voids the
 //! old one (an officer who forgot their password gets one the same way; their password keeps working until the
 //! code is used). A code is valid for `ACTIVATION_CODE_DAYS`, returned once, in the answer only.
@@ -44,8 +44,8 @@ pub const MAX_ACCOUNTS: usize = 500;
 pub enum Selection {
     /// These officers, in this order (each at most once).
     Officers(Vec<Uuid>),
-    /// Every current officer of the unit with a NIP and without an account (for an organizer: enrolled in one of
-    /// their events), by name, at most [`MAX_ACCOUNTS`].
+    /// Every current officer of the unit with a NIP and without an account (for an organizer: taking part in one
+    /// of their events), by name, at most [`MAX_ACCOUNTS`].
     AllWithoutAccount,
 }
 
@@ -137,7 +137,7 @@ fn refusal(
     if organized.is_some_and(|o| !o.contains(&candidate.participant_id)) {
         return Some(row_error(
             "forbidden",
-            "is enrolled in none of the events you organise",
+            "takes part in none of the events you organise",
         ));
     }
     if candidate.erased {

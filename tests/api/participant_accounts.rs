@@ -324,6 +324,9 @@ async fn operators_issue_for_their_unit_organizers_for_their_events_officers_and
     let event = app.seed_event("published", 10);
     app.seed_enrollment(event, enrolled, "nominated");
     app.seed_enrollment(event, archived, "nominated");
+    // a rejected nomination does not make an officer one of the organizer's
+    let turned_down = app.seed_participant(other_unit, "Kurnia");
+    app.seed_enrollment(event, turned_down, "rejected");
     let (_, organizer) = app.organizer_of(event).await;
 
     // an operator of another unit: 403 before the body is looked at
@@ -348,7 +351,8 @@ async fn operators_issue_for_their_unit_organizers_for_their_events_officers_and
     }
 
     // an organizer: the officers enrolled in their events only; all_or_nothing writes nothing
-    let body = json!({"participant_ids": [enrolled, not_enrolled, archived, Uuid::new_v4()]});
+    let body =
+        json!({"participant_ids": [enrolled, not_enrolled, archived, Uuid::new_v4(), turned_down]});
     let problem = assert_problem(
         issue(&app, &organizer, other_unit, body.clone()).await,
         422,
@@ -360,7 +364,8 @@ async fn operators_issue_for_their_unit_organizers_for_their_events_officers_and
         [
             "[1].participant_id",
             "[2].participant_id",
-            "[3].participant_id"
+            "[3].participant_id",
+            "[4].participant_id"
         ]
     );
     let codes: Vec<&str> = problem["errors"]
@@ -369,7 +374,10 @@ async fn operators_issue_for_their_unit_organizers_for_their_events_officers_and
         .iter()
         .map(|e| e["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["forbidden", "archived", "unknown_reference"]);
+    assert_eq!(
+        codes,
+        ["forbidden", "archived", "unknown_reference", "forbidden"]
+    );
     assert!(!problem.to_string().contains("Hadi"), "{problem}");
     assert_eq!(app.count("users WHERE participant_id IS NOT NULL"), 0);
 
@@ -385,10 +393,11 @@ async fn operators_issue_for_their_unit_organizers_for_their_events_officers_and
     let issued = ok_json(response, 200).await;
     assert_eq!(
         issued["summary"],
-        json!({"created": 1, "reissued": 0, "error": 3})
+        json!({"created": 1, "reissued": 0, "error": 4})
     );
     assert_eq!(row_of(&issued, not_enrolled)["full_name"], Value::Null);
-    // "all without an account" for an organizer: their events' officers only (the archived one is no candidate)
+    // "all without an account" for an organizer: their events' officers only (the archived one is no candidate,
+    // nor the one whose nomination was rejected)
     let all = ok_json(
         issue(
             &app,
@@ -415,8 +424,9 @@ async fn operators_issue_for_their_unit_organizers_for_their_events_officers_and
         200,
     )
     .await;
-    assert_eq!(all["summary"]["created"], 1, "{all}");
+    assert_eq!(all["summary"]["created"], 2, "{all}");
     assert_eq!(row_of(&all, not_enrolled)["status"], "created");
+    assert_eq!(row_of(&all, turned_down)["status"], "created");
     assert_problem(
         issue(
             &app,

@@ -39,8 +39,8 @@ pub struct IssueAccountsRequest {
     /// code (the old one stops working).
     #[schema(min_items = 1, max_items = 500)]
     pub participant_ids: Option<Vec<Uuid>>,
-    /// `true`: every current officer of the unit with a NIP and without an account (for an organizer: enrolled in
-    /// one of their events), by name, at most 500 a request (`remaining` says how many are left).
+    /// `true`: every current officer of the unit with a NIP and without an account (for an organizer: taking part
+    /// in one of their events), by name, at most 500 a request (`remaining` says how many are left).
     pub all_without_account: Option<bool>,
 }
 
@@ -213,7 +213,8 @@ fn wants_pdf(req: &HttpRequest) -> bool {
 /// NIP and password.
 ///
 /// Who: administrators for any unit, a unit operator for their own unit (another unit: 403), an organizer for the
-/// unit's officers enrolled in an event they organise (other officers are `forbidden` rows). `mode` as in the
+/// unit's officers taking part in an event they organise (nominated, waitlisted or approved; other officers are
+/// `forbidden` rows). `mode` as in the
 /// imports: `all_or_nothing` (default: an officer who cannot get an account, and nothing is written, 422
 /// `bulk_rejected` naming every such row as `[row].participant_id`) or `best_effort`.
 ///
