@@ -9,12 +9,12 @@ use std::sync::LazyLock;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::api::v1::auth::issuer;
 use crate::api::v1::participant_accounts::ActivateRequest;
+use crate::api::v1::token::FormBody;
 use crate::api::verify_page::escape;
 use crate::domain::user::NewPassword;
 use crate::error::ApiError;
@@ -116,9 +116,6 @@ pub async fn activation_form() -> HttpResponse {
     form_page(StatusCode::OK, &[], "")
 }
 
-/// The largest form accepted: four short fields.
-const MAX_FORM_BYTES: usize = 4096;
-
 /// The form's fields.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -200,37 +197,10 @@ fn message(error: &ApiError) -> Option<Vec<String>> {
 pub async fn activation_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    mut payload: web::Payload,
+    body: FormBody,
 ) -> Result<HttpResponse, ApiError> {
-    const FORM: &str = "application/x-www-form-urlencoded";
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case(FORM))
-        });
-    if !is_form {
-        return Err(ApiError::UnsupportedMediaType { expected: FORM });
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest {
-            code: "unreadable_body",
-            detail: "The request body could not be read.".to_owned(),
-            errors: Vec::new(),
-        })?;
-        if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return Err(ApiError::PayloadTooLarge {
-                limit: MAX_FORM_BYTES,
-            });
-        }
-        body.extend_from_slice(&chunk);
-    }
     // A form that cannot be read (unknown fields, bad encoding) is judged as an empty one: every field named.
-    let form: ActivationForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let form: ActivationForm = serde_urlencoded::from_bytes(body.bytes()).unwrap_or_default();
     let nip = form.nip.trim().to_owned();
     let again_differs = form.password != form.password_again;
     let parsed = ActivateRequest {

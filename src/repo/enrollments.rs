@@ -383,17 +383,6 @@ pub fn is_approved_in_event(
     .get_result(conn)
 }
 
-/// The approved enrollments of an event per unit of their officers, as (unit, count).
-pub fn approved_by_unit(conn: &mut PgConnection, event_id: Uuid) -> QueryResult<Vec<(Uuid, i64)>> {
-    enrollments::table
-        .inner_join(participants::table)
-        .filter(enrollments::event_id.eq(event_id))
-        .filter(enrollments::status.eq(EnrollmentStatus::Approved))
-        .group_by(participants::unit_id)
-        .select((participants::unit_id, count_star()))
-        .load(conn)
-}
-
 /// The enrollments of `ids` that belong to the event, locked (in id order), each with its officer's unit.
 pub fn lock_in_event(
     conn: &mut PgConnection,

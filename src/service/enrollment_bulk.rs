@@ -176,6 +176,24 @@ fn bulk_caller(
     Ok(manager)
 }
 
+/// The `duplicate` error of row `row` when `id` was already named by an earlier row (which `seen` keeps).
+fn repeated(
+    seen: &mut std::collections::HashMap<Uuid, usize>,
+    id: Uuid,
+    row: usize,
+    field: &str,
+    what: &str,
+) -> Option<FieldError> {
+    let first = *seen.entry(id).or_insert(row);
+    (first != row).then(|| {
+        FieldError::new(
+            field,
+            "duplicate",
+            format!("this {what} is already in row {first}"),
+        )
+    })
+}
+
 /// Runs one row in a savepoint: its result, or the field errors of a refusal (a failure of another kind ends the
 /// whole request).
 fn row<T>(
@@ -226,13 +244,14 @@ pub async fn nominate(
                     participant_id: Some(nomination.participant_id),
                     errors: Vec::new(),
                 };
-                if let Some(first) = seen.insert(nomination.participant_id, i) {
-                    seen.insert(nomination.participant_id, first);
-                    result.errors.push(FieldError::new(
-                        "participant_id",
-                        "duplicate",
-                        format!("this officer is already in row {first}"),
-                    ));
+                if let Some(error) = repeated(
+                    &mut seen,
+                    nomination.participant_id,
+                    i,
+                    "participant_id",
+                    "officer",
+                ) {
+                    result.errors.push(error);
                 } else {
                     match row(conn, "participant_id", |conn| {
                         nominate_one(conn, &actor, manager, &event, nomination)
@@ -296,13 +315,14 @@ pub async fn decide(
                     participant_id: None,
                     errors: Vec::new(),
                 };
-                if let Some(first) = seen.insert(decision.enrollment_id, i) {
-                    seen.insert(decision.enrollment_id, first);
-                    result.errors.push(FieldError::new(
-                        "enrollment_id",
-                        "duplicate",
-                        format!("this enrollment is already in row {first}"),
-                    ));
+                if let Some(error) = repeated(
+                    &mut seen,
+                    decision.enrollment_id,
+                    i,
+                    "enrollment_id",
+                    "enrollment",
+                ) {
+                    result.errors.push(error);
                     rows.push(result);
                     continue;
                 }
@@ -398,13 +418,14 @@ fn approve_all(
             participant_id: None,
             errors: Vec::new(),
         };
-        if let Some(first) = seen.insert(decision.enrollment_id, i) {
-            seen.insert(decision.enrollment_id, first);
-            result.errors.push(FieldError::new(
-                "enrollment_id",
-                "duplicate",
-                format!("this enrollment is already in row {first}"),
-            ));
+        if let Some(error) = repeated(
+            &mut seen,
+            decision.enrollment_id,
+            i,
+            "enrollment_id",
+            "enrollment",
+        ) {
+            result.errors.push(error);
             rows.push(result);
             continue;
         }

@@ -569,7 +569,7 @@ impl Seats {
     /// The seats of the whole event, for many approvals in a row (three queries whatever their number).
     pub(crate) fn for_event(conn: &mut PgConnection, event: &EventState) -> Result<Self, ApiError> {
         let free = i64::from(event.capacity) - repo::count_approved(conn, event.id)?;
-        let used: std::collections::HashMap<Uuid, i64> = repo::approved_by_unit(conn, event.id)?
+        let used: std::collections::HashMap<Uuid, i64> = repo::approved_per_unit(conn, event.id)?
             .into_iter()
             .collect();
         let quota_left = repo::quotas(conn, event.id)?

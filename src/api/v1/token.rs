@@ -121,6 +121,12 @@ fn no_store(builder: &mut actix_web::HttpResponseBuilder) {
 /// A form body, read (up to the body limit) only when its content type is form-urlencoded.
 pub struct FormBody(web::Bytes);
 
+impl FormBody {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 fn is_form(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
