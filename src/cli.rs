@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `openapi`, `create-admin`, `seed-demo`,
-//! `reencrypt-webhook-secrets`.
+//! `reencrypt-webhook-secrets`, `keys generate`, `keys rotate`.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -46,6 +46,21 @@ pub enum Command {
     /// plain ones left from before encryption and those sealed under a retired key (WEBHOOK_SECRET_KEYS_OLD).
     /// Run it after a key rotation, once every instance has the new key; then the old key can be removed.
     ReencryptWebhookSecrets,
+    /// The keys that sign the certificates' Open Badges credentials and the status lists. They are sealed at rest
+    /// under the webhook secret key (WEBHOOK_SECRET_KEY) and never leave the database unsealed.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Generate a signing key for each algorithm (RS256, EdDSA) that has none. Running it again changes nothing.
+    Generate,
+    /// Retire the current keys and generate new ones. New credentials are signed with the new keys; the retired
+    /// ones stay published in /.well-known/jwks.json, so credentials they signed still verify.
+    Rotate,
 }
 
 /// Runs the parsed command; the exit code says whether it worked.
@@ -57,6 +72,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::CreateAdmin { username } => create_admin(&username),
         Command::SeedDemo => seed_demo(),
         Command::ReencryptWebhookSecrets => reencrypt_webhook_secrets(),
+        Command::Keys { action } => signing_keys(action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,6 +146,18 @@ fn seed_demo() -> Result<(), String> {
     let mut conn = connect()?;
     db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
     let summary = service::demo::seed(&mut conn).map_err(|e| e.to_string())?;
+    // The demo's certificates get credentials: a signing key for each algorithm, if none exists yet. Without the
+    // key that seals them (WEBHOOK_SECRET_KEY outside development) the demo still loads; `keys generate` can follow.
+    match crate::config::webhook_secret_keys_from_env() {
+        Ok(secrets) => {
+            let keys = service::credentials::generate_keys(&mut conn, &secrets)
+                .map_err(|e| e.to_string())?;
+            print_key_report(&keys);
+        }
+        Err(e) => {
+            println!("no credential signing key generated ({e}); run `bimtek-api keys generate`")
+        }
+    }
     println!(
         "demo data ready: {} units, {} officers, {} sessions; the completed Bimtek of 2 August 2025 is event {} \
          (all officers enrolled, attendance taken), an upcoming published one is event {} (3 nominations)",
@@ -150,6 +178,34 @@ fn seed_demo() -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+fn signing_keys(action: KeysAction) -> Result<(), String> {
+    let secrets = crate::config::webhook_secret_keys_from_env().map_err(|e| e.to_string())?;
+    let mut conn = connect()?;
+    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    let report = match action {
+        KeysAction::Generate => service::credentials::generate_keys(&mut conn, &secrets),
+        KeysAction::Rotate => service::credentials::rotate_keys(&mut conn, &secrets),
+    }
+    .map_err(|e| e.to_string())?;
+    print_key_report(&report);
+    Ok(())
+}
+
+fn print_key_report(report: &service::credentials::KeyReport) {
+    if report.retired > 0 {
+        println!(
+            "signing keys retired: {} (still published, so what they signed still verifies)",
+            report.retired
+        );
+    }
+    for (kid, alg) in &report.created {
+        println!("signing key generated: {kid} ({})", alg.as_str());
+    }
+    for kid in &report.kept {
+        println!("signing key kept: {kid}");
+    }
 }
 
 fn reencrypt_webhook_secrets() -> Result<(), String> {

@@ -128,6 +128,9 @@ pub struct Settings {
     /// The keys that seal webhook signing secrets at rest (`WEBHOOK_SECRET_KEY` or `WEBHOOK_SECRET_KEY_FILE`, id
     /// `WEBHOOK_SECRET_KEY_ID`, retired keys `WEBHOOK_SECRET_KEYS_OLD`); required outside development.
     pub webhook_secret_keys: crate::webhooks::secrets::SecretKeys,
+    /// The algorithm that signs new credentials and status lists (`CREDENTIAL_SIGNING_ALG`: `RS256`, the default
+    /// and the one Open Badges 3.0 requires every verifier to support, or `EdDSA`).
+    pub credential_signing_alg: crate::credentials::keys::KeyAlg,
 }
 
 /// A configuration error: the message says which variable and what is wrong, never the secret's value.
@@ -311,6 +314,12 @@ impl Settings {
                 false,
             )?,
             webhook_secret_keys,
+            credential_signing_alg: match get("CREDENTIAL_SIGNING_ALG").as_deref() {
+                None => crate::credentials::keys::KeyAlg::Rs256,
+                Some(text) => crate::credentials::keys::KeyAlg::parse(text).ok_or_else(|| {
+                    ConfigError("CREDENTIAL_SIGNING_ALG must be `RS256` or `EdDSA`".into())
+                })?,
+            },
         };
         settings.activation_url = match get("ACTIVATION_URL") {
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => url,

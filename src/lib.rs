@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod credentials;
 pub mod db;
 pub mod documents;
 pub mod domain;

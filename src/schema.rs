@@ -46,6 +46,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    certificate_credentials (certificate_id) {
+        certificate_id -> Uuid,
+        subject_id -> Uuid,
+        identity_salt -> Text,
+        status_list -> Int4,
+        status_index -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     certificate_sequences (year) {
         year -> Int4,
         last_value -> Int4,
@@ -433,6 +444,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        public_jwk -> Jsonb,
+        private_ciphertext -> Bytea,
+        private_nonce -> Bytea,
+        secret_key_id -> Text,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    status_lists (n) {
+        n -> Int4,
+        unit_id -> Uuid,
+        purpose -> Text,
+        size -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     units (id) {
         id -> Uuid,
         code -> Text,
@@ -517,6 +551,8 @@ diesel::joinable!(attendance -> participants (participant_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> users (recorded_by));
 diesel::joinable!(audit_log -> clients (actor_client_id));
+diesel::joinable!(certificate_credentials -> certificates (certificate_id));
+diesel::joinable!(certificate_credentials -> status_lists (status_list));
 diesel::joinable!(certificates -> enrollments (enrollment_id));
 diesel::joinable!(certificates -> events (event_id));
 diesel::joinable!(certificates -> participants (participant_id));
@@ -550,6 +586,7 @@ diesel::joinable!(session_facilitators -> sessions (session_id));
 diesel::joinable!(session_facilitators -> users (user_id));
 diesel::joinable!(sessions -> events (event_id));
 diesel::joinable!(sessions -> session_kinds (kind));
+diesel::joinable!(status_lists -> units (unit_id));
 diesel::joinable!(users -> participants (participant_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
@@ -559,6 +596,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     attendance,
     audit_log,
+    certificate_credentials,
     certificate_sequences,
     certificates,
     change_feed_horizon,
@@ -585,6 +623,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_facilitators,
     session_kinds,
     sessions,
+    signing_keys,
+    status_lists,
     units,
     users,
     webhook_deliveries,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod certificates;
 pub mod changes;
 pub mod clients;
+pub mod credentials;
 pub mod demo;
 pub mod enrollments;
 pub mod events;

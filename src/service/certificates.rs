@@ -15,7 +15,8 @@
 //! an insert, `certificate.revoke` with `status: valid -> revoked` and the reason, `certificate.updated` for an
 //! erasure's holder name) and the change feed, and queue `certificate.issued` and `certificate.revoked` webhook
 //! deliveries; no snapshot depends on them and `certificate_sequences` has no trigger (migrations 000008, 000009,
-//! 000015). This module writes no audit entry of its own.
+//! 000015). This module writes no audit entry of its own. Issuing also gives each certificate its credential's row
+//! (`service::credentials::assign_in`, table `certificate_credentials`, no trigger).
 
 use std::collections::HashSet;
 
@@ -373,6 +374,9 @@ fn issue_in(
             .collect();
         let mut created = repo::insert(conn, &rows)?;
         created.sort_by_key(|c| c.seq);
+        // Each certificate's Open Badges credential: its subject id and its place in a status list.
+        let ids: Vec<Uuid> = created.iter().map(|c| c.id).collect();
+        super::credentials::assign_in(conn, &ids)?;
         // The `track_row` trigger writes one `certificate.issue` entry per certificate.
         Ok(IssueOutcome {
             created: created.into_iter().map(Certificate::from).collect(),
@@ -453,7 +457,7 @@ pub async fn get(pool: &DbPool, user: &AuthUser, id: Uuid) -> Result<Certificate
     .await
 }
 
-fn readable(
+pub(super) fn readable(
     conn: &mut PgConnection,
     user: &AuthUser,
     id: Uuid,

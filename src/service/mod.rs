@@ -17,6 +17,7 @@ pub mod certificate_bundle;
 pub mod certificates;
 pub mod changes;
 pub mod clients;
+pub mod credentials;
 pub mod demo;
 pub mod enrollment_bulk;
 pub mod enrollments;

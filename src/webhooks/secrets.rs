@@ -33,9 +33,9 @@ pub struct Sealed {
 /// Why a stored secret could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
-    #[error("the webhook secret was sealed under key `{0}`, which is not configured")]
+    #[error("the stored secret was sealed under key `{0}`, which is not configured")]
     UnknownKey(String),
-    #[error("the stored webhook secret does not open (altered, or another key under the same id)")]
+    #[error("the stored secret does not open (altered, or another key under the same id)")]
     Corrupt,
 }
 
@@ -192,20 +192,30 @@ impl SecretKeys {
 
     /// Seals the secret of subscription `subscription_id` under the current key, with a fresh random nonce.
     pub fn seal(&self, subscription_id: Uuid, secret: &SecretString) -> Sealed {
+        self.seal_bytes(
+            &associated_data(subscription_id),
+            secret.expose_secret().as_bytes(),
+        )
+    }
+
+    /// Opens a stored secret with the key named by its id (the current one or a retired one).
+    pub fn open(&self, subscription_id: Uuid, sealed: &Sealed) -> Result<SecretString, OpenError> {
+        let plain = self.open_bytes(&associated_data(subscription_id), sealed)?;
+        String::from_utf8(plain)
+            .map(SecretString::from)
+            .map_err(|_| OpenError::Corrupt)
+    }
+
+    /// Seals any secret under the current key with a fresh random nonce; `aad` binds it to where it is stored
+    /// (the credential signing keys use their key id), so that a ciphertext moved elsewhere does not open.
+    pub fn seal_bytes(&self, aad: &[u8], plain: &[u8]) -> Sealed {
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let key = &self.inner.current;
-        let aad = associated_data(subscription_id);
-        // Encryption fails only for messages beyond the cipher's limit (256 GiB); a secret has at most 200 chars.
+        // Encryption fails only for messages beyond the cipher's limit (256 GiB); our secrets are a few KB.
         let ciphertext = key
             .cipher
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: secret.expose_secret().as_bytes(),
-                    aad: &aad,
-                },
-            )
+            .encrypt(&XNonce::from(nonce), Payload { msg: plain, aad })
             .unwrap_or_default();
         Sealed {
             ciphertext,
@@ -214,8 +224,8 @@ impl SecretKeys {
         }
     }
 
-    /// Opens a stored secret with the key named by its id (the current one or a retired one).
-    pub fn open(&self, subscription_id: Uuid, sealed: &Sealed) -> Result<SecretString, OpenError> {
+    /// Opens what [`SecretKeys::seal_bytes`] sealed with the same `aad`.
+    pub fn open_bytes(&self, aad: &[u8], sealed: &Sealed) -> Result<Vec<u8>, OpenError> {
         let key = std::iter::once(&self.inner.current)
             .chain(&self.inner.old)
             .find(|k| k.id == sealed.key_id)
@@ -225,19 +235,14 @@ impl SecretKeys {
             .as_slice()
             .try_into()
             .map_err(|_| OpenError::Corrupt)?;
-        let aad = associated_data(subscription_id);
-        let plain = key
-            .cipher
+        key.cipher
             .decrypt(
                 &XNonce::from(nonce),
                 Payload {
                     msg: &sealed.ciphertext,
-                    aad: &aad,
+                    aad,
                 },
             )
-            .map_err(|_| OpenError::Corrupt)?;
-        String::from_utf8(plain)
-            .map(SecretString::from)
             .map_err(|_| OpenError::Corrupt)
     }
 }

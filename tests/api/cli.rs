@@ -254,3 +254,68 @@ async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
         "participant accounts: {stdout}"
     );
 }
+
+#[tokio::test]
+async fn keys_generate_keeps_existing_keys_and_rotate_retires_them_sealed_at_rest() {
+    use diesel::prelude::*;
+    use diesel::sql_types::{Bool, Text};
+    let app = spawn_app().await;
+    let keys = |action: &str| {
+        let output = bin()
+            .args(["keys", action])
+            .env("DATABASE_URL", &app.db_url)
+            .env("WEBHOOK_SECRET_KEY", crate::helpers::TEST_WEBHOOK_KEY)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{action}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let first = keys("generate");
+    assert_eq!(first.matches("signing key generated").count(), 2, "{first}");
+    assert!(
+        first.contains("(RS256)") && first.contains("(EdDSA)"),
+        "{first}"
+    );
+    let again = keys("generate");
+    assert_eq!(again.matches("signing key kept").count(), 2, "{again}");
+    assert!(!again.contains("generated"), "{again}");
+    let rotated = keys("rotate");
+    assert!(rotated.contains("signing keys retired: 2"), "{rotated}");
+    assert_eq!(rotated.matches("signing key generated").count(), 2);
+
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = Text)]
+        alg: String,
+        #[diesel(sql_type = Bool)]
+        current: bool,
+        #[diesel(sql_type = Bool)]
+        sealed: bool,
+        #[diesel(sql_type = Bool)]
+        public_only: bool,
+    }
+    let rows: Vec<Key> = diesel::sql_query(
+        "SELECT alg, retired_at IS NULL AS current,
+                -- a PKCS#1 / PKCS#8 DER starts with a SEQUENCE tag (0x30): sealed bytes do not show it in plain
+                length(private_ciphertext) > 32 AND length(private_nonce) = 24 AND secret_key_id <> '' AS sealed,
+                NOT (public_jwk ?| ARRAY['d', 'p', 'q', 'dp', 'dq', 'qi']) AS public_only
+         FROM signing_keys ORDER BY created_at",
+    )
+    .load(&mut app.db())
+    .unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.iter().filter(|k| k.current).count(), 2);
+    for alg in ["RS256", "EdDSA"] {
+        assert_eq!(
+            rows.iter().filter(|k| k.alg == alg && k.current).count(),
+            1,
+            "one current {alg} key"
+        );
+    }
+    assert!(rows.iter().all(|k| k.sealed && k.public_only));
+}

@@ -1,0 +1,3 @@
+DROP TABLE certificate_credentials;
+DROP TABLE status_lists;
+DROP TABLE signing_keys;
