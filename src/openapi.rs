@@ -75,6 +75,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         (name = "responses", description = "Answers to instruments: one submission per respondent, checked against the questions; tests scored from their key; anonymous evaluations stay unlinkable."),
         (name = "templates", description = "Reusable instruments, copied into an event."),
         (name = "certificates", description = "Certificates (sertifikat) and letters of attendance (surat keterangan): issued in bulk for a completed event, numbered per year, printable as PDF, revocable, and verifiable by anyone with their code (JSON, or the HTML page /verify/{code} that the QR code opens)."),
+        (name = "credentials", description = "What a verifier of a certificate's Open Badges 3.0 credential needs without an account: the issuing office's profile, the public signing keys (also at /.well-known/jwks.json) and the signed revocation status lists. Public and cacheable for 5 minutes."),
         (name = "lookups", description = "The lists a frontend fills its forms with (session kinds, grades with their pangkat, unit types and classes, statuses, ...): each value's code and its Indonesian label. Public and cacheable."),
         (name = "documents", description = "What printed documents share: the letterhead (kop surat) of the Kanwil and of host units, with an optional logo."),
         (name = "changes", description = "The change feed: every create, update, delete and erasure of the training records, in transaction order, from an opaque cursor."),

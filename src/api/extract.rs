@@ -414,6 +414,69 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
+/// The representation among `offers` that the request's `Accept` prefers (RFC 9110, 12.5.1): the highest `q`
+/// (of the most specific range naming it), then the range written first, then the order of `offers`. Without an
+/// `Accept`, or when it accepts none of them, `offers[0]`: these endpoints answer their default rather than 406.
+pub fn negotiate<'a>(req: &HttpRequest, offers: &[&'a str]) -> &'a str {
+    let accept = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    preferred(&accept, offers)
+}
+
+fn preferred<'a>(accept: &str, offers: &[&'a str]) -> &'a str {
+    let ranges: Vec<(String, f32)> = accept
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            if media.is_empty() {
+                return None;
+            }
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").map(str::to_owned))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((media, q))
+        })
+        .collect();
+    let score = |offer: &str| -> Option<(f32, usize)> {
+        let (kind, _) = offer.split_once('/').unwrap_or((offer, ""));
+        // The most specific matching range sets the offer's q (RFC 9110, 12.5.1).
+        let mut best: Option<(u8, f32, usize)> = None;
+        for (position, (media, q)) in ranges.iter().enumerate() {
+            let specificity = if media == offer {
+                3
+            } else if media.strip_suffix("/*") == Some(kind) {
+                2
+            } else if media == "*/*" {
+                1
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(s, _, _)| specificity > s) {
+                best = Some((specificity, *q, position));
+            }
+        }
+        best.filter(|(_, q, _)| *q > 0.0).map(|(_, q, p)| (q, p))
+    };
+    let mut chosen: Option<(&'a str, f32, usize)> = None;
+    for offer in offers {
+        if let Some((q, position)) = score(offer) {
+            let better = chosen.is_none_or(|(_, best_q, best_position)| {
+                q > best_q || (q == best_q && position < best_position)
+            });
+            if better {
+                chosen = Some((offer, q, position));
+            }
+        }
+    }
+    chosen.map_or(offers[0], |(offer, _, _)| offer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,5 +543,34 @@ mod tests {
     fn valid_input_parses() {
         let ok = parse_json::<Sample>(br#"{"name": "a", "age": 3}"#);
         assert!(ok.is_ok_and(|s| s.age == 3 && s.tags.is_none()));
+    }
+
+    #[test]
+    fn negotiation_follows_q_then_the_order_of_the_header_then_the_offers() {
+        let offers = ["application/json", "application/vc+jwt"];
+        for (accept, expected) in [
+            ("", "application/json"),
+            ("*/*", "application/json"),
+            ("application/vc+jwt", "application/vc+jwt"),
+            ("application/vc+jwt, application/json", "application/vc+jwt"),
+            ("application/json, application/vc+jwt", "application/json"),
+            (
+                "application/json;q=0.5, application/vc+jwt",
+                "application/vc+jwt",
+            ),
+            ("application/vc+jwt;q=0, */*", "application/json"),
+            (
+                "application/*;q=0.2, application/vc+jwt;q=0.9",
+                "application/vc+jwt",
+            ),
+            (
+                "text/html, application/xhtml+xml, */*;q=0.8",
+                "application/json",
+            ),
+            ("text/html", "application/json"),
+            ("APPLICATION/VC+JWT ; q=1", "application/vc+jwt"),
+        ] {
+            assert_eq!(preferred(accept, &offers), expected, "Accept: {accept}");
+        }
     }
 }

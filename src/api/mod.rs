@@ -20,6 +20,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(verify_page::verify_page)
         .service(activation_page::activation_form)
         .service(activation_page::activation_submit)
+        // Public and cacheable (`public, max-age=300`, set by the handler), with `304` to `If-None-Match`.
+        .service(
+            scope::scope("/.well-known")
+                .wrap(from_fn(conditional::not_modified))
+                .service(v1::credentials::key_set),
+        )
         .service(
             scope::scope("/api/v1")
                 // Inside the default headers: a 304 gets `Cache-Control: no-store` like the 200 it stands for.

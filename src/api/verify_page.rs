@@ -74,7 +74,7 @@ fn row(label: &str, id: &str, value: &str) -> String {
 }
 
 /// The page of a known certificate.
-pub fn certificate_page(c: &Verification) -> String {
+pub fn certificate_page(c: &Verification, base_url: &str) -> String {
     let kind = match c.kind {
         CertificateKind::SuratKeterangan => "Surat Keterangan",
         CertificateKind::Sertifikat => "Sertifikat",
@@ -119,8 +119,19 @@ pub fn certificate_page(c: &Verification) -> String {
         &format!("{} JP", format_jp(c.jp)),
     ));
     body.push_str(&row("Tanggal terbit", "issued", &tanggal(c.issued_on)));
+    body.push_str("</dl>\n");
+    // Offered to the holder while the certificate stands: revoked or erased, the credential is no longer given out.
+    if c.revoked_at.is_none() && c.holder_name.is_some() {
+        body.push_str(&format!(
+            "<p class=\"note\" id=\"credential\">{kind} ini juga tersedia sebagai kredensial digital terverifikasi \
+             (Open Badges 3.0) yang ditandatangani penerbitnya. Pemegang dapat mengunduhnya melalui akunnya di \
+             layanan ini dan menyimpannya di dompet digital atau menyerahkannya kepada pihak lain; siapa pun dapat \
+             memeriksanya dengan kunci publik penerbit di {}.</p>\n",
+            escape(&format!("{base_url}/.well-known/jwks.json"))
+        ));
+    }
     body.push_str(
-        "</dl>\n<p class=\"note\">Halaman ini menampilkan data sebagaimana tercatat pada sistem Bimtek. \
+        "<p class=\"note\">Halaman ini menampilkan data sebagaimana tercatat pada sistem Bimtek. \
          Bandingkan dengan dokumen yang Anda pegang.</p>\n</div>\n",
     );
     page(&format!("Verifikasi {kind} {}", c.number), &body)
@@ -150,7 +161,8 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 /// The page a certificate's QR code points to, for a person with a phone: server-rendered HTML in Indonesian, no
 /// JavaScript. Its heading names the kind (Verifikasi Sertifikat, Verifikasi Surat Keterangan). It shows the
 /// status (SAH, or DICABUT with the date), the holder's name and masked NIP (or that their data was erased), the
-/// kind, the number, the issuing office, the event, its host unit, its dates, the JP and the issue date. An
+/// kind, the number, the issuing office, the event, its host unit, its dates, the JP and the issue date, and while
+/// it stands, that its holder can download it as a signed Open Badges 3.0 credential (with the key set's address). An
 /// unknown code gets a 404 page in Indonesian. Sent with a strict `Content-Security-Policy` and `Cache-Control: no-store`. The same data
 /// as JSON: `GET /api/v1/certificates/verify/{code}`.
 #[utoipa::path(
@@ -172,7 +184,10 @@ pub async fn verify_page(
 ) -> Result<HttpResponse, ApiError> {
     let verification = service::certificates::verify(&state.pool, code.into_inner()).await?;
     Ok(match verification {
-        Some(detail) => html(StatusCode::OK, certificate_page(&detail)),
+        Some(detail) => html(
+            StatusCode::OK,
+            certificate_page(&detail, &state.settings.public_base_url),
+        ),
         None => html(StatusCode::NOT_FOUND, not_found_page()),
     })
 }
@@ -210,7 +225,10 @@ mod tests {
 
     #[test]
     fn the_page_names_the_kind_the_issuer_and_the_masked_nip() {
-        let page = certificate_page(&verification(CertificateKind::SuratKeterangan, false));
+        let page = certificate_page(
+            &verification(CertificateKind::SuratKeterangan, false),
+            "https://bimtek.example.go.id",
+        );
         assert!(
             page.contains("<h1>Verifikasi Surat Keterangan</h1>"),
             "{page}"
@@ -223,8 +241,20 @@ mod tests {
             "<dd id=\"issuer\">KANTOR WILAYAH DIREKTORAT JENDERAL PEMASYARAKATAN KALIMANTAN TENGAH</dd>"
         ));
         assert!(page.contains("<dd id=\"venue\">Lapas Narkotika Kelas IIA Kasongan</dd>"));
-        let page = certificate_page(&verification(CertificateKind::Sertifikat, true));
+        assert!(
+            page.contains("(Open Badges 3.0)")
+                && page.contains("https://bimtek.example.go.id/.well-known/jwks.json"),
+            "the holder is told of the credential: {page}"
+        );
+        let page = certificate_page(
+            &verification(CertificateKind::Sertifikat, true),
+            "https://bimtek.example.go.id",
+        );
         assert!(page.contains("<h1>Verifikasi Sertifikat</h1>"));
+        assert!(
+            !page.contains("id=\"credential\""),
+            "no credential after an erasure: {page}"
+        );
         assert!(
             !page.contains("id=\"nip\""),
             "no NIP after an erasure: {page}"

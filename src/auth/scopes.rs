@@ -390,6 +390,9 @@ pub const REFUSED: &[&str] = &[
     "PUT /api/v1/letterhead",
     "GET /api/v1/units/{id}/letterhead",
     "PUT /api/v1/units/{id}/letterhead",
+    // a certificate's signed credential: the holder's to keep and share; a machine has no wallet to put it in,
+    // and a signed copy cannot be recalled once given out
+    "GET /api/v1/certificates/{id}/credential",
     // the audit log: who did what is for administrators in person
     "GET /api/v1/audit-log",
     // instruments and templates are written, and answered, by people: the organizers and the officers

@@ -8,7 +8,7 @@
 //! which a verifier holding the NIP can recompute and nobody else can read.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -329,6 +329,48 @@ pub struct StatusListDocument {
     pub valid_from: String,
     #[schema(inline)]
     pub credential_subject: BitstringStatusList,
+}
+
+/// A public signing key as a JWK (RFC 7517): RSA (`n`, `e`) or Ed25519 (`crv`, `x`). Never a private member.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+    "alg": "EdDSA", "use": "sig",
+    "kid": "https://bimtek.example.go.id/api/v1/signing-keys/eddsa-20261202-3f9a1c2b"
+}))]
+pub struct PublicJwk {
+    /// `RSA` or `OKP`.
+    pub kty: String,
+    /// The key's URI: `{PUBLIC_BASE_URL}/api/v1/signing-keys/{id}`, as the `kid` of every JWT it signed.
+    pub kid: String,
+    /// `RS256` or `EdDSA`.
+    pub alg: String,
+    /// `sig`.
+    #[serde(rename = "use")]
+    pub use_: String,
+    /// RSA: the modulus (base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// RSA: the public exponent (base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// OKP: `Ed25519`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    /// OKP: the public key (base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+}
+
+/// A JWK Set (RFC 7517, 5): every signing key, current and retired.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"keys": [{
+    "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+    "alg": "EdDSA", "use": "sig",
+    "kid": "https://bimtek.example.go.id/api/v1/signing-keys/eddsa-20261202-3f9a1c2b"
+}]}))]
+pub struct JwkSet {
+    pub keys: Vec<PublicJwk>,
 }
 
 /// `sha256$<hex>` of the identifier followed by the salt (OB 3.0 `IdentityHash`).

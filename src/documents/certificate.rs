@@ -94,6 +94,12 @@ pub const ELECTRONIC_NOTE: [&str; 3] = [
     "kode QR pada dokumen ini.",
 ];
 
+/// Beside the QR code: the certificate also exists as a signed Open Badges 3.0 credential (its holder downloads it).
+pub const CREDENTIAL_NOTE: [&str; 2] = [
+    "Tersedia juga sebagai kredensial digital terverifikasi (Open Badges 3.0),",
+    "diunduh oleh pemegang melalui akunnya di layanan ini.",
+];
+
 /// The frame of a page: a thick outer border and a thin inner one.
 fn frame(canvas: &mut Canvas<'_>) {
     let (w, h) = (canvas.width(), canvas.height());
@@ -243,6 +249,17 @@ pub fn render(fonts: &Fonts, page: &CertificatePage<'_>) -> Result<Vec<u8>, Docu
         Align::Left,
         grey(),
     );
+    for (i, line) in CREDENTIAL_NOTE.iter().enumerate() {
+        canvas.text(
+            line,
+            Font::Regular,
+            6.5,
+            qr_x + qr_size + 2.0 * MM,
+            qr_y + (5.5 - 3.0 * i as f32) * MM,
+            Align::Left,
+            grey(),
+        );
+    }
 
     signature_block(&mut canvas, page, w - 75.0 * MM, 66.0 * MM);
 

@@ -16,14 +16,13 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use rand::Rng;
-use serde_json::{Value, json};
 use sha2::Digest;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::credentials::document::{
-    self, CertificateCredential, Issuer, OpenBadgeCredential, Profile, StatusListCredential,
-    StatusListDocument,
+    self, CertificateCredential, Issuer, JwkSet, OpenBadgeCredential, Profile, PublicJwk,
+    StatusListCredential, StatusListDocument,
 };
 use crate::credentials::keys::{self, KeyAlg, SigningKey};
 use crate::credentials::status_list;
@@ -109,30 +108,36 @@ pub fn kid_uri(base: &str, kid: &str) -> String {
     format!("{base}/api/v1/signing-keys/{kid}")
 }
 
-fn published(base: &str, row: repo::KeyRow) -> Value {
-    let mut jwk = row.public_jwk;
-    jwk["kid"] = json!(kid_uri(base, &row.kid));
-    jwk
+fn published(base: &str, row: repo::KeyRow) -> Result<PublicJwk, ApiError> {
+    let mut jwk: PublicJwk = serde_json::from_value(row.public_jwk).map_err(ApiError::internal)?;
+    jwk.kid = kid_uri(base, &row.kid);
+    Ok(jwk)
 }
 
 /// The public key set (`/.well-known/jwks.json`): every key, current and retired, oldest first.
-pub async fn key_set(pool: &DbPool, base: &str) -> Result<Value, ApiError> {
+pub async fn key_set(pool: &DbPool, base: &str) -> Result<JwkSet, ApiError> {
     let base = base.to_owned();
     db::read(pool, move |conn| {
-        let keys: Vec<Value> = repo::keys(conn)?
+        let keys = repo::keys(conn)?
             .into_iter()
             .map(|row| published(&base, row))
-            .collect();
-        Ok(json!({ "keys": keys }))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(JwkSet { keys })
     })
     .await
 }
 
 /// One public key as a JWK; `None` for an unknown id.
-pub async fn public_key(pool: &DbPool, base: &str, kid: String) -> Result<Option<Value>, ApiError> {
+pub async fn public_key(
+    pool: &DbPool,
+    base: &str,
+    kid: String,
+) -> Result<Option<PublicJwk>, ApiError> {
     let base = base.to_owned();
     db::read(pool, move |conn| {
-        Ok(repo::key(conn, &kid)?.map(|row| published(&base, row)))
+        repo::key(conn, &kid)?
+            .map(|row| published(&base, row))
+            .transpose()
     })
     .await
 }

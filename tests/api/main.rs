@@ -16,6 +16,7 @@ mod clients;
 mod concurrency;
 mod conditional;
 mod cors;
+mod credentials;
 mod data_protection;
 mod documents;
 mod enrollment_bulk;

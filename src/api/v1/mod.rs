@@ -8,6 +8,7 @@ pub mod certificate_bundle;
 pub mod certificates;
 pub mod changes;
 pub mod clients;
+pub mod credentials;
 pub mod enrollment_bulk;
 pub mod enrollments;
 pub mod events;
@@ -74,6 +75,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(responses::routes)
         .configure(templates::routes)
         .configure(certificate_bundle::routes)
+        .configure(credentials::routes)
         .configure(certificates::routes)
         .configure(letterhead::routes)
         .configure(lookups::routes)

@@ -184,22 +184,10 @@ impl From<IssuedAccounts> for IssuedAccountsResponse {
     }
 }
 
-/// Whether the caller asked for the slips: `Accept` names `application/pdf` (and not before JSON).
+/// Whether the caller asked for the slips: `Accept` prefers `application/pdf` to JSON.
 fn wants_pdf(req: &HttpRequest) -> bool {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match (
-        accept.find("application/pdf"),
-        accept.find("application/json"),
-    ) {
-        (Some(pdf), Some(json)) => pdf < json,
-        (Some(_), None) => true,
-        _ => false,
-    }
+    crate::api::extract::negotiate(req, &["application/json", "application/pdf"])
+        == "application/pdf"
 }
 
 /// Issue participant accounts for a unit's officers

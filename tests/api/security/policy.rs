@@ -427,6 +427,15 @@ pub fn rules() -> Vec<Rule> {
         rule("POST /api/v1/certificates/{id}/revoke", |w| format!("/api/v1/certificates/{}/revoke", w.certificate),
             hidden_from_others(&[A], &[O, U, F, P])).event("completed").certificate()
             .body(|_, _| json!({"reason": "Issued by mistake"})),
+        rule("GET /api/v1/certificates/{id}/credential", |w| format!("/api/v1/certificates/{}/credential", w.certificate),
+            hidden_from_others(&[A], &[O, U, F, P])).event("completed").certificate(),
+        // --- what a verifier of a credential needs without an account
+        rule("GET /api/v1/issuers/{unit_code}", |w| format!("/api/v1/issuers/U-{}", w.tag.to_uppercase()),
+            Access::Public),
+        rule("GET /api/v1/signing-keys/{kid}", |_| "/api/v1/signing-keys/rs256-20261202-00000000".into(),
+            Access::Public),
+        rule("GET /api/v1/status-lists/{n}", |_| "/api/v1/status-lists/1".into(), Access::Public),
+        rule("GET /.well-known/jwks.json", |_| "/.well-known/jwks.json".into(), Access::Public),
         rule("GET /api/v1/certificates/verify/{code}", |w| format!("/api/v1/certificates/verify/{}", w.verification_code),
             Access::Public).event("completed").certificate(),
         rule("GET /verify/{code}", |w| format!("/verify/{}", w.verification_code), Access::Public)
