@@ -140,7 +140,9 @@ pub async fn certificate_credential(
         (status = 200, description = "The issuer profile.", body = Profile,
             headers(("ETag" = String), ("Cache-Control" = String, description = "`public, max-age=300`"))),
         (status = 304, description = "Not modified (`If-None-Match`)."),
-        (status = 404, response = responses::NotFound)
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
     )
 )]
 #[get("/issuers/{unit_code}")]
@@ -170,7 +172,9 @@ pub async fn issuer_profile(
         (status = 200, description = "The public key.", body = PublicJwk, content_type = "application/jwk+json",
             headers(("ETag" = String), ("Cache-Control" = String, description = "`public, max-age=300`"))),
         (status = 304, description = "Not modified (`If-None-Match`)."),
-        (status = 404, response = responses::NotFound)
+        (status = 404, response = responses::NotFound),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
     )
 )]
 #[get("/signing-keys/{kid}")]
@@ -198,7 +202,9 @@ pub async fn signing_key(
     responses(
         (status = 200, description = "The key set.", body = JwkSet,
             headers(("ETag" = String), ("Cache-Control" = String, description = "`public, max-age=300`"))),
-        (status = 304, description = "Not modified (`If-None-Match`).")
+        (status = 304, description = "Not modified (`If-None-Match`)."),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
     )
 )]
 #[get("/jwks.json")]
@@ -231,7 +237,9 @@ pub async fn key_set(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:bimtek-api:problem:signing_key_missing", "title": "Conflict", "status": 409,
                 "detail": "The service has no credential signing key yet: an administrator runs `bimtek-api keys generate`.",
-                "code": "signing_key_missing"}))
+                "code": "signing_key_missing"})),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
     )
 )]
 #[get("/status-lists/{n}")]
