@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults schemathesis typed-client
+.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults schemathesis typed-client verify-credentials
 
 help: ## List the targets
 	@echo 'Targets:'
@@ -51,6 +51,9 @@ faults: ## Fault tests: PostgreSQL restarts under load, then kill -9 during bulk
 
 schemathesis: ## Property-based API tests: schemathesis 4.32.5 against the served spec (fresh database, demo data)
 	scripts/schemathesis.sh
+
+verify-credentials: ## Open Badges 3.0 credentials checked by independent verifiers (PyJWT, jsonld.js, vc-bitstring-status-list)
+	scripts/verify-credentials.sh
 
 typed-client: ## Generate TypeScript types from openapi/openapi.json (pinned openapi-typescript) and compile a usage file
 	scripts/typed-client.sh

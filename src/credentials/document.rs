@@ -20,6 +20,8 @@ use crate::domain::labels::Label;
 
 pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+/// The Open Badges extensions context: defines `1EdTechJsonSchemaValidator2019`, the type of `credentialSchema`.
+pub const OB_EXTENSIONS_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json";
 pub const OB_SCHEMA: &str =
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
 /// The `identityType` of the NIP's hash: an extension value (OB 3.0 allows `ext:` names beside its enumeration).
@@ -236,7 +238,7 @@ pub struct CredentialSchema {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({
-    "@context": [VC_CONTEXT, OB_CONTEXT],
+    "@context": [VC_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
     "id": "urn:uuid:0b6f1a52-8f3e-4c1d-9a7b-2c3d4e5f6a7b",
     "type": ["VerifiableCredential", "OpenBadgeCredential"],
     "issuer": {"id": "https://bimtek.example.go.id/api/v1/issuers/LPN-KSG", "type": ["Profile"],
@@ -480,7 +482,11 @@ impl CertificateCredential<'_> {
         });
         let name = format!("{kind} {}", self.event_title);
         OpenBadgeCredential {
-            context: vec![VC_CONTEXT.to_owned(), OB_CONTEXT.to_owned()],
+            context: vec![
+                VC_CONTEXT.to_owned(),
+                OB_CONTEXT.to_owned(),
+                OB_EXTENSIONS_CONTEXT.to_owned(),
+            ],
             id: self.id(),
             type_: vec![
                 "VerifiableCredential".to_owned(),

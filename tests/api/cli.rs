@@ -209,9 +209,11 @@ async fn create_admin_creates_then_resets_with_the_password_from_stdin() {
 #[tokio::test]
 async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
     let app = spawn_app().await;
+    // Under the test server's key, so that the signing keys seed-demo generates open in the server.
     let seeded = bin()
         .arg("seed-demo")
         .env("DATABASE_URL", &app.db_url)
+        .env("WEBHOOK_SECRET_KEY", crate::helpers::TEST_WEBHOOK_KEY)
         .output()
         .unwrap();
     assert!(seeded.status.success());
@@ -252,6 +254,12 @@ async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
     assert!(
         stdout.contains(r#""activation_code":""#) && stdout.contains(r#""summary":{"created":"#),
         "participant accounts: {stdout}"
+    );
+    assert!(
+        // `{"typ":"JWT","alg":"RS256",` as base64url: the start of the VC-JWT.
+        stdout.contains("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIs")
+            && stdout.contains(r#"{"keys":[{"kty":"#),
+        "credential and key set: {stdout}"
     );
 }
 
