@@ -97,7 +97,7 @@ pub const ELECTRONIC_NOTE: [&str; 3] = [
 /// Beside the QR code: the certificate also exists as a signed Open Badges 3.0 credential (its holder downloads it).
 pub const CREDENTIAL_NOTE: [&str; 2] = [
     "Tersedia juga sebagai kredensial digital terverifikasi (Open Badges 3.0),",
-    "diunduh oleh pemegang melalui akunnya di layanan ini.",
+    "yang dapat diunduh pemegang melalui akunnya pada layanan Bimtek.",
 ];
 
 /// The frame of a page: a thick outer border and a thin inner one.

@@ -688,6 +688,7 @@ async fn the_pdf_is_an_a4_landscape_page_for_its_readers() {
         "sebanyak 4 jam pelajaran (JP)",
         &format!("Nomor: 2/BIMTEK/{}/{year}", s.host_code),
         "/verify/",
+        "kredensial digital terverifikasi (Open Badges 3.0)",
         "KEMENTERIAN IMIGRASI DAN PEMASYARAKATAN REPUBLIK INDONESIA",
         "KURIKULUM",
     ] {

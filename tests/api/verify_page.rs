@@ -123,6 +123,10 @@ async fn the_scanned_page_shows_a_valid_certificate_then_its_revocation() {
     assert!(element(&dom, "number").starts_with("2/BIMTEK/"));
     assert!(element(&dom, "explanation").contains("sah"));
     assert!(dom.contains("class=\"status valid\""));
+    assert!(
+        element(&dom, "credential").contains("kredensial digital terverifikasi (Open Badges 3.0)"),
+        "the holder is offered the credential"
+    );
 
     let revoked = app
         .send(
@@ -137,8 +141,9 @@ async fn the_scanned_page_shows_a_valid_certificate_then_its_revocation() {
     assert_eq!(element(&dom, "status"), "DICABUT");
     assert!(element(&dom, "explanation").contains("telah dicabut pada"));
     assert_eq!(element(&dom, "holder"), "Budi Santoso");
-    // The reason stays with the organisers.
+    // The reason stays with the organisers; a revoked certificate's credential is no longer offered.
     assert!(!dom.contains("kesalahan data"));
+    assert!(!dom.contains("id=\"credential\""));
 }
 
 #[tokio::test]
