@@ -122,7 +122,8 @@ impl Modify for Security {
 }
 
 /// Completes the document once every route is in it. Every operation with the bearer scheme gets the problem
-/// responses any secured operation can give (401, 403, 500, 503, and 400 when it takes parameters or a body), so
+/// responses any secured operation can give (401, 403, 500, 503), and every operation the 400 of an unreadable
+/// request (a malformed id, query value or JSON, or a query parameter it does not take), so
 /// that handlers declare only their own answers. Each operation that service accounts may call gets a second
 /// security requirement, `client_credentials` with the scope it needs (from the scope table,
 /// `crate::auth::scopes`), next to the bearer token of users. Operations without one refuse service accounts.
@@ -139,22 +140,22 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
             let Some(operation) = operation.as_mut() else {
                 continue;
             };
+            // Any query can name a parameter the operation does not take (400 `unknown_parameter`).
+            operation
+                .responses
+                .responses
+                .entry("400".to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
             let Some(security) = operation.security.as_mut() else {
                 continue;
             };
             // Any secured operation can answer these; they are declared here, once, not on every operation.
-            let mut common = vec![
+            let common = [
                 ("401", "Unauthorized"),
                 ("403", "Forbidden"),
                 ("500", "InternalError"),
                 ("503", "ServiceUnavailable"),
             ];
-            // A request with parameters or a body can be unreadable (a malformed id, query value or JSON).
-            if operation.parameters.as_ref().is_some_and(|p| !p.is_empty())
-                || operation.request_body.is_some()
-            {
-                common.push(("400", "BadRequest"));
-            }
             for (status, response) in common {
                 operation
                     .responses
@@ -173,7 +174,8 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
     openapi
 }
 
-/// The request cannot be read: malformed JSON, or a bad path or query value.
+/// The request cannot be read: malformed JSON, a bad path or query value, or a query parameter the operation does
+/// not take (`unknown_parameter`, each one listed).
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",

@@ -57,6 +57,27 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     openapi
 }
 
+/// How long the start-up waits for the database before it gives up (PostgreSQL starting beside the service, as in
+/// docker-compose, or a loaded machine where a first connection takes longer than the pool's checkout timeout).
+const DATABASE_STARTUP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A connection for the migrations: checked out again, each time with the pool's timeout, until
+/// [`DATABASE_STARTUP_WAIT`] has passed.
+fn startup_connection(
+    pool: &db::DbPool,
+) -> Result<diesel::r2d2::PooledConnection<db::Manager>, StartupError> {
+    let deadline = std::time::Instant::now() + DATABASE_STARTUP_WAIT;
+    loop {
+        match pool.get() {
+            Ok(conn) => return Ok(conn),
+            Err(_) if std::time::Instant::now() < deadline => {
+                tracing::warn!("the database does not answer yet; waiting");
+            }
+            Err(_) => return Err(StartupError::Database),
+        }
+    }
+}
+
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -75,7 +96,7 @@ impl Application {
         let fonts = std::sync::Arc::new(crate::documents::Fonts::load(&settings.pdf_font_dir)?);
         let pool = db::build_pool(&settings);
         if settings.run_migrations {
-            let mut conn = pool.get().map_err(|_| StartupError::Database)?;
+            let mut conn = startup_connection(&pool)?;
             let applied = db::run_migrations(&mut conn)?;
             if applied > 0 {
                 tracing::info!(migrations.applied = applied, "database migrated");
@@ -336,6 +357,7 @@ fn build_app(
             }
         })
         .default_service(web::to(fallback::not_matched))
+        .wrap(from_fn(fallback::refuse_unknown_parameters))
         .wrap(from_fn(middleware::catch_panic))
         // Outside the panic catcher, so that a panicking handler still releases its idempotency key.
         .wrap(from_fn(crate::idempotency::idempotency))

@@ -36,6 +36,7 @@ mod outcome_rule;
 mod participant_accounts;
 mod participants;
 mod programs;
+mod query_params;
 mod rate_limits;
 mod refresh_grace;
 mod reports;
