@@ -174,8 +174,9 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
     openapi
 }
 
-/// The request cannot be read: malformed JSON, a bad path or query value, or a query parameter the operation does
-/// not take (`unknown_parameter`, each one listed).
+/// The request cannot be read: malformed JSON or a member named twice (`duplicate_key`), a bad path or query value,
+/// a query parameter the operation does not take (`unknown_parameter`, each one listed), or two `Authorization`
+/// headers (`multiple_authorization_headers`).
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",

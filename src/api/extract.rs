@@ -101,9 +101,36 @@ impl<T: DeserializeOwned + PartialSchema> JsonBody<T> {
     }
 }
 
-/// Parses a JSON document into `T`, reporting all offending fields that can be found.
-pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+/// Reads a JSON document as a value in one pass, refusing a member name given twice in one object (400
+/// `duplicate_key`, every such member listed by its path): which of the two would count differs between parsers,
+/// so a body that means one thing to a proxy or a signature check and another here is not accepted.
+pub fn read_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    let mut duplicates = Vec::new();
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde::de::DeserializeSeed::deserialize(
+        JsonSeed {
+            path: String::new(),
+            duplicates: &mut duplicates,
+        },
+        &mut deserializer,
+    )
+    .and_then(|value| deserializer.end().map(|()| value))
+    .map_err(|e| malformed_json(bytes, &e))?;
+    if duplicates.is_empty() {
+        return Ok(value);
+    }
+    Err(ApiError::BadRequest {
+        code: "duplicate_key",
+        detail: "The JSON body names a member twice in one object.".to_owned(),
+        errors: duplicates
+            .into_iter()
+            .map(|path| FieldError::new(path, "duplicate_key", "is given more than once"))
+            .collect(),
+    })
+}
+
+fn malformed_json(bytes: &[u8], e: &serde_json::Error) -> ApiError {
+    ApiError::BadRequest {
         code: "malformed_json",
         detail: if bytes.iter().all(u8::is_ascii_whitespace) {
             "The request body is empty; a JSON document is expected.".to_owned()
@@ -115,7 +142,92 @@ pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T
             )
         },
         errors: Vec::new(),
-    })?;
+    }
+}
+
+/// Builds a [`Value`] like serde_json does, noting the path of every member name repeated within an object.
+struct JsonSeed<'a> {
+    path: String,
+    duplicates: &'a mut Vec<String>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for JsonSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for JsonSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(JsonSeed {
+            path: format!("{}[{}]", self.path, items.len()),
+            duplicates: &mut *self.duplicates,
+        })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            let value = map.next_value_seed(JsonSeed {
+                path: path.clone(),
+                duplicates: &mut *self.duplicates,
+            })?;
+            if members.insert(key, value).is_some() {
+                self.duplicates.push(path);
+            }
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+/// Parses a JSON document into `T`, reporting all offending fields that can be found.
+pub fn parse_json<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: Value = read_json(bytes)?;
     parse_value(value)
 }
 
@@ -571,6 +683,33 @@ mod tests {
             ("APPLICATION/VC+JWT ; q=1", "application/vc+jwt"),
         ] {
             assert_eq!(preferred(accept, &offers), expected, "Accept: {accept}");
+        }
+    }
+
+    #[test]
+    fn a_member_named_twice_is_refused_with_its_path_and_other_json_reads_as_serde_json_does() {
+        let body = br#"{"name": "a", "tags": [{"x": 1, "x": 2}], "name": "b", "n": {"m": null}}"#;
+        let Err(ApiError::BadRequest { code, errors, .. }) = read_json(body) else {
+            panic!("a duplicate key is accepted");
+        };
+        assert_eq!(code, "duplicate_key");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["tags[0].x", "name"]);
+        for text in [
+            r#"{"a": [1, -2, 3.5, 18446744073709551615, true, null, "é\u00e9"], "b": {"c": {}}}"#,
+            "[]",
+            "\"x\"",
+            "  7  ",
+        ] {
+            let ours = read_json(text.as_bytes()).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            let theirs: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(ours, theirs, "{text}");
+        }
+        for broken in ["", "{", "{} x", r#"{"a": 1,}"#] {
+            let Err(ApiError::BadRequest { code, .. }) = read_json(broken.as_bytes()) else {
+                panic!("{broken:?} accepted");
+            };
+            assert_eq!(code, "malformed_json", "{broken:?}");
         }
     }
 }

@@ -250,6 +250,15 @@ impl FromRequest for AuthUser {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let verified = match (&state, bearer_token(req)) {
             (None, _) => Err(ApiError::internal_msg("application state missing")),
+            // Which one would count is anyone's guess (a proxy may read the first, another the last).
+            _ if req.headers().get_all(header::AUTHORIZATION).count() > 1 => {
+                Err(ApiError::BadRequest {
+                    code: "multiple_authorization_headers",
+                    detail: "The request has more than one Authorization header; send exactly one."
+                        .to_owned(),
+                    errors: Vec::new(),
+                })
+            }
             (_, None) => Err(ApiError::missing_token()),
             (Some(state), Some(token)) => state.jwt.verify(token),
         };

@@ -251,3 +251,32 @@ async fn cors_allows_the_configured_origin_only() {
             .contains_key("access-control-allow-origin")
     );
 }
+
+#[tokio::test]
+async fn a_member_named_twice_and_two_authorization_headers_are_refused() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    // Which `role` would count differs between parsers: neither does here.
+    let response = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(r#"{"username": "dua-kali", "password": "kata-sandi-panjang-2025", "role": "participant", "role": "admin"}"#)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(response, 400, "duplicate_key").await;
+    assert_eq!(body["errors"][0]["field"], "role", "{body}");
+    assert_eq!(app.count("users WHERE username = 'dua-kali'"), 0);
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/users"))
+        .header("authorization", format!("Bearer {admin}"))
+        .header("authorization", "Bearer another")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, "multiple_authorization_headers").await;
+}

@@ -306,6 +306,12 @@ pub async fn token(
     body: FormBody,
 ) -> Result<HttpResponse, ApiError> {
     state.login_limiter.check_address(&req)?;
+    if req.headers().get_all(header::AUTHORIZATION).count() > 1 {
+        return Ok(OAuthError::invalid_request(
+            "The request has more than one Authorization header; send exactly one.",
+        )
+        .response());
+    }
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -168,20 +168,8 @@ fn json_rows<T: DeserializeOwned + PartialSchema>(
         let refusal = invalid_encoding(format!("The body is not valid UTF-8 (line {line})."));
         return Err(Box::new(refusal.error_response()));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| -> Refusal {
-        Box::new(
-            ApiError::BadRequest {
-                code: "malformed_json",
-                detail: format!(
-                    "The request body is not valid JSON (line {}, column {}).",
-                    e.line(),
-                    e.column()
-                ),
-                errors: Vec::new(),
-            }
-            .error_response(),
-        )
-    })?;
+    let value: Value = crate::api::extract::read_json(bytes)
+        .map_err(|e| -> Refusal { Box::new(e.error_response()) })?;
     let Value::Array(items) = value else {
         return Err(ApiError::field(
             "",
