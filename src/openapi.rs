@@ -5,7 +5,7 @@ use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement,
     SecurityScheme,
 };
-use utoipa::openapi::{Ref, RefOr};
+use utoipa::openapi::{Ref, RefOr, ResponseBuilder, Server};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::auth::scopes::{self, Scope};
@@ -146,7 +146,28 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
                 .responses
                 .entry("400".to_owned())
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
-            let Some(security) = operation.security.as_mut() else {
+            // A GET whose answer carries an `ETag` answers 304 to an `If-None-Match` naming it (api::conditional).
+            let tagged = operation.responses.responses.get("200").is_some_and(
+                |r| matches!(r, RefOr::T(response) if response.headers.contains_key("ETag")),
+            );
+            if method == "GET" && tagged {
+                operation
+                    .responses
+                    .responses
+                    .entry("304".to_owned())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(
+                                    "Not modified: `If-None-Match` named the current `ETag`; no body.",
+                                )
+                                .build(),
+                        )
+                    });
+            }
+            // Public operations say so (`security: []`), rather than leaving it to a document-wide default.
+            let Some(security) = operation.security.as_mut().filter(|s| !s.is_empty()) else {
+                operation.security = Some(Vec::new());
                 continue;
             };
             // Any secured operation can answer these; they are declared here, once, not on every operation.
@@ -171,6 +192,11 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
             }
         }
     }
+    // Relative: the document is served by the service it describes, at whatever address that is.
+    let mut server = Server::new("/");
+    server.description =
+        Some("This service (the address the document was fetched from)".to_owned());
+    openapi.servers = Some(vec![server]);
     openapi
 }
 

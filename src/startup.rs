@@ -344,7 +344,9 @@ fn build_app(
                 .config(
                     SwaggerConfig::default()
                         .validator_url("none")
-                        .persist_authorization(true),
+                        .persist_authorization(true)
+                        // The operation filter: about a hundred and thirty operations are many to scroll through.
+                        .filter(true),
                 ),
         )
         .configure(|cfg| {
