@@ -71,6 +71,8 @@ pub struct ParticipantChanges {
 #[derive(Debug, Clone, Default)]
 pub struct ParticipantFilter {
     pub unit_id: Option<Uuid>,
+    /// Exactly this NIP.
+    pub nip: Option<String>,
     pub grade: Option<Grade>,
     pub employee_type: Option<EmployeeType>,
     /// The search form (`domain::text::search_form`) of the name to look for.
@@ -216,6 +218,9 @@ fn filtered(
                 ),
             )
         }
+    }
+    if let Some(nip) = &filter.nip {
+        query = query.filter(participants::nip.eq(nip.clone()));
     }
     if let Some(unit_id) = filter.unit_id {
         query = query.filter(participants::unit_id.eq(unit_id));

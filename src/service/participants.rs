@@ -397,6 +397,13 @@ pub async fn list(
     let mut request = request.open(&Permit::granted())?;
     let visible = match user.role {
         Role::Admin | Role::Organizer => Visible::All,
+        // A facilitator sees NIPs masked: finding an officer by the full NIP would tell it.
+        Role::Facilitator if request.filter.nip.is_some() => {
+            return Err(ApiError::Forbidden {
+                code: "forbidden",
+                detail: "Finding an officer by NIP is for the roles that see full NIPs.".into(),
+            });
+        }
         Role::Facilitator => Visible::FacilitatedBy(user.id),
         Role::UnitOperator => {
             let own = user.unit_id.ok_or_else(ApiError::forbidden)?;

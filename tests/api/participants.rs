@@ -4,10 +4,11 @@
 use bimtek_api::domain::role::Role;
 use bimtek_api::domain::text::search_form;
 use diesel::prelude::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
+use crate::helpers::{TestApp, assert_problem, error_fields, ok_json, spawn_app};
 
 const NIP_BUDI: &str = "198703142010121001";
 const NIP_DEWI: &str = "199001222014022002";
@@ -995,4 +996,68 @@ async fn an_admin_erases_personal_data_and_the_history_stays() {
         .await
         .unwrap();
     assert_problem(missing, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn an_officer_is_found_by_exact_nip_by_those_who_see_full_nips() {
+    use bimtek_api::schema::participants;
+    let app = spawn_app().await;
+    let unit = app.seed_unit("LAPAS-NIP");
+    let dewi = app.seed_participant(unit, "Dewi Lestari");
+    app.seed_participant(unit, "Budi Santoso");
+    let nip: String = participants::table
+        .find(dewi)
+        .select(participants::nip)
+        .first::<Option<String>>(&mut app.db())
+        .unwrap()
+        .unwrap();
+    let find = |token: String, nip: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::GET,
+                &format!("/api/v1/participants?nip={nip}"),
+                &token,
+                None,
+            )
+            .await
+        }
+    };
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let found = ok_json(find(admin.clone(), nip.clone()).await, 200).await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["id"], dewi.to_string());
+    assert_eq!(found["items"][0]["nip"], nip.as_str());
+    // Exact, not a prefix.
+    let none = ok_json(find(admin.clone(), format!("{}0", &nip[..17])).await, 200).await;
+    assert_eq!(none["total"], 0);
+    let body = assert_problem(
+        find(admin.clone(), nip[..10].to_owned()).await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_eq!(error_fields(&body), ["nip"]);
+
+    // A unit operator finds their own officers only; a facilitator may not search by NIP at all.
+    let operator = {
+        use bimtek_api::schema::users;
+        let account = app.seed_user(Role::UnitOperator);
+        diesel::update(users::table.find(account.id))
+            .set(users::unit_id.eq(unit))
+            .execute(&mut app.db())
+            .unwrap();
+        app.token_for(&account).await
+    };
+    assert_eq!(
+        ok_json(find(operator, nip.clone()).await, 200).await["total"],
+        1
+    );
+    let (_, foreign_operator) = app.user_with_token(Role::UnitOperator).await;
+    assert_eq!(
+        ok_json(find(foreign_operator, nip.clone()).await, 200).await["total"],
+        0
+    );
+    let (_, facilitator) = app.user_with_token(Role::Facilitator).await;
+    assert_problem(find(facilitator, nip.clone()).await, 403, "forbidden").await;
 }

@@ -30,7 +30,7 @@ async fn a_mistyped_filter_is_400_naming_it_instead_of_the_whole_list() {
     let response = app
         .send(
             Method::GET,
-            "/api/v1/participants?nip=198503142010121002&q=dewi&sortt=full_name",
+            "/api/v1/participants?nipp=198503142010121002&q=dewi&sortt=full_name",
             &admin,
             None,
         )
@@ -42,7 +42,7 @@ async fn a_mistyped_filter_is_400_naming_it_instead_of_the_whole_list() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["nip", "sortt"], "{body}");
+    assert_eq!(fields, ["nipp", "sortt"], "{body}");
     let message = body["errors"][0]["message"].as_str().unwrap();
     assert!(
         message.contains("q") && message.contains("limit") && message.contains("sort"),

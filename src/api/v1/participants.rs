@@ -252,6 +252,11 @@ pub struct ListParticipantsQuery {
         pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
     )]
     pub q: Option<String>,
+    /// Only the officer with exactly this NIP (18 digits). For the roles that see full NIPs (administrators,
+    /// organizers, unit operators within their unit, an officer for themself); a facilitator gets 403. Erased
+    /// officers have no NIP left to find.
+    #[param(pattern = "^[0-9]{18}$", example = "198703142010121001")]
+    pub nip: Option<String>,
     /// Include archived and erased records (default false).
     #[param(default = false)]
     pub include_archived: Option<bool>,
@@ -276,8 +281,18 @@ impl ListParticipantsQuery {
                 "must contain a letter or digit",
             ));
         }
+        if let Some(nip) = &self.nip
+            && (nip.len() != 18 || !nip.bytes().all(|b| b.is_ascii_digit()))
+        {
+            errors.push(FieldError::new(
+                "nip",
+                "invalid_format",
+                "must be exactly 18 digits",
+            ));
+        }
         let filter = ParticipantFilter {
             unit_id: self.unit_id,
+            nip: self.nip,
             grade: self.grade,
             employee_type: self.employee_type,
             name,
@@ -296,8 +311,8 @@ fn participant_response(participant: Participant, status: StatusCode) -> HttpRes
 
 /// List participants
 ///
-/// Pages through the officers the caller may see, filtered by unit, grade, employee type or a part of the name
-/// (`q`, case- and accent-insensitive). Archived and erased records are left out unless `include_archived=true`.
+/// Pages through the officers the caller may see, filtered by unit, grade, employee type, a part of the name
+/// (`q`, case- and accent-insensitive) or the exact NIP (`nip`: not for facilitators, who see NIPs masked: 403). Archived and erased records are left out unless `include_archived=true`.
 /// Admins and organizers see every officer; a unit operator only those of their own unit (asking for another
 /// unit is 403); a facilitator only the officers approved in the (non-draft) events where they lead a session,
 /// with the NIP masked and no contacts; a participant sees only themself. A page that shows full NIPs is
