@@ -11,6 +11,15 @@ impl Username {
     pub const PATTERN: &'static str = "^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$";
 
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
+        // Checked before lower-casing: the Kelvin sign (U+212A) lower-cases to an ASCII `k`, and `ſ` (U+017F)
+        // upper-cases to `S`, so `\u{212a}elvin` would become another account's name.
+        if !input.trim().is_ascii() {
+            return Err(FieldError::new(
+                field,
+                "invalid_format",
+                "may contain only letters, digits, `.`, `_` and `-`, and must start with a letter or digit",
+            ));
+        }
         let value = input.trim().to_lowercase();
         let len = value.chars().count();
         if len < 3 {
@@ -98,7 +107,7 @@ impl NewPassword {
 
 /// A display name: 1 to 200 characters after trimming.
 pub fn parse_display_name(field: &str, input: &str) -> Result<String, FieldError> {
-    let value = input.trim();
+    let value = crate::domain::text::clean(field, input)?;
     match value.chars().count() {
         0 => Err(FieldError::new(field, "too_short", "must not be empty")),
         n if n > 200 => Err(FieldError::new(
@@ -106,13 +115,23 @@ pub fn parse_display_name(field: &str, input: &str) -> Result<String, FieldError
             "too_long",
             "must be at most 200 characters",
         )),
-        _ => Ok(value.to_owned()),
+        _ => Ok(value),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_refuse_compatibility_characters_that_fold_into_ascii() {
+        assert_eq!("\u{212a}elvin".to_lowercase(), "kelvin", "the trap");
+        for input in ["\u{212a}elvin", "admin\u{17f}", "ａdmin"] {
+            let err = Username::parse("username", input).unwrap_err();
+            assert_eq!(err.code, "invalid_format", "{input:?}");
+        }
+        assert!(Username::parse("username", "Kelvin").is_ok());
+    }
 
     #[test]
     fn usernames_are_lower_cased_and_checked() {

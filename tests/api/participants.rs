@@ -1061,3 +1061,48 @@ async fn an_officer_is_found_by_exact_nip_by_those_who_see_full_nips() {
     let (_, facilitator) = app.user_with_token(Role::Facilitator).await;
     assert_problem(find(facilitator, nip.clone()).await, 403, "forbidden").await;
 }
+
+#[tokio::test]
+async fn names_are_stored_nfc_and_refuse_overrides_controls_and_invisible_text() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Admin).await;
+    let unit = app.seed_unit("LAPAS-TEKS");
+    // Decomposed `é` (e + U+0301) comes back as the one character U+00E9.
+    let mut body = new_body(unit);
+    body["full_name"] = json!("Rene\u{301} Putra");
+    let created = ok_json(create(&app, &token, &body).await, 201).await;
+    assert_eq!(created["full_name"], "Ren\u{e9} Putra");
+
+    for (name, why) in [
+        ("Dewi \u{202e}irtsaL", "a right-to-left override"),
+        ("\u{200b}\u{200b}", "only zero-width spaces"),
+        ("Budi\u{7}", "a control character"),
+    ] {
+        let mut body = new_body(unit);
+        body["nip"] = json!("199001012015031002");
+        body["full_name"] = json!(name);
+        body["position"] = json!("Staf\u{2066}x\u{2069}");
+        let problem =
+            assert_problem(create(&app, &token, &body).await, 422, "validation_failed").await;
+        let errors = problem["errors"].as_array().unwrap();
+        for field in ["full_name", "position"] {
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e["field"] == field && e["code"] == "invalid_characters"),
+                "{why}: {field} in {problem}"
+            );
+        }
+    }
+    // A username that lower-cases into another (the Kelvin sign K is `k` in lower case).
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/users",
+            &token,
+            Some(json!({"username": "\u{212a}elvin", "password": "kata-sandi-panjang-2025", "role": "organizer"})),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["username"]);
+}
