@@ -65,6 +65,8 @@ pub struct Settings {
     /// How long the activation code of a participant account issued in bulk stays valid
     /// (`ACTIVATION_CODE_DAYS`, 1 to 90, default 14).
     pub activation_validity: crate::domain::activation::ActivationValidity,
+    /// The yearly JP rules of the ledger (`JP_MINIMUM_PNS`, default 20; `JP_CEILING_PPPK`, default 24; 1 to 1000).
+    pub jp_rules: crate::domain::jp::JpRules,
     /// The address printed on activation slips, where an officer activates their account
     /// (`ACTIVATION_URL`; default `{PUBLIC_BASE_URL}/aktivasi`, this service's own page).
     pub activation_url: String,
@@ -246,6 +248,23 @@ impl Settings {
                 })?
             },
             activation_url: String::new(),
+            jp_rules: {
+                let defaults = crate::domain::jp::JpRules::default();
+                let minimum_pns: u16 = parse(&get, "JP_MINIMUM_PNS", defaults.minimum_pns)?;
+                let ceiling_pppk: u16 = parse(&get, "JP_CEILING_PPPK", defaults.ceiling_pppk)?;
+                for (name, value) in [
+                    ("JP_MINIMUM_PNS", minimum_pns),
+                    ("JP_CEILING_PPPK", ceiling_pppk),
+                ] {
+                    if !(1..=1000).contains(&value) {
+                        return Err(ConfigError(format!("{name} must be between 1 and 1000")));
+                    }
+                }
+                crate::domain::jp::JpRules {
+                    minimum_pns,
+                    ceiling_pppk,
+                }
+            },
             log_format,
             cors_allowed_headers: get("CORS_ALLOWED_HEADERS")
                 .map(|v| {

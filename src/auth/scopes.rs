@@ -236,6 +236,16 @@ pub const TABLE: &[Entry] = &[
         "/api/v1/participants/{id}/attendance",
         AttendanceRead,
     ),
+    op(
+        "GET",
+        "/api/v1/participants/{id}/trainings",
+        ParticipantsRead,
+    ),
+    op(
+        "GET",
+        "/api/v1/participants/{id}/jp-ledger",
+        ParticipantsRead,
+    ),
     op("POST", "/api/v1/participants", ParticipantsWrite),
     op("PATCH", "/api/v1/participants/{id}", ParticipantsWrite),
     op("DELETE", "/api/v1/participants/{id}", ParticipantsWrite),
@@ -365,6 +375,9 @@ pub const TABLE: &[Entry] = &[
 pub const REFUSED: &[&str] = &[
     // the caller's own user profile: a client has none worth showing
     "GET /api/v1/me",
+    // the caller's own trainings and JP ledger: a client is no officer
+    "GET /api/v1/me/trainings",
+    "GET /api/v1/me/jp-ledger",
     // user accounts and service accounts: administrators in person only, so a leaked client secret cannot mint
     // more access
     "GET /api/v1/users",

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod csv_import;
 pub mod enums;
 pub mod grade;
+pub mod jp;
 pub mod labels;
 pub mod lifecycle;
 pub mod nip;

@@ -30,6 +30,7 @@ pub mod signatories;
 pub mod snapshots;
 pub mod subject_export;
 pub mod throttle;
+pub mod trainings;
 pub mod units;
 pub mod users;
 pub mod webhooks;

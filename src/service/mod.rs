@@ -42,6 +42,7 @@ pub mod snapshots;
 pub mod stored_answers;
 pub mod subject_export;
 pub mod throttle;
+pub mod trainings;
 pub mod units;
 pub mod users;
 pub mod webhooks;

@@ -256,6 +256,11 @@ async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
         "participant accounts: {stdout}"
     );
     assert!(
+        stdout.contains(r#""year":2025,"total_jp":9,"rule":{"kind":"minimum","jp":20"#)
+            && stdout.contains(r#""status":"below","shortfall":11"#),
+        "ledger: {stdout}"
+    );
+    assert!(
         // `{"typ":"JWT","alg":"RS256",` as base64url: the start of the VC-JWT.
         stdout.contains("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIs")
             && stdout.contains(r#"{"keys":[{"kty":"#),

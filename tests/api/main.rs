@@ -53,6 +53,7 @@ mod snapshots;
 mod source_event;
 mod stored_answers;
 mod subject_export;
+mod trainings;
 mod units;
 mod users;
 mod verify_page;

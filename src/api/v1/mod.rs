@@ -30,6 +30,7 @@ pub mod signatory;
 pub mod subject_export;
 pub mod templates;
 pub mod token;
+pub mod trainings;
 pub mod units;
 pub mod users;
 pub mod webhooks;
@@ -59,6 +60,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(participant_accounts::routes)
         .configure(units::routes)
         .configure(programs::routes)
+        .configure(trainings::routes)
         .configure(participants::routes)
         .configure(subject_export::routes)
         .configure(events::routes)

@@ -246,6 +246,15 @@ pub fn rules() -> Vec<Rule> {
         rule("DELETE /api/v1/participants/{id}", |w| format!("/api/v1/participants/{}", w.spare_officer), only(&[A, O])),
         rule("GET /api/v1/participants/{id}/attendance", |w| format!("/api/v1/participants/{}/attendance", w.officer),
             scoped(&[A, O], &[O], &[])).attendance(),
+        // the transcript: as the attendance records (an organizer sees the trainings of their events)
+        rule("GET /api/v1/participants/{id}/trainings", |w| format!("/api/v1/participants/{}/trainings", w.officer),
+            scoped(&[A, O], &[O], &[])).attendance(),
+        // the JP ledger: the officer, their unit's operator (not the world's) and admins
+        rule("GET /api/v1/participants/{id}/jp-ledger", |w| format!("/api/v1/participants/{}/jp-ledger", w.officer),
+            only(&[A])),
+        // the caller's own: accounts that are not an officer's have none
+        rule("GET /api/v1/me/trainings", |_| "/api/v1/me/trainings".into(), hidden_from_others(&[P], &[A, O, U, F])),
+        rule("GET /api/v1/me/jp-ledger", |_| "/api/v1/me/jp-ledger".into(), hidden_from_others(&[P], &[A, O, U, F])),
         rule("POST /api/v1/participants/{id}/erase", |w| format!("/api/v1/participants/{}/erase", w.officer), only(&[A])),
         // a subject's data export: the officer, their unit's operator (not the world's) and admins
         rule("GET /api/v1/participants/{id}/export", |w| format!("/api/v1/participants/{}/export", w.officer), only(&[A])),
