@@ -395,15 +395,7 @@ async fn holders_and_their_unit_operator_read_their_certificates_and_nobody_else
     assert_eq!(list["total"], 0);
 
     // The operator of the officers' unit sees their certificates (and reads them); one of another unit none.
-    let operator = {
-        use bimtek_api::schema::users;
-        let account = app.seed_user(Role::UnitOperator);
-        diesel::update(users::table.find(account.id))
-            .set(users::unit_id.eq(s.unit))
-            .execute(&mut app.db())
-            .unwrap();
-        app.token_for(&account).await
-    };
+    let operator = app.operator_of(s.unit).await;
     let (_, list) = status_and_json(
         app.send(
             Method::GET,

@@ -545,15 +545,7 @@ async fn only_the_holder_their_operator_the_organizers_and_admins_get_a_credenti
     let (budi_cert, _) = issued(&app, &s, &admin).await;
     let path = format!("/api/v1/certificates/{budi_cert}/credential");
     let holder = account_of(&app, s.budi).await;
-    let operator = {
-        use bimtek_api::schema::users;
-        let account = app.seed_user(Role::UnitOperator);
-        diesel::update(users::table.find(account.id))
-            .set(users::unit_id.eq(s.unit))
-            .execute(&mut app.db())
-            .unwrap();
-        app.token_for(&account).await
-    };
+    let operator = app.operator_of(s.unit).await;
     let (_, organizer) = app.organizer_of(s.event).await;
     let mut subjects = Vec::new();
     for token in [&holder, &operator, &organizer, &admin] {

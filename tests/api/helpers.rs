@@ -561,6 +561,17 @@ impl TestApp {
     }
 
     /// An organizer account that organizes `event`, and its token.
+    /// A unit operator of `unit`, and their token.
+    pub async fn operator_of(&self, unit: Uuid) -> String {
+        use bimtek_api::schema::users;
+        let account = self.seed_user(Role::UnitOperator);
+        diesel::update(users::table.find(account.id))
+            .set(users::unit_id.eq(unit))
+            .execute(&mut self.db())
+            .unwrap();
+        self.token_for(&account).await
+    }
+
     pub async fn organizer_of(&self, event: Uuid) -> (TestUser, String) {
         let (user, token) = self.user_with_token(Role::Organizer).await;
         self.add_organizer(event, user.id);

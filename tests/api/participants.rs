@@ -1040,15 +1040,7 @@ async fn an_officer_is_found_by_exact_nip_by_those_who_see_full_nips() {
     assert_eq!(error_fields(&body), ["nip"]);
 
     // A unit operator finds their own officers only; a facilitator may not search by NIP at all.
-    let operator = {
-        use bimtek_api::schema::users;
-        let account = app.seed_user(Role::UnitOperator);
-        diesel::update(users::table.find(account.id))
-            .set(users::unit_id.eq(unit))
-            .execute(&mut app.db())
-            .unwrap();
-        app.token_for(&account).await
-    };
+    let operator = app.operator_of(unit).await;
     assert_eq!(
         ok_json(find(operator, nip.clone()).await, 200).await["total"],
         1

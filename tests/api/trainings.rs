@@ -103,16 +103,7 @@ async fn the_transcript_lists_every_training_with_its_results_and_certificate_fo
 
     // Who: the unit's operator and the event's organizer read it; another officer, a foreign operator and a
     // facilitator do not; an organizer of other events sees none of these trainings.
-    let operator = {
-        use bimtek_api::schema::users;
-        use diesel::prelude::*;
-        let account = app.seed_user(Role::UnitOperator);
-        diesel::update(users::table.find(account.id))
-            .set(users::unit_id.eq(s.unit))
-            .execute(&mut app.db())
-            .unwrap();
-        app.token_for(&account).await
-    };
+    let operator = app.operator_of(s.unit).await;
     assert_eq!(
         ok_json(get(&app, &path, &operator).await, 200).await["total"],
         1
