@@ -47,6 +47,8 @@ pg -c "DELETE FROM participants WHERE full_name LIKE 'Impor %'" >/dev/null
 pg -c "VACUUM (ANALYZE) participants"
 pg -c "REINDEX TABLE participants"
 printf '%s\n' 'bench-admin-password' | "$bin" create-admin --username bench.admin >/dev/null
+# The officer's year (issue 17): the events of 2024 completed, an officer with a calendar feed of 50 sessions.
+pg -f bench/seed-year.sql >/dev/null
 
 # pgbench tables live in their own database on the same server.
 pgbench_db=bimtek_pgbench
@@ -82,12 +84,13 @@ lua_dir=$(mktemp -d)
     cat <<'LUA'
 local token = os.getenv("BENCH_TOKEN")
 local path_prefix = os.getenv("BENCH_PATH_PREFIX") or ""
+local path_suffix = os.getenv("BENCH_PATH_SUFFIX") or ""
 local path_fixed = os.getenv("BENCH_PATH")
 local counter = 0
 request = function()
     counter = counter + 1
     local path = path_fixed
-    if path == nil then path = path_prefix .. ids[(counter % #ids) + 1] end
+    if path == nil then path = path_prefix .. ids[(counter % #ids) + 1] .. path_suffix end
     return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
 end
 LUA
@@ -152,6 +155,13 @@ solo solo_report_b "BENCH_PATH=/api/v1/events/$report_b/report"
 solo solo_results_a "BENCH_PATH=/api/v1/events/$report_a/results?limit=100"
 solo solo_results_b "BENCH_PATH=/api/v1/events/$report_b/results?limit=100"
 solo solo_list "BENCH_PATH=/api/v1/participants?unit_id=$unit&sort=full_name&limit=20"
+# The officer's year (issue 17): a ledger of a random officer, the compliance of a unit of 500 officers and across
+# the Kanwil (every officer of the bench), the private calendar feed of an officer with 50 sessions.
+solo solo_ledger BENCH_PATH_PREFIX=/api/v1/participants/ BENCH_PATH_SUFFIX=/jp-ledger?year=2024
+solo solo_unit_compliance "BENCH_PATH=/api/v1/units/$unit/jp-compliance?year=2024"
+solo solo_kanwil_compliance "BENCH_PATH=/api/v1/jp-compliance?year=2024"
+solo solo_calendar "BENCH_PATH=/api/v1/calendar/bench-calendar-token.ics"
+calendar_events=$(curl -s "http://127.0.0.1:$port/api/v1/calendar/bench-calendar-token.ics" | grep -c '^BEGIN:VEVENT' || true)
 
 # The report and results are served from snapshots that a change to the event marks stale; the first read after a
 # change recomputes them. Timed with curl (medians of five), each read after one attendance record of the event
@@ -284,6 +294,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # wrk prints latencies as 812.00us, 4.01ms or 1.02s
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
 lat_ratio() { ratio "$(ms "$1")" "$(ms "$2")"; }
+# a latency ratio against its target: "2.10 (target <= 3: met)"
+lat_target() { # case p50, reference p50, target
+    local r
+    r=$(lat_ratio "$1" "$2")
+    awk -v r="$r" -v t="$3" 'BEGIN { printf "%s (target <= %s: %s)", r, t, (r != "n/a" && r + 0 <= t + 0) ? "met" : "not met" }'
+}
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(psql "$admin_url" -qAt -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL"
 counts=$(pg -c "SELECT (SELECT count(*) FROM participants) || ' participants, ' || (SELECT count(*) FROM events) || ' events, ' || (SELECT count(*) FROM sessions) || ' sessions, ' || (SELECT count(*) FROM enrollments) || ' enrollments, ' || (SELECT count(*) FROM attendance) || ' attendance records'")
 
@@ -317,6 +333,10 @@ Single client (wrk -t1 -c1), medians against the single-participant GET:
 | same results page, 2,000 officers, first read after a change | $changed_results_b | | $(lat_ratio "$changed_results_b" "${p50[solo_participant]}") ($(lat_ratio "$changed_results_b" "$changed_results_a") x the 500) |
 | GET /api/v1/participants?unit_id=..&limit=20 (list page) | ${p50[solo_list]} | ${p99[solo_list]} | $(lat_ratio "${p50[solo_list]}" "${p50[solo_participant]}") |
 | GET /api/v1/changes?limit=1000 (change feed page) | ${p50[solo_changes]} | ${p99[solo_changes]} | $(lat_ratio "${p50[solo_changes]}" "${p50[solo_participant]}") ($(lat_ratio "${p50[solo_changes]}" "${p50[solo_list]}") x the list page) |
+| GET /api/v1/participants/{id}/jp-ledger?year=2024 (random officers) | ${p50[solo_ledger]} | ${p99[solo_ledger]} | $(lat_target "${p50[solo_ledger]}" "${p50[solo_participant]}" 3) |
+| GET /api/v1/units/{id}/jp-compliance?year=2024 (500 officers) | ${p50[solo_unit_compliance]} | ${p99[solo_unit_compliance]} | $(lat_target "${p50[solo_unit_compliance]}" "${p50[solo_participant]}" 10) |
+| GET /api/v1/jp-compliance?year=2024 (every officer, one line per unit) | ${p50[solo_kanwil_compliance]} | ${p99[solo_kanwil_compliance]} | $(lat_target "${p50[solo_kanwil_compliance]}" "${p50[solo_participant]}" 50) |
+| GET /api/v1/calendar/{token}.ics (an officer's feed, $calendar_events sessions) | ${p50[solo_calendar]} | ${p99[solo_calendar]} | $(lat_ratio "${p50[solo_calendar]}" "${p50[solo_participant]}") |
 | GET /api/v1/sessions/{id}/attendance-sheet.pdf, 500 officers, blank (curl, median of 5) | $sheet_blank | | $(lat_ratio "$sheet_blank" "${p50[solo_participant]}") |
 | same, \`?filled=true\` ($((sheet_bytes / 1024)) KiB) | $sheet_filled | | $(lat_ratio "$sheet_filled" "${p50[solo_participant]}") |
 

@@ -67,6 +67,9 @@ pub struct Settings {
     pub activation_validity: crate::domain::activation::ActivationValidity,
     /// The yearly JP rules of the ledger (`JP_MINIMUM_PNS`, default 20; `JP_CEILING_PPPK`, default 24; 1 to 1000).
     pub jp_rules: crate::domain::jp::JpRules,
+    /// The SIASN kind (`jenisDiklatId`, `jenisKursus`) of each event kind in the riwayat kursus export
+    /// (`SIASN_COURSE_KINDS`, `kind=code:name;...` over the defaults of `domain::siasn::KindMap`).
+    pub siasn_kinds: crate::domain::siasn::KindMap,
     /// The address printed on activation slips, where an officer activates their account
     /// (`ACTIVATION_URL`; default `{PUBLIC_BASE_URL}/aktivasi`, this service's own page).
     pub activation_url: String,
@@ -264,6 +267,11 @@ impl Settings {
                     minimum_pns,
                     ceiling_pppk,
                 }
+            },
+            siasn_kinds: match get("SIASN_COURSE_KINDS") {
+                None => crate::domain::siasn::KindMap::default(),
+                Some(spec) => crate::domain::siasn::KindMap::parse(&spec)
+                    .map_err(|e| ConfigError(format!("SIASN_COURSE_KINDS: {e}")))?,
             },
             log_format,
             cors_allowed_headers: get("CORS_ALLOWED_HEADERS")

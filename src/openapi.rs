@@ -1,10 +1,13 @@
 //! The OpenAPI document: information, security scheme and shared problem responses. Paths and schemas come from
 //! the handlers registered in `api::routes`, through utoipa-actix-web: no second list of paths exists.
 
+use std::collections::BTreeSet;
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement,
     SecurityScheme,
 };
+
+use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr, ResponseBuilder, Server};
 use utoipa::{Modify, OpenApi, ToResponse};
 
@@ -192,12 +195,127 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
             }
         }
     }
+    page_items_by_ref(&mut openapi);
+    require_always_sent_fields(&mut openapi);
     // Relative: the document is served by the service it describes, at whatever address that is.
     let mut server = Server::new("/");
     server.description =
         Some("This service (the address the document was fetched from)".to_owned());
     openapi.servers = Some(vec![server]);
     openapi
+}
+
+/// The `$ref`ed schema names in a part of the document.
+fn referenced_schemas(part: &impl serde::Serialize, into: &mut BTreeSet<String>) {
+    fn walk(value: &serde_json::Value, into: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    match (key.as_str(), v) {
+                        ("$ref", serde_json::Value::String(r)) => {
+                            if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                                into.insert(name.to_owned());
+                            }
+                        }
+                        _ => walk(v, into),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, into)),
+            _ => {}
+        }
+    }
+    if let Ok(value) = serde_json::to_value(part) {
+        walk(&value, into);
+    }
+}
+
+/// `Page<T>` is generic, and utoipa writes each `Page_T` with its item schema inline: generators then make a second
+/// class per item type. The items of every page refer to the item's own schema instead.
+fn page_items_by_ref(openapi: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let names: Vec<String> = components.schemas.keys().cloned().collect();
+    for name in names {
+        let Some(item) = name.strip_prefix("Page_") else {
+            continue;
+        };
+        if !components.schemas.contains_key(item) {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(&name)
+            && let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items")
+        {
+            items.items =
+                ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
+        }
+    }
+}
+
+/// Whether a property's schema admits `null`.
+fn nullable(schema: &RefOr<Schema>) -> bool {
+    let is_null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    match schema {
+        RefOr::T(Schema::Object(o)) => {
+            matches!(&o.schema_type, SchemaType::Array(types) if types.contains(&Type::Null))
+        }
+        RefOr::T(Schema::Array(a)) => {
+            matches!(&a.schema_type, SchemaType::Array(types) if types.contains(&Type::Null))
+        }
+        RefOr::T(Schema::OneOf(one)) => one.items.iter().any(is_null),
+        RefOr::T(Schema::AnyOf(any)) => any.items.iter().any(is_null),
+        _ => false,
+    }
+}
+
+/// The server sends every field of its answers, `null` or not; utoipa lists an `Option` field as not required, so a
+/// generated client would type each one as optional as well as nullable. In the schemas that only answers use (no
+/// request body or parameter refers to them, directly or through another schema), every nullable property is
+/// required. A field the server leaves out when it has no value (`skip_serializing_if`) is declared
+/// `#[schema(nullable = false)]`: absent, never `null`; it stays optional.
+fn require_always_sent_fields(openapi: &mut utoipa::openapi::OpenApi) {
+    let mut requested = BTreeSet::new();
+    for item in openapi.paths.paths.values() {
+        for operation in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+        {
+            referenced_schemas(&operation.request_body, &mut requested);
+            referenced_schemas(&operation.parameters, &mut requested);
+        }
+    }
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    // Everything a requested schema refers to is requested too.
+    let mut pending: Vec<String> = requested.iter().cloned().collect();
+    while let Some(name) = pending.pop() {
+        let mut inner = BTreeSet::new();
+        if let Some(schema) = components.schemas.get(&name) {
+            referenced_schemas(schema, &mut inner);
+        }
+        for name in inner {
+            if requested.insert(name.clone()) {
+                pending.push(name);
+            }
+        }
+    }
+    for (name, schema) in components.schemas.iter_mut() {
+        if requested.contains(name) {
+            continue;
+        }
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        let missing: Vec<String> = object
+            .properties
+            .iter()
+            .filter(|(field, schema)| nullable(schema) && !object.required.contains(field))
+            .map(|(field, _)| field.clone())
+            .collect();
+        object.required.extend(missing);
+    }
 }
 
 /// The request cannot be read: malformed JSON or a member named twice (`duplicate_key`), a bad path or query value,

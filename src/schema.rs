@@ -46,6 +46,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_tokens (user_id) {
+        user_id -> Uuid,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     certificate_credentials (certificate_id) {
         certificate_id -> Uuid,
         subject_id -> Uuid,
@@ -127,6 +135,48 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    competency_record_scans (record_id) {
+        record_id -> Uuid,
+        content -> Bytea,
+    }
+}
+
+diesel::table! {
+    competency_records (id) {
+        id -> Uuid,
+        participant_id -> Uuid,
+        title -> Text,
+        institution -> Text,
+        form -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        jp -> Int4,
+        certificate_number -> Nullable<Text>,
+        status -> Text,
+        rejection_reason -> Nullable<Text>,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        scan_media_type -> Nullable<Text>,
+        scan_bytes -> Nullable<Int4>,
+        scan_sha256 -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    development_forms (code) {
+        code -> Text,
+        label_id -> Text,
+        label_en -> Text,
+        classical -> Bool,
+        sort_order -> Int4,
     }
 }
 
@@ -551,11 +601,15 @@ diesel::joinable!(attendance -> participants (participant_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> users (recorded_by));
 diesel::joinable!(audit_log -> clients (actor_client_id));
+diesel::joinable!(calendar_tokens -> users (user_id));
 diesel::joinable!(certificate_credentials -> certificates (certificate_id));
 diesel::joinable!(certificate_credentials -> status_lists (status_list));
 diesel::joinable!(certificates -> enrollments (enrollment_id));
 diesel::joinable!(certificates -> events (event_id));
 diesel::joinable!(certificates -> participants (participant_id));
+diesel::joinable!(competency_record_scans -> competency_records (record_id));
+diesel::joinable!(competency_records -> development_forms (form));
+diesel::joinable!(competency_records -> participants (participant_id));
 diesel::joinable!(enrollments -> events (event_id));
 diesel::joinable!(enrollments -> participants (participant_id));
 diesel::joinable!(event_organizers -> events (event_id));
@@ -596,12 +650,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     attendance,
     audit_log,
+    calendar_tokens,
     certificate_credentials,
     certificate_sequences,
     certificates,
     change_feed_horizon,
     changes,
     clients,
+    competency_record_scans,
+    competency_records,
+    development_forms,
     enrollments,
     event_organizers,
     event_result_rows,

@@ -27,6 +27,7 @@ STATE_RULES = {
     ("participant_id", "no_nip"),
     ("participant_id", "not_a_participant_account"),
     ("participant_id", "account_inactive"),
+    ("url", "forbidden_address"),  # the webhook host resolves to a private, loopback or link-local address (SSRF)
     ("url", "unresolvable_host"),  # the webhook host name does not resolve (DNS is the world's state)  # the host resolves to a private, loopback or link-local address (SSRF)
 }
 
@@ -97,6 +98,11 @@ CROSS_FIELD_RULES = {
     # is not only whitespace
     ("activation_code", "invalid_format"),
     ("password", "invalid_value"),
+    # a training record from elsewhere: it ends on or after its start, and not after today (a record is of something
+    # done); its scan is a PDF, PNG or JPEG by its content, which a schema of bytes cannot state
+    ("ends_on", "before_start"),
+    ("ends_on", "in_the_future"),
+    ("scan", "unsupported_file_type"),
 }
 
 # A row error of a bulk import names its row: `[3].nip` is judged as `nip`.
@@ -118,6 +124,14 @@ def map_headers(ctx, headers):
 @schemathesis.serializer("text/csv")
 def csv_serializer(ctx, value):
     """The CSV bodies of the bulk imports are strings in the schema: sent as they are."""
+    return value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")
+
+
+@schemathesis.serializer("application/pdf")
+def pdf_serializer(ctx, value):
+    """A scan upload is the file itself (binary in the schema): its bytes as they are."""
+    if isinstance(value, bytes):
+        return value
     return value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")
 
 

@@ -65,6 +65,9 @@ pub enum Scope {
     /// Issue and revoke certificates.
     #[serde(rename = "certificates:write")]
     CertificatesWrite,
+    /// Read who holds a valid certificate of a program, per unit (the qualified officers).
+    #[serde(rename = "qualifications:read")]
+    QualificationsRead,
     /// Poll the change feed.
     #[serde(rename = "changes:read")]
     ChangesRead,
@@ -74,7 +77,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 17] = [
+    pub const ALL: [Scope; 18] = [
         Scope::ParticipantsRead,
         Scope::ParticipantsWrite,
         Scope::UnitsRead,
@@ -90,6 +93,7 @@ impl Scope {
         Scope::ScoresWrite,
         Scope::CertificatesRead,
         Scope::CertificatesWrite,
+        Scope::QualificationsRead,
         Scope::ChangesRead,
         Scope::WebhooksManage,
     ];
@@ -110,6 +114,7 @@ impl Scope {
             Scope::ResultsRead => "results:read",
             Scope::ScoresWrite => "scores:write",
             Scope::CertificatesRead => "certificates:read",
+            Scope::QualificationsRead => "qualifications:read",
             Scope::CertificatesWrite => "certificates:write",
             Scope::ChangesRead => "changes:read",
             Scope::WebhooksManage => "webhooks:manage",
@@ -137,6 +142,9 @@ impl Scope {
             Scope::ResultsRead => "Read results (attendance, JP, scores, outcome)",
             Scope::ScoresWrite => "Enter scores",
             Scope::CertificatesRead => "Read certificates",
+            Scope::QualificationsRead => {
+                "Read the officers holding a valid certificate of a program, per unit"
+            }
             Scope::CertificatesWrite => "Issue and revoke certificates",
             Scope::ChangesRead => "Poll the change feed",
             Scope::WebhooksManage => "Manage webhook subscriptions",
@@ -246,6 +254,61 @@ pub const TABLE: &[Entry] = &[
         "/api/v1/participants/{id}/jp-ledger",
         ParticipantsRead,
     ),
+    // training records from elsewhere
+    op(
+        "GET",
+        "/api/v1/participants/{id}/competency-records",
+        ParticipantsRead,
+    ),
+    op(
+        "POST",
+        "/api/v1/participants/{id}/competency-records",
+        ParticipantsWrite,
+    ),
+    op("GET", "/api/v1/competency-records/{id}", ParticipantsRead),
+    op("PUT", "/api/v1/competency-records/{id}", ParticipantsWrite),
+    op(
+        "DELETE",
+        "/api/v1/competency-records/{id}",
+        ParticipantsWrite,
+    ),
+    op(
+        "POST",
+        "/api/v1/competency-records/{id}/verify",
+        ParticipantsWrite,
+    ),
+    op(
+        "POST",
+        "/api/v1/competency-records/{id}/reject",
+        ParticipantsWrite,
+    ),
+    op(
+        "PUT",
+        "/api/v1/competency-records/{id}/scan",
+        ParticipantsWrite,
+    ),
+    op(
+        "GET",
+        "/api/v1/competency-records/{id}/scan",
+        ParticipantsRead,
+    ),
+    // the riwayat kursus export for SIASN (full NIPs)
+    op(
+        "GET",
+        "/api/v1/participants/{id}/riwayat-kursus",
+        ParticipantsRead,
+    ),
+    op(
+        "GET",
+        "/api/v1/participants/{id}/riwayat-kursus.csv",
+        ParticipantsRead,
+    ),
+    op("GET", "/api/v1/units/{id}/riwayat-kursus", ParticipantsRead),
+    op(
+        "GET",
+        "/api/v1/units/{id}/riwayat-kursus.csv",
+        ParticipantsRead,
+    ),
     op("POST", "/api/v1/participants", ParticipantsWrite),
     op("PATCH", "/api/v1/participants/{id}", ParticipantsWrite),
     op("DELETE", "/api/v1/participants/{id}", ParticipantsWrite),
@@ -337,6 +400,19 @@ pub const TABLE: &[Entry] = &[
     ),
     op("GET", "/api/v1/programs/{id}/report", ResultsRead),
     op("GET", "/api/v1/units/{id}/report", ResultsRead),
+    op(
+        "GET",
+        "/api/v1/programs/{id}/qualified-officers",
+        QualificationsRead,
+    ),
+    // who stands where against the yearly JP rule (full NIPs: recorded as accesses)
+    op("GET", "/api/v1/units/{id}/jp-compliance", ResultsRead),
+    op("GET", "/api/v1/units/{id}/jp-compliance.csv", ResultsRead),
+    op("GET", "/api/v1/units/{id}/jp-compliance.xlsx", ResultsRead),
+    op("GET", "/api/v1/jp-compliance", ResultsRead),
+    op("GET", "/api/v1/jp-compliance.csv", ResultsRead),
+    op("GET", "/api/v1/jp-compliance.xlsx", ResultsRead),
+    op("GET", "/api/v1/jp-compliance/officers", ResultsRead),
     // --- certificates
     op("GET", "/api/v1/events/{id}/certificates", CertificatesRead),
     op(
@@ -378,6 +454,10 @@ pub const REFUSED: &[&str] = &[
     // the caller's own trainings and JP ledger: a client is no officer
     "GET /api/v1/me/trainings",
     "GET /api/v1/me/jp-ledger",
+    "GET /api/v1/me/competency-records",
+    // the caller's own calendar feed: a feed address is for a person's calendar application
+    "POST /api/v1/me/calendar-token",
+    "DELETE /api/v1/me/calendar-token",
     // user accounts and service accounts: administrators in person only, so a leaked client secret cannot mint
     // more access
     "GET /api/v1/users",

@@ -113,6 +113,7 @@ pub struct Address {
     pub type_: Vec<String>,
     /// The first contact line of the letterhead.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub street_address: Option<String>,
     pub address_country: String,
     pub address_country_code: String,
@@ -133,6 +134,7 @@ pub struct Address {
 pub struct Profile {
     /// The JSON-LD contexts, on the issuer's own document only (inside a credential the credential's apply).
     #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub context: Option<Vec<String>>,
     /// `{PUBLIC_BASE_URL}/api/v1/issuers/{unit_code}`: this document.
     pub id: String,
@@ -141,8 +143,10 @@ pub struct Profile {
     pub type_: Vec<String>,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub email: Option<String>,
     #[schema(inline)]
     pub address: Address,
@@ -161,6 +165,7 @@ pub struct IdentityObject {
     /// `sha256$` and the hex SHA-256 of the NIP followed by `salt`; or the certificate number.
     pub identity_hash: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub salt: Option<String>,
 }
 
@@ -352,15 +357,19 @@ pub struct PublicJwk {
     pub use_: String,
     /// RSA: the modulus (base64url).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub n: Option<String>,
     /// RSA: the public exponent (base64url).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub e: Option<String>,
     /// OKP: `Ed25519`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub crv: Option<String>,
     /// OKP: the public key (base64url).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub x: Option<String>,
 }
 

@@ -126,6 +126,13 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Where a training record from elsewhere stands: only `verified` records count in the JP ledger.
+    RecordStatus {
+        Pending = "pending", Verified = "verified", Rejected = "rejected",
+    }
+}
+
+vocabulary! {
     /// Lifecycle of an event: `draft` -> `published` -> `ongoing` -> `completed`; `cancelled` from any state
     /// before `completed`.
     EventStatus {
@@ -248,6 +255,16 @@ vocabulary! {
         CertificateIssued = "certificate.issued",
         /// A certificate was revoked (same `data` as `certificate.issued`).
         CertificateRevoked = "certificate.revoked",
+        /// A training record from elsewhere was entered (`competency_record_id`, `participant_id`, `status`).
+        CompetencyRecordCreated = "competency_record.created",
+        /// A training record from elsewhere was changed (same `data`).
+        CompetencyRecordUpdated = "competency_record.updated",
+        /// A training record from elsewhere was verified by the officer's operator: its JP count (same `data`).
+        CompetencyRecordVerified = "competency_record.verified",
+        /// A training record from elsewhere was rejected, with a reason (same `data`).
+        CompetencyRecordRejected = "competency_record.rejected",
+        /// A training record from elsewhere was deleted (same `data`, as it was).
+        CompetencyRecordDeleted = "competency_record.deleted",
     }
 }
 

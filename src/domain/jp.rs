@@ -9,10 +9,10 @@
 //! 2026. Years are calendar years in WIB, the dates being the event's own (local) dates.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::enums::{EmployeeType, EventStatus, Outcome};
+use crate::domain::enums::{EmployeeType, EventStatus, Outcome, RecordStatus};
 
 /// Whether a training of this service counts in the ledger: the event is completed and the officer completed its
 /// attendance (outcome `certificate`, or `attendance_letter` when the post-test was not passed: the JP were
@@ -23,6 +23,12 @@ pub fn counts(event_status: EventStatus, outcome: Option<Outcome>) -> bool {
             outcome,
             Some(Outcome::Certificate | Outcome::AttendanceLetter)
         )
+}
+
+/// Whether a training record from elsewhere counts: once its officer's operator verified it (a pending or rejected
+/// record does not). It counts in the year of its last day, as a training of this service does.
+pub fn record_counts(status: RecordStatus) -> bool {
+    status == RecordStatus::Verified
 }
 
 /// The year a training's JP count in: the year of its last day.
@@ -86,7 +92,7 @@ impl JpRules {
 }
 
 /// How a year stands against its rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerStatus {
     /// The minimum is reached (PNS), or the ceiling is not passed (PPPK).
@@ -104,6 +110,35 @@ pub fn judge(total: i64, rule: &JpRule) -> (LedgerStatus, i64) {
         RuleKind::Minimum if total < jp => (LedgerStatus::Below, jp - total),
         RuleKind::Ceiling if total > jp => (LedgerStatus::AboveCeiling, 0),
         _ => (LedgerStatus::Met, 0),
+    }
+}
+
+/// How many officers of a group (a unit, the Kanwil) stand where, and their mean JP.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    pub officers: i64,
+    pub met: i64,
+    pub below: i64,
+    pub above_ceiling: i64,
+    pub jp_sum: i64,
+}
+
+impl Tally {
+    /// Counts one officer with `total` JP and this status.
+    pub fn add(&mut self, total: i64, status: LedgerStatus) {
+        self.officers += 1;
+        self.jp_sum += total;
+        match status {
+            LedgerStatus::Met => self.met += 1,
+            LedgerStatus::Below => self.below += 1,
+            LedgerStatus::AboveCeiling => self.above_ceiling += 1,
+        }
+    }
+
+    /// The mean JP per officer, to one decimal; `None` for a group without officers.
+    pub fn mean_jp(&self) -> Option<f64> {
+        (self.officers > 0)
+            .then(|| (self.jp_sum as f64 * 10.0 / self.officers as f64).round() / 10.0)
     }
 }
 
@@ -129,6 +164,20 @@ mod tests {
         assert!(!counts(EventStatus::Completed, Some(Outcome::NotCompleted)));
         assert!(!counts(EventStatus::Ongoing, Some(Outcome::Certificate)));
         assert!(!counts(EventStatus::Completed, None));
+    }
+
+    #[test]
+    fn a_tally_counts_each_status_and_the_mean() {
+        let mut tally = Tally::default();
+        assert_eq!(tally.mean_jp(), None);
+        tally.add(9, LedgerStatus::Below);
+        tally.add(20, LedgerStatus::Met);
+        tally.add(30, LedgerStatus::AboveCeiling);
+        assert_eq!(
+            (tally.officers, tally.met, tally.below, tally.above_ceiling),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(tally.mean_jp(), Some(19.7));
     }
 
     #[test]

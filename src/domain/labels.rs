@@ -8,6 +8,8 @@ use crate::domain::enums::{
     UnitType,
 };
 
+use crate::domain::jp::{LedgerStatus, RuleKind};
+
 /// A vocabulary value's Indonesian label.
 pub trait Label {
     fn label(self) -> &'static str;
@@ -151,6 +153,14 @@ impl Label for Sex {
     }
 }
 
+/// The abbreviation everybody writes in tables (`PNS`, `PPPK`).
+pub fn employee_type_abbreviation(t: EmployeeType) -> &'static str {
+    match t {
+        EmployeeType::Pns => "PNS",
+        EmployeeType::Pppk => "PPPK",
+    }
+}
+
 impl Label for EmployeeType {
     fn label(self) -> &'static str {
         match self {
@@ -176,6 +186,25 @@ impl Label for ScoreKind {
             ScoreKind::PreTest => "Pre-test",
             ScoreKind::PostTest => "Post-test",
             ScoreKind::Practical => "Penilaian Praktik",
+        }
+    }
+}
+
+impl Label for LedgerStatus {
+    fn label(self) -> &'static str {
+        match self {
+            LedgerStatus::Met => "Memenuhi",
+            LedgerStatus::Below => "Belum Memenuhi",
+            LedgerStatus::AboveCeiling => "Melebihi Batas",
+        }
+    }
+}
+
+impl Label for RuleKind {
+    fn label(self) -> &'static str {
+        match self {
+            RuleKind::Minimum => "Paling Sedikit",
+            RuleKind::Ceiling => "Paling Banyak",
         }
     }
 }

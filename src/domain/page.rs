@@ -17,6 +17,12 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// Every item: for the repositories whose callers merge or compute over a whole list before paging it.
+    pub const ALL: Self = Self {
+        limit: i32::MAX as i64,
+        offset: 0,
+    };
+
     /// Checks `limit` and `offset`, appending one error per offending parameter.
     pub fn parse(limit: Option<i64>, offset: Option<i64>, errors: &mut Vec<FieldError>) -> Self {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
@@ -74,6 +80,18 @@ impl<T> Page<T> {
         }
     }
 
+    /// The requested page of a whole list (`items` in its order, `total` its length).
+    pub fn of_all(items: Vec<T>, page: PageRequest) -> Self {
+        let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+        let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        Self::new(
+            items.into_iter().skip(skip).take(take).collect(),
+            total,
+            page,
+        )
+    }
+
     /// Converts every item with a conversion that can fail; the first failure is the answer.
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
         Ok(Page {
@@ -97,6 +115,28 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn of_all_pages_a_whole_list() {
+        let page = Page::of_all(
+            (1..=7).collect(),
+            PageRequest {
+                limit: 3,
+                offset: 3,
+            },
+        );
+        assert_eq!(page.items, vec![4, 5, 6]);
+        assert_eq!((page.total, page.limit, page.offset), (7, 3, 3));
+        let past = Page::of_all(
+            vec![1, 2],
+            PageRequest {
+                limit: 3,
+                offset: 5,
+            },
+        );
+        assert!(past.items.is_empty());
+        assert_eq!(past.total, 2);
+    }
 
     #[test]
     fn defaults_apply_and_bounds_are_reported() {

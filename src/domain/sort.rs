@@ -165,6 +165,24 @@ pub enum TemplateSort {
     CreatedAtDesc,
 }
 
+/// Sort orders of a JP compliance list. Ties keep the order by name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum ComplianceSort {
+    #[default]
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    #[serde(rename = "total_jp")]
+    TotalJp,
+    #[serde(rename = "-total_jp")]
+    TotalJpDesc,
+    #[serde(rename = "shortfall")]
+    Shortfall,
+    #[serde(rename = "-shortfall")]
+    ShortfallDesc,
+}
+
 /// Sort orders of the unit list.
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 pub enum UnitSort {

@@ -53,6 +53,7 @@ feed_vocabulary! {
         Attendance = "attendance",
         Result = "result",
         Certificate = "certificate",
+        CompetencyRecord = "competency_record",
     }
 }
 

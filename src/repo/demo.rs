@@ -189,3 +189,43 @@ pub fn attendance(conn: &mut PgConnection, row: &DemoAttendance<'_>) -> QueryRes
         .do_nothing()
         .execute(conn)
 }
+
+/// A training record from elsewhere of the demo.
+pub struct DemoRecord<'a> {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub title: &'a str,
+    pub institution: &'a str,
+    pub form: &'a str,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub jp: i32,
+    pub certificate_number: Option<&'a str>,
+    pub status: &'a str,
+    pub rejection_reason: Option<&'a str>,
+    pub decided_by: Option<Uuid>,
+}
+
+pub fn competency_record(conn: &mut PgConnection, row: &DemoRecord<'_>) -> QueryResult<usize> {
+    use crate::schema::competency_records as r;
+    let decided = row.decided_by.is_some();
+    diesel::insert_into(r::table)
+        .values((
+            r::id.eq(row.id),
+            r::participant_id.eq(row.participant_id),
+            r::title.eq(row.title),
+            r::institution.eq(row.institution),
+            r::form.eq(row.form),
+            r::starts_on.eq(row.starts_on),
+            r::ends_on.eq(row.ends_on),
+            r::jp.eq(row.jp),
+            r::certificate_number.eq(row.certificate_number),
+            r::status.eq(row.status),
+            r::rejection_reason.eq(row.rejection_reason),
+            r::decided_by.eq(row.decided_by),
+            r::decided_at.eq(decided.then(chrono::Utc::now)),
+        ))
+        .on_conflict(r::id)
+        .do_nothing()
+        .execute(conn)
+}

@@ -116,11 +116,7 @@ pub fn of_year(
     participant_id: Uuid,
     year: i32,
 ) -> QueryResult<Vec<TrainingRow>> {
-    let all = PageRequest {
-        limit: i64::from(i32::MAX),
-        offset: 0,
-    };
-    Ok(of_participant(conn, participant_id, None, Some(year), all)?.0)
+    Ok(of_participant(conn, participant_id, None, Some(year), PageRequest::ALL)?.0)
 }
 
 /// The officer's employment type and whether their data was erased; `None` for an unknown officer.

@@ -3,7 +3,7 @@
 //! role. Running it again changes nothing. Names and NIPs are invented: they belong to no one.
 //!
 //! The seed writes `units`, `participants`, `programs`, `events`, `sessions`, `event_organizers`,
-//! `session_facilitators`, `enrollments`, `attendance` and `users`, so their triggers fire as for any write (audit
+//! `session_facilitators`, `enrollments`, `attendance`, `competency_records` and `users`, so their triggers fire as for any write (audit
 //! log, change feed, webhook outbox, stale snapshots: see ARCHITECTURE.md), without an actor, since it runs outside
 //! a request.
 
@@ -17,7 +17,8 @@ use crate::auth::tokens;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::repo::demo::{
-    self, DemoAttendance, DemoEnrollment, DemoEvent, DemoParticipant, DemoSession, DemoUnit,
+    self, DemoAttendance, DemoEnrollment, DemoEvent, DemoParticipant, DemoRecord, DemoSession,
+    DemoUnit,
 };
 use crate::repo::users::{self, NewUserRow, UserChanges};
 
@@ -520,12 +521,79 @@ pub fn seed(conn: &mut PgConnection) -> Result<SeedSummary, ApiError> {
         }
         seed_attendance(conn, &officer_ids, &session_ids, &users)?;
         seed_upcoming_event(conn, program, unit_of(OPERATOR_UNIT)?, &officer_ids, &users)?;
+        seed_records(conn, &officer_ids, users.operator)?;
         Ok(SeedSummary {
             units: UNITS.len() + 1,
             participants: OFFICERS.len(),
             sessions: SESSIONS.len() + UPCOMING_SESSIONS.len(),
         })
     })
+}
+
+/// Training records from elsewhere of three officers: one verified (Agus Setiawan: 12 JP of e-learning, so his
+/// 2025 meets the 20 JP), one pending (Siti Rahmawati) and one rejected (Hendra Gunawan), all of 2025.
+fn seed_records(
+    conn: &mut PgConnection,
+    officer_ids: &[Uuid],
+    operator: Uuid,
+) -> Result<(), ApiError> {
+    let day = |m, d| {
+        NaiveDate::from_ymd_opt(2025, m, d).ok_or_else(|| ApiError::internal_msg("demo date"))
+    };
+    let officer = |i: usize| {
+        officer_ids
+            .get(i)
+            .copied()
+            .ok_or_else(|| ApiError::internal_msg("demo officer missing"))
+    };
+    let records = [
+        DemoRecord {
+            id: Uuid::from_u128(0x5eed0000_0000_4000_8000_0000000000c1),
+            participant_id: officer(0)?,
+            title: "Pelatihan Daring Konseling Adiksi",
+            institution: "Badan Narkotika Nasional Provinsi Kalimantan Tengah",
+            form: "e_learning",
+            starts_on: day(5, 12)?,
+            ends_on: day(5, 16)?,
+            jp: 12,
+            certificate_number: Some("B/123/V/2025/BNNP-KT (contoh)"),
+            status: "verified",
+            rejection_reason: None,
+            decided_by: Some(operator),
+        },
+        DemoRecord {
+            id: Uuid::from_u128(0x5eed0000_0000_4000_8000_0000000000c2),
+            participant_id: officer(4)?,
+            title: "Seminar Nasional Pemasyarakatan",
+            institution: "Politeknik Ilmu Pemasyarakatan",
+            form: "seminar",
+            starts_on: day(10, 21)?,
+            ends_on: day(10, 21)?,
+            jp: 8,
+            certificate_number: None,
+            status: "pending",
+            rejection_reason: None,
+            decided_by: None,
+        },
+        DemoRecord {
+            id: Uuid::from_u128(0x5eed0000_0000_4000_8000_0000000000c3),
+            participant_id: officer(5)?,
+            title: "Kursus Dasar Konseling",
+            institution: "Lembaga Kursus Konseling (contoh)",
+            form: "kursus",
+            starts_on: day(3, 3)?,
+            ends_on: day(3, 7)?,
+            jp: 6,
+            certificate_number: None,
+            status: "rejected",
+            rejection_reason: Some("Sertifikat belum dilampirkan; unggah pindaian sertifikatnya."),
+            decided_by: Some(operator),
+        },
+    ];
+    for record in &records {
+        demo::competency_record(conn, record)?;
+    }
+    Ok(())
 }
 
 struct DemoUserIds {

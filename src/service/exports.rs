@@ -116,7 +116,7 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    fn extension(self) -> &'static str {
+    pub fn extension(self) -> &'static str {
         match self {
             Self::Csv(_) => "csv",
             Self::Xlsx => "xlsx",

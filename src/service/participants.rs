@@ -721,6 +721,11 @@ fn erase_in(
                 phone: current.phone.as_deref(),
             },
         )?;
+        // The training records from elsewhere say what the officer did: they go (their audit entries are scrubbed
+        // below like the officer's own).
+        crate::repo::competency_records::delete_of_participant(conn, id)?;
+        // The officer's calendar feeds stop: their addresses are revoked.
+        crate::repo::calendar::delete_tokens_of_participant(conn, id)?;
         // A waiting account's activation code no longer opens it (its NIP is gone anyway).
         crate::repo::participant_accounts::void_code_of_participant(conn, id)?;
         // Last, so that the entries written by this very transaction are covered too.

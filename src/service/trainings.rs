@@ -1,9 +1,9 @@
-//! An officer's year: their transcript (every training of this service, newest first) and their JP ledger against
-//! the civil-service rule (`domain::jp`). Reads only; no trigger is involved.
+//! An officer's year: their transcript (every training of this service and every record from elsewhere, newest
+//! first) and their JP ledger against the civil-service rule (`domain::jp`). Reads only; no trigger is involved.
 //!
 //! Who: the officer themself, the operator of the officer's unit and administrators; an organizer sees the
-//! trainings of the events they organize in the transcript, and no ledger (a part of a year is not a year).
-//! Others: 403; an unknown officer: 404.
+//! trainings of the events they organize in the transcript (no records from elsewhere), and no ledger (a part of a
+//! year is not a year). Others: 403; an unknown officer: 404.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use uuid::Uuid;
@@ -16,7 +16,9 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::repo::access as access_repo;
+use crate::repo::competency_records as records_repo;
 use crate::repo::trainings as repo;
+use crate::service::competency_records::Record;
 use crate::service::{DbPool, Input, Permit};
 
 /// One training of an officer: the enrollment, the event, the results when approved, the certificate when issued.
@@ -65,6 +67,23 @@ impl From<repo::TrainingRow> for Training {
     }
 }
 
+/// One line of a transcript: a training of this service or a training record from elsewhere.
+#[derive(Debug, Clone)]
+pub enum TranscriptEntry {
+    Training(Training),
+    Record(Record),
+}
+
+impl TranscriptEntry {
+    /// The transcript's order, newest first: by first day, then last day, then id (the event's or the record's).
+    fn order_key(&self) -> (NaiveDate, NaiveDate, Uuid) {
+        match self {
+            Self::Training(t) => (t.starts_on, t.ends_on, t.event_id),
+            Self::Record(r) => (r.starts_on, r.ends_on, r.id),
+        }
+    }
+}
+
 /// The transcript asked for: a page, optionally one year (of the trainings' last days).
 #[derive(Debug, Clone, Copy)]
 pub struct TranscriptRequest {
@@ -74,7 +93,7 @@ pub struct TranscriptRequest {
 
 /// Who may read the officer's trainings: `Ok(None)` all of them, `Ok(Some(user))` those of the events `user`
 /// organizes (only when `organizers` is true).
-fn reader(
+pub(crate) fn reader(
     conn: &mut diesel::PgConnection,
     user: &AuthUser,
     participant_id: Uuid,
@@ -100,20 +119,39 @@ pub fn own_officer(user: &AuthUser) -> Result<Uuid, ApiError> {
     })
 }
 
-/// The trainings of an officer, newest first.
+/// The trainings of an officer and their records from elsewhere (in every status), newest first. An officer's
+/// lines are few (tens in a career), and the results of all their events are computed for any page: the two lists
+/// are read whole, merged and paged here.
 pub async fn transcript(
     pool: &DbPool,
     user: &AuthUser,
     participant_id: Uuid,
     request: Input<TranscriptRequest>,
-) -> Result<Page<Training>, ApiError> {
+) -> Result<Page<TranscriptEntry>, ApiError> {
     let request = request.open(&Permit::granted())?;
     let user = user.clone();
     db::read(pool, move |conn| {
         let organizer = reader(conn, &user, participant_id, true)?;
-        let (rows, total) =
-            repo::of_participant(conn, participant_id, organizer, request.year, request.page)?;
-        Ok(Page::new(rows, total, request.page).map(Training::from))
+        let mut entries: Vec<TranscriptEntry> = repo::of_participant(
+            conn,
+            participant_id,
+            organizer,
+            request.year,
+            PageRequest::ALL,
+        )?
+        .0
+        .into_iter()
+        .map(|row| TranscriptEntry::Training(row.into()))
+        .collect();
+        if organizer.is_none() {
+            entries.extend(
+                records_repo::of_participant(conn, participant_id, request.year, None)?
+                    .into_iter()
+                    .map(|row| TranscriptEntry::Record(row.into())),
+            );
+        }
+        entries.sort_by_key(|e| std::cmp::Reverse(e.order_key()));
+        Ok(Page::of_all(entries, request.page))
     })
     .await
 }
@@ -125,6 +163,8 @@ pub struct Ledger {
     pub year: i32,
     /// The trainings that count (`domain::jp::counts`), oldest first.
     pub entries: Vec<Training>,
+    /// The verified records from elsewhere ending in the year, oldest first.
+    pub records: Vec<Record>,
     pub total_jp: i64,
     pub rule: JpRule,
     pub status: LedgerStatus,
@@ -156,13 +196,22 @@ pub async fn ledger(
             .map(Training::from)
             .collect();
         entries.reverse();
-        let total_jp = entries.iter().filter_map(|t| t.jp_earned).sum();
+        let mut records: Vec<Record> =
+            records_repo::of_participant(conn, participant_id, Some(year), None)?
+                .into_iter()
+                .filter(|r| jp::record_counts(r.status))
+                .map(Into::into)
+                .collect();
+        records.reverse();
+        let total_jp = entries.iter().filter_map(|t| t.jp_earned).sum::<i64>()
+            + records.iter().map(|r| i64::from(r.jp)).sum::<i64>();
         let rule = rules.for_officer(employee_type);
         let (status, shortfall) = jp::judge(total_jp, &rule);
         Ok(Ledger {
             participant_id,
             year,
             entries,
+            records,
             total_jp,
             rule,
             status,

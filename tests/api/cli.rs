@@ -261,6 +261,10 @@ async fn the_readme_curl_examples_run_as_written_against_the_demo_data() {
         "ledger: {stdout}"
     );
     assert!(
+        stdout.contains(r#""summary":{"officers":"#) && stdout.contains(r#""rule_kind":"minimum""#),
+        "unit compliance: {stdout}"
+    );
+    assert!(
         // `{"typ":"JWT","alg":"RS256",` as base64url: the start of the VC-JWT.
         stdout.contains("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIs")
             && stdout.contains(r#"{"keys":[{"kty":"#),

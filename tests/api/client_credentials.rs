@@ -19,12 +19,12 @@ use crate::helpers::{TestApp, assert_problem, ok_json, spawn_app, spawn_app_with
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A registered client: its id and secret.
-struct Client {
+pub struct Client {
     id: String,
     secret: String,
 }
 
-async fn client(app: &TestApp, admin: &str, name: &str, scopes: &[&str]) -> Client {
+pub async fn client(app: &TestApp, admin: &str, name: &str, scopes: &[&str]) -> Client {
     let created = register(app, admin, name, scopes).await;
     Client {
         id: created["client_id"].as_str().unwrap().to_owned(),
@@ -60,7 +60,7 @@ async fn token_form(app: &TestApp, form: &str) -> reqwest::Response {
 }
 
 /// The access token of a successful token request.
-async fn access_token(app: &TestApp, c: &Client, scope: Option<&str>) -> String {
+pub async fn access_token(app: &TestApp, c: &Client, scope: Option<&str>) -> String {
     let form = match scope {
         Some(s) => format!(
             "grant_type=client_credentials&scope={}",

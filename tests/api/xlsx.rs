@@ -705,3 +705,73 @@ async fn the_certificates_zip_holds_every_valid_certificate_as_a_pdf_named_by_it
     assert_eq!(header(&headers, "x-certificate-count"), "0");
     assert!(unzip(&bytes).is_empty());
 }
+
+#[tokio::test]
+async fn the_jp_compliance_xlsx_has_the_rules_in_its_title_block_and_text_nips() {
+    let app = spawn_app().await;
+    let s = crate::certificates::scenario(&app, "");
+    let year = bimtek_api::service::trainings::current_year();
+    app.db()
+        .batch_execute(&format!(
+            "UPDATE events SET starts_on = make_date({year}, 6, 1), ends_on = make_date({year}, 6, 2) WHERE id = '{}'",
+            s.event
+        ))
+        .unwrap();
+    let operator = app.operator_of(s.unit).await;
+    let (headers, bytes) = body(
+        get(
+            &app,
+            &format!("/api/v1/units/{}/jp-compliance.xlsx?sort=-total_jp", s.unit),
+            &operator,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(header(&headers, "content-type"), XLSX);
+    assert!(header(&headers, "content-disposition").contains(&format!("-{year}.xlsx")));
+    let sheet = read_sheet(&bytes, "Rekap JP");
+    assert_eq!(
+        sheet.text(0, 0),
+        "REKAPITULASI JAM PELAJARAN (JP) PENGEMBANGAN KOMPETENSI"
+    );
+    assert_eq!(sheet.number(sheet.row_of("Tahun"), 2), f64::from(year));
+    let Data::String(pns) = sheet.line("Ketentuan PNS") else {
+        panic!("no PNS rule")
+    };
+    assert!(pns.starts_with("Paling Sedikit 20 JP (PP 11/2017"), "{pns}");
+    let header_row = sheet.row_of("No");
+    assert!(sheet.bold(header_row, 0));
+    assert_eq!(
+        sheet.columns(header_row),
+        [
+            "No",
+            "NIP",
+            "Nama",
+            "Jenis Kepegawaian",
+            "Unit Kerja",
+            "Jumlah JP",
+            "Ketentuan",
+            "Batas JP",
+            "Status",
+            "Kekurangan JP"
+        ]
+    );
+    let first = header_row + 1;
+    assert_eq!(sheet.text(first, 1).len(), 18, "the NIP as text");
+    assert_eq!(sheet.text(first, 3), "PNS");
+    assert_eq!(sheet.number(first, 5), 4.0);
+    assert_eq!(sheet.text(first, 8), "Belum Memenuhi");
+    assert_eq!(sheet.number(first, 9), 16.0);
+    assert_eq!(sheet.number(first + 3, 5), 0.0, "by total, highest first");
+
+    // The Kanwil's table for administrators.
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (_, bytes) = body(get(&app, "/api/v1/jp-compliance.xlsx", &admin).await).await;
+    let sheet = read_sheet(&bytes, "Rekap JP per Unit");
+    let header_row = sheet.row_of("No");
+    assert_eq!(sheet.columns(header_row)[1], "Kode Unit");
+    assert!(
+        sheet.all_text().contains(&"Jumlah".to_owned()),
+        "the Kanwil's total"
+    );
+}

@@ -264,6 +264,7 @@ pub struct CheckInResponse {
     pub result: CheckInResultCode,
     /// Present for `checked_in` and `already_checked_in`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub attendance: Option<AttendanceLine>,
 }
 

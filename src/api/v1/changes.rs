@@ -44,6 +44,7 @@ pub enum ChangeResource {
     Attendance,
     Result,
     Certificate,
+    CompetencyRecord,
 }
 
 /// One change: which resource, and how. Fetch the resource itself for its data (a `deleted` or `erased` one is
@@ -96,6 +97,7 @@ impl ChangeResource {
             Self::Attendance => "attendance",
             Self::Result => "result",
             Self::Certificate => "certificate",
+            Self::CompetencyRecord => "competency_record",
         }
     }
 }
@@ -185,6 +187,7 @@ impl From<ResourceKind> for ChangeResource {
             ResourceKind::Attendance => Self::Attendance,
             ResourceKind::Result => Self::Result,
             ResourceKind::Certificate => Self::Certificate,
+            ResourceKind::CompetencyRecord => Self::CompetencyRecord,
         }
     }
 }

@@ -229,10 +229,12 @@ pub struct ImportRowResult {
     pub row: usize,
     /// CSV only: the line of the file the row starts on (the header is line 1).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub line: Option<u64>,
     pub status: RowStatusDto,
     /// The record written, updated or left unchanged; absent for an error and for a row a dry run would create.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub id: Option<Uuid>,
     /// Every offending field of an `error` row.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -266,6 +266,70 @@ pub async fn get_lookups(state: web::Data<AppState>) -> Result<HttpResponse, Api
     cacheable(&LookupsResponse::from(lookups))
 }
 
+/// A form of development (`GET /api/v1/development-forms`): what `form` of a training record from elsewhere accepts.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": "coaching", "label": "Coaching", "label_en": "Coaching", "classical": false,
+    "sort_order": 130}))]
+pub struct DevelopmentFormItem {
+    /// The value of a record's `form`.
+    pub code: String,
+    /// The Indonesian label.
+    pub label: String,
+    /// The English label.
+    pub label_en: String,
+    /// Classical (pelatihan, seminar, kursus, ...) or not (e-learning, coaching, mentoring, ...), as Peraturan LAN
+    /// 10/2018 divides them.
+    pub classical: bool,
+    /// The display order (ascending); the list is already in it.
+    pub sort_order: i32,
+}
+
+/// The forms of development, in display order.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [
+    {"code": "pelatihan", "label": "Pelatihan", "label_en": "Training", "classical": true, "sort_order": 10},
+    {"code": "coaching", "label": "Coaching", "label_en": "Coaching", "classical": false, "sort_order": 130}]}))]
+pub struct DevelopmentFormList {
+    pub items: Vec<DevelopmentFormItem>,
+}
+
+/// List the forms of development
+///
+/// The values a training record's `form` accepts (Peraturan LAN 10/2018): classical forms (pelatihan, bimbingan
+/// teknis, seminar, workshop, kursus, ...) and non-classical ones (e-learning, coaching, mentoring, detasering,
+/// belajar mandiri, ...), with their Indonesian and English labels, in display order. A table: a new form comes
+/// with a migration. Public, no token; cacheable (`ETag`, `Cache-Control: public, max-age=3600`; `If-None-Match`
+/// answers 304).
+#[utoipa::path(
+    tag = "lookups",
+    responses(
+        (status = 200, description = "The forms of development.", body = DevelopmentFormList,
+            headers(("ETag" = String, description = "A hash of the body"),
+                ("Cache-Control" = String, description = "`public, max-age=3600`"))),
+        (status = 304, description = "The list is unchanged since the `If-None-Match` tag."),
+        (status = 500, response = responses::InternalError),
+        (status = 503, response = responses::ServiceUnavailable)
+    )
+)]
+#[get("/development-forms")]
+pub async fn list_development_forms(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let forms = service::competency_records::forms(&state.pool).await?;
+    cacheable(&DevelopmentFormList {
+        items: forms
+            .into_iter()
+            .map(|f| DevelopmentFormItem {
+                code: f.code,
+                label: f.label_id,
+                label_en: f.label_en,
+                classical: f.classical,
+                sort_order: f.sort_order,
+            })
+            .collect(),
+    })
+}
+
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_session_kinds).service(get_lookups);
+    cfg.service(list_session_kinds)
+        .service(list_development_forms)
+        .service(get_lookups);
 }

@@ -4,10 +4,13 @@ pub mod attendance;
 pub mod attendance_sheet;
 pub mod audit_log;
 pub mod auth;
+pub mod calendar;
 pub mod certificate_bundle;
 pub mod certificates;
 pub mod changes;
 pub mod clients;
+pub mod competency_records;
+pub mod compliance;
 pub mod credentials;
 pub mod enrollment_bulk;
 pub mod enrollments;
@@ -21,9 +24,11 @@ pub mod me;
 pub mod participant_accounts;
 pub mod participants;
 pub mod programs;
+pub mod qualifications;
 pub mod reports;
 pub mod responses;
 pub mod results;
+pub mod riwayat_kursus;
 pub mod scores;
 pub mod sessions;
 pub mod signatory;
@@ -58,9 +63,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         // Before the `{id}` routes of the same collections.
         .configure(imports::routes)
         .configure(participant_accounts::routes)
+        .configure(calendar::routes)
+        .configure(compliance::routes)
+        .configure(riwayat_kursus::routes)
         .configure(units::routes)
+        .configure(qualifications::routes)
         .configure(programs::routes)
         .configure(trainings::routes)
+        .configure(competency_records::routes)
         .configure(participants::routes)
         .configure(subject_export::routes)
         .configure(events::routes)

@@ -80,6 +80,7 @@ pub struct AnswerResponse {
     pub value: Value,
     /// Tests, for the event's managers only: what the answer earned.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub points: Option<f64>,
 }
 

@@ -12,13 +12,13 @@ use crate::api::extract::ApiQuery;
 use crate::api::v1::certificates::CertificateStatus;
 use crate::auth::AuthUser;
 use crate::domain::enums::{CertificateKind, EnrollmentStatus, EventKind, EventStatus, Outcome};
-use crate::domain::jp::{JpRule, LedgerStatus};
+use crate::domain::jp::{self, JpRule, LedgerStatus};
 use crate::domain::page::{Page, PageRequest};
 use crate::error::{ApiError, FieldError};
 use crate::openapi as responses;
 use crate::service;
 use crate::service::certificates::verify_url;
-use crate::service::trainings::{Ledger, Training, TranscriptRequest};
+use crate::service::trainings::{Ledger, Training, TranscriptEntry, TranscriptRequest};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -133,8 +133,71 @@ impl TrainingResponse {
     }
 }
 
+/// Where a line of a transcript comes from.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptSource {
+    /// A training of this service (an enrollment in one of its events).
+    Enrollment,
+    /// A training record from elsewhere (`/competency-records`).
+    CompetencyRecord,
+}
+
+/// One line of an officer's transcript: a training of this service (`enrollment`) or a training record from
+/// elsewhere (`competency_record`); the other of the two is null.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"source": "enrollment",
+    "title": "Bimtek Orientasi Lapangan dan Penutupan Program Manager Rehabilitasi Sosial",
+    "starts_on": "2025-08-02", "ends_on": "2025-08-02", "jp_earned": 9,
+    "enrollment": {"enrollment_id": "5a3c9e0e-7d7b-4f5e-9a0b-1c2d3e4f5a6b", "enrollment_status": "approved",
+        "event": {"id": "5eed0000-0000-4000-8000-000000000001",
+            "title": "Bimtek Orientasi Lapangan dan Penutupan Program Manager Rehabilitasi Sosial",
+            "kind": "orientation", "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02",
+            "host_unit_name": "Lapas Narkotika Kelas IIA Kasongan"},
+        "attendance_rate": 100.0, "jp_earned": 9, "outcome": "attendance_letter", "certificate": null},
+    "competency_record": null}))]
+pub struct TranscriptLine {
+    pub source: TranscriptSource,
+    /// The event's title or the record's.
+    pub title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// JP earned: of the sessions attended for an approved enrollment, the record's JP for a verified record;
+    /// null otherwise (not approved, or a record pending or rejected).
+    pub jp_earned: Option<i64>,
+    /// The training of this service; null for a record.
+    pub enrollment: Option<TrainingResponse>,
+    /// The record from elsewhere; null for a training of this service.
+    pub competency_record: Option<super::competency_records::CompetencyRecordResponse>,
+}
+
+impl TranscriptLine {
+    fn new(entry: TranscriptEntry, base_url: &str) -> Self {
+        match entry {
+            TranscriptEntry::Training(t) => Self {
+                source: TranscriptSource::Enrollment,
+                title: t.title.clone(),
+                starts_on: t.starts_on,
+                ends_on: t.ends_on,
+                jp_earned: t.jp_earned,
+                enrollment: Some(TrainingResponse::new(t, base_url)),
+                competency_record: None,
+            },
+            TranscriptEntry::Record(r) => Self {
+                source: TranscriptSource::CompetencyRecord,
+                title: r.title.clone(),
+                starts_on: r.starts_on,
+                ends_on: r.ends_on,
+                jp_earned: jp::record_counts(r.status).then_some(i64::from(r.jp)),
+                enrollment: None,
+                competency_record: Some(r.into()),
+            },
+        }
+    }
+}
+
 /// The year of a ledger or a transcript filter: 2000 to 2100.
-fn checked_year(year: Option<i32>, errors: &mut Vec<FieldError>) -> Option<i32> {
+pub(super) fn checked_year(year: Option<i32>, errors: &mut Vec<FieldError>) -> Option<i32> {
     let year = year?;
     if (2000..=2100).contains(&year) {
         Some(year)
@@ -203,7 +266,8 @@ impl LedgerQuery {
             "title": "Bimtek Orientasi Lapangan dan Penutupan Program Manager Rehabilitasi Sosial",
             "kind": "orientation", "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02",
             "host_unit_name": "Lapas Narkotika Kelas IIA Kasongan"},
-        "attendance_rate": 100.0, "jp_earned": 9, "outcome": "attendance_letter", "certificate": null}]}))]
+        "attendance_rate": 100.0, "jp_earned": 9, "outcome": "attendance_letter", "certificate": null}],
+    "records": []}))]
 pub struct LedgerResponse {
     pub participant_id: Uuid,
     pub year: i32,
@@ -218,6 +282,8 @@ pub struct LedgerResponse {
     /// The trainings that count, oldest first: completed events ending in the year whose attendance the officer
     /// completed (outcome `certificate` or `attendance_letter`).
     pub entries: Vec<TrainingResponse>,
+    /// The verified training records from elsewhere ending in the year, oldest first; their JP are in `total_jp`.
+    pub records: Vec<super::competency_records::CompetencyRecordResponse>,
 }
 
 impl LedgerResponse {
@@ -234,6 +300,7 @@ impl LedgerResponse {
                 .into_iter()
                 .map(|t| TrainingResponse::new(t, base_url))
                 .collect(),
+            records: ledger.records.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -244,11 +311,11 @@ async fn transcript_of(
     participant_id: Uuid,
     query: TranscriptQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let page: Page<Training> =
+    let page =
         service::trainings::transcript(&state.pool, user, participant_id, query.parse().into())
             .await?;
     let base = &state.settings.public_base_url;
-    Ok(HttpResponse::Ok().json(page.map(|t| TrainingResponse::new(t, base))))
+    Ok(HttpResponse::Ok().json(page.map(|e| TranscriptLine::new(e, base))))
 }
 
 async fn ledger_of(
@@ -270,18 +337,19 @@ async fn ledger_of(
 
 /// An officer's trainings
 ///
-/// Every training of the officer in this service, newest first: each enrollment in an event that is not a draft,
-/// with the event, the enrollment's status and, when approved, the attendance rate, the JP earned and the outcome
-/// (provisional while the event is ongoing), and the certificate or letter of attendance with its links (PDF,
-/// signed credential, public verification page). `year` keeps the trainings whose last day is in that year. For
-/// the officer, the operator of their unit and admins; an organizer sees the trainings of the events they
-/// organize. Others: 403.
+/// Every training of the officer, newest first (by first day): each enrollment in an event of this service that
+/// is not a draft (`source: enrollment`), with the event, the enrollment's status and, when approved, the
+/// attendance rate, the JP earned and the outcome (provisional while the event is ongoing), and the certificate or
+/// letter of attendance with its links (PDF, signed credential, public verification page); and each training
+/// record from elsewhere (`source: competency_record`, in every status; only verified ones have `jp_earned`).
+/// `year` keeps the lines whose last day is in that year. For the officer, the operator of their unit and admins;
+/// an organizer sees the trainings of the events they organize, and no records. Others: 403.
 #[utoipa::path(
     tag = "participants",
     params(("id" = Uuid, Path, description = "The participant id"), TranscriptQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of trainings.", body = Page<TrainingResponse>),
+        (status = 200, description = "A page of the transcript.", body = Page<TranscriptLine>),
         (status = 404, response = responses::NotFound)
     )
 )]
@@ -304,7 +372,7 @@ pub async fn participant_trainings(
     params(TranscriptQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "A page of trainings.", body = Page<TrainingResponse>),
+        (status = 200, description = "A page of the transcript.", body = Page<TranscriptLine>),
         (status = 404, response = responses::NotFound)
     )
 )]
@@ -324,7 +392,8 @@ pub async fn my_trainings(
 /// least 20 JP (PP 11/2017 art. 203(4) as amended by PP 17/2020; `JP_MINIMUM_PNS`), for a PPPK at most 24 JP
 /// (PP 49/2018 art. 40(1), a ceiling; `JP_CEILING_PPPK`). The entries are this service's completed trainings
 /// ending in the year whose attendance the officer completed (a training across New Year counts in the year of
-/// its last day), with their JP; `status` is `met`, `below` (with the `shortfall`) or `above_ceiling`. Default
+/// its last day), with their JP, and the verified training records from elsewhere ending in the year
+/// (`/competency-records`; pending and rejected ones do not count); `status` is `met`, `below` (with the `shortfall`) or `above_ceiling`. Default
 /// year: the current one in WIB. For the officer, the operator of their unit and admins. Others: 403.
 #[utoipa::path(
     tag = "participants",

@@ -171,6 +171,8 @@ pub struct World {
     pub delivery: Uuid,
     /// A service account (with its technical user).
     pub client: Uuid,
+    /// A pending training record from elsewhere of the officer, with a PDF scan.
+    pub record: Uuid,
 }
 
 impl World {
@@ -245,6 +247,7 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         webhook: id(()),
         delivery: id(()),
         client: id(()),
+        record: id(()),
         tag: t,
     };
     let code = w.tag.to_uppercase();
@@ -276,7 +279,12 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
          INSERT INTO session_facilitators (session_id, user_id) VALUES ('{session}', '{facilitator}');
          INSERT INTO enrollments (id, event_id, participant_id, status, check_in_code, waitlisted_at, note) VALUES
            ('{enrollment}', '{event}', '{officer}', '{enrollment_status}', '{check_in_code}', {waitlisted_at},
-            'Note {t}');",
+            'Note {t}');
+         INSERT INTO competency_records (id, participant_id, title, institution, form, starts_on, ends_on, jp,
+                                         scan_media_type, scan_bytes, scan_sha256) VALUES
+           ('{record}', '{officer}', 'Record {t}', 'Institution {t}', 'seminar', '{record_day}', '{record_day}', 4,
+            'application/pdf', 9, 'x');
+         INSERT INTO competency_record_scans (record_id, content) VALUES ('{record}', '%PDF-1.4\n');",
         t = w.tag,
         unit = w.unit,
         spare_unit = w.spare_unit,
@@ -301,6 +309,8 @@ pub fn seed_world(conn: &mut PgConnection, spec: Spec) -> World {
         enrollment = w.enrollment,
         enrollment_status = spec.enrollment_status,
         check_in_code = w.check_in_code,
+        record = w.record,
+        record_day = today - Duration::days(30),
     );
     let likert = r#"{"scale": 5, "labels": ["1", "2", "3", "4", "5"]}"#;
     sql.push_str(&format!(

@@ -49,6 +49,12 @@ pub struct Rule {
     pub rows_refused: Option<(&'static [Role], &'static str)>,
 }
 
+/// A training record from elsewhere, as entered.
+fn record_body(_: &World, _: &Callers) -> Value {
+    json!({"title": "Pelatihan Konselor Adiksi", "institution": "BNN Provinsi", "form": "pelatihan",
+           "starts_on": "2025-03-10", "ends_on": "2025-03-12", "jp": 24})
+}
+
 fn rule(op: &'static str, path: PathFn, access: Access) -> Rule {
     Rule {
         op,
@@ -252,9 +258,47 @@ pub fn rules() -> Vec<Rule> {
         // the JP ledger: the officer, their unit's operator (not the world's) and admins
         rule("GET /api/v1/participants/{id}/jp-ledger", |w| format!("/api/v1/participants/{}/jp-ledger", w.officer),
             only(&[A])),
+        // the riwayat kursus for SIASN: like the ledger; a unit's for admins and that unit's operator
+        rule("GET /api/v1/participants/{id}/riwayat-kursus", |w| format!("/api/v1/participants/{}/riwayat-kursus", w.officer),
+            only(&[A])),
+        rule("GET /api/v1/participants/{id}/riwayat-kursus.csv",
+            |w| format!("/api/v1/participants/{}/riwayat-kursus.csv", w.officer), only(&[A])),
+        rule("GET /api/v1/units/{id}/riwayat-kursus", |w| format!("/api/v1/units/{}/riwayat-kursus", w.unit), only(&[A])),
+        rule("GET /api/v1/units/{id}/riwayat-kursus.csv", |w| format!("/api/v1/units/{}/riwayat-kursus.csv", w.unit),
+            only(&[A])),
         // the caller's own: accounts that are not an officer's have none
         rule("GET /api/v1/me/trainings", |_| "/api/v1/me/trainings".into(), hidden_from_others(&[P], &[A, O, U, F])),
         rule("GET /api/v1/me/jp-ledger", |_| "/api/v1/me/jp-ledger".into(), hidden_from_others(&[P], &[A, O, U, F])),
+        // training records from elsewhere: the officer, their unit's operator (not the world's) and admins; a record
+        // is 404 to those who may not read it
+        rule("GET /api/v1/participants/{id}/competency-records",
+            |w| format!("/api/v1/participants/{}/competency-records", w.officer), only(&[A])),
+        rule("POST /api/v1/participants/{id}/competency-records",
+            |w| format!("/api/v1/participants/{}/competency-records", w.officer), only(&[A])).body(record_body),
+        rule("GET /api/v1/me/competency-records", |_| "/api/v1/me/competency-records".into(),
+            hidden_from_others(&[P], &[A, O, U, F])),
+        rule("GET /api/v1/competency-records/{id}", |w| format!("/api/v1/competency-records/{}", w.record),
+            hidden_from_others(&[A], &[O, U, F, P])),
+        rule("PUT /api/v1/competency-records/{id}", |w| format!("/api/v1/competency-records/{}", w.record),
+            hidden_from_others(&[A], &[O, U, F, P])).body(record_body),
+        rule("DELETE /api/v1/competency-records/{id}", |w| format!("/api/v1/competency-records/{}", w.record),
+            hidden_from_others(&[A], &[O, U, F, P])),
+        rule("POST /api/v1/competency-records/{id}/verify",
+            |w| format!("/api/v1/competency-records/{}/verify", w.record), hidden_from_others(&[A], &[O, U, F, P])),
+        rule("POST /api/v1/competency-records/{id}/reject",
+            |w| format!("/api/v1/competency-records/{}/reject", w.record), hidden_from_others(&[A], &[O, U, F, P]))
+            .body(|_, _| json!({"reason": "Sertifikat tidak terbaca"})),
+        rule("PUT /api/v1/competency-records/{id}/scan", |w| format!("/api/v1/competency-records/{}/scan", w.record),
+            hidden_from_others(&[A], &[O, U, F, P])).body(|_, _| Value::String("%PDF-1.4\n%%EOF\n".into())),
+        rule("GET /api/v1/competency-records/{id}/scan", |w| format!("/api/v1/competency-records/{}/scan", w.record),
+            hidden_from_others(&[A], &[O, U, F, P])),
+        rule("GET /api/v1/development-forms", |_| "/api/v1/development-forms".into(), Access::Public),
+        // calendar feeds: every account has its own; the feeds open by their token, an event's for everyone
+        rule("POST /api/v1/me/calendar-token", |_| "/api/v1/me/calendar-token".into(), only(ALL)),
+        rule("DELETE /api/v1/me/calendar-token", |_| "/api/v1/me/calendar-token".into(), only(ALL)),
+        rule("GET /api/v1/calendar/{token}.ics", |_| "/api/v1/calendar/unknown.ics".into(), Access::Public),
+        rule("GET /api/v1/events/{id}/calendar.ics", |w| format!("/api/v1/events/{}/calendar.ics", w.event),
+            Access::Public),
         rule("POST /api/v1/participants/{id}/erase", |w| format!("/api/v1/participants/{}/erase", w.officer), only(&[A])),
         // a subject's data export: the officer, their unit's operator (not the world's) and admins
         rule("GET /api/v1/participants/{id}/export", |w| format!("/api/v1/participants/{}/export", w.officer), only(&[A])),
@@ -370,7 +414,20 @@ pub fn rules() -> Vec<Rule> {
         rule("GET /api/v1/events/{id}/exports/{name}.xlsx", |w| format!("/api/v1/events/{}/exports/scores.xlsx", w.event),
             only(ALL)).on_draft(),
         rule("GET /api/v1/programs/{id}/report", |w| format!("/api/v1/programs/{}/report", w.program), only(&[A, O])),
+        // who is qualified: admins, organizers, an operator for their own unit (the world's officer not shown)
+        rule("GET /api/v1/programs/{id}/qualified-officers", |w| format!("/api/v1/programs/{}/qualified-officers", w.program),
+            scoped(&[A, O, U], &[U], &[])),
         rule("GET /api/v1/units/{id}/report", |w| format!("/api/v1/units/{}/report", w.unit), only(&[A])),
+        // JP compliance: a unit's list for admins and that unit's operator (not the world's); the Kanwil's for admins
+        rule("GET /api/v1/units/{id}/jp-compliance", |w| format!("/api/v1/units/{}/jp-compliance", w.unit), only(&[A])),
+        rule("GET /api/v1/units/{id}/jp-compliance.csv", |w| format!("/api/v1/units/{}/jp-compliance.csv", w.unit),
+            only(&[A])),
+        rule("GET /api/v1/units/{id}/jp-compliance.xlsx", |w| format!("/api/v1/units/{}/jp-compliance.xlsx", w.unit),
+            only(&[A])),
+        rule("GET /api/v1/jp-compliance", |_| "/api/v1/jp-compliance".into(), only(&[A])),
+        rule("GET /api/v1/jp-compliance.csv", |_| "/api/v1/jp-compliance.csv".into(), only(&[A])),
+        rule("GET /api/v1/jp-compliance.xlsx", |_| "/api/v1/jp-compliance.xlsx".into(), only(&[A])),
+        rule("GET /api/v1/jp-compliance/officers", |_| "/api/v1/jp-compliance/officers".into(), only(&[A])),
         // --- instruments: written by the event's managers; read without the key by the event's approved officers,
         // the facilitators of its sessions and the operators of units with an approved officer (none of whom the
         // callers are here); a draft event hides them
