@@ -14,6 +14,93 @@ use utoipa::ToSchema;
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Every `code` a problem document of this service can carry, sorted: the enum of `Problem.code` in the OpenAPI
+/// document. A test beside this list reads the source for the codes it emits (`code: "..."`, `ApiError::conflict`,
+/// the fixed codes of [`ApiError::code`], ...) and fails on one missing here; the integration tests check every code
+/// they meet against it too. A new code is added to clients' enums with the service's next version.
+pub const PROBLEM_CODES: &[&str] = &[
+    "activation_code_expired",
+    "already_enrolled",
+    "already_erased",
+    "already_exists",
+    "already_revoked",
+    "already_submitted",
+    "attendance_closed",
+    "bulk_rejected",
+    "cannot_change_own_access",
+    "capacity_below_approved",
+    "certificate_revoked",
+    "cursor_expired",
+    "duplicate_key",
+    "enrollment_closed",
+    "event_has_no_sessions",
+    "event_not_completed",
+    "event_not_editable",
+    "event_not_ended_yet",
+    "event_not_final",
+    "event_not_started_yet",
+    "facilitator_busy",
+    "follow_up_window_closed",
+    "forbidden",
+    "forbidden_field",
+    "has_responses",
+    "holder_erased",
+    "idempotency_answer_lost",
+    "idempotency_key_erased",
+    "idempotency_key_not_accepted",
+    "idempotency_key_reused",
+    "idempotency_request_in_flight",
+    "import_conflict",
+    "import_rejected",
+    "in_use",
+    "instrument_closed",
+    "insufficient_scope",
+    "internal_error",
+    "invalid_activation_code",
+    "invalid_credentials",
+    "invalid_cursor",
+    "invalid_encoding",
+    "invalid_idempotency_key",
+    "invalid_if_match",
+    "invalid_path_parameter",
+    "invalid_query",
+    "invalid_refresh_token",
+    "invalid_token",
+    "invalid_transition",
+    "malformed_csv",
+    "malformed_json",
+    "method_not_allowed",
+    "multiple_authorization_headers",
+    "no_accounts_issued",
+    "no_officer",
+    "no_scan",
+    "no_sessions",
+    "not_enrolled",
+    "not_found",
+    "participant_erased",
+    "payload_too_large",
+    "precondition_failed",
+    "questions_locked",
+    "record_not_pending",
+    "record_verified",
+    "refresh_token_reused",
+    "route_not_found",
+    "scores_closed",
+    "service_account",
+    "service_unavailable",
+    "sessions_outside_dates",
+    "signing_key_missing",
+    "too_many_requests",
+    "too_many_rows",
+    "transition_not_allowed",
+    "unauthorized",
+    "unknown_parameter",
+    "unreadable_body",
+    "unsupported_media_type",
+    "validation_failed",
+    "webhook_url_forbidden",
+];
+
 /// One offending input field of a validation error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(example = json!({"field": "password", "code": "too_short", "message": "must be at least 12 characters"}))]
@@ -464,6 +551,79 @@ impl From<actix_web::error::BlockingError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The source files of the crate, read as text.
+    fn sources() -> Vec<(std::path::PathBuf, String)> {
+        fn walk(dir: &std::path::Path, into: &mut Vec<(std::path::PathBuf, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, into);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    into.push((path, text));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        files
+    }
+
+    #[test]
+    fn every_problem_code_in_the_source_is_in_the_list() {
+        // The ways the code names a problem code: a variant's `code` field, `ApiError::conflict`, a refusal of a
+        // refresh token, a problem answered outside ApiError (`problem(status, code, ..)`), the lifecycle's
+        // constants, and the fixed codes of `ApiError::code`.
+        let patterns = [
+            r#"\bcode: "([a-z][a-z0-9_]*)""#,
+            r#"ApiError::conflict\(\s*"([a-z][a-z0-9_]*)""#,
+            r#"(?:invalid_refresh|Refused)\(\s*"([a-z][a-z0-9_]*)""#,
+            r#"problem\(\s*StatusCode::[A-Z_]+,\s*"([a-z][a-z0-9_]*)""#,
+            r#"pub const [A-Z_]+: &str = "(event_[a-z_]+|[a-z_]+_window_closed)";"#,
+        ]
+        .map(|p| regex::Regex::new(p).unwrap());
+        let fixed = regex::Regex::new(r#"=> "([a-z_]+)""#).unwrap();
+        let mut found = std::collections::BTreeMap::new();
+        for (path, text) in sources() {
+            for pattern in &patterns {
+                for capture in pattern.captures_iter(&text) {
+                    found.insert(capture[1].to_owned(), path.display().to_string());
+                }
+            }
+            if path.ends_with("error.rs") {
+                let start = text.find("pub fn code(&self)").unwrap();
+                let end = start + text[start..].find("fn detail(&self)").unwrap();
+                for capture in fixed.captures_iter(&text[start..end]) {
+                    found.insert(capture[1].to_owned(), path.display().to_string());
+                }
+            }
+        }
+        let missing: Vec<String> = found
+            .iter()
+            .filter(|(code, _)| !PROBLEM_CODES.contains(&code.as_str()))
+            .map(|(code, file)| format!("{code} ({file})"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "problem codes missing from PROBLEM_CODES: {missing:?}"
+        );
+        assert!(
+            found.len() > 70,
+            "the scan found only {} codes",
+            found.len()
+        );
+        let mut sorted = PROBLEM_CODES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(
+            sorted, PROBLEM_CODES,
+            "PROBLEM_CODES is sorted, each code once"
+        );
+    }
 
     #[test]
     fn constraint_names_map_to_fields() {

@@ -196,6 +196,8 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
         }
     }
     page_items_by_ref(&mut openapi);
+    problem_codes(&mut openapi);
+    sort_value_names(&mut openapi);
     require_always_sent_fields(&mut openapi);
     // Relative: the document is served by the service it describes, at whatever address that is.
     let mut server = Server::new("/");
@@ -249,6 +251,82 @@ fn page_items_by_ref(openapi: &mut utoipa::openapi::OpenApi) {
         {
             items.items =
                 ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
+        }
+    }
+}
+
+/// `Problem.code` is an enum of every code the service emits (`crate::error::PROBLEM_CODES`).
+fn problem_codes(openapi: &mut utoipa::openapi::OpenApi) {
+    if let Some(RefOr::T(Schema::Object(problem))) = openapi
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("Problem"))
+        && let Some(RefOr::T(Schema::Object(code))) = problem.properties.get_mut("code")
+    {
+        code.enum_values = Some(
+            crate::error::PROBLEM_CODES
+                .iter()
+                .map(|c| serde_json::Value::from(*c))
+                .collect(),
+        );
+    }
+}
+
+/// The name a generator gives a sort value: `full_name` -> `FULL_NAME`, `-full_name` -> `FULL_NAME_DESC`.
+fn sort_value_name(value: &str) -> String {
+    let (field, descending) = match value.strip_prefix('-') {
+        Some(field) => (field, true),
+        None => (value, false),
+    };
+    let mut name: String = field
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if descending {
+        name.push_str("_DESC");
+    }
+    name
+}
+
+/// Sort values such as `-full_name` make generators invent names (`VALUE_1`): every string enum of a query
+/// parameter with a descending value carries `x-enum-varnames` (the extension of OpenAPI Generator, also read by
+/// openapi-python-client).
+fn sort_value_names(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::extensions::Extensions;
+    for item in openapi.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
+                    continue;
+                };
+                let Some(values) = schema.enum_values.as_ref() else {
+                    continue;
+                };
+                let values: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+                if !values.iter().any(|v| v.starts_with('-')) {
+                    continue;
+                }
+                let names: Vec<String> = values.iter().map(|v| sort_value_name(v)).collect();
+                schema
+                    .extensions
+                    .get_or_insert_with(Extensions::default)
+                    .insert("x-enum-varnames".to_owned(), serde_json::json!(names));
+            }
         }
     }
 }
@@ -581,5 +659,17 @@ pub fn document_idempotency_key(openapi: &mut utoipa::openapi::OpenApi) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_values_get_names_a_generator_can_use() {
+        assert_eq!(sort_value_name("full_name"), "FULL_NAME");
+        assert_eq!(sort_value_name("-full_name"), "FULL_NAME_DESC");
+        assert_eq!(sort_value_name("-jp.total"), "JP_TOTAL_DESC");
     }
 }

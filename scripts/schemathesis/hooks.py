@@ -27,6 +27,9 @@ STATE_RULES = {
     ("participant_id", "no_nip"),
     ("participant_id", "not_a_participant_account"),
     ("participant_id", "account_inactive"),
+    # an officer or enrollment named in a sheet (attendance, scores) must be approved in the event
+    ("records[].participant_id", "not_enrolled"),
+    ("items[].enrollment_id", "not_enrolled"),
     ("url", "forbidden_address"),  # the webhook host resolves to a private, loopback or link-local address (SSRF)
     ("url", "unresolvable_host"),  # the webhook host name does not resolve (DNS is the world's state)  # the host resolves to a private, loopback or link-local address (SSRF)
 }
@@ -58,6 +61,7 @@ CROSS_FIELD_RULES = {
     ("starts_to", "out_of_range"),  # list filter: the range of start days ends on or after it begins (400)
     ("parent_id", "not_allowed"),  # a kanwil is the top of the unit hierarchy
     ("parent_id", "required"),  # every other unit has a parent
+    ("unit_id", "duplicate"),  # an event's quotas name each unit once (uniqueItems cannot say "by unit_id")
     ("nip", "duplicate_in_file"),  # bulk import: a NIP twice in one file
     ("code", "duplicate_in_file"),  # bulk import: a unit code twice in one file
     # bulk import: a row for a new officer (no officer has its NIP) needs these; an existing officer's row need not

@@ -92,12 +92,17 @@ impl<T: DeserializeOwned + PartialSchema> JsonBody<T> {
         parse_json(&self.result?)
     }
 
-    /// For an operation whose body is optional: `None` when the request has none, else as `into_inner`.
+    /// For an operation whose body is optional: `None` when the request has none or its body is JSON `null` (the
+    /// spec's `oneOf: [null, T]`), else as `into_inner`.
     pub fn into_optional(self) -> Result<Option<T>, ApiError> {
         if self.absent {
             return Ok(None);
         }
-        self.into_inner().map(Some)
+        let bytes = self.result?;
+        if bytes.trim_ascii() == b"null" {
+            return Ok(None);
+        }
+        parse_json(&bytes).map(Some)
     }
 }
 

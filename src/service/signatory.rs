@@ -39,13 +39,14 @@ pub fn check(
     let title = take(text::optional("title", title, 200));
     let name = take(text::optional("name", name, 200));
     let place = take(text::optional("place", place, 100));
-    let nip = take(match nip.map(str::trim) {
-        None | Some("") => Ok(None),
+    // As the schema's pattern says: 18 digits, nothing trimmed; null (or absent) for none.
+    let nip = take(match nip {
+        None => Ok(None),
         Some(n) if n.len() == 18 && n.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n.to_owned())),
         Some(_) => Err(FieldError::new(
             "nip",
             "invalid_format",
-            "must be exactly 18 digits",
+            "must be exactly 18 digits (or null for none)",
         )),
     });
     if errors.is_empty() {

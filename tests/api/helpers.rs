@@ -678,6 +678,10 @@ pub async fn assert_problem(
     let body: serde_json::Value = response.json().await.expect("problem json");
     assert_eq!(body["status"], status);
     assert_eq!(body["code"], code, "code in {body}");
+    assert!(
+        bimtek_api::error::PROBLEM_CODES.contains(&code),
+        "{code} is not in bimtek_api::error::PROBLEM_CODES (the enum of Problem.code in the spec)"
+    );
     assert_eq!(body["type"], format!("urn:bimtek-api:problem:{code}"));
     assert!(body["title"].is_string() && body["detail"].is_string());
     body

@@ -8,7 +8,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -84,8 +84,8 @@ fn request(name: &str, format: ExportFormat) -> Result<ExportRequest, ApiError> 
     tag = "results",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("name" = String, Path, description = "`attendance`, `scores` or `evaluations`",
-            example = "attendance", pattern = "^(attendance|scores|evaluations)$"),
+        ("name" = ExportName, Path, description = "`attendance`, `scores` or `evaluations`",
+            example = "attendance"),
         CsvQuery
     ),
     security(("bearer_auth" = [])),
@@ -111,6 +111,19 @@ pub async fn get_export(
     Ok(streamed(file, "text/csv; charset=utf-8"))
 }
 
+/// The exports of an event (the `{name}` of their paths).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ExportName {
+    /// Daftar hadir: each officer's attendance per session.
+    Attendance,
+    /// Rekap nilai: scores and results.
+    Scores,
+    /// Rekap evaluasi: the answers of the questionnaires.
+    Evaluations,
+}
+
 /// An XLSX file (binary).
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
@@ -131,8 +144,8 @@ pub struct XlsxFile(Vec<u8>);
     tag = "results",
     params(
         ("id" = Uuid, Path, description = "The event id"),
-        ("name" = String, Path, description = "`attendance`, `scores` or `evaluations`",
-            example = "attendance", pattern = "^(attendance|scores|evaluations)$")
+        ("name" = ExportName, Path, description = "`attendance`, `scores` or `evaluations`",
+            example = "attendance")
     ),
     security(("bearer_auth" = [])),
     responses(

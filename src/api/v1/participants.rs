@@ -173,16 +173,16 @@ impl From<CreateParticipantRequest> for NewParticipant {
 #[schema(example = json!({"grade": "III/c", "position": "Kepala Seksi Bimbingan Kemasyarakatan", "position_kind": "structural"}))]
 pub struct UpdateParticipantRequest {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 18, max_length = 18, pattern = "^[0-9]{18}$")]
+    #[schema(value_type = String, min_length = 18, max_length = 18, pattern = "^[0-9]{18}$")]
     pub nip: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Sex>)]
+    #[schema(value_type = Sex)]
     pub sex: Option<Option<Sex>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<EmployeeType>)]
+    #[schema(value_type = EmployeeType)]
     pub employee_type: Option<Option<EmployeeType>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Grade>, nullable)]
@@ -195,7 +195,7 @@ pub struct UpdateParticipantRequest {
     pub position_kind: Option<Option<PositionKind>>,
     /// Moves the officer; a unit operator may not move officers to another unit.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(value_type = Uuid)]
     pub unit_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable, max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -205,7 +205,7 @@ pub struct UpdateParticipantRequest {
     pub phone: Option<Option<String>>,
     /// `true` archives the record, `false` restores it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub archived: Option<Option<bool>>,
 }
 

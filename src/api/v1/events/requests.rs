@@ -179,7 +179,7 @@ pub struct UpdateEventRequest {
     #[schema(value_type = i64, minimum = 1, maximum = 10000)]
     pub capacity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100)]
+    #[schema(value_type = i64, minimum = 0, maximum = 100)]
     pub attendance_threshold: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = i64, minimum = 0, maximum = 100)]
