@@ -44,7 +44,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         license(name = "MIT")
     ),
     modifiers(&Security),
-    components(responses(
+    components(schemas(crate::api::v1::exports::ExportName), responses(
         BadRequest,
         Unauthorized,
         Forbidden,

@@ -244,3 +244,66 @@ fn public_operations_servers_and_not_modified_answers_are_stated() {
     }
     assert!(!public.contains(&"GET /api/v1/participants".to_owned()));
 }
+
+#[test]
+fn every_reference_resolves_and_list_items_and_problem_codes_are_typed() {
+    let doc = generated();
+    let mut refs = Vec::new();
+    fn collect(value: &Value, into: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    match (key.as_str(), v) {
+                        ("$ref", Value::String(r)) => into.push(r.clone()),
+                        _ => collect(v, into),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect(v, into)),
+            _ => {}
+        }
+    }
+    collect(&doc, &mut refs);
+    let unresolved: Vec<&String> = refs
+        .iter()
+        .filter(|r| {
+            let pointer = r.strip_prefix('#').unwrap_or(r);
+            doc.pointer(pointer).is_none()
+        })
+        .collect();
+    assert!(
+        unresolved.is_empty(),
+        "unresolved references: {unresolved:?}"
+    );
+
+    // Every page refers to its item's schema; the problem's code is the enum of the service's codes.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let pages: Vec<&String> = schemas.keys().filter(|k| k.starts_with("Page_")).collect();
+    assert!(pages.len() > 15);
+    for page in pages {
+        let item = page.strip_prefix("Page_").unwrap();
+        assert_eq!(
+            schemas[page]["properties"]["items"]["items"]["$ref"],
+            format!("#/components/schemas/{item}"),
+            "{page}"
+        );
+    }
+    let codes = schemas["Problem"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap();
+    assert_eq!(codes.len(), bimtek_api::error::PROBLEM_CODES.len());
+    assert!(codes.contains(&Value::from("validation_failed")));
+    // Always-sent nullable fields of answers are required; optional request fields are not.
+    let required = |schema: &str| -> Vec<&str> {
+        schemas[schema]["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    assert!(required("ParticipantResponse").contains(&"email"));
+    assert!(!required("UpdateParticipantRequest").contains(&"email"));
+    assert!(
+        !required("CheckInResponse").contains(&"attendance"),
+        "left out when absent"
+    );
+}
