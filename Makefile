@@ -57,3 +57,6 @@ verify-credentials: ## Open Badges 3.0 credentials checked by independent verifi
 
 typed-client: ## Generate TypeScript types from openapi/openapi.json (pinned openapi-typescript) and compile a usage file
 	scripts/typed-client.sh
+
+lint-spec: ## Lint openapi/openapi.json with Redocly and Spectral (pinned through npm); fails on any warning
+	scripts/lint-spec.sh

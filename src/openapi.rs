@@ -41,7 +41,8 @@ errors (422) list every offending field in `errors[]`.\n\n\
 `*` matches) answers 304 without a body; every answer is `Cache-Control: no-store`, except the public lookup lists \
 (`/api/v1/session-kinds`, `/api/v1/lookups`: `public, max-age=3600`, `ETag` a hash of the body).",
         version = "1.0.0",
-        license(name = "MIT")
+        contact(name = "Tim TI Kanwil Ditjenpas Kalimantan Tengah"),
+        license(name = "MIT", identifier = "MIT")
     ),
     modifiers(&Security),
     components(schemas(crate::api::v1::exports::ExportName), responses(

@@ -62,6 +62,8 @@ CROSS_FIELD_RULES = {
     ("parent_id", "not_allowed"),  # a kanwil is the top of the unit hierarchy
     ("parent_id", "required"),  # every other unit has a parent
     ("unit_id", "duplicate"),  # an event's quotas name each unit once (uniqueItems cannot say "by unit_id")
+    ("items[]", "duplicate"),  # a score sheet names each (enrollment, kind) once
+    ("issued_on", "before_event_end"),  # certificates are issued on or after the event's last day
     ("nip", "duplicate_in_file"),  # bulk import: a NIP twice in one file
     ("code", "duplicate_in_file"),  # bulk import: a unit code twice in one file
     # bulk import: a row for a new officer (no officer has its NIP) needs these; an existing officer's row need not

@@ -586,6 +586,19 @@ pub fn parse_questions(
     }
 }
 
+/// The value of an answer as the spec types it (the service reads it as JSON and checks it against the question,
+/// `AnswerValue`): a number (`likert`: an integer 1..scale; `number`), a string (`single_choice`: one option key;
+/// `text`), or an array of option keys (`multiple_choice`).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = AnswerValue)]
+#[allow(dead_code)]
+pub enum AnswerValueSchema {
+    Number(f64),
+    Text(String),
+    Keys(Vec<String>),
+}
+
 /// One answer as sent: the question and the value (`null` or absent: not answered).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -595,7 +608,7 @@ pub struct AnswerInput {
     /// `likert`: an integer 1..scale; `number`: a number within min..max; `single_choice`: one option key;
     /// `multiple_choice`: an array of distinct option keys; `text`: a string up to the question's `max_length`.
     #[serde(default)]
-    #[schema(value_type = Object, nullable)]
+    #[schema(value_type = Option<AnswerValueSchema>)]
     pub value: Value,
 }
 

@@ -76,7 +76,7 @@ pub struct AnswerResponse {
     pub question_id: Uuid,
     /// As sent: a number (`likert`, `number`), an option key (`single_choice`), option keys
     /// (`multiple_choice`) or a string (`text`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::domain::questions::AnswerValueSchema)]
     pub value: Value,
     /// Tests, for the event's managers only: what the answer earned.
     #[serde(skip_serializing_if = "Option::is_none")]
