@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults schemathesis typed-client verify-credentials
+.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults schemathesis typed-client verify-credentials lint-spec
 
 help: ## List the targets
 	@echo 'Targets:'
