@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults schemathesis typed-client verify-credentials lint-spec
+.PHONY: help run test check-logs fmt lint ci openapi db db-stop build bench faults schemathesis typed-client verify-credentials lint-spec python-client
 
 help: ## List the targets
 	@echo 'Targets:'
@@ -60,3 +60,6 @@ typed-client: ## Generate TypeScript types from openapi/openapi.json (pinned ope
 
 lint-spec: ## Lint openapi/openapi.json with Redocly and Spectral (pinned through npm); fails on any warning
 	scripts/lint-spec.sh
+
+python-client: ## Generate a Python client from openapi/openapi.json (pinned openapi-python-client) and run a usage against the demo
+	scripts/python-client.sh

@@ -23,7 +23,6 @@ VENV=target/verifier-venv
 OUT=target/verify-credentials
 PORT=${VC_PORT:-18293}
 BASE=http://127.0.0.1:$PORT
-started=$(date +%s)
 mkdir -p "$OUT"
 
 # --- the independent verifiers ----------------------------------------------------------------------------------
@@ -39,44 +38,19 @@ command -v npm >/dev/null 2>&1 || die "npm is not installed (apt-get install -y 
 (cd scripts/verify-credentials && npm ci --no-audit --no-fund --loglevel=error)
 
 # --- the service on a fresh database ----------------------------------------------------------------------------
-cargo build
-bin=target/debug/bimtek-api
-DB=bimtek_vc_$$
-eval "$(scripts/db.sh "$DB")"
-admin_url=${DATABASE_URL%/*}/postgres
-
-server_pid=''
-cleanup() {
-    local status=$?
-    if [[ -n $server_pid ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    psql "$admin_url" -w -X -q -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 ||
-        log "could not drop database $DB"
-    log "finished in $(($(date +%s) - started)) s"
-    exit "$status"
-}
-trap cleanup EXIT
-
+# shellcheck source=scripts/lib/demo-server.sh
+source scripts/lib/demo-server.sh
+demo_database "bimtek_vc_$$"
 export APP_ENV=development LOG_FORMAT=json HOST=127.0.0.1 PORT="$PORT" RUST_LOG=${RUST_LOG:-warn}
 export PUBLIC_BASE_URL=https://bimtek.example.go.id
-"$bin" seed-demo >"$OUT/seed.log"
+"$BIN" seed-demo >"$OUT/seed.log"
 grep -q 'signing key generated' "$OUT/seed.log" || die "seed-demo generated no signing key; see $OUT/seed.log"
 # Once signed with each algorithm: the server restarted with CREDENTIAL_SIGNING_ALG (each run revokes one more of
 # the demo's certificates).
 for alg in RS256 EdDSA; do
-    CREDENTIAL_SIGNING_ALG=$alg "$bin" serve >"$OUT/server-$alg.log" 2>&1 &
-    server_pid=$!
-    for ((i = 0; i < 100; i++)); do
-        curl -fsS "$BASE/health/ready" >/dev/null 2>&1 && break
-        kill -0 "$server_pid" 2>/dev/null || die "the server exited; see $OUT/server-$alg.log"
-        sleep 0.2
-    done
-    curl -fsS "$BASE/health/ready" >/dev/null || die "the server does not answer on $BASE; see $OUT/server-$alg.log"
+    export CREDENTIAL_SIGNING_ALG=$alg
+    demo_serve "$OUT/server-$alg.log"
     log "signing with $alg"
     "$VENV/bin/python" scripts/verify-credentials/verify.py "$BASE" scripts/verify-credentials/check.mjs "$OUT" "$alg"
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=''
+    demo_stop
 done
