@@ -26,7 +26,6 @@ PORT=${ST_PORT:-18292}
 MAX_EXAMPLES=${ST_MAX_EXAMPLES:-40}
 MIN_CASES=${ST_MIN_CASES:-2000}
 BASE=http://127.0.0.1:$PORT
-started=$(date +%s)
 
 mkdir -p "$OUT"
 
@@ -38,45 +37,17 @@ if ! [[ -x $VENV/bin/st ]] || [[ $("$VENV/bin/python" -c 'import importlib.metad
 fi
 
 # --- the service on a fresh database ----------------------------------------------------------------------------
-cargo build
-bin=target/debug/bimtek-api
-
-# A database of our own, on the server scripts/db.sh finds (it creates the database).
-DB=bimtek_st_$$
-db_env=$(scripts/db.sh "$DB")
-eval "$db_env"
-db_url=$DATABASE_URL
-admin_url=${db_url%/*}/postgres
-
-server_pid=''
-cleanup() {
-    local status=$?
-    if [[ -n $server_pid ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    psql "$admin_url" -w -X -q -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 ||
-        log "could not drop database $DB"
-    log "finished in $(($(date +%s) - started)) s"
-    exit "$status"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/demo-server.sh
+source scripts/lib/demo-server.sh
+demo_database "bimtek_st_$$"
 
 export APP_ENV=development LOG_FORMAT=json HOST=127.0.0.1 PORT="$PORT" RUST_LOG=${RUST_LOG:-warn}
 export LOGIN_MAX_FAILURES_PER_ACCOUNT=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 LOGIN_MAX_ATTEMPTS_PER_ADDRESS=1000000
 export LOGIN_FAILURE_DELAY_MS=0
 export ACCESS_TOKEN_TTL_SECONDS=3600 JWT_SECRET=${JWT_SECRET:-schemathesis-only-secret-0123456789abcdef0123456789}
 
-"$bin" seed-demo >/dev/null
-"$bin" serve >"$OUT/server.log" 2>&1 &
-server_pid=$!
-
-for ((i = 0; i < 100; i++)); do
-    curl -fsS "$BASE/health/ready" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || die "the server exited; see $OUT/server.log"
-    sleep 0.2
-done
-curl -fsS "$BASE/health/ready" >/dev/null || die "the server does not answer on $BASE; see $OUT/server.log"
+"$BIN" seed-demo >/dev/null
+demo_serve "$OUT/server.log"
 
 TOKEN=$(curl -fsS -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{"username":"admin","password":"admin-demo-2025"}' | jq -r .access_token)

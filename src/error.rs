@@ -97,6 +97,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "unknown_parameter",
     "unreadable_body",
     "unsupported_media_type",
+    "uri_too_long",
     "validation_failed",
     "webhook_url_forbidden",
 ];
@@ -222,6 +223,9 @@ pub enum ApiError {
     /// 413: the body is larger than allowed.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// 414: the request target (path and query) is longer than the service reads.
+    #[error("uri too long")]
+    UriTooLong { limit: usize },
     /// 415: the body is not JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType { expected: &'static str },
@@ -308,6 +312,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UriTooLong { .. } => "uri_too_long",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable { .. } => "service_unavailable",
@@ -338,6 +343,10 @@ impl ApiError {
             Self::PreconditionFailed => {
                 "The resource has changed since you read it: If-Match does not name its current version. Read it again and retry.".to_owned()
             }
+            Self::UriTooLong { limit } => format!(
+                "The request's path and query string are longer than the limit of {limit} bytes; ask for less at \
+                 a time (fewer filters, or several requests)."
+            ),
             Self::PayloadTooLarge { limit } => {
                 format!("The request body is larger than the limit of {limit} bytes.")
             }
@@ -389,6 +398,7 @@ impl ResponseError for ApiError {
             Self::Gone { .. } => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,

@@ -56,6 +56,7 @@ errors (422) list every offending field in `errors[]`.\n\n\
         Gone,
         PreconditionFailed,
         PayloadTooLarge,
+        UriTooLong,
         UnsupportedMediaType,
         ValidationFailed,
         TooManyRequests,
@@ -150,6 +151,12 @@ pub fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
                 .responses
                 .entry("400".to_owned())
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
+            // Any request target longer than 8 KiB (`api::fallback::MAX_URI_BYTES`).
+            operation
+                .responses
+                .responses
+                .entry("414".to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("UriTooLong")));
             // A GET whose answer carries an `ETag` answers 304 to an `If-None-Match` naming it (api::conditional).
             let tagged = operation.responses.responses.get("200").is_some_and(
                 |r| matches!(r, RefOr::T(response) if response.headers.contains_key("ETag")),
@@ -535,6 +542,17 @@ pub struct PreconditionFailed(Problem);
 )]
 #[allow(dead_code)]
 pub struct PayloadTooLarge(Problem);
+
+/// The path and query string are longer than the service reads (8 KiB).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:bimtek-api:problem:uri_too_long", "title": "URI Too Long", "status": 414,
+        "detail": "The request's path and query string are longer than the limit of 8192 bytes; ask for less at a time (fewer filters, or several requests).",
+        "code": "uri_too_long"})
+)]
+#[allow(dead_code)]
+pub struct UriTooLong(Problem);
 
 /// The body must be `application/json`.
 #[derive(ToResponse)]

@@ -369,6 +369,7 @@ fn build_app(
                 .add(("X-Frame-Options", "DENY"))
                 .add(("Referrer-Policy", "no-referrer")),
         )
+        .wrap(from_fn(fallback::refuse_long_uris))
         .wrap(cors)
         .wrap(from_fn(cors_only_for_allowed_origins))
         .wrap(TracingLogger::<RequestSpan>::new())

@@ -63,6 +63,9 @@ CROSS_FIELD_RULES = {
     ("parent_id", "required"),  # every other unit has a parent
     ("unit_id", "duplicate"),  # an event's quotas name each unit once (uniqueItems cannot say "by unit_id")
     ("items[]", "duplicate"),  # a score sheet names each (enrollment, kind) once
+    # a score has at most two decimals: `multipleOf: 0.01` would say it, but validators compute it in binary
+    # floating point and refuse valid scores (0.07 / 0.01 = 7.000000000000001), so the schema states the range only
+    ("items[].score", "too_precise"),
     ("issued_on", "before_event_end"),  # certificates are issued on or after the event's last day
     ("nip", "duplicate_in_file"),  # bulk import: a NIP twice in one file
     ("code", "duplicate_in_file"),  # bulk import: a unit code twice in one file

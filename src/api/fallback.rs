@@ -160,6 +160,29 @@ fn unknown_parameter(unknown: &BTreeSet<String>, known: &BTreeSet<String>) -> Ap
     }
 }
 
+/// The longest request target (path and query string) the service reads, in bytes: the common default of
+/// proxies in front of it (8 KiB). Longer ones are 414 `uri_too_long`, as a problem document; one longer than
+/// actix-web's buffer for the request head (about 64 KiB) is refused by actix-web itself with a bare 400.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Middleware: refuses a request whose path and query string are longer than [`MAX_URI_BYTES`] (414).
+pub async fn refuse_long_uris(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if target > MAX_URI_BYTES {
+        let error = ApiError::UriTooLong {
+            limit: MAX_URI_BYTES,
+        };
+        return Ok(req.error_response(error).map_into_boxed_body());
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Middleware: refuses a request whose query names a parameter its operation does not document (400
 /// `unknown_parameter`, every such name listed), before the handler runs. Routes outside the document (Swagger UI,
 /// `/metrics`) are not checked.

@@ -280,3 +280,32 @@ async fn a_member_named_twice_and_two_authorization_headers_are_refused() {
         .unwrap();
     assert_problem(response, 400, "multiple_authorization_headers").await;
 }
+
+#[tokio::test]
+async fn a_uri_longer_than_8_kib_is_a_414_problem_and_one_within_it_is_served() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    // `/api/v1/units?q=` is 16 bytes: a query of 8,176 more fills the 8 KiB exactly.
+    let within = format!("/api/v1/units?q={}", "a".repeat(8192 - 16));
+    let response = app
+        .client
+        .get(app.url(&within))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        400,
+        "a long filter is judged by its own rule"
+    );
+    let beyond = format!("{within}a");
+    for token in [Some(admin.as_str()), None] {
+        let mut request = app.client.get(app.url(&beyond));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let body = assert_problem(request.send().await.unwrap(), 414, "uri_too_long").await;
+        assert!(body["detail"].as_str().unwrap().contains("8192 bytes"));
+    }
+}
