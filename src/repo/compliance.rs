@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::domain::enums::{EmployeeType, EventStatus, Outcome};
-use crate::repo::results::results_ctes;
+use crate::repo::results::officer_results_ctes;
 
 /// An active officer and one of their trainings ending in the year (`event_status` null: none that year).
 #[derive(Debug, Clone, QueryableByName)]
@@ -51,10 +51,11 @@ pub fn officers_year(
          LEFT JOIN events x ON x.id = o.event_id
          WHERE p.archived_at IS NULL AND p.erased_at IS NULL AND ($1::uuid IS NULL OR p.unit_id = $1)
          ORDER BY p.name_search, p.id",
-        results_ctes(
+        officer_results_ctes(
             "status <> 'draft' AND ends_on >= make_date($2, 1, 1) AND ends_on < make_date($2 + 1, 1, 1) \
              AND ($1::uuid IS NULL OR id IN (SELECT e.event_id FROM enrollments e \
-                  JOIN participants q ON q.id = e.participant_id WHERE q.unit_id = $1))"
+                  JOIN participants q ON q.id = e.participant_id WHERE q.unit_id = $1))",
+            "($1::uuid IS NULL OR p.unit_id = $1)"
         )
     ))
     .bind::<Nullable<SqlUuid>, _>(unit_id)

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::domain::enums::{
     EnrollmentStatus, EventStatus, InstrumentKind, Outcome, QuestionType, RespondentKind,
 };
-use crate::repo::results::results_ctes;
+use crate::repo::results::{officer_results_ctes, results_ctes};
 use crate::schema::events;
 
 /// The instrument kinds whose Likert questions and comments the event report summarises.
@@ -666,9 +666,10 @@ pub fn unit_year(
          LEFT JOIN t ON t.participant_id = p.id
          WHERE p.unit_id = $1 AND (p.archived_at IS NULL OR t.event_id IS NOT NULL)
          ORDER BY p.name_search, p.id, t.starts_on, t.event_id",
-        results_ctes(
+        officer_results_ctes(
             "starts_on >= make_date($2, 1, 1) AND starts_on < make_date($2 + 1, 1, 1) \
-             AND status IN ('ongoing', 'completed')"
+             AND status IN ('ongoing', 'completed')",
+            "p.unit_id = $1"
         )
     ))
     .bind::<SqlUuid, _>(unit_id)
@@ -699,9 +700,10 @@ pub fn unit_levels(conn: &mut PgConnection, unit_id: Uuid, year: i32) -> QueryRe
          SELECT lk.reaction_n, lk.reaction_sum, l2.paired_n, l2.gain_sum, l2.post_n, l2.passed,
                 lk.behavior_n, lk.behavior_sum
          FROM l2 CROSS JOIN lk",
-        results_ctes(
+        officer_results_ctes(
             "starts_on >= make_date($2, 1, 1) AND starts_on < make_date($2 + 1, 1, 1) \
-             AND status IN ('ongoing', 'completed')"
+             AND status IN ('ongoing', 'completed')",
+            "p.unit_id = $1"
         )
     ))
     .bind::<SqlUuid, _>(unit_id)

@@ -42,6 +42,30 @@ pub fn results_ctes(event_filter: &str) -> String {
     )
 }
 
+/// [`results_ctes`] restricted to some officers of the events: `officer_filter` is a condition on the enrollment `e`
+/// and the participant `p` (`e.participant_id = $1`, `p.unit_id = $1`, with bind parameters, written by the
+/// repositories only). Their attendance is read enrollment by enrollment, so an officer's ledger or a unit's list
+/// costs what their own rows cost, not what every officer of their events costs; each row is the one
+/// [`results_ctes`] gives for that enrollment.
+pub fn officer_results_ctes(event_filter: &str, officer_filter: &str) -> String {
+    officer_ctes(
+        event_filter,
+        &format!(
+            "SELECT e.event_id, e.id AS enrollment_id, e.participant_id, p.full_name, p.name_search, p.nip,
+                    p.erased_at, p.unit_id
+             FROM ev
+             JOIN enrollments e ON e.event_id = ev.id AND e.status = 'approved'
+             JOIN participants p ON p.id = e.participant_id
+             WHERE {officer_filter}"
+        ),
+        "SELECT a.enrollment_id, count(*) AS attended, sum(s.jp) AS jp
+         FROM base
+         JOIN attendance a ON a.enrollment_id = base.enrollment_id AND a.status IN ('present', 'late')
+         JOIN sessions s ON s.id = a.session_id
+         GROUP BY a.enrollment_id",
+    )
+}
+
 /// The outcome rule of `domain::result::ResultInputs::outcome` in SQL, over the columns `attendance_rate`,
 /// `attendance_threshold`, `post_score` and `pass_score` (float8): `not_completed` below the event's attendance
 /// threshold, else `certificate` when the event needs no test (pass score 0) or the post score reaches the pass

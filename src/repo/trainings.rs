@@ -11,7 +11,7 @@ use crate::domain::enums::{
     CertificateKind, EmployeeType, EnrollmentStatus, EventKind, EventStatus, Outcome,
 };
 use crate::domain::page::PageRequest;
-use crate::repo::results::results_ctes;
+use crate::repo::results::officer_results_ctes;
 
 /// One training of an officer.
 #[derive(Debug, Clone, QueryableByName)]
@@ -82,8 +82,9 @@ pub fn of_participant(
            AND ($3::int4 IS NULL OR (x.ends_on >= make_date($3, 1, 1) AND x.ends_on < make_date($3 + 1, 1, 1)))
          ORDER BY x.starts_on DESC, x.id DESC
          LIMIT $4 OFFSET $5",
-        results_ctes(
-            "status <> 'draft' AND id IN (SELECT event_id FROM enrollments WHERE participant_id = $1)"
+        officer_results_ctes(
+            "status <> 'draft' AND id IN (SELECT event_id FROM enrollments WHERE participant_id = $1)",
+            "e.participant_id = $1"
         )
     ))
     .bind::<SqlUuid, _>(participant_id)
