@@ -298,7 +298,10 @@ lat_ratio() { ratio "$(ms "$1")" "$(ms "$2")"; }
 lat_target() { # case p50, reference p50, target
     local r
     r=$(lat_ratio "$1" "$2")
-    awk -v r="$r" -v t="$3" 'BEGIN { printf "%s (target <= %s: %s)", r, t, (r != "n/a" && r + 0 <= t + 0) ? "met" : "not met" }'
+    # no latency at all: wrk got no answer within its timeout (2 s)
+    awk -v r="$r" -v t="$3" -v p="$(ms "$1")" 'BEGIN {
+        if (p + 0 == 0) printf "no answer within wrk'"'"'s 2 s timeout (target <= %s: not met)", t
+        else printf "%s (target <= %s: %s)", r, t, (r != "n/a" && r + 0 <= t + 0) ? "met" : "not met" }'
 }
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(psql "$admin_url" -qAt -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL"
 counts=$(pg -c "SELECT (SELECT count(*) FROM participants) || ' participants, ' || (SELECT count(*) FROM events) || ' events, ' || (SELECT count(*) FROM sessions) || ' sessions, ' || (SELECT count(*) FROM enrollments) || ' enrollments, ' || (SELECT count(*) FROM attendance) || ' attendance records'")
