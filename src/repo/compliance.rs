@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::domain::enums::{EmployeeType, EventStatus, Outcome};
-use crate::repo::results::officer_results_ctes;
+use crate::repo::results::stored_or_computed_lines_ctes;
 
 /// An active officer and one of their trainings ending in the year (`event_status` null: none that year).
 #[derive(Debug, Clone, QueryableByName)]
@@ -34,8 +34,16 @@ pub struct ComplianceRow {
     pub jp_earned: Option<i64>,
 }
 
+/// The events ending in `year` that are not drafts (those with an approved officer of `unit_id` when given), as a
+/// condition on `events` over the binds `$1` (unit) and `$2` (year).
+const YEAR_EVENTS: &str = "status <> 'draft' AND ends_on >= make_date($2, 1, 1) AND ends_on < make_date($2 + 1, 1, 1) \
+     AND ($1::uuid IS NULL OR id IN (SELECT e.event_id FROM enrollments e \
+          JOIN participants q ON q.id = e.participant_id WHERE q.unit_id = $1 AND e.status = 'approved'))";
+
 /// Every active officer (not archived, not erased) of `unit_id` (of every unit when `None`) with their approved
-/// enrollments in events ending in `year` that are not drafts, by name then id (an officer's rows together).
+/// enrollments in events ending in `year` that are not drafts, by name then id (an officer's rows together). The
+/// results come from the events' stored result lines where they are valid
+/// ([`stored_or_computed_lines_ctes`]).
 pub fn officers_year(
     conn: &mut PgConnection,
     unit_id: Option<Uuid>,
@@ -44,23 +52,44 @@ pub fn officers_year(
     diesel::sql_query(format!(
         "WITH {}
          SELECT p.id AS participant_id, p.full_name, p.nip, p.employee_type, p.unit_id, u.code AS unit_code,
-                u.name AS unit_name, x.status AS event_status, o.outcome, o.jp_earned
+                u.name AS unit_name, x.status AS event_status, l.outcome, l.jp_earned
          FROM participants p
          JOIN units u ON u.id = p.unit_id
-         LEFT JOIN o ON o.participant_id = p.id
-         LEFT JOIN events x ON x.id = o.event_id
+         LEFT JOIN lines l ON l.participant_id = p.id
+         LEFT JOIN events x ON x.id = l.event_id
          WHERE p.archived_at IS NULL AND p.erased_at IS NULL AND ($1::uuid IS NULL OR p.unit_id = $1)
          ORDER BY p.name_search, p.id",
-        officer_results_ctes(
-            "status <> 'draft' AND ends_on >= make_date($2, 1, 1) AND ends_on < make_date($2 + 1, 1, 1) \
-             AND ($1::uuid IS NULL OR id IN (SELECT e.event_id FROM enrollments e \
-                  JOIN participants q ON q.id = e.participant_id WHERE q.unit_id = $1))",
-            "($1::uuid IS NULL OR p.unit_id = $1)"
-        )
+        stored_or_computed_lines_ctes(YEAR_EVENTS, "($1::uuid IS NULL OR p.unit_id = $1)")
     ))
     .bind::<Nullable<SqlUuid>, _>(unit_id)
     .bind::<Integer, _>(year)
     .load(conn)
+}
+
+/// The events of [`officers_year`] whose stored result lines are not valid: the ones its read computes itself
+/// until a reader refreshes them (`service::snapshots::refresh_results_of`).
+pub fn events_to_refresh(
+    conn: &mut PgConnection,
+    unit_id: Option<Uuid>,
+    year: i32,
+) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let version = crate::repo::snapshots::FORMAT_VERSION;
+    let ids: Vec<Id> = diesel::sql_query(format!(
+        "SELECT id FROM events x WHERE {YEAR_EVENTS}
+           AND NOT EXISTS (SELECT 1 FROM event_snapshots s
+                           WHERE s.event_id = x.id AND s.kind = 'results' AND NOT s.stale
+                             AND s.ready_generation = s.generation AND s.format_version = {version})
+         ORDER BY ends_on, id"
+    ))
+    .bind::<Nullable<SqlUuid>, _>(unit_id)
+    .bind::<Integer, _>(year)
+    .load(conn)?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
 /// A unit as the compliance lists name it.

@@ -66,6 +66,41 @@ pub fn officer_results_ctes(event_filter: &str, officer_filter: &str) -> String 
     )
 }
 
+/// The result lines of some officers in some events, ending in `lines` (`event_id, enrollment_id, participant_id,
+/// attendance_rate, jp_earned, outcome`, one per approved enrollment): read from the stored lines
+/// (`event_result_rows`) of the events whose results snapshot is valid, and computed by [`officer_results_ctes`]
+/// for the others. `event_filter` is a condition on `events`, `officer_filter` one on the participant `p` only
+/// (`p.id = $1`, `p.unit_id = $1`), both with bind parameters, written by the repositories only.
+///
+/// Honest within the statement: a write marks the event's snapshot stale in its own transaction, so the statement
+/// sees either the stored lines with the data they were computed from, or the new data with the snapshot stale and
+/// computes those lines itself. Once the snapshots are valid (`service::snapshots::refresh_results_of`), a unit's or
+/// the Kanwil's year costs an index read of stored lines instead of an aggregation over every attendance record.
+pub fn stored_or_computed_lines_ctes(event_filter: &str, officer_filter: &str) -> String {
+    let version = crate::repo::snapshots::FORMAT_VERSION;
+    let computed = officer_results_ctes(
+        "id IN (SELECT id FROM ev_all) AND id NOT IN (SELECT event_id FROM valid)",
+        officer_filter,
+    );
+    format!(
+        "ev_all AS MATERIALIZED (SELECT id FROM events WHERE {event_filter}),
+         valid AS MATERIALIZED (
+             SELECT s.event_id FROM event_snapshots s JOIN ev_all ON ev_all.id = s.event_id
+             WHERE s.kind = 'results' AND NOT s.stale AND s.ready_generation = s.generation
+               AND s.format_version = {version}),
+         {computed},
+         lines AS (
+             SELECT r.event_id, r.enrollment_id, r.participant_id, r.attendance_rate, r.jp_earned, r.outcome
+             FROM valid
+             JOIN event_result_rows r ON r.event_id = valid.event_id
+             JOIN participants p ON p.id = r.participant_id
+             WHERE {officer_filter}
+             UNION ALL
+             SELECT o.event_id, o.enrollment_id, o.participant_id, o.attendance_rate, o.jp_earned, o.outcome
+             FROM o)"
+    )
+}
+
 /// The outcome rule of `domain::result::ResultInputs::outcome` in SQL, over the columns `attendance_rate`,
 /// `attendance_threshold`, `post_score` and `pass_score` (float8): `not_completed` below the event's attendance
 /// threshold, else `certificate` when the event needs no test (pass score 0) or the post score reaches the pass

@@ -1,6 +1,6 @@
 //! An officer's trainings in this service (their transcript and the entries of their JP ledger): each enrollment in
-//! an event that is not a draft, with the results of `repo::results` (attendance, JP earned, outcome) and the
-//! certificate, if one was issued.
+//! an event that is not a draft, with the results of `repo::results` (attendance, JP earned, outcome: the events'
+//! stored result lines where valid, else computed for this officer alone) and the certificate, if one was issued.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -11,7 +11,7 @@ use crate::domain::enums::{
     CertificateKind, EmployeeType, EnrollmentStatus, EventKind, EventStatus, Outcome,
 };
 use crate::domain::page::PageRequest;
-use crate::repo::results::officer_results_ctes;
+use crate::repo::results::stored_or_computed_lines_ctes;
 
 /// One training of an officer.
 #[derive(Debug, Clone, QueryableByName)]
@@ -68,23 +68,23 @@ pub fn of_participant(
         "WITH {}
          SELECT e.id AS enrollment_id, e.status AS enrollment_status, x.id AS event_id, x.title, x.kind,
                 x.status AS event_status, x.starts_on, x.ends_on, h.name AS host_unit_name,
-                o.attendance_rate, o.jp_earned, o.outcome,
+                l.attendance_rate, l.jp_earned, l.outcome,
                 c.id AS certificate_id, c.kind AS certificate_kind, c.number AS certificate_number,
                 c.verification_code, c.revoked_at AS certificate_revoked_at,
                 count(*) OVER () AS total
          FROM enrollments e
          JOIN events x ON x.id = e.event_id
          JOIN units h ON h.id = x.host_unit_id
-         LEFT JOIN o ON o.enrollment_id = e.id
+         LEFT JOIN lines l ON l.enrollment_id = e.id
          LEFT JOIN certificates c ON c.enrollment_id = e.id
          WHERE e.participant_id = $1 AND x.status <> 'draft'
            AND ($2::uuid IS NULL OR x.id IN (SELECT event_id FROM event_organizers WHERE user_id = $2))
            AND ($3::int4 IS NULL OR (x.ends_on >= make_date($3, 1, 1) AND x.ends_on < make_date($3 + 1, 1, 1)))
          ORDER BY x.starts_on DESC, x.id DESC
          LIMIT $4 OFFSET $5",
-        officer_results_ctes(
+        stored_or_computed_lines_ctes(
             "status <> 'draft' AND id IN (SELECT event_id FROM enrollments WHERE participant_id = $1)",
-            "e.participant_id = $1"
+            "p.id = $1"
         )
     ))
     .bind::<SqlUuid, _>(participant_id)

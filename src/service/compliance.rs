@@ -1,14 +1,16 @@
 //! Who stands where against the yearly JP rule: every active officer of a unit (or of the Kanwil) with their total,
 //! the rule of their employment type and their status (`domain::jp`), and the Kanwil's table of one line per unit.
 //! The JP of an officer are those of their JP ledger (`service::trainings::ledger`): the same trainings count, by the
-//! same rule (`domain::jp::counts`, in the year of their last day). Reads only, except the files: an export of a
-//! unit's list is recorded in the audit log as an access (`export.jp_compliance`, naming the officers whose full
+//! same rule (`domain::jp::counts`, in the year of their last day). The figures come from the events' stored result
+//! lines (`service::snapshots`, refreshed first where stale) and are computed where those are not valid. Reads only
+//! (a refresh writes the cache of result lines, nothing else), except the files: an export of a unit's list is recorded in the audit log as an access (`export.jp_compliance`, naming the officers whose full
 //! NIP it shows), written here (no trigger is involved).
 //!
 //! Who: a unit's list for admins and that unit's operator (others 403, an unknown unit 404); the Kanwil's table and
 //! the Kanwil-wide officer list for admins.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use serde_json::json;
 use uuid::Uuid;
@@ -28,6 +30,7 @@ use crate::repo::audit::{self, NewAuditEntry};
 use crate::repo::compliance::{self as repo, ComplianceRow};
 use crate::service::audit_log::{self, AccessEvent};
 use crate::service::exports::ExportFormat;
+use crate::service::snapshots;
 use crate::service::{DbPool, Input, Permit, ReadInput};
 use crate::xlsx::SheetWriter;
 
@@ -99,8 +102,13 @@ pub struct KanwilCompliance {
     pub units: Vec<UnitLine>,
 }
 
+/// How long a compliance read spends at most refreshing the stored result lines of the year's events before it
+/// reads (the first read after many changes; the rest it computes itself, and the next read refreshes further).
+const REFRESH_BUDGET: Duration = Duration::from_millis(300);
+
 /// The lines of the officers of `unit_id` (every unit when `None`) for `year`: this service's trainings and the
-/// verified records from elsewhere.
+/// verified records from elsewhere. The events' result lines are refreshed first where they are stale (within
+/// [`REFRESH_BUDGET`]), so the read is an index read of stored lines.
 fn lines_of_year(
     conn: &mut diesel::PgConnection,
     unit_id: Option<Uuid>,
@@ -115,6 +123,8 @@ fn lines_of_year(
             *records.entry(participant_id).or_default() += i64::from(jp);
         }
     }
+    let stale = repo::events_to_refresh(conn, unit_id, year)?;
+    snapshots::refresh_results_of(conn, &stale, REFRESH_BUDGET)?;
     Ok(officer_lines(
         repo::officers_year(conn, unit_id, year)?,
         &records,

@@ -122,6 +122,34 @@ pub fn results_page(
     Ok(None)
 }
 
+/// Refreshes the stored result lines of `event_ids` (events whose lines are not valid), in order, until `budget`
+/// is spent: the reads over many events (a unit's or the Kanwil's JP compliance) then read stored lines instead of
+/// aggregating attendance, and compute only what is left (`repo::results::stored_or_computed_lines_ctes`). A
+/// bounded first read after many changes, fast reads after it; each later read refreshes what is left. Returns how
+/// many it stored. An event another reader is refreshing is left to them.
+pub fn refresh_results_of(
+    conn: &mut PgConnection,
+    event_ids: &[Uuid],
+    budget: Duration,
+) -> Result<usize, ApiError> {
+    let started = Instant::now();
+    let mut stored = 0;
+    for &event_id in event_ids {
+        if started.elapsed() >= budget {
+            break;
+        }
+        // another reader's refresh of the same event stores it for both
+        if repo::refresh_under_way(conn, event_id, Kind::Results)? {
+            continue;
+        }
+        if refresh_results(conn, event_id)? {
+            count(Kind::Results, ReadOutcome::Refreshed);
+            stored += 1;
+        }
+    }
+    Ok(stored)
+}
+
 /// Computes every officer's result line on a consistent snapshot and stores them; whether it stored.
 fn refresh_results(conn: &mut PgConnection, event_id: Uuid) -> Result<bool, ApiError> {
     let Some(refresh) = begin(conn, event_id, Kind::Results)? else {

@@ -445,6 +445,109 @@ async fn a_units_compliance_lists_every_active_officer_against_the_rule_of_their
     assert_eq!(error_fields(&body), ["status"]);
 }
 
+/// Whether the event's stored result lines are valid (`event_snapshots`, kind `results`).
+fn stored_lines_valid(app: &TestApp, event: uuid::Uuid) -> bool {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Valid {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        valid: bool,
+    }
+    diesel::sql_query(format!(
+        "SELECT coalesce(bool_or(NOT stale AND ready_generation = generation), false) AS valid
+         FROM event_snapshots WHERE event_id = '{event}' AND kind = 'results'"
+    ))
+    .get_result::<Valid>(&mut app.db())
+    .unwrap()
+    .valid
+}
+
+#[tokio::test]
+async fn the_year_is_read_from_the_stored_result_lines_and_follows_every_change_after_them() {
+    let app = spawn_app().await;
+    let s = scenario(&app, "");
+    in_this_year(&app, s.event);
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let path = format!("/api/v1/units/{}/jp-compliance?sort=name", s.unit);
+    let citra = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["full_name"] == "Citra Dewi")
+            .map(|l| {
+                (
+                    l["total_jp"].as_i64().unwrap(),
+                    l["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .unwrap()
+    };
+    let ledger_of_citra = || async {
+        ok_json(
+            get(
+                &app,
+                &format!("/api/v1/participants/{}/jp-ledger", s.citra),
+                &admin,
+            )
+            .await,
+            200,
+        )
+        .await["total_jp"]
+            .as_i64()
+            .unwrap()
+    };
+
+    assert!(
+        !stored_lines_valid(&app, s.event),
+        "nothing stored before the first read"
+    );
+    let before = ok_json(get(&app, &path, &admin).await, 200).await;
+    assert_eq!(
+        citra(&before),
+        (0, "below".to_owned()),
+        "one session of two attended"
+    );
+    assert!(
+        stored_lines_valid(&app, s.event),
+        "the read refreshed the event's lines"
+    );
+    assert_eq!(ledger_of_citra().await, 0);
+
+    // A late attendance record (a write that marks the lines stale): both reads count it at once.
+    app.db()
+        .batch_execute(&format!(
+            "INSERT INTO attendance (session_id, enrollment_id, participant_id, status, method)
+             VALUES ('{}', '{}', '{}', 'present', 'manual')",
+            s.second_session, s.citra_enrollment, s.citra
+        ))
+        .unwrap();
+    assert!(!stored_lines_valid(&app, s.event));
+    assert_eq!(
+        ledger_of_citra().await,
+        4,
+        "computed while the lines are stale"
+    );
+    let after = ok_json(get(&app, &path, &admin).await, 200).await;
+    assert_eq!(
+        citra(&after),
+        (4, "below".to_owned()),
+        "4 JP of the minimum of 20"
+    );
+    assert!(stored_lines_valid(&app, s.event));
+    assert_eq!(ledger_of_citra().await, 4, "read from the stored lines");
+    assert_eq!(
+        ok_json(get(&app, "/api/v1/jp-compliance", &admin).await, 200).await["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"]["id"] == s.unit.to_string())
+            .unwrap()["summary"]["mean_jp"],
+        3.0,
+        "Ani, Budi and Citra 4 JP each, Dedi none"
+    );
+}
+
 #[tokio::test]
 async fn the_kanwil_sees_one_line_per_unit_and_every_officer_below_the_minimum() {
     let app = spawn_app().await;
