@@ -15,8 +15,8 @@
 //!
 //! Writes to `enrollments` fire triggers that append one `enrollment.*` audit entry per changed row and the
 //! change feed, queue `enrollment.changed` webhook deliveries and mark the event's snapshots stale (migrations
-//! 000008, 000009, 000011; for UPDATEs once per statement since 000020): a bulk of 500 is 500 entries, as 500
-//! single calls would be.
+//! 000008, 000009, 000011; for UPDATEs once per statement since 000020, the snapshots' since 000024, which also
+//! compares the audit diff column by column): a bulk of 500 is 500 entries, as 500 single calls would be.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
