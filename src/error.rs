@@ -559,11 +559,11 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The source files of the crate, read as text.
-    fn sources() -> Vec<(std::path::PathBuf, String)> {
+    pub(crate) fn sources() -> Vec<(std::path::PathBuf, String)> {
         fn walk(dir: &std::path::Path, into: &mut Vec<(std::path::PathBuf, String)>) {
             for entry in std::fs::read_dir(dir).unwrap().flatten() {
                 let path = entry.path();

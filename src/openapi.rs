@@ -685,6 +685,51 @@ pub fn document_idempotency_key(openapi: &mut utoipa::openapi::OpenApi) {
 mod tests {
     use super::*;
 
+    /// Two types deriving `ToSchema` under one name make one component: the last registered wins and the other
+    /// endpoint's answer no longer matches its schema (the caller's `participant` of `/me` once sent `full_name`
+    /// where the spec's `ParticipantRef` said `name`). Every schema name is one type's.
+    #[test]
+    fn no_two_types_share_a_schema_name() {
+        let derive = regex::Regex::new(r"#\[derive\([^)]*\bToSchema\b").unwrap();
+        let alias = regex::Regex::new(r"#\[schema\([^)]*\bas\s*=\s*([A-Za-z_:]+)").unwrap();
+        let item =
+            regex::Regex::new(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:struct|enum)\s+([A-Za-z0-9_]+)")
+                .unwrap();
+        let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (path, text) in crate::error::tests::sources() {
+            let (mut pending, mut renamed) = (false, None::<String>);
+            for (n, line) in text.lines().enumerate() {
+                if derive.is_match(line) {
+                    (pending, renamed) = (true, None);
+                }
+                if !pending {
+                    continue;
+                }
+                if let Some(c) = alias.captures(line) {
+                    renamed = c[1].rsplit("::").next().map(str::to_owned);
+                }
+                if let Some(c) = item.captures(line) {
+                    let name = renamed.take().unwrap_or_else(|| c[1].to_owned());
+                    names
+                        .entry(name)
+                        .or_default()
+                        .push(format!("{}:{}", path.display(), n + 1));
+                    pending = false;
+                }
+            }
+        }
+        assert!(
+            names.len() > 100,
+            "the scan found the schemas ({})",
+            names.len()
+        );
+        let shared: Vec<_> = names.iter().filter(|(_, at)| at.len() > 1).collect();
+        assert!(
+            shared.is_empty(),
+            "schema names of more than one type: {shared:?}"
+        );
+    }
+
     #[test]
     fn sort_values_get_names_a_generator_can_use() {
         assert_eq!(sort_value_name("full_name"), "FULL_NAME");

@@ -2,12 +2,14 @@
 //! their trainings of the year, as `repo::results` computes them; `service::compliance` adds the JP up by the rule
 //! of `domain::jp`.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::domain::enums::{EmployeeType, EventStatus, Outcome};
-use crate::repo::results::stored_or_computed_lines_ctes;
+use crate::repo::results::{self, LineFigures, Officers};
 
 /// An active officer and one of their trainings ending in the year (`event_status` null: none that year).
 #[derive(Debug, Clone, QueryableByName)]
@@ -34,36 +36,78 @@ pub struct ComplianceRow {
     pub jp_earned: Option<i64>,
 }
 
-/// The events ending in `year` that are not drafts (those with an approved officer of `unit_id` when given), as a
-/// condition on `events` over the binds `$1` (unit) and `$2` (year).
-const YEAR_EVENTS: &str = "status <> 'draft' AND ends_on >= make_date($2, 1, 1) AND ends_on < make_date($2 + 1, 1, 1) \
-     AND ($1::uuid IS NULL OR id IN (SELECT e.event_id FROM enrollments e \
-          JOIN participants q ON q.id = e.participant_id WHERE q.unit_id = $1 AND e.status = 'approved'))";
+/// An active officer as the lists name them.
+#[derive(Debug, Clone, QueryableByName)]
+struct Officer {
+    #[diesel(sql_type = SqlUuid)]
+    participant_id: Uuid,
+    #[diesel(sql_type = Text)]
+    full_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    nip: Option<String>,
+    #[diesel(sql_type = Text)]
+    employee_type: EmployeeType,
+    #[diesel(sql_type = SqlUuid)]
+    unit_id: Uuid,
+    #[diesel(sql_type = Text)]
+    unit_code: String,
+    #[diesel(sql_type = Text)]
+    unit_name: String,
+}
 
 /// Every active officer (not archived, not erased) of `unit_id` (of every unit when `None`) with their approved
-/// enrollments in events ending in `year` that are not drafts, by name then id (an officer's rows together). The
-/// results come from the events' stored result lines where they are valid
-/// ([`stored_or_computed_lines_ctes`]).
+/// enrollments in events ending in `year` that are not drafts, by name then id (an officer's rows together; one
+/// row without an event for an officer without any). The figures are those of `repo::results::figures`: the
+/// events' stored result lines where valid, computed where not.
 pub fn officers_year(
     conn: &mut PgConnection,
     unit_id: Option<Uuid>,
     year: i32,
 ) -> QueryResult<Vec<ComplianceRow>> {
-    diesel::sql_query(format!(
-        "WITH {}
-         SELECT p.id AS participant_id, p.full_name, p.nip, p.employee_type, p.unit_id, u.code AS unit_code,
-                u.name AS unit_name, x.status AS event_status, l.outcome, l.jp_earned
+    let officers: Vec<Officer> = diesel::sql_query(
+        "SELECT p.id AS participant_id, p.full_name, p.nip, p.employee_type, p.unit_id, u.code AS unit_code,
+                u.name AS unit_name
          FROM participants p
          JOIN units u ON u.id = p.unit_id
-         LEFT JOIN lines l ON l.participant_id = p.id
-         LEFT JOIN events x ON x.id = l.event_id
          WHERE p.archived_at IS NULL AND p.erased_at IS NULL AND ($1::uuid IS NULL OR p.unit_id = $1)
          ORDER BY p.name_search, p.id",
-        stored_or_computed_lines_ctes(YEAR_EVENTS, "($1::uuid IS NULL OR p.unit_id = $1)")
-    ))
+    )
     .bind::<Nullable<SqlUuid>, _>(unit_id)
-    .bind::<Integer, _>(year)
-    .load(conn)
+    .load(conn)?;
+    let mut by_officer: HashMap<Uuid, Vec<LineFigures>> = HashMap::new();
+    for line in results::figures(conn, who(unit_id), Some(year))? {
+        by_officer
+            .entry(line.participant_id)
+            .or_default()
+            .push(line);
+    }
+    let mut rows = Vec::with_capacity(officers.len());
+    for officer in officers {
+        let lines = by_officer
+            .remove(&officer.participant_id)
+            .unwrap_or_default();
+        let row = |line: Option<&LineFigures>| ComplianceRow {
+            participant_id: officer.participant_id,
+            full_name: officer.full_name.clone(),
+            nip: officer.nip.clone(),
+            employee_type: officer.employee_type,
+            unit_id: officer.unit_id,
+            unit_code: officer.unit_code.clone(),
+            unit_name: officer.unit_name.clone(),
+            event_status: line.map(|l| l.event_status),
+            outcome: line.map(|l| l.outcome),
+            jp_earned: line.map(|l| l.jp_earned),
+        };
+        if lines.is_empty() {
+            rows.push(row(None));
+        }
+        rows.extend(lines.iter().map(|l| row(Some(l))));
+    }
+    Ok(rows)
+}
+
+fn who(unit_id: Option<Uuid>) -> Officers {
+    unit_id.map_or(Officers::All, Officers::Unit)
 }
 
 /// The events of [`officers_year`] whose stored result lines are not valid: the ones its read computes itself
@@ -73,23 +117,7 @@ pub fn events_to_refresh(
     unit_id: Option<Uuid>,
     year: i32,
 ) -> QueryResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
-    }
-    let version = crate::repo::snapshots::FORMAT_VERSION;
-    let ids: Vec<Id> = diesel::sql_query(format!(
-        "SELECT id FROM events x WHERE {YEAR_EVENTS}
-           AND NOT EXISTS (SELECT 1 FROM event_snapshots s
-                           WHERE s.event_id = x.id AND s.kind = 'results' AND NOT s.stale
-                             AND s.ready_generation = s.generation AND s.format_version = {version})
-         ORDER BY ends_on, id"
-    ))
-    .bind::<Nullable<SqlUuid>, _>(unit_id)
-    .bind::<Integer, _>(year)
-    .load(conn)?;
-    Ok(ids.into_iter().map(|i| i.id).collect())
+    results::stale_events(conn, who(unit_id), Some(year))
 }
 
 /// A unit as the compliance lists name it.

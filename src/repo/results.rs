@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as Sql
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::domain::enums::Outcome;
+use crate::domain::enums::{EventStatus, Outcome};
 use crate::domain::result::ResultInputs;
 use crate::repo::attendance::Scope;
 
@@ -66,39 +66,143 @@ pub fn officer_results_ctes(event_filter: &str, officer_filter: &str) -> String 
     )
 }
 
-/// The result lines of some officers in some events, ending in `lines` (`event_id, enrollment_id, participant_id,
-/// attendance_rate, jp_earned, outcome`, one per approved enrollment): read from the stored lines
-/// (`event_result_rows`) of the events whose results snapshot is valid, and computed by [`officer_results_ctes`]
-/// for the others. `event_filter` is a condition on `events`, `officer_filter` one on the participant `p` only
-/// (`p.id = $1`, `p.unit_id = $1`), both with bind parameters, written by the repositories only.
-///
-/// Honest within the statement: a write marks the event's snapshot stale in its own transaction, so the statement
-/// sees either the stored lines with the data they were computed from, or the new data with the snapshot stale and
-/// computes those lines itself. Once the snapshots are valid (`service::snapshots::refresh_results_of`), a unit's or
-/// the Kanwil's year costs an index read of stored lines instead of an aggregation over every attendance record.
-pub fn stored_or_computed_lines_ctes(event_filter: &str, officer_filter: &str) -> String {
-    let version = crate::repo::snapshots::FORMAT_VERSION;
-    let computed = officer_results_ctes(
-        "id IN (SELECT id FROM ev_all) AND id NOT IN (SELECT event_id FROM valid)",
-        officer_filter,
-    );
+/// Whose result lines [`figures`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Officers {
+    One(Uuid),
+    Unit(Uuid),
+    All,
+}
+
+impl Officers {
+    /// The officer's id or the unit's (bound as `$1`), and the condition on the participant `p` over it.
+    fn condition(self) -> (Option<Uuid>, &'static str) {
+        match self {
+            Officers::One(id) => (Some(id), "p.id = $1"),
+            Officers::Unit(id) => (Some(id), "p.unit_id = $1"),
+            Officers::All => (None, "$1::uuid IS NULL"),
+        }
+    }
+
+    /// A condition on the event `x`: an approved enrollment of these officers is in it.
+    fn in_event(self) -> &'static str {
+        match self {
+            Officers::One(_) => {
+                "x.id IN (SELECT event_id FROM enrollments WHERE participant_id = $1 AND status = 'approved')"
+            }
+            Officers::Unit(_) => {
+                "EXISTS (SELECT 1 FROM enrollments e JOIN participants q ON q.id = e.participant_id
+                         WHERE e.event_id = x.id AND e.status = 'approved' AND q.unit_id = $1)"
+            }
+            Officers::All => {
+                "$1::uuid IS NULL AND EXISTS (SELECT 1 FROM enrollments e WHERE e.event_id = x.id AND e.status = 'approved')"
+            }
+        }
+    }
+}
+
+/// A condition on the event `x` over the bind `$2` (a year or null): it is not a draft, and ends in the year.
+const EVENTS_OF_YEAR: &str = "x.status <> 'draft' AND ($2::int4 IS NULL OR (x.ends_on >= make_date($2, 1, 1) \
+     AND x.ends_on < make_date($2 + 1, 1, 1)))";
+
+/// A condition on the event `x`: its stored result lines are valid.
+fn lines_valid() -> String {
     format!(
-        "ev_all AS MATERIALIZED (SELECT id FROM events WHERE {event_filter}),
-         valid AS MATERIALIZED (
-             SELECT s.event_id FROM event_snapshots s JOIN ev_all ON ev_all.id = s.event_id
-             WHERE s.kind = 'results' AND NOT s.stale AND s.ready_generation = s.generation
-               AND s.format_version = {version}),
-         {computed},
-         lines AS (
-             SELECT r.event_id, r.enrollment_id, r.participant_id, r.attendance_rate, r.jp_earned, r.outcome
-             FROM valid
-             JOIN event_result_rows r ON r.event_id = valid.event_id
-             JOIN participants p ON p.id = r.participant_id
-             WHERE {officer_filter}
-             UNION ALL
-             SELECT o.event_id, o.enrollment_id, o.participant_id, o.attendance_rate, o.jp_earned, o.outcome
-             FROM o)"
+        "EXISTS (SELECT 1 FROM event_snapshots s WHERE s.event_id = x.id AND s.kind = 'results' AND NOT s.stale
+                 AND s.ready_generation = s.generation AND s.format_version = {})",
+        crate::repo::snapshots::FORMAT_VERSION
     )
+}
+
+/// The events that are not drafts, ending in `year` (any year when `None`), with an approved enrollment of
+/// `officers`, whose stored result lines are not valid: those [`figures`] computes, and the ones a reader over many
+/// events refreshes first (`service::snapshots::refresh_results_of`). By last day.
+pub fn stale_events(
+    conn: &mut PgConnection,
+    officers: Officers,
+    year: Option<i32>,
+) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let (who, _) = officers.condition();
+    let ids: Vec<Id> = diesel::sql_query(format!(
+        "SELECT x.id FROM events x WHERE {EVENTS_OF_YEAR} AND NOT {} AND {} ORDER BY x.ends_on, x.id",
+        lines_valid(),
+        officers.in_event()
+    ))
+    .bind::<Nullable<SqlUuid>, _>(who)
+    .bind::<Nullable<diesel::sql_types::Integer>, _>(year)
+    .load(conn)?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
+}
+
+/// One officer's figures in one event, as the lists over many events need them.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LineFigures {
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub event_status: EventStatus,
+    #[diesel(sql_type = SqlUuid)]
+    pub enrollment_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub participant_id: Uuid,
+    #[diesel(sql_type = Double)]
+    pub attendance_rate: f64,
+    #[diesel(sql_type = BigInt)]
+    pub jp_earned: i64,
+    /// As [`OUTCOME_SQL`] computes it.
+    #[diesel(sql_type = Text)]
+    pub outcome: Outcome,
+}
+
+/// The figures of every approved enrollment of `officers` in the events that are not drafts and end in `year` (any
+/// year when `None`): read from the events' stored result lines where they are valid, and computed by
+/// [`officer_results_ctes`] for these officers alone in the others. All on one snapshot (a read-only REPEATABLE
+/// READ transaction), so every event is either read or computed, never both or neither. Once the lines are valid (a
+/// results page or a compliance read refreshed them), an officer's year or a unit's costs an index read of stored
+/// lines instead of an aggregation over attendance, and small queries that plan in microseconds.
+pub fn figures(
+    conn: &mut PgConnection,
+    officers: Officers,
+    year: Option<i32>,
+) -> QueryResult<Vec<LineFigures>> {
+    let (who, condition) = officers.condition();
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| {
+            let stale = stale_events(conn, officers, year)?;
+            let mut lines: Vec<LineFigures> = diesel::sql_query(format!(
+                "SELECT r.event_id, x.status AS event_status, r.enrollment_id, r.participant_id, r.attendance_rate,
+                        r.jp_earned, r.outcome
+                 FROM participants p
+                 JOIN event_result_rows r ON r.participant_id = p.id
+                 JOIN events x ON x.id = r.event_id
+                 WHERE {condition} AND {EVENTS_OF_YEAR} AND {}",
+                lines_valid()
+            ))
+            .bind::<Nullable<SqlUuid>, _>(who)
+            .bind::<Nullable<diesel::sql_types::Integer>, _>(year)
+            .load(conn)?;
+            if !stale.is_empty() {
+                let computed: Vec<LineFigures> = diesel::sql_query(format!(
+                    "WITH {}
+                     SELECT o.event_id, x.status AS event_status, o.enrollment_id, o.participant_id,
+                            o.attendance_rate, o.jp_earned, o.outcome
+                     FROM o JOIN events x ON x.id = o.event_id",
+                    officer_results_ctes("id = ANY($2)", condition)
+                ))
+                .bind::<Nullable<SqlUuid>, _>(who)
+                .bind::<diesel::sql_types::Array<SqlUuid>, _>(&stale)
+                .load(conn)?;
+                lines.extend(computed);
+            }
+            Ok(lines)
+        })
 }
 
 /// The outcome rule of `domain::result::ResultInputs::outcome` in SQL, over the columns `attendance_rate`,

@@ -1,6 +1,9 @@
 //! An officer's trainings in this service (their transcript and the entries of their JP ledger): each enrollment in
-//! an event that is not a draft, with the results of `repo::results` (attendance, JP earned, outcome: the events'
-//! stored result lines where valid, else computed for this officer alone) and the certificate, if one was issued.
+//! an event that is not a draft, with the results of `repo::results::figures` (attendance, JP earned, outcome: the
+//! events' stored result lines where valid, else computed for this officer alone) and the certificate, if one was
+//! issued.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -11,7 +14,7 @@ use crate::domain::enums::{
     CertificateKind, EmployeeType, EnrollmentStatus, EventKind, EventStatus, Outcome,
 };
 use crate::domain::page::PageRequest;
-use crate::repo::results::stored_or_computed_lines_ctes;
+use crate::repo::results::{self, LineFigures, Officers};
 
 /// One training of an officer.
 #[derive(Debug, Clone, QueryableByName)]
@@ -64,35 +67,43 @@ pub fn of_participant(
     year: Option<i32>,
     page: PageRequest,
 ) -> QueryResult<(Vec<TrainingRow>, i64)> {
-    let rows: Vec<TrainingRow> = diesel::sql_query(format!(
-        "WITH {}
-         SELECT e.id AS enrollment_id, e.status AS enrollment_status, x.id AS event_id, x.title, x.kind,
+    let mut rows: Vec<TrainingRow> = diesel::sql_query(
+        "SELECT e.id AS enrollment_id, e.status AS enrollment_status, x.id AS event_id, x.title, x.kind,
                 x.status AS event_status, x.starts_on, x.ends_on, h.name AS host_unit_name,
-                l.attendance_rate, l.jp_earned, l.outcome,
+                NULL::float8 AS attendance_rate, NULL::int8 AS jp_earned, NULL::text AS outcome,
                 c.id AS certificate_id, c.kind AS certificate_kind, c.number AS certificate_number,
                 c.verification_code, c.revoked_at AS certificate_revoked_at,
                 count(*) OVER () AS total
          FROM enrollments e
          JOIN events x ON x.id = e.event_id
          JOIN units h ON h.id = x.host_unit_id
-         LEFT JOIN lines l ON l.enrollment_id = e.id
          LEFT JOIN certificates c ON c.enrollment_id = e.id
          WHERE e.participant_id = $1 AND x.status <> 'draft'
            AND ($2::uuid IS NULL OR x.id IN (SELECT event_id FROM event_organizers WHERE user_id = $2))
            AND ($3::int4 IS NULL OR (x.ends_on >= make_date($3, 1, 1) AND x.ends_on < make_date($3 + 1, 1, 1)))
          ORDER BY x.starts_on DESC, x.id DESC
          LIMIT $4 OFFSET $5",
-        stored_or_computed_lines_ctes(
-            "status <> 'draft' AND id IN (SELECT event_id FROM enrollments WHERE participant_id = $1)",
-            "p.id = $1"
-        )
-    ))
+    )
     .bind::<SqlUuid, _>(participant_id)
     .bind::<Nullable<SqlUuid>, _>(organizer)
     .bind::<Nullable<Integer>, _>(year)
     .bind::<BigInt, _>(page.limit)
     .bind::<BigInt, _>(page.offset)
     .load(conn)?;
+    if !rows.is_empty() {
+        let figures: HashMap<Uuid, LineFigures> =
+            results::figures(conn, Officers::One(participant_id), year)?
+                .into_iter()
+                .map(|f| (f.enrollment_id, f))
+                .collect();
+        for row in &mut rows {
+            if let Some(f) = figures.get(&row.enrollment_id) {
+                row.attendance_rate = Some(f.attendance_rate);
+                row.jp_earned = Some(f.jp_earned);
+                row.outcome = Some(f.outcome);
+            }
+        }
+    }
     let total = match rows.first() {
         Some(row) => row.total,
         // An offset past the end: count without it.

@@ -34,13 +34,14 @@ use crate::service::{DbPool, Input, Permit, access, allow, snapshots};
 /// The most comments an event report carries (the evaluation export has them all).
 pub const COMMENTS_MAX: i64 = 200;
 
-/// An officer, as results and reports show them.
+/// An officer, by id and name (`full_name`, as in every other answer): in results and reports, and the record
+/// linked to an account in `GET /me`.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "name": "Dewi Lestari"}))]
+#[schema(example = json!({"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "full_name": "Dewi Lestari"}))]
 pub struct ParticipantRef {
     pub id: Uuid,
     /// Null after the officer's data was erased.
-    pub name: Option<String>,
+    pub full_name: Option<String>,
 }
 
 /// The event the report is about, with its rules.
@@ -476,7 +477,7 @@ pub struct UnitTrainingLine {
 
 /// An officer of the unit and their trainings of the year.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"participant": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "name": "Dewi Lestari"}, "jp_total": 10, "minutes_total": 450, "trainings_completed": 1, "trainings": []}))]
+#[schema(example = json!({"participant": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "full_name": "Dewi Lestari"}, "jp_total": 10, "minutes_total": 450, "trainings_completed": 1, "trainings": []}))]
 pub struct UnitOfficerLine {
     pub participant: ParticipantRef,
     /// JP earned in the year's trainings.
@@ -502,7 +503,7 @@ pub struct UnitTotals {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "unit_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "year": 2025,
-    "officers": [{"participant": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "name": "Dewi Lestari"},
+    "officers": [{"participant": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "full_name": "Dewi Lestari"},
         "jp_total": 10, "minutes_total": 450, "trainings_completed": 1,
         "trainings": [{"event_id": "8e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "title": "Orientasi Lapangan",
             "status": "completed", "starts_on": "2025-08-02", "ends_on": "2025-08-02", "outcome": "certificate",
@@ -978,7 +979,7 @@ fn unit_report(
             officers.push(UnitOfficerLine {
                 participant: ParticipantRef {
                     id: row.participant_id,
-                    name: row.erased_at.is_none().then(|| row.full_name.clone()),
+                    full_name: row.erased_at.is_none().then(|| row.full_name.clone()),
                 },
                 jp_total: row.jp_total,
                 minutes_total: row.minutes_total,

@@ -124,7 +124,7 @@ pub fn results_page(
 
 /// Refreshes the stored result lines of `event_ids` (events whose lines are not valid), in order, until `budget`
 /// is spent: the reads over many events (a unit's or the Kanwil's JP compliance) then read stored lines instead of
-/// aggregating attendance, and compute only what is left (`repo::results::stored_or_computed_lines_ctes`). A
+/// aggregating attendance, and compute only what is left (`repo::results::figures`). A
 /// bounded first read after many changes, fast reads after it; each later read refreshes what is left. Returns how
 /// many it stored. An event another reader is refreshing is left to them.
 pub fn refresh_results_of(

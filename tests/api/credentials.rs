@@ -315,7 +315,7 @@ async fn the_credential_has_every_required_member_verifies_with_the_published_ke
     );
     assert_eq!(achievement["creditsAvailable"], 4.0);
     assert_eq!(subject["creditsEarned"], 4.0);
-    assert_eq!(certificate["jp"], 4.0);
+    assert_eq!(certificate["jp"], 4);
     // The status entry (Bitstring Status List, 2.1) and the schema.
     let status = &c["credentialStatus"];
     assert_eq!(status["type"], "BitstringStatusListEntry");

@@ -370,7 +370,8 @@ async fn a_unit_quota_limits_the_approvals_of_that_unit() {
     let quotas = ok_json(quotas, 200).await;
     assert_eq!(
         quotas,
-        json!([{"unit_id": unit_a, "unit_code": "LAPAS-A", "quota": 1, "approved": 0}])
+        json!({"items": [{"unit_id": unit_a, "unit_code": "LAPAS-A", "quota": 1, "approved": 0}]}),
+        "a list in an envelope, as every other list"
     );
     let a1 = app.seed_participant(unit_a, "A1");
     let a2 = app.seed_participant(unit_a, "A2");
@@ -397,7 +398,7 @@ async fn a_unit_quota_limits_the_approvals_of_that_unit() {
         200,
     )
     .await;
-    assert_eq!(read[0]["approved"], 1);
+    assert_eq!(read["items"][0]["approved"], 1);
 }
 
 #[tokio::test]
@@ -956,7 +957,7 @@ async fn bad_quota_lists_are_refused_whole() {
         200,
     )
     .await;
-    assert_eq!(cleared, json!([]));
+    assert_eq!(cleared, json!({"items": []}));
     app.set_event_status(event, "completed");
     assert_problem(
         app.send(reqwest::Method::PUT, &path, &token, Some(json!([])))

@@ -297,7 +297,7 @@ async fn the_unit_report_lists_each_officers_trainings_and_jp_of_the_year() {
     let by_name = |name: &str| -> &Value {
         officers
             .iter()
-            .find(|o| o["participant"]["name"] == name)
+            .find(|o| o["participant"]["full_name"] == name)
             .unwrap_or_else(|| panic!("{name} missing in {r}"))
     };
     let ahmad = by_name("Ahmad Fauzi");

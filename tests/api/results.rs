@@ -96,7 +96,7 @@ fn line<'a>(body: &'a Value, name: &str) -> &'a Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|l| l["participant"]["name"] == name)
+        .find(|l| l["participant"]["full_name"] == name)
         .unwrap_or_else(|| panic!("{name} not in {body}"))
 }
 
@@ -117,7 +117,7 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| l["participant"]["name"].as_str().unwrap())
+        .map(|l| l["participant"]["full_name"].as_str().unwrap())
         .collect();
     assert_eq!(
         names,
@@ -170,7 +170,7 @@ async fn results_follow_the_events_own_rules_and_compute_gains() {
     )
     .await;
     assert_eq!(body["total"], 3);
-    assert_eq!(body["items"][0]["participant"]["name"], "Budi Santoso");
+    assert_eq!(body["items"][0]["participant"]["full_name"], "Budi Santoso");
 
     // The rules are the event's fields: with no pass score and a 60% threshold everyone is certified.
     app.db()

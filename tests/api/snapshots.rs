@@ -193,7 +193,7 @@ async fn every_change_to_what_the_report_and_results_show_reaches_the_next_read(
     assert_eq!(stored, 0, "the old name is not kept in the snapshot");
     let body = results(&app, s.event, &token).await;
     assert_eq!(
-        line(&body, ahmad.1)["participant"]["name"],
+        line(&body, ahmad.1)["participant"]["full_name"],
         "Ahmad Fauzi Rahman"
     );
 

@@ -66,7 +66,7 @@ fn status_of(revoked_at: Option<DateTime<Utc>>) -> CertificateStatus {
     "seq": 12,
     "status": "valid",
     "holder_name": "Dewi Lestari",
-    "jp": 12.0,
+    "jp": 12,
     "verification_code": "k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
     "verification_url": "https://bimtek.example.go.id/verify/k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
     "issued_at": "2025-08-04T02:00:00Z",
@@ -92,8 +92,9 @@ pub struct CertificateResponse {
     pub status: CertificateStatus,
     /// The holder's name as it stood when issued (`Peserta terhapus` after an erasure).
     pub holder_name: String,
-    /// The JP (jam pelajaran) the holder earned: the JP of the sessions they attended.
-    pub jp: f64,
+    /// The JP (jam pelajaran) the holder earned: the JP of the sessions they attended (whole JP, as results and the
+    /// ledger count them).
+    pub jp: i64,
     /// The public verification code (160 random bits, base32).
     pub verification_code: String,
     /// The public page the certificate's QR code points to.
@@ -120,7 +121,7 @@ impl CertificateResponse {
             year: c.year,
             seq: c.seq,
             holder_name: c.holder_name,
-            jp: c.jp,
+            jp: whole_jp(c.jp),
             verification_code: c.verification_code,
             issued_at: c.issued_at,
             issued_by: c.issued_by,
@@ -149,7 +150,7 @@ impl CertificateResponse {
         "seq": 12,
         "status": "valid",
         "holder_name": "Dewi Lestari",
-        "jp": 12.0,
+        "jp": 12,
         "verification_code": "k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
         "verification_url": "https://bimtek.example.go.id/verify/k7q3mzxw6ytboi2d4hjvn5rc3u7aepfl",
         "issued_at": "2025-08-04T02:00:00Z",
@@ -260,7 +261,7 @@ impl RevokeRequest {
     "event_title": "Bimtek Orientasi Lapangan dan Penutupan Program Manager Rehabilitasi Sosial",
     "starts_on": "2025-08-02",
     "ends_on": "2025-08-02",
-    "jp": 12.0,
+    "jp": 12,
     "issued_on": "2025-08-04",
     "revoked_at": null
 }))]
@@ -281,7 +282,8 @@ pub struct VerificationResponse {
     pub event_title: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub jp: f64,
+    /// Whole JP, as results and the ledger count them.
+    pub jp: i64,
     /// The issue date in WIB.
     pub issued_on: NaiveDate,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -301,7 +303,7 @@ impl From<Verification> for VerificationResponse {
             event_title: v.event_title,
             starts_on: v.starts_on,
             ends_on: v.ends_on,
-            jp: v.jp,
+            jp: whole_jp(v.jp),
             issued_on: v.issued_on,
             revoked_at: v.revoked_at,
         }
@@ -559,4 +561,10 @@ pub async fn verify_certificate(
         .await?
         .ok_or_else(|| ApiError::not_found("Certificate"))?;
     Ok(HttpResponse::Ok().json(VerificationResponse::from(verification)))
+}
+
+/// A certificate's JP as the API shows them: whole JP (a sum of the sessions' whole JP, stored as a float for the
+/// credential's `creditsEarned`).
+fn whole_jp(jp: f64) -> i64 {
+    jp.round() as i64
 }

@@ -258,6 +258,26 @@ pub struct QuotaResponse {
     pub approved: i64,
 }
 
+/// An event's unit quotas, by unit code (a whole list, not paged: at most one per unit).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{
+    "unit_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "unit_code": "LAPAS-SAMPIT",
+    "quota": 3,
+    "approved": 2
+}]}))]
+pub struct QuotaList {
+    pub items: Vec<QuotaResponse>,
+}
+
+impl QuotaList {
+    fn of(quotas: Vec<QuotaState>) -> Self {
+        Self {
+            items: quotas.into_iter().map(QuotaResponse::from).collect(),
+        }
+    }
+}
+
 impl From<QuotaState> for QuotaResponse {
     fn from(q: QuotaState) -> Self {
         Self {
@@ -513,7 +533,7 @@ pub async fn withdraw_enrollment(
     params(("id" = Uuid, Path, description = "The event id")),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The quotas.", body = Vec<QuotaResponse>),
+        (status = 200, description = "The quotas.", body = QuotaList),
         (status = 404, response = responses::NotFound)
     )
 )]
@@ -524,8 +544,7 @@ pub async fn get_quotas(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let quotas = service::enrollments::quotas(&state.pool, &user, id.into_inner()).await?;
-    let body: Vec<QuotaResponse> = quotas.into_iter().map(QuotaResponse::from).collect();
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(QuotaList::of(quotas)))
 }
 
 /// Replace an event's unit quotas
@@ -540,7 +559,7 @@ pub async fn get_quotas(
     request_body = Vec<QuotaItem>,
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The new quotas.", body = Vec<QuotaResponse>),
+        (status = 200, description = "The new quotas.", body = QuotaList),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
@@ -559,6 +578,5 @@ pub async fn put_quotas(
     let quotas =
         service::enrollments::replace_quotas(&state.pool, &user, id.into_inner(), input.into())
             .await?;
-    let body: Vec<QuotaResponse> = quotas.into_iter().map(QuotaResponse::from).collect();
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(QuotaList::of(quotas)))
 }

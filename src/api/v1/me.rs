@@ -9,6 +9,7 @@ use crate::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::service;
+use crate::service::reports::ParticipantRef;
 use crate::service::users::Me;
 use crate::state::AppState;
 
@@ -20,14 +21,6 @@ pub struct UnitRef {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-}
-
-/// The participant (officer) record linked to an account.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "full_name": "Agus Setiawan"}))]
-pub struct ParticipantRef {
-    pub id: Uuid,
-    pub full_name: String,
 }
 
 /// The authenticated caller.
@@ -66,7 +59,7 @@ impl From<Me> for MeResponse {
             }),
             participant: view.participant.map(|p| ParticipantRef {
                 id: p.id,
-                full_name: p.full_name,
+                full_name: Some(p.full_name),
             }),
         }
     }

@@ -26,7 +26,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "enrollment_id": "5a3c9e0e-7d7b-4f5e-9a0b-1c2d3e4f5a6b",
-    "participant": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "name": "Dewi Lestari"},
+    "participant": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "full_name": "Dewi Lestari"},
     "unit_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
     "sessions_total": 6, "sessions_attended": 5, "attendance_rate": 83.3,
     "jp_earned": 10, "minutes_earned": 450,
@@ -66,7 +66,7 @@ impl From<OfficerResult> for ResultLine {
             enrollment_id: r.enrollment_id,
             participant: ParticipantRef {
                 id: r.participant_id,
-                name: r.participant_name,
+                full_name: r.participant_name,
             },
             unit_id: r.unit_id,
             sessions_total: r.sessions_total,
