@@ -1265,8 +1265,11 @@ mod tests {
         assert_eq!(officers[1].trainings_completed, 1);
         assert_eq!(officers[1].trainings[0].outcome, Outcome::AttendanceLetter);
         assert!(officers[2].trainings.is_empty());
-        assert_eq!(officers[2].participant.name, None);
-        assert_eq!(officers[0].participant.name.as_deref(), Some("Officer 1"));
+        assert_eq!(officers[2].participant.full_name, None);
+        assert_eq!(
+            officers[0].participant.full_name.as_deref(),
+            Some("Officer 1")
+        );
         let t = &report.totals;
         assert_eq!((t.officers, t.officers_trained, t.jp_total), (3, 2, 15));
     }
